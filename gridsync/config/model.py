@@ -1,0 +1,83 @@
+"""Desired state as gridsync uses it: project settings and declared clusters (inert, frozen)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gridsync.errors import Diagnostic
+from gridsync.model import ClusterSpec, Source
+
+DEFAULT_CLUSTER_GLOBS = ("clusters/**/*.yaml", "clusters/**/*.yml")
+DEFAULT_STATE_PATH = ".gridsync/grid.db"
+
+
+@dataclass(frozen=True)
+class LocalBackendSettings:
+    """The embedded local Grid control plane. Times are seconds of its clock."""
+
+    state: Path = Path(DEFAULT_STATE_PATH)
+    queued_seconds: float = 0.3
+    provision_seconds: float = 1.5  # from PENDING to RUNNING; Grid takes 20-50 minutes
+    delete_seconds: float = 1.0  # from terminating to gone; Grid takes 20-30 minutes
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    type: str = "local"  # "local" | "api"
+    local: LocalBackendSettings = field(default_factory=LocalBackendSettings)
+    url: str | None = None  # api backend base URL (GRID_URL overrides)
+
+
+@dataclass(frozen=True)
+class WaitSettings:
+    timeout_seconds: float = 5400.0  # the grid CLI's own cap: 90 minutes
+    poll_min_seconds: float = 0.2
+    poll_max_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """gridsync.yaml at the project root; every field has a default so the file is optional."""
+
+    root: Path
+    cluster_globs: tuple[str, ...] = DEFAULT_CLUSTER_GLOBS
+    backend: BackendSettings = field(default_factory=BackendSettings)
+    parallelism: int = 4
+    prune: bool = False
+    managed: tuple[str, ...] = ()  # name globs of undeclared clusters prune may delete
+    protected: tuple[str, ...] = ()  # name globs never deleted or replaced, declared or not
+    max_deletes: int | None = None  # a plan deleting more (deletes + replaces) is blocked
+    wait: WaitSettings = field(default_factory=WaitSettings)
+    source: str | None = None  # "gridsync.yaml" when the file exists
+
+
+@dataclass(frozen=True)
+class DesiredCluster:
+    """One `kind: Cluster` document after validation and `${env:}` substitution."""
+
+    name: str
+    spec: ClusterSpec
+    source: Source
+    protect: bool = False
+    context: bool = False
+    # Fields whose values must never be shown: external_id always, and any value taken from env.
+    sensitive: frozenset[str] = frozenset()
+    # Fields holding an `${env:NAME}` whose variable is unset (and has no default): field -> NAME.
+    unresolved: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # Where each top-level field was written, for messages and annotations.
+    field_sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+
+    def where(self, field_name: str) -> Source:
+        return self.field_sources.get(field_name, self.source)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    clusters: tuple[DesiredCluster, ...]  # sorted by name, names unique
+    files: tuple[str, ...]  # every file read, relative to the project root
+    diagnostics: tuple[Diagnostic, ...] = ()  # warnings and notes (errors raise ConfigError)
+
+    def by_name(self) -> dict[str, DesiredCluster]:
+        return {c.name: c for c in self.clusters}

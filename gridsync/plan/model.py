@@ -1,0 +1,118 @@
+"""The plan: an inert, sortable value. It can be rendered, saved, compared and applied.
+
+`reason` explains a change to people; it never drives apply. `desired` carries the values apply
+needs (secrets included) and is never rendered or saved: renderers use `fields`, which are masked
+where `sensitive`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gridsync.config.model import DesiredCluster
+from gridsync.model import Source
+
+Value = str | bool | int | None
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "no-op"
+
+
+# The order changes are listed and counted in.
+ACTION_ORDER = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE, Action.NOOP)
+
+
+@dataclass(frozen=True, order=True)
+class FieldChange:
+    """One managed field that differs. Instance types change one by one:
+    field `instance_types.NAME`, before/after the type's description or None when absent."""
+
+    field: str
+    before: Value = None
+    after: Value = None
+    sensitive: bool = False
+    forces_replace: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    name: str
+    cluster_id: str | None = None  # None for a cluster not yet created
+    fields: tuple[FieldChange, ...] = ()
+    reason: str = ""
+    source: Source | None = None  # where the cluster is declared (None for undeclared ones)
+    blocked: str = ""  # non-empty: a safety rule stops this change, and with it the whole apply
+    live_phase: str | None = None  # the live cluster's phase, when there is one
+    desired: DesiredCluster | None = None  # what apply writes; never rendered
+
+    @property
+    def waits(self) -> bool:
+        """Apply must wait for this cluster: it changes, or it is still provisioning."""
+        return self.action != Action.NOOP or self.live_phase in (
+            "CLUSTER_STATE_QUEUED",
+            "CLUSTER_STATE_PENDING",
+        )
+
+
+@dataclass(frozen=True)
+class ContextChange:
+    """The user's cluster context moves to `after` (a cluster name). `before` is an id or None."""
+
+    before: str | None
+    after: str
+    after_id: str | None  # None: known after apply (the cluster is created by this plan)
+    source: Source | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Note:
+    severity: str  # "warning" | "note"
+    message: str
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    backend: str  # what live state was read from
+    changes: tuple[Change, ...]  # one per cluster considered, sorted by name
+    context: ContextChange | None = None
+    unmanaged: tuple[str, ...] = ()  # live clusters outside the managed set, left alone
+    notes: tuple[Note, ...] = ()
+    live_fingerprint: str = ""  # digest of the live state this plan was computed from
+
+    def count(self) -> Counter[Action]:
+        return Counter(c.action for c in self.changes)
+
+    @property
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action != Action.NOOP)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable) or self.context is not None
+
+    @property
+    def blocked(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.blocked)
+
+    @property
+    def plan_id(self) -> str:
+        """A digest of the action set (what would be done, secrets hashed in, never shown)."""
+        digest = hashlib.sha256()
+        for change in self.actionable:
+            digest.update(json.dumps([change.action, change.name, change.cluster_id]).encode())
+            for f in change.fields:
+                digest.update(json.dumps([f.field, f.before, f.after]).encode())
+        if self.context is not None:
+            digest.update(json.dumps(["context", self.context.before, self.context.after]).encode())
+        return digest.hexdigest()[:16]
