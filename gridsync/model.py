@@ -16,11 +16,13 @@ NAME_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 ARM_PREFIXES = ("a1", "t4g", "m6g", "c6g", "g5g", "r6g")
 # The instance types `grid clusters aws` uses when none are given; also gridsync's default.
 DEFAULT_INSTANCE_TYPES = (
-    "g2.8xlarge g3.16xlarge g3.4xlarge g3.8xlarge g3s.xlarge g4dn.12xlarge g4dn.16xlarge "
-    "g4dn.2xlarge g4dn.4xlarge g4dn.8xlarge g4dn.metal g4dn.xlarge p2.16xlarge p2.8xlarge "
-    "p2.xlarge p3.16xlarge p3.2xlarge p3.8xlarge p3dn.24xlarge t2.large t2.medium t2.xlarge "
-    "t2.2xlarge t3.large t3.medium t3.xlarge t3.2xlarge"
-).split()
+    *("g2.8xlarge", "g3.16xlarge", "g3.4xlarge", "g3.8xlarge", "g3s.xlarge"),
+    *("g4dn.12xlarge", "g4dn.16xlarge", "g4dn.2xlarge", "g4dn.4xlarge", "g4dn.8xlarge"),
+    *("g4dn.metal", "g4dn.xlarge", "p2.16xlarge", "p2.8xlarge", "p2.xlarge"),
+    *("p3.16xlarge", "p3.2xlarge", "p3.8xlarge", "p3dn.24xlarge"),
+    *("t2.large", "t2.medium", "t2.xlarge", "t2.2xlarge"),
+    *("t3.large", "t3.medium", "t3.xlarge", "t3.2xlarge"),
+)
 # Fields Grid cannot change in place: changing one means delete and create again.
 REPLACE_FIELDS = frozenset({"region"})
 # Fields whose values are secret wherever they come from.

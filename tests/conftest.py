@@ -20,7 +20,9 @@ _SCRUBBED = {"NO_COLOR", "FORCE_COLOR", "CI"}
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Run every test with an empty HOME, no cloud or Grid credentials and loopback-only sockets.
 
     Subprocesses inherit the same environment, and PYTHONPATH carries the network guard into any
@@ -36,7 +38,9 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("GRID_CREDENTIAL_PATH", str(home / ".grid" / "credentials.json"))
     monkeypatch.setenv("GRID_SETTINGS_PATH", str(home / ".grid" / "settings.json"))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")]))
+    )
     monkeypatch.setattr(socket.socket, "connect", netguard._guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", netguard._guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", netguard._guarded_getaddrinfo)

@@ -38,6 +38,8 @@ def test_home_and_credentials_are_isolated(isolated: Path) -> None:
 
 def test_subprocess_python_is_guarded_too() -> None:
     code = "import socket; socket.create_connection(('192.0.2.1', 443), timeout=1)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode != 0
     assert "NetworkBlocked: tests may not" in result.stderr

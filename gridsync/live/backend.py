@@ -39,7 +39,9 @@ class LiveCluster:
     @property
     def status(self) -> str:
         """The status word `grid clusters` shows."""
-        return "terminating" if self.terminating else self.phase.removeprefix("CLUSTER_STATE_").lower()
+        return (
+            "terminating" if self.terminating else self.phase.removeprefix("CLUSTER_STATE_").lower()
+        )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ ACTION_ORDER = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE, Act
 @dataclass(frozen=True, order=True)
 class FieldChange:
     """One managed field that differs. Instance types change one by one:
-    field `instance_types.NAME`, before/after the type's description or None when absent."""
+    field `instance_types[NAME]`, before/after the type's description or None when absent."""
 
     field: str
     before: Value = None

@@ -1,0 +1,3 @@
+from gridsync.cli import main
+
+main()

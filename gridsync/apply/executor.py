@@ -1,0 +1,344 @@
+"""Carry out a Plan against a Backend: bounded parallelism, one list call per poll round, a summary.
+
+Each change becomes a chain of steps run in order (a replace is delete, wait until gone, create,
+wait until running). Calls run on a thread pool of `parallelism` workers; waiting happens on the
+main thread, which lists live clusters once per poll round for every chain that waits, whatever
+their number. A failed chain stops alone; independent chains go on. Ctrl-C stops launching, lets
+the calls in flight settle and returns a summary; nothing is half-written because each call is a
+single request, and rerunning re-plans from live state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from gridsync.errors import ClusterExists, GridsyncError
+from gridsync.live.backend import Backend, LiveState
+from gridsync.model import Phase
+from gridsync.plan.model import Action, Change, Plan
+
+Clock = Callable[[], float]
+_T = TypeVar("_T")
+
+
+class Step(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    WAIT_RUNNING = "wait until running"
+    WAIT_GONE = "wait until gone"
+
+
+class Status(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"
+    INCOMPLETE = "incomplete"  # started, not finished (interrupted or timed out while waiting)
+
+
+_WAITS = (Step.WAIT_RUNNING, Step.WAIT_GONE)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    action: Action
+    status: Status
+    detail: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    outcomes: tuple[Outcome, ...]
+    context: Outcome | None = None
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        everything = [*self.outcomes, *([self.context] if self.context else [])]
+        return not self.interrupted and all(o.status == Status.SUCCEEDED for o in everything)
+
+
+class Progress:
+    """Receives what apply does, as it happens. The default says nothing."""
+
+    def event(self, name: str, message: str) -> None:
+        """A change of state of one cluster."""
+
+    def waiting(self, phases: dict[str, str], elapsed: float) -> None:
+        """Once per poll round: each cluster waited for and its live status."""
+
+
+@dataclass
+class WaitPolicy:
+    timeout: float = 5400.0
+    poll_min: float = 0.2
+    poll_max: float = 30.0
+    wait: bool = True  # False (--no-wait): do not wait for RUNNING or gone, except inside replaces
+
+
+@dataclass(eq=False)  # chains are compared and hashed by identity
+class _Chain:
+    change: Change
+    steps: list[Step]
+    started: float = 0.0
+    index: int = 0
+    cluster_id: str | None = None
+    status: Status = Status.NOT_ATTEMPTED
+    detail: str = ""
+    last_phase: str = ""
+    seconds: float = 0.0
+
+    @property
+    def step(self) -> Step | None:
+        return self.steps[self.index] if self.index < len(self.steps) else None
+
+    @property
+    def done(self) -> bool:
+        return self.status in (Status.SUCCEEDED, Status.FAILED) or self.step is None
+
+
+def steps_for(change: Change, wait: bool) -> list[Step]:
+    """The steps one change takes. A replace always waits for the old cluster to be gone."""
+    running = [Step.WAIT_RUNNING] if wait else []
+    match change.action:
+        case Action.CREATE:
+            return [Step.CREATE, *running]
+        case Action.UPDATE:
+            return [Step.UPDATE]
+        case Action.DELETE:
+            return [Step.DELETE, *([Step.WAIT_GONE] if wait else [])]
+        case Action.REPLACE:
+            return [Step.DELETE, Step.WAIT_GONE, Step.CREATE, *running]
+        case _:
+            return running if change.waits else []
+
+
+@dataclass
+class Executor:
+    backend: Backend
+    parallelism: int = 4
+    waits: WaitPolicy = field(default_factory=WaitPolicy)
+    progress: Progress = field(default_factory=Progress)
+    clock: Clock = time.monotonic
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, plan: Plan) -> ApplyResult:
+        chains = [
+            _Chain(c, steps_for(c, self.waits.wait), cluster_id=c.cluster_id)
+            for c in plan.changes
+            if not c.blocked
+        ]
+        chains = [c for c in chains if c.steps]
+        interrupted = self._drive(chains)
+        context = None if plan.context is None else self._set_context(plan, chains, interrupted)
+        return ApplyResult(tuple(self._outcome(c) for c in chains), context, interrupted)
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    def _drive(self, chains: list[_Chain]) -> bool:
+        start = self.clock()
+        inflight: dict[Future[str | None], _Chain] = {}
+        poll = _PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
+        with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
+            while True:
+                try:
+                    if not self.stop.is_set():
+                        self._launch(pool, chains, inflight)
+                    waiting = [c for c in chains if not c.done and c.step in _WAITS]
+                    if not inflight and (self.stop.is_set() or not waiting):
+                        break
+                    self._settle(inflight, timeout=poll.remaining() if waiting else None)
+                    if waiting and poll.due():
+                        self._poll(waiting, start)
+                        poll.next_round()
+                    self._expire(waiting, start)
+                except KeyboardInterrupt:
+                    self.stop.set()
+                    self.progress.event("apply", "interrupted: letting calls in flight finish")
+        return self.stop.is_set()
+
+    def _launch(
+        self,
+        pool: ThreadPoolExecutor,
+        chains: list[_Chain],
+        inflight: dict[Future[str | None], _Chain],
+    ) -> None:
+        busy = set(inflight.values())
+        for chain in chains:
+            if len(inflight) >= self.parallelism:
+                return
+            if chain in busy or chain.done or chain.step in _WAITS:
+                continue
+            if chain.index == 0:
+                chain.started = self.clock()
+            step = _known(chain.step)
+            self.progress.event(chain.change.name, _STARTING[step])
+            inflight[pool.submit(self._call, chain, step)] = chain
+
+    def _call(self, chain: _Chain, step: Step) -> str | None:
+        change = chain.change
+        if step == Step.DELETE:
+            self.backend.delete(_known(chain.cluster_id))
+            return chain.cluster_id
+        spec = _known(change.desired).spec
+        if step == Step.UPDATE:
+            return self.backend.update(_known(chain.cluster_id), spec).id
+        try:
+            return self.backend.create(change.name, spec).id
+        except ClusterExists:
+            # An earlier run, or a request whose answer was lost, created it: adopt it, never duplicate.
+            self.progress.event(change.name, "exists already: adopting it")
+            return next(
+                c.id for c in self.backend.list_clusters().clusters if c.name == change.name
+            )
+
+    def _settle(self, inflight: dict[Future[str | None], _Chain], timeout: float | None) -> None:
+        if not inflight:
+            if timeout:
+                self.stop.wait(timeout)
+            return
+        done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            chain = inflight.pop(future)
+            step = chain.step
+            try:
+                result = future.result()
+            except GridsyncError as exc:
+                self._fail(chain, f"{step} failed: {exc.message}")
+                continue
+            except Exception as exc:  # a bug or an unexpected library error: keep the others going
+                self._fail(chain, f"{step} failed: {type(exc).__name__}: {exc}")
+                continue
+            if step == Step.CREATE:
+                chain.cluster_id = result
+            self.progress.event(chain.change.name, _FINISHED[step] if step else "done")
+            self._advance(chain)
+
+    def _poll(self, waiting: list[_Chain], start: float) -> None:
+        try:
+            live = self.backend.list_clusters()
+        except GridsyncError as exc:
+            self.progress.event("apply", f"could not read live state, will retry: {exc.message}")
+            return
+        for chain in waiting:
+            self._observe(chain, live)
+        self.progress.waiting(
+            {c.change.name: c.last_phase for c in waiting if not c.done}, self.clock() - start
+        )
+
+    def _observe(self, chain: _Chain, live: LiveState) -> None:
+        found = live.by_id().get(chain.cluster_id or "") or live.by_name().get(chain.change.name)
+        status = "gone" if found is None else found.status
+        if status != chain.last_phase:
+            chain.last_phase = status
+            self.progress.event(chain.change.name, status)
+        if chain.step == Step.WAIT_GONE:
+            if found is None or found.phase == Phase.DELETED:
+                self._advance(chain)
+            return
+        if found is None:
+            self._fail(chain, "the cluster disappeared while waiting for it to run")
+        elif found.phase == Phase.RUNNING:
+            self._advance(chain)
+        elif found.phase == Phase.FAILED:
+            self._fail(chain, f"provisioning FAILED: {found.reason or 'no reason given'}")
+        elif found.terminating:
+            self._fail(chain, "the cluster is being deleted by someone else")
+
+    def _expire(self, waiting: list[_Chain], start: float) -> None:
+        if self.clock() - start < self.waits.timeout:
+            return
+        for chain in waiting:
+            if not chain.done:
+                chain.status = Status.INCOMPLETE
+                chain.detail = f"timed out after {self.waits.timeout:.0f}s ({chain.step}; last seen {chain.last_phase or 'unknown'})"
+                chain.index = len(chain.steps)
+
+    def _advance(self, chain: _Chain) -> None:
+        chain.index += 1
+        if chain.step is None:
+            chain.status = Status.SUCCEEDED
+            chain.seconds = self.clock() - chain.started
+
+    def _fail(self, chain: _Chain, detail: str) -> None:
+        chain.status = Status.FAILED
+        chain.detail = detail
+        chain.seconds = self.clock() - chain.started
+        self.progress.event(chain.change.name, detail)
+
+    def _outcome(self, chain: _Chain) -> Outcome:
+        status = chain.status
+        if status == Status.NOT_ATTEMPTED and chain.index > 0:
+            status = Status.INCOMPLETE
+            chain.detail = chain.detail or f"stopped before: {chain.step}"
+        return Outcome(chain.change.name, chain.change.action, status, chain.detail, chain.seconds)
+
+    # --- context -------------------------------------------------------------------------------
+
+    def _set_context(self, plan: Plan, chains: list[_Chain], interrupted: bool) -> Outcome:
+        context = _known(plan.context)
+        name = context.after
+        chain = next((c for c in chains if c.change.name == name), None)
+        if interrupted or (chain is not None and chain.status != Status.SUCCEEDED):
+            return Outcome(name, Action.UPDATE, Status.NOT_ATTEMPTED, "cluster context not set")
+        try:
+            cluster_id = context.after_id or (chain.cluster_id if chain else None)
+            cluster_id = cluster_id or self.backend.list_clusters().by_name()[name].id
+            self.backend.set_context(cluster_id)
+        except (GridsyncError, KeyError) as exc:
+            return Outcome(
+                name, Action.UPDATE, Status.FAILED, f"setting the cluster context failed: {exc}"
+            )
+        self.progress.event(name, "set as the cluster context")
+        return Outcome(name, Action.UPDATE, Status.SUCCEEDED, "cluster context set")
+
+
+_STARTING = {
+    Step.CREATE: "creating",
+    Step.UPDATE: "updating",
+    Step.DELETE: "deleting",
+    Step.WAIT_RUNNING: "waiting",
+    Step.WAIT_GONE: "waiting",
+}
+_FINISHED = {
+    Step.CREATE: "create requested",
+    Step.UPDATE: "updated",
+    Step.DELETE: "delete requested",
+    Step.WAIT_RUNNING: "running",
+    Step.WAIT_GONE: "gone",
+}
+
+
+def _known(value: _T | None) -> _T:
+    """A value the plan guarantees (an id for an update or delete, a spec for a create)."""
+    if value is None:
+        raise RuntimeError("bug: the plan lacks a value this step needs")
+    return value
+
+
+class _PollClock:
+    """When the next poll round is due: starts at poll_min, grows 1.5x per round up to poll_max."""
+
+    def __init__(self, clock: Clock, poll_min: float, poll_max: float) -> None:
+        self.clock = clock
+        self.delay = poll_min
+        self.poll_max = poll_max
+        self.next_at = clock() + poll_min
+
+    def remaining(self) -> float:
+        return max(0.0, self.next_at - self.clock())
+
+    def due(self) -> bool:
+        return self.clock() >= self.next_at
+
+    def next_round(self) -> None:
+        self.delay = min(self.delay * 1.5, self.poll_max)
+        self.next_at = self.clock() + self.delay

@@ -1,0 +1,120 @@
+"""`gridsync apply [PLANFILE]`: carry out the plan, after review.
+
+Without a plan file it plans, shows the plan and asks (unless --auto-approve). With a plan file it
+plans again and refuses unless the result is the plan that was saved (stale plan exit code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridsync.apply.executor import ApplyResult, Executor, Progress, WaitPolicy
+from gridsync.commands.plan import raise_if_blocked
+from gridsync.commands.session import load_inputs, plan_against
+from gridsync.config.model import ProjectSettings
+from gridsync.console import Console
+from gridsync.errors import ExitCode, GridsyncError, UsageError
+from gridsync.live.backend import Backend
+from gridsync.live.factory import open_backend
+from gridsync.plan import planfile
+from gridsync.plan.diff import desired_fingerprint
+from gridsync.plan.model import Action, Plan
+from gridsync.render import text
+from gridsync.render.progress import LineProgress, TtyProgress
+from gridsync.render.summary import render_summary
+
+Confirm = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    planfile: Path | None = None
+    auto_approve: bool = False
+    allow_replace: bool = False
+    parallelism: int | None = None
+    wait_timeout: float | None = None
+    wait: bool = True
+
+
+def apply(
+    root: Path,
+    options: ApplyOptions,
+    env: Mapping[str, str],
+    console: Console,
+    confirm: Confirm | None,
+) -> int:
+    """`confirm` asks the user; None when there is nobody to ask (no TTY)."""
+    inputs = load_inputs(root, env, console)
+    backend = open_backend(inputs.settings)
+    try:
+        plan = plan_against(inputs, backend, allow_replace=options.allow_replace)
+        if options.planfile is not None:
+            saved = planfile.load(options.planfile)
+            planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
+        raise_if_blocked(plan)
+        refuse_unresolved(plan)
+        if not any(c.waits for c in plan.changes) and plan.context is None:
+            console.result(text.render_plan(plan, color=console.color))
+            console.log("Nothing to apply.")
+            return ExitCode.OK
+        if options.planfile is None and not _approved(plan, options, console, confirm):
+            console.log("Apply cancelled; nothing was changed.")
+            return ExitCode.ERROR
+        result = _execute(plan, backend, inputs.settings, options, console)
+    finally:
+        backend.close()
+    console.result(render_summary(result, color=console.color))
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if result.ok else ExitCode.PARTIAL
+
+
+def refuse_unresolved(plan: Plan) -> None:
+    """A change that writes a cluster needs every `${env:}` it uses to be set."""
+    missing = sorted(
+        f"  {change.name}: {field} needs ${{env:{var}}}"
+        for change in plan.changes
+        if change.desired is not None
+        and change.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
+        for field, var in change.desired.unresolved.items()
+    )
+    if missing:
+        raise GridsyncError(
+            "cannot apply: environment variables the changes need are not set:\n"
+            + "\n".join(missing),
+            hint="export them (in CI, from the repository's secrets) and run apply again",
+        )
+
+
+def _approved(plan: Plan, options: ApplyOptions, console: Console, confirm: Confirm | None) -> bool:
+    console.result(text.render_plan(plan, color=console.color))
+    if options.auto_approve:
+        return True
+    if confirm is None:
+        raise UsageError(
+            "refusing to apply without confirmation: there is no terminal to ask on",
+            hint="review the plan and pass --auto-approve, or apply a saved plan file",
+        )
+    return confirm("Apply these changes? Only 'yes' is accepted")
+
+
+def _execute(
+    plan: Plan, backend: Backend, settings: ProjectSettings, options: ApplyOptions, console: Console
+) -> ApplyResult:
+    progress: Progress = (
+        TtyProgress(console.err) if console.err_is_tty else LineProgress(console.err)
+    )
+    waits = WaitPolicy(
+        timeout=options.wait_timeout or settings.wait.timeout_seconds,
+        poll_min=settings.wait.poll_min_seconds,
+        poll_max=settings.wait.poll_max_seconds,
+        wait=options.wait,
+    )
+    executor = Executor(backend, options.parallelism or settings.parallelism, waits, progress)
+    try:
+        return executor.run(plan)
+    finally:
+        if isinstance(progress, TtyProgress):
+            progress.close()

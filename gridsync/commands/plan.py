@@ -1,0 +1,62 @@
+"""`gridsync plan`: compare desired with live state and show what apply would do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridsync.commands.session import load_inputs, plan_against
+from gridsync.console import Console
+from gridsync.errors import ExitCode, PlanBlocked
+from gridsync.live.factory import open_backend
+from gridsync.plan import planfile
+from gridsync.plan.diff import desired_fingerprint
+from gridsync.plan.model import Plan
+from gridsync.render import json_format, markdown, text
+
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    format: str = "text"
+    out: Path | None = None
+    detailed_exitcode: bool = False
+    allow_replace: bool = False
+
+
+def plan(root: Path, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
+    inputs = load_inputs(root, env, console)
+    backend = open_backend(inputs.settings)
+    try:
+        result = plan_against(inputs, backend, allow_replace=options.allow_replace)
+    finally:
+        backend.close()
+    console.result(render(result, options.format, color=console.color))
+    raise_if_blocked(result)
+    if options.out is not None:
+        planfile.save(result, options.out, desired_fingerprint(inputs.desired))
+        console.log(
+            f"Saved the plan to {options.out}; apply it with `gridsync apply {options.out}`."
+        )
+    if options.detailed_exitcode and result.has_changes:
+        return ExitCode.CHANGES
+    return ExitCode.OK
+
+
+def render(plan: Plan, fmt: str, *, color: bool) -> str:
+    if fmt == "json":
+        return json_format.render_plan(plan)
+    if fmt == "markdown":
+        return markdown.render_plan(plan)
+    return text.render_plan(plan, color=color)
+
+
+def raise_if_blocked(plan: Plan) -> None:
+    blocked = plan.blocked
+    if blocked:
+        reasons = "\n".join(f"  {c.name}: {c.blocked}" for c in blocked)
+        raise PlanBlocked(
+            f"the plan is blocked by {len(blocked)} safety rule(s); nothing will be applied:\n{reasons}"
+        )

@@ -1,0 +1,47 @@
+"""What every command that compares desired with live state does first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridsync.config.load import load_desired
+from gridsync.config.model import DesiredState, ProjectSettings
+from gridsync.config.project import load_project
+from gridsync.console import Console
+from gridsync.live.backend import Backend
+from gridsync.plan.diff import Policy, compute_plan
+from gridsync.plan.model import Plan
+from gridsync.render.diagnostics import render_diagnostics
+
+
+@dataclass(frozen=True)
+class Inputs:
+    settings: ProjectSettings
+    desired: DesiredState
+
+
+def load_inputs(root: Path, env: Mapping[str, str], console: Console) -> Inputs:
+    """gridsync.yaml and every cluster file; warnings and notes go to stderr, errors raise."""
+    settings = load_project(root)
+    desired = load_desired(settings, env)
+    if desired.diagnostics:
+        console.log(render_diagnostics(desired.diagnostics, color=console.err_color))
+    return Inputs(settings, desired)
+
+
+def policy_for(settings: ProjectSettings, *, allow_replace: bool) -> Policy:
+    return Policy(
+        prune=settings.prune,
+        managed=settings.managed,
+        protected=settings.protected,
+        max_deletes=settings.max_deletes,
+        allow_replace=allow_replace,
+    )
+
+
+def plan_against(inputs: Inputs, backend: Backend, *, allow_replace: bool) -> Plan:
+    live = backend.list_clusters()
+    policy = policy_for(inputs.settings, allow_replace=allow_replace)
+    return compute_plan(inputs.desired, live, policy, backend.description)

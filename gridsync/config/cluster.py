@@ -1,0 +1,234 @@
+"""One `kind: Cluster` document -> DesiredCluster, or every problem found in it.
+
+Order: `${env:}` substitution, the JSON Schema (types, required and unknown fields), then Grid's own
+rules with messages that say how to fix them (name, region, role ARN, instance types). Format rules
+apply only to values that are resolved; an unset variable is a note, except in `name`, which must be
+known for the plan to match the cluster to anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gridsync.config.envsubst import SubstitutedTree, substitute_tree
+from gridsync.config.model import DesiredCluster
+from gridsync.config.schemas import CLUSTER_SCHEMA, check
+from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
+from gridsync.model import (
+    ARM_PREFIXES,
+    DEFAULT_INSTANCE_TYPES,
+    SECRET_FIELDS,
+    ClusterSpec,
+    InstanceType,
+    Source,
+    is_arm_instance_type,
+    is_valid_name,
+)
+
+REGION_RE = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
+ROLE_ARN_RE = re.compile(r"arn:aws[-a-z]*:iam::[0-9]{12}:role/.+")
+INSTANCE_TYPE_RE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9-]+")
+NAME_RULE = (
+    "Grid cluster names use lowercase letters, digits and '-', 1-63 characters, with no leading or "
+    "trailing '-' (Grid's docs also allow '.', but the grid CLI refuses it, so gridsync does too)"
+)
+
+
+@dataclass(frozen=True)
+class CheckedDocument:
+    cluster: DesiredCluster | None  # None when the document has errors
+    problems: tuple[Problem, ...]
+    name: str | None = None  # a resolved string name, even when the document has other errors
+    name_source: Source | None = None
+    context_source: Source | None = None  # set when `context: true`
+
+
+def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> CheckedDocument:
+    """Validate one document and build its DesiredCluster when nothing is wrong."""
+    if not isinstance(document.value, dict):
+        kind = "a list" if isinstance(document.value, list) else "a single value"
+        message = f"a cluster document must be a mapping (apiVersion, kind, name, ...), got {kind}"
+        return CheckedDocument(None, (Problem(*document.start, message),))
+    tree = substitute_tree(document.value, env)
+    sensitive = _sensitive(tree)
+    problems = _env_problems(document, tree)
+    for found in check(
+        CLUSTER_SCHEMA, tree.value, lambda path: bool(path) and path[0] in sensitive
+    ):
+        problems.append(
+            Problem(*document.where(found.path, key=found.at_key), found.message, found.path)
+        )
+    problems.extend(_rule_problems(document, tree))
+    value: dict[str, Any] = tree.value
+    name = value.get("name") if isinstance(value.get("name"), str) else None
+    name_ok = name is not None and ("name",) not in _unresolved_paths(tree)
+    name_source = Source(rel, *document.where(("name",))) if name_ok else None
+    context_source = (
+        Source(rel, *document.where(("context",))) if value.get("context") is True else None
+    )
+    cluster = None
+    if not any(p.severity == "error" for p in problems):
+        cluster = _build(document, rel, tree, sensitive)
+    return CheckedDocument(
+        cluster, tuple(problems), name if name_ok else None, name_source, context_source
+    )
+
+
+def _unresolved_paths(tree: SubstitutedTree) -> dict[YamlPath, tuple[str, ...]]:
+    return {path: sub.unresolved for path, sub in tree.strings.items() if sub.unresolved}
+
+
+def _sensitive(tree: SubstitutedTree) -> frozenset[str]:
+    fields = {str(path[0]) for path, sub in tree.strings.items() if path and sub.references}
+    return frozenset(fields | (SECRET_FIELDS & set(tree.value)))
+
+
+def _env_problems(document: YamlDocument, tree: SubstitutedTree) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, sub in tree.strings.items():
+        where = document.where(path)
+        problems.extend(Problem(*where, message, path) for message in sub.errors)
+        for name in sub.unresolved:
+            if path == ("name",):
+                message = f"${{env:{name}}} is not set: the cluster name must be known to plan"
+                problems.append(Problem(*where, message, path))
+                continue
+            message = (
+                f"${{env:{name}}} is not set: plan cannot compare {path[0]}; "
+                "apply will refuse until it is set"
+            )
+            problems.append(Problem(*where, message, path, "note"))
+    return problems
+
+
+def _rule_problems(document: YamlDocument, tree: SubstitutedTree) -> list[Problem]:
+    """Grid's rules on resolved values of the right type (the schema reports wrong types)."""
+    value: dict[str, Any] = tree.value
+    unresolved = _unresolved_paths(tree)
+    checks = [
+        (("name",), _name_message),
+        (("region",), _region_message),
+        (("role_arn",), _role_arn_message),
+    ]
+    problems = []
+    for path, rule in checks:
+        field_value = value.get(str(path[0]))
+        if isinstance(field_value, str) and field_value and path not in unresolved:
+            substituted = tree.strings.get(path)
+            message = rule(field_value, substituted is not None and bool(substituted.references))
+            if message:
+                problems.append(Problem(*document.where(path), message, path))
+    items = value.get("instance_types")
+    if isinstance(items, list):
+        problems.extend(_instance_type_problems(document, items, unresolved))
+    return problems
+
+
+def _name_message(name: str, from_env: bool) -> str:
+    if is_valid_name(name):
+        return ""
+    shown = "from the environment" if from_env else repr(name)
+    message = f"invalid cluster name {shown}: {NAME_RULE}"
+    if len(name) > 63:
+        message += f"; this one has {len(name)} characters"
+    suggestion = suggest_name(name)
+    if suggestion and suggestion != name and not from_env:
+        message += f"; did you mean '{suggestion}'?"
+    return message
+
+
+def suggest_name(name: str) -> str:
+    """A valid name close to `name` (lowercased, other characters turned into '-'), or ""."""
+    candidate = re.sub(r"[^a-z0-9-]+", "-", name.strip().lower()).strip("-")[:63].strip("-")
+    return candidate if is_valid_name(candidate) else ""
+
+
+def _region_message(region: str, from_env: bool) -> str:
+    if REGION_RE.fullmatch(region):
+        return ""
+    shown = "the region from the environment" if from_env else f"region {region!r}"
+    return f"{shown} is not an AWS region name like 'us-east-1', 'eu-west-2' or 'us-gov-west-1'"
+
+
+def _role_arn_message(arn: str, from_env: bool) -> str:
+    if ROLE_ARN_RE.fullmatch(arn):
+        return ""
+    shown = "role_arn from the environment" if from_env else f"role_arn {arn!r}"
+    return f"{shown} is not an IAM role ARN like 'arn:aws:iam::123456789012:role/grid'"
+
+
+def _instance_type_problems(
+    document: YamlDocument, items: list[Any], unresolved: Mapping[YamlPath, tuple[str, ...]]
+) -> list[Problem]:
+    problems = []
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        path: YamlPath = (
+            ("instance_types", index)
+            if isinstance(item, str)
+            else ("instance_types", index, "name")
+        )
+        name = (
+            item if isinstance(item, str) else item.get("name") if isinstance(item, dict) else None
+        )
+        if not isinstance(name, str) or not name or path in unresolved:
+            continue
+        where = document.where(path)
+        message = _instance_type_message(name)
+        if not message and name in first:
+            message = f"instance type '{name}' is listed twice (first at line {first[name]})"
+        first.setdefault(name, where[0])
+        if message:
+            problems.append(Problem(*where, message, path))
+    return problems
+
+
+def _instance_type_message(name: str) -> str:
+    if is_arm_instance_type(name):
+        families = ", ".join(ARM_PREFIXES)
+        return f"'{name}' is an ARM (Graviton) instance type; Grid refuses ARM types ({families})"
+    if not INSTANCE_TYPE_RE.fullmatch(name):
+        return f"{name!r} does not look like an EC2 instance type (family.size, e.g. 't3.large')"
+    return ""
+
+
+def _build(
+    document: YamlDocument, rel: str, tree: SubstitutedTree, sensitive: frozenset[str]
+) -> DesiredCluster:
+    value: dict[str, Any] = tree.value
+    spec = ClusterSpec(
+        region=value["region"],
+        role_arn=value["role_arn"],
+        external_id=value["external_id"],
+        instance_types=_instance_types(value.get("instance_types")),
+        cost_savings=value.get("cost_savings", False),
+    )
+    unresolved: dict[str, str] = {}
+    for path, names in _unresolved_paths(tree).items():
+        unresolved.setdefault(str(path[0]), names[0])
+    return DesiredCluster(
+        name=value["name"],
+        spec=spec,
+        source=Source(rel, *document.start),
+        protect=value.get("protect", False),
+        context=value.get("context", False),
+        sensitive=sensitive,
+        unresolved=unresolved,
+        field_sources={key: Source(rel, *document.where((key,), key=True)) for key in value},
+    )
+
+
+def _instance_types(items: list[Any] | None) -> tuple[InstanceType, ...]:
+    if items is None:
+        return tuple(InstanceType(name) for name in DEFAULT_INSTANCE_TYPES)
+    return tuple(
+        InstanceType(item)
+        if isinstance(item, str)
+        else InstanceType(
+            item["name"], item.get("overprovisioned_ondemand_count"), item.get("root_volume_size")
+        )
+        for item in items
+    )

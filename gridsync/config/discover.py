@@ -1,0 +1,141 @@
+"""Finding cluster files: pathlib-style globs relative to the project root, symlinks checked.
+
+Python 3.11's ``Path.glob`` does not descend into symlinked directories and yields broken or looping
+symlinks without a word; gridsync skips nothing silently. Here ``**`` follows directory symlinks
+that stay inside the root, and every symlink that loops, dangles or leaves the root is an error.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from gridsync.errors import Diagnostic
+
+_MAGIC = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class Found:
+    rel: str  # relative to the root, "/" separators
+    path: Path  # root / rel, symlinks not resolved
+
+
+@dataclass
+class _Walk:
+    root: Path
+    real_root: Path
+    found: dict[str, Found]
+    problems: dict[str, Diagnostic]
+
+
+def discover(root: Path, patterns: tuple[str, ...]) -> tuple[list[Found], list[Diagnostic]]:
+    """Files matching any pattern, sorted by relative path, each once; and problems met."""
+    walk = _Walk(root, root.resolve(), {}, {})
+    for pattern in patterns:
+        segments = [s for s in pattern.split("/") if s not in ("", ".")]
+        _match(walk, root, (), segments, frozenset({walk.real_root}))
+    return [walk.found[rel] for rel in sorted(walk.found)], list(walk.problems.values())
+
+
+def _match(
+    walk: _Walk, directory: Path, rel: tuple[str, ...], segments: list[str], seen: frozenset[Path]
+) -> None:
+    if not segments:
+        return
+    head, rest = segments[0], segments[1:]
+    if head == "**":
+        _match(walk, directory, rel, rest, seen)
+        for name in _subdirectories(walk, directory, rel, seen):
+            child_seen = seen | {(directory / name).resolve()}
+            _match(walk, directory / name, (*rel, name), segments, child_seen)
+        return
+    names = [head] if not _MAGIC & set(head) else _entries(walk, directory, rel)
+    for name in names:
+        if not fnmatchcase(name, head) or not os.path.lexists(directory / name):
+            continue
+        if not rest:
+            _found(walk, directory / name, (*rel, name))
+        elif _enter(walk, directory / name, (*rel, name), seen):
+            _match(
+                walk, directory / name, (*rel, name), rest, seen | {(directory / name).resolve()}
+            )
+
+
+def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[str]:
+    try:
+        return sorted(os.listdir(directory))
+    except OSError as exc:
+        _problem(walk, rel, f"cannot list the directory: {exc.strerror or exc}")
+        return []
+
+
+def _subdirectories(
+    walk: _Walk, directory: Path, rel: tuple[str, ...], seen: frozenset[Path]
+) -> list[str]:
+    return [
+        name
+        for name in _entries(walk, directory, rel)
+        if _enter(walk, directory / name, (*rel, name), seen)
+    ]
+
+
+def _enter(walk: _Walk, path: Path, rel: tuple[str, ...], seen: frozenset[Path]) -> bool:
+    """Whether to descend into `path`: a directory, not a loop, not outside the root."""
+    if not path.is_dir():
+        return False
+    if not path.is_symlink():
+        return True
+    target = _resolve(walk, path, rel)
+    if target is None:
+        return False
+    if target in seen:
+        _problem(walk, rel, "symlink loop: the link points back to a directory that contains it")
+        return False
+    return True
+
+
+def _found(walk: _Walk, path: Path, rel: tuple[str, ...]) -> None:
+    key = "/".join(rel)
+    if path.is_symlink() and _resolve(walk, path, rel) is None:
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        _problem(walk, rel, f"cannot read the file: {exc.strerror or exc}")
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        _problem(walk, rel, "is not a regular file")
+        return
+    walk.found.setdefault(key, Found(key, path))
+
+
+def _resolve(walk: _Walk, path: Path, rel: tuple[str, ...]) -> Path | None:
+    """The symlink's target inside the root, or None after recording why not."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        _problem(walk, rel, "symlink loop")
+        return None
+    except FileNotFoundError:
+        _problem(walk, rel, f"broken symlink: {os.readlink(path)!r} does not exist")
+        return None
+    except OSError as exc:
+        loop = exc.errno == errno.ELOOP
+        _problem(
+            walk, rel, "symlink loop" if loop else f"cannot follow the symlink: {exc.strerror}"
+        )
+        return None
+    if not target.is_relative_to(walk.real_root):
+        _problem(walk, rel, f"symlink escapes the project root (it points to {target})")
+        return None
+    return target
+
+
+def _problem(walk: _Walk, rel: tuple[str, ...], message: str) -> None:
+    key = "/".join(rel) or "."
+    walk.problems.setdefault(key, Diagnostic(key, 1, 1, message))

@@ -1,0 +1,119 @@
+"""`${env:NAME}` and `${env:NAME:-default}` in YAML string values.
+
+Rules: a reference may be the whole string or embedded in a longer one; `$${` writes a literal `${`;
+`:-default` is used when NAME is unset or empty (as in the shell). A string with a reference to a
+variable that is unset and has no default stays exactly as written and is reported as unresolved. A
+value containing a newline or another control character is refused: it could smuggle text into the
+spec. The environment is always passed in; nothing here reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gridsync.config.yamlsrc import YamlPath
+
+_TOKEN = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)\}|\$\{")
+_BODY = re.compile(r"env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re.DOTALL)
+_LITERAL = "$${"  # written for a literal "${"
+SYNTAX_HINT = "write ${env:NAME} or ${env:NAME:-default}, or $${ for a literal ${"
+
+
+@dataclass(frozen=True)
+class Substituted:
+    """One string after substitution."""
+
+    value: str  # the original text when anything is unresolved or wrong
+    references: tuple[str, ...] = ()  # every variable named, set or not
+    unresolved: tuple[str, ...] = ()  # named, unset, no default
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubstitutedTree:
+    """A whole document after substitution, with what happened at each string's path."""
+
+    value: Any
+    strings: dict[YamlPath, Substituted] = field(default_factory=dict)  # only strings with `${`
+
+
+def substitute(text: str, env: Mapping[str, str]) -> Substituted:
+    """Expand the references in one string; see the module docstring for the rules."""
+    if "${" not in text:
+        return Substituted(text)
+    parts: list[str] = []
+    references: list[str] = []
+    unresolved: list[str] = []
+    errors: list[str] = []
+    end = 0
+    for match in _TOKEN.finditer(text):
+        parts.append(text[end : match.start()])
+        end = match.end()
+        parts.append(_expand(match, env, references, unresolved, errors))
+    parts.append(text[end:])
+    if unresolved or errors:
+        return Substituted(text, tuple(references), tuple(unresolved), tuple(errors))
+    return Substituted("".join(parts), tuple(references))
+
+
+def _expand(
+    match: re.Match[str],
+    env: Mapping[str, str],
+    references: list[str],
+    unresolved: list[str],
+    errors: list[str],
+) -> str:
+    token = match.group(0)
+    if token == _LITERAL:
+        return "${"
+    if match.group("body") is None:
+        errors.append(f"'${{' without a closing '}}'; {SYNTAX_HINT}")
+        return token
+    body = _BODY.fullmatch(match.group("body"))
+    if body is None:
+        errors.append(f"'{token}' is not a valid reference; {SYNTAX_HINT}")
+        return token
+    name, default = body.group("name"), body.group("default")
+    references.append(name)
+    value = env.get(name)
+    if default is not None and not value:
+        return default
+    if value is None:
+        unresolved.append(name)
+        return token
+    if _has_control(value):
+        errors.append(
+            f"environment variable {name} contains a newline or control character; "
+            "refusing to use it"
+        )
+        return token
+    return value
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
+
+
+def substitute_tree(value: Any, env: Mapping[str, str]) -> SubstitutedTree:
+    """Substitute every string value (not keys) of a plain YAML value, recording per path."""
+    strings: dict[YamlPath, Substituted] = {}
+    return SubstitutedTree(_walk(value, (), env, strings), strings)
+
+
+def _walk(
+    value: Any, path: YamlPath, env: Mapping[str, str], strings: dict[YamlPath, Substituted]
+) -> Any:
+    if isinstance(value, str):
+        result = substitute(value, env)
+        if result.references or result.errors or result.value != value:
+            strings[path] = result
+        return result.value
+    if isinstance(value, dict):
+        return {key: _walk(item, (*path, key), env, strings) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_walk(item, (*path, i), env, strings) for i, item in enumerate(value)]
+    return value

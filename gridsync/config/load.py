@@ -1,0 +1,92 @@
+"""Desired state from the cluster files: discover, read, validate, then check across files.
+
+Every problem of every file is collected before anything is raised, so one run of
+`gridsync validate` shows them all, sorted by file, line and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from gridsync.config.cluster import CheckedDocument, check_document
+from gridsync.config.discover import discover
+from gridsync.config.model import DesiredCluster, DesiredState, ProjectSettings
+from gridsync.config.yamlsrc import Problem, read_yaml_file
+from gridsync.errors import ConfigError, Diagnostic
+from gridsync.model import Source
+
+
+@dataclass
+class _Declared:
+    """What later documents are checked against: first declarations of names and of the context."""
+
+    names: dict[str, Source] = field(default_factory=dict)
+    context: tuple[str, Source] | None = None
+
+
+def load_desired(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
+    """Every declared cluster, or ConfigError with every diagnostic when any of them is an error.
+
+    `env` is where `${env:NAME}` looks (callers pass os.environ). Warnings and notes come back in
+    DesiredState.diagnostics; paths are relative to settings.root with "/" separators.
+    """
+    found, diagnostics = discover(settings.root, settings.cluster_globs)
+    clusters: list[DesiredCluster] = []
+    declared = _Declared()
+    for item in found:
+        yaml_file = read_yaml_file(item.path, item.rel)
+        diagnostics.extend(yaml_file.diagnostics())
+        for document in yaml_file.documents:
+            checked = check_document(document, item.rel, env)
+            problems = [*checked.problems, *_cross_problems(checked, declared)]
+            diagnostics.extend(
+                yaml_file.diagnostic(document.index, problem) for problem in problems
+            )
+            if checked.cluster is not None:
+                clusters.append(checked.cluster)
+    if not found and not diagnostics:  # a bad symlink matched: that error says enough
+        diagnostics.append(_no_files(settings))
+    ordered = _ordered(diagnostics)
+    if any(d.severity == "error" for d in ordered):
+        raise ConfigError(ordered)
+    return DesiredState(
+        clusters=tuple(sorted(clusters, key=lambda c: c.name)),
+        files=tuple(item.rel for item in found),
+        diagnostics=ordered,
+    )
+
+
+def _cross_problems(checked: CheckedDocument, declared: _Declared) -> list[Problem]:
+    """A name declared before, or a second `context: true`; records this document's own."""
+    problems = []
+    if checked.name is not None and checked.name_source is not None:
+        first = declared.names.setdefault(checked.name, checked.name_source)
+        if first != checked.name_source:
+            message = f"cluster '{checked.name}' is already declared at {first}"
+            problems.append(
+                Problem(checked.name_source.line, checked.name_source.col, message, ("name",))
+            )
+    if checked.context_source is not None:
+        if declared.context is None:
+            declared.context = (checked.name or "?", checked.context_source)
+        else:
+            name, first = declared.context
+            message = (
+                f"cluster '{name}' at {first} is already the context; "
+                "only one cluster can have context: true"
+            )
+            source = checked.context_source
+            problems.append(Problem(source.line, source.col, message, ("context",)))
+    return problems
+
+
+def _no_files(settings: ProjectSettings) -> Diagnostic:
+    globs = ", ".join(settings.cluster_globs)
+    message = f"no cluster files found (searched {globs}); the desired state declares no clusters"
+    return Diagnostic(settings.source or ".", 1, 1, message, severity="warning")
+
+
+def _ordered(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    unique = dict.fromkeys(diagnostics)
+    return tuple(sorted(unique, key=lambda d: (d.path, d.line, d.col)))

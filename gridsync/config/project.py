@@ -1,0 +1,167 @@
+"""gridsync.yaml at the project root -> ProjectSettings. Optional; every key has a default."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from gridsync.config.model import (
+    DEFAULT_CLUSTER_GLOBS,
+    DEFAULT_STATE_PATH,
+    BackendSettings,
+    LocalBackendSettings,
+    ProjectSettings,
+    WaitSettings,
+)
+from gridsync.config.schemas import PROJECT_SCHEMA, check
+from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
+from gridsync.errors import ConfigError, Diagnostic
+
+PROJECT_FILE = "gridsync.yaml"
+_AMOUNT = r"[0-9]+(?:\.[0-9]+)?"
+_NUMBER = re.compile(_AMOUNT)
+_DURATION = re.compile(rf"(?:(?P<h>{_AMOUNT})h)?(?:(?P<m>{_AMOUNT})m)?(?:(?P<s>{_AMOUNT})s)?")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds from a number of seconds or a string like "30s", "5m", "1h30m", "1.5h" or "90".
+
+    Raises ValueError (with a message fit for users) for anything else, negative or not finite.
+    """
+    if isinstance(text, bool):
+        raise ValueError("expected a duration, got a boolean")
+    if isinstance(text, int | float):
+        if not math.isfinite(text) or text < 0:
+            raise ValueError(f"a duration must be a finite number of seconds >= 0, got {text}")
+        return float(text)
+    value = text.strip()
+    if _NUMBER.fullmatch(value):
+        return float(value)
+    match = _DURATION.fullmatch(value)
+    if not value or match is None or not any(match.groupdict().values()):
+        raise ValueError(
+            f"{text!r} is not a duration; write seconds (90) or a string like 30s, 5m, 1h30m, 1.5h"
+        )
+    return sum(
+        float(amount) * _UNIT_SECONDS[unit] for unit, amount in match.groupdict().items() if amount
+    )
+
+
+def load_project(root: Path) -> ProjectSettings:
+    """Settings of the project at `root` (made absolute); ConfigError with every diagnostic."""
+    root = Path(os.path.abspath(root))
+    path = root / PROJECT_FILE
+    if not os.path.lexists(path):
+        return ProjectSettings(root=root, backend=BackendSettings(local=_local({}, root)))
+    yaml_file = read_yaml_file(path, PROJECT_FILE)
+    problems = list(yaml_file.problems)
+    raw: dict[str, Any] = {}
+    for position, document in enumerate(yaml_file.documents):
+        if position > 0:
+            message = f"{PROJECT_FILE} must hold a single YAML document"
+            problems.append((document.index, Problem(*document.start, message)))
+            continue
+        raw, found = _check(document)
+        problems.extend((document.index, problem) for problem in found)
+    if problems:
+        raise ConfigError(
+            _diagnostics(yaml_file, problems), f"{PROJECT_FILE} has {len(problems)} error(s)"
+        )
+    return _settings(root, raw)
+
+
+def _diagnostics(yaml_file: YamlFile, problems: list[tuple[int, Problem]]) -> list[Diagnostic]:
+    found = [yaml_file.diagnostic(index, problem) for index, problem in problems]
+    return sorted(found, key=lambda d: (d.path, d.line, d.col))
+
+
+def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
+    if not isinstance(document.value, dict):
+        return {}, [Problem(*document.start, f"{PROJECT_FILE} must be a mapping of settings")]
+    raw: dict[str, Any] = document.value
+    problems = [
+        Problem(*document.where(p.path, key=p.at_key), p.message, p.path)
+        for p in check(PROJECT_SCHEMA, raw)
+    ]
+    if not problems:
+        problems = _glob_problems(document, raw) + _duration_problems(document, raw)
+    return raw, problems
+
+
+def _glob_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for index, pattern in enumerate(raw.get("clusters", [])):
+        path = ("clusters", index)
+        if pattern.startswith("/"):
+            problems.append(
+                Problem(
+                    *document.where(path),
+                    f"glob {pattern!r} must be relative to the project root",
+                    path,
+                )
+            )
+        elif ".." in pattern.split("/"):
+            problems.append(
+                Problem(
+                    *document.where(path),
+                    f"glob {pattern!r} must stay inside the project root",
+                    path,
+                )
+            )
+    return problems
+
+
+def _duration_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for key, value in raw.get("wait", {}).items():
+        path = ("wait", key)
+        try:
+            if parse_duration(value) <= 0:
+                problems.append(
+                    Problem(
+                        *document.where(path), f"wait.{key} must be longer than 0 seconds", path
+                    )
+                )
+        except ValueError as exc:
+            problems.append(Problem(*document.where(path), str(exc), path))
+    return problems
+
+
+def _settings(root: Path, raw: dict[str, Any]) -> ProjectSettings:
+    backend: dict[str, Any] = raw.get("backend", {})
+    wait: dict[str, Any] = raw.get("wait", {})
+    defaults = WaitSettings()
+    return ProjectSettings(
+        root=root,
+        cluster_globs=tuple(raw.get("clusters", DEFAULT_CLUSTER_GLOBS)),
+        backend=BackendSettings(
+            type=backend.get("type", "local"),
+            local=_local(backend.get("local", {}), root),
+            url=backend.get("url"),
+        ),
+        parallelism=raw.get("parallelism", 4),
+        prune=raw.get("prune", False),
+        managed=tuple(raw.get("managed", ())),
+        protected=tuple(raw.get("protected", ())),
+        max_deletes=raw.get("max_deletes"),
+        wait=WaitSettings(
+            timeout_seconds=parse_duration(wait.get("timeout", defaults.timeout_seconds)),
+            poll_min_seconds=defaults.poll_min_seconds,
+            poll_max_seconds=parse_duration(wait.get("poll_max", defaults.poll_max_seconds)),
+        ),
+        source=PROJECT_FILE,
+    )
+
+
+def _local(raw: dict[str, Any], root: Path) -> LocalBackendSettings:
+    defaults = LocalBackendSettings()
+    return LocalBackendSettings(
+        state=root / raw.get("state", DEFAULT_STATE_PATH),
+        queued_seconds=float(raw.get("queued_seconds", defaults.queued_seconds)),
+        provision_seconds=float(raw.get("provision_seconds", defaults.provision_seconds)),
+        delete_seconds=float(raw.get("delete_seconds", defaults.delete_seconds)),
+    )

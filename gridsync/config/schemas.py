@@ -1,0 +1,136 @@
+"""The JSON Schemas under schemas/: loaded once, validators built once, errors made readable.
+
+jsonschema's own messages ("'region' is a required property", "Additional properties are not
+allowed") are rewritten into gridsync's ("missing required field 'region'", "unknown field
+'instance_type'; did you mean 'instance_types'?"), each with the YAML path it belongs to.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from gridsync.config.yamlsrc import YamlPath, format_path
+
+CLUSTER_SCHEMA = "cluster.schema.json"
+PROJECT_SCHEMA = "gridsync.schema.json"
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    path: YamlPath
+    message: str
+    at_key: bool = False  # point at the key (unknown field) rather than the value
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The parsed schema `name` (a file in schemas/)."""
+    text = (files("gridsync") / "schemas" / name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # lazy: slow import
+
+    return Draft202012Validator(load_schema(name))
+
+
+def check(
+    name: str, instance: Any, redact: Callable[[YamlPath], bool] | None = None
+) -> list[SchemaProblem]:
+    """Every schema problem of `instance`; values at paths where `redact` is true are not quoted."""
+    problems: list[SchemaProblem] = []
+    for error in _validator(name).iter_errors(instance):
+        path: YamlPath = tuple(error.absolute_path)
+        hide = redact is not None and redact(path)
+        problems.extend(_convert(error, path, hide))
+    return problems
+
+
+def _convert(error: Any, path: YamlPath, hide: bool) -> list[SchemaProblem]:
+    kind, expected, instance = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = [name for name in expected if name not in instance]
+        return [SchemaProblem(path, f"missing required field '{name}'") for name in missing]
+    if kind == "additionalProperties":
+        return _unknown_fields(error.schema, instance, path)
+    return [SchemaProblem(path, _message(kind, expected, instance, path, hide))]
+
+
+def _unknown_fields(
+    schema: dict[str, Any], instance: dict[str, Any], path: YamlPath
+) -> list[SchemaProblem]:
+    known = list(schema.get("properties", {}))
+    problems = []
+    for key in instance:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+        problems.append(SchemaProblem((*path, key), f"unknown field '{key}'{hint}", at_key=True))
+    return problems
+
+
+def _message(kind: str, expected: Any, instance: Any, path: YamlPath, hide: bool) -> str:
+    label = _label(path)
+    got = describe(instance, hide)
+    if kind == "type":
+        names = [expected] if isinstance(expected, str) else expected
+        return f"expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, got {got}"
+    if kind == "const":
+        return f"{label} must be {expected!r}, got {got}"
+    if kind == "enum":
+        return f"{label} must be one of {', '.join(repr(v) for v in expected)}; got {got}"
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        return f"{label} must be {bound} {expected}, got {got}"
+    if kind in ("minLength", "minItems") and expected == 1:
+        return f"{label} must not be empty"
+    if kind == "pattern":
+        return f"{label} must match {expected!r}, got {got}"
+    return f"{label}: {'invalid value' if hide else _plain(str(instance))} ({kind} {expected!r})"
+
+
+def _label(path: YamlPath) -> str:
+    """The field a message is about: its own key ("root_volume_size"), not the whole path."""
+    keys = [part for part in path if isinstance(part, str)]
+    if not keys:
+        return format_path(path) or "the document"
+    return keys[-1] if isinstance(path[-1], str) else format_path(path[path.index(keys[-1]) :])
+
+
+def _plain(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe(value: Any, hide: bool = False) -> str:
+    """How a value is named in messages: "the string 'yes'", "the integer 3", "a list"."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return "a string" if hide else f"the string {_plain(repr(value))}"
+    if isinstance(value, int):
+        return "an integer" if hide else f"the integer {value}"
+    if isinstance(value, float):
+        return "a number" if hide else f"the number {value}"
+    if value is None:
+        return "an empty value (null)"
+    return "a list" if isinstance(value, list) else "a mapping"

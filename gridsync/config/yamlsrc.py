@@ -1,0 +1,327 @@
+"""Reading YAML files with positions: libyaml composes nodes, gridsync builds the values.
+
+Why not ``yaml.safe_load``: it forgets where values were written, silently keeps the last of two
+duplicate keys, expands alias bombs without limit and reads YAML 1.1 (``yes``/``no``/``on`` become
+booleans, ``2022-01-01`` a date). Here ``yaml.CSafeLoader`` only composes the node tree; before
+anything is constructed the tree is walked once with a node budget (aliases counted every time they
+are reached) and a depth limit, and then plain values are built from the nodes with YAML 1.2 core
+scalars (only ``true``/``false`` are booleans), every duplicate key reported, and every value's and
+key's position kept by YAML path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gridsync.errors import Diagnostic
+
+YamlPath = tuple[str | int, ...]
+Position = tuple[int, int]  # 1-based (line, col)
+
+MAX_NODES = 100_000  # per document, counting every node reached through an alias again
+MAX_DEPTH = 64
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _MAP, _SEQ, _MERGE = (_TAG + t for t in ("str", "null", "map", "seq", "merge"))
+_PLAIN_TAGS = frozenset(
+    _TAG + t for t in ("str", "null", "bool", "int", "float", "timestamp", "value", "merge")
+)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A diagnostic before it knows its file: 1-based position, message, YAML path, severity."""
+
+    line: int
+    col: int
+    message: str
+    path: YamlPath = ()
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """One non-empty document: its plain value and where each part of it was written."""
+
+    index: int  # 1-based position of the document in its file
+    value: Any
+    start: Position
+    values: dict[YamlPath, Position] = field(default_factory=dict)
+    keys: dict[YamlPath, Position] = field(default_factory=dict)
+
+    def where(self, path: YamlPath, *, key: bool = False) -> Position:
+        """Position of the key (or value) at `path`, else of its nearest written ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.values:
+                return self.values[path[:end]]
+        return self.start
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    path: str  # relative to the project root, "/" separators
+    documents: tuple[YamlDocument, ...]
+    problems: tuple[tuple[int, Problem], ...]  # (document index or 0, problem)
+    multi_document: bool
+
+    def diagnostic(self, doc_index: int, problem: Problem) -> Diagnostic:
+        """Turn a problem of document `doc_index` into a Diagnostic with this file's path."""
+        yaml_path = format_path(problem.path)
+        if self.multi_document and doc_index:
+            yaml_path = f"[doc {doc_index}] {yaml_path}".rstrip()
+        return Diagnostic(
+            self.path, problem.line, problem.col, problem.message, yaml_path, problem.severity
+        )
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [self.diagnostic(index, problem) for index, problem in self.problems]
+
+
+def format_path(path: YamlPath) -> str:
+    """("instance_types", 2, "name") -> "instance_types[2].name"."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _SIMPLE_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text
+
+
+def read_yaml_file(path: Path, rel: str) -> YamlFile:
+    """Read every document of `path`; problems of any kind are collected, never raised."""
+    text, problem = _read_text(path)
+    if text is None:
+        return YamlFile(rel, (), ((0, problem),) if problem else (), False)
+    documents, problems, count = _compose_all(text)
+    return YamlFile(rel, tuple(documents), tuple(problems), count > 1)
+
+
+def _read_text(path: Path) -> tuple[str | None, Problem | None]:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, Problem(1, 1, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return None, Problem(1, 1, "is a directory, not a YAML file")
+    except PermissionError:
+        return None, Problem(1, 1, "cannot read the file: permission denied")
+    except OSError as exc:
+        return None, Problem(1, 1, f"cannot read the file: {exc.strerror or exc}")
+    return _decode(data)
+
+
+def _decode(data: bytes) -> tuple[str | None, Problem | None]:
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line_start = before.rfind(b"\n") + 1
+        col = len(before[line_start:].decode("utf-8")) + 1
+        message = f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        return None, Problem(before.count(b"\n") + 1, col, message)
+
+
+def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
+    loader = yaml.CSafeLoader(text)
+    documents: list[YamlDocument] = []
+    problems: list[tuple[int, Problem]] = []
+    count = 0
+    try:
+        while loader.check_node():
+            count += 1
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there is one
+                break
+            document, found = _document(node, count)
+            problems.extend((count, problem) for problem in found)
+            if document is not None:
+                documents.append(document)
+    except yaml.YAMLError as exc:
+        problems.append((0, _syntax_problem(exc, text)))
+    finally:
+        loader.dispose()
+    non_empty = {d.index for d in documents} | {index for index, _ in problems if index}
+    return documents, problems, len(non_empty)
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        line, col = exc.problem_mark.line, exc.problem_mark.column
+        message = " ".join(filter(None, [exc.problem, f"({exc.context})" if exc.context else ""]))
+        lines = text.splitlines()
+        indent = (
+            lines[line][: len(lines[line]) - len(lines[line].lstrip())] if line < len(lines) else ""
+        )
+        if "\t" in indent or "tab" in (exc.problem or ""):
+            message = "tabs are not allowed for indentation; use spaces"
+        return Problem(line + 1, col + 1, f"YAML syntax error: {message}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        before = text[: exc.position]
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        message = f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})"
+        return Problem(before.count("\n") + 1, col, message)
+    return Problem(1, 1, f"YAML error: {exc}")
+
+
+def _pos(node: Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem]]:
+    if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
+        return None, []  # only comments, or nothing, between the separators
+    oversized = _oversized(node)
+    if oversized is not None:
+        return None, [oversized]
+    builder = _Builder()
+    value = builder.build(node, ())
+    document = YamlDocument(index, value, _pos(node), builder.values, builder.keys)
+    return document, builder.problems
+
+
+def _oversized(root: Node) -> Problem | None:
+    """Walk the node graph as construction would (aliases again each time) within the limits."""
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            message = f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)"
+            return Problem(*_pos(root), message)
+        if depth > MAX_DEPTH:
+            return Problem(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(node, MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+    return None
+
+
+class _Builder:
+    """Builds plain values from a checked node tree, recording positions and problems."""
+
+    def __init__(self) -> None:
+        self.values: dict[YamlPath, Position] = {}
+        self.keys: dict[YamlPath, Position] = {}
+        self.problems: list[Problem] = []
+
+    def build(self, node: Node, path: YamlPath) -> Any:
+        self.values.setdefault(path, _pos(node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path) if self._tag_ok(node, _MAP, path) else None
+        if isinstance(node, SequenceNode):
+            if not self._tag_ok(node, _SEQ, path):
+                return None
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        return None  # pragma: no cover - composed nodes are scalars, sequences or mappings
+
+    def _tag_ok(self, node: Node, expected: str, path: YamlPath) -> bool:
+        if node.tag == expected:
+            return True
+        self.problems.append(Problem(*_pos(node), f"unsupported YAML tag {node.tag!r}", path))
+        return False
+
+    def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
+        if node.tag == _STR:
+            return node.value
+        if not node.style and node.tag in _PLAIN_TAGS:  # plain: style is "" (libyaml) or None
+            value, error = _resolve_plain(node.value)
+            if error:
+                self.problems.append(Problem(*_pos(node), error, path))
+            return value
+        self.problems.append(Problem(*_pos(node), f"unsupported YAML tag {node.tag!r}", path))
+        return None
+
+    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first: dict[str, Position] = {}
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self._merge_sources(value_node, path))
+                continue
+            key = self._key(key_node, path)
+            if key is None:
+                continue
+            if key in first:
+                line = first[key][0]
+                message = f"duplicate key '{key}' (first written at line {line})"
+                self.problems.append(Problem(*_pos(key_node), message, (*path, key)))
+                continue
+            first[key] = self.keys[(*path, key)] = _pos(key_node)
+            result[key] = self.build(value_node, (*path, key))
+        for key_node, value_node in merged:  # `<<: *defaults`: explicit keys win, first source wins
+            key = self._key(key_node, path)
+            if key is not None and key not in result:
+                self.keys.setdefault((*path, key), _pos(key_node))
+                result[key] = self.build(value_node, (*path, key))
+        return result
+
+    def _key(self, node: Node, path: YamlPath) -> str | None:
+        if isinstance(node, ScalarNode):
+            return str(node.value)
+        self.problems.append(Problem(*_pos(node), "mapping keys must be plain strings", path))
+        return None
+
+    def _merge_sources(self, node: Node, path: YamlPath) -> list[tuple[Node, Node]]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        pairs: list[tuple[Node, Node]] = []
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                message = "a '<<' merge takes a mapping or a list of mappings"
+                self.problems.append(Problem(*_pos(source), message, path))
+                continue
+            for key_node, value_node in source.value:
+                if key_node.tag == _MERGE:
+                    pairs.extend(self._merge_sources(value_node, path))
+                else:
+                    pairs.append((key_node, value_node))
+        return pairs
+
+
+def _resolve_plain(text: str) -> tuple[Any, str]:
+    """YAML 1.2 core schema for plain scalars: (value, error message or "")."""
+    if text in _NULLS:
+        return None, ""
+    if text in _BOOLS:
+        return _BOOLS[text], ""
+    try:
+        if _INT.fullmatch(text):
+            return int(text), ""
+        if _OCT.fullmatch(text) or _HEX.fullmatch(text):
+            return int(text, 0), ""
+    except ValueError:
+        return None, f"number {text[:20]}... is too large"
+    if _FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
+        return float(text), ""
+    if _INF.fullmatch(text):
+        return float("-inf" if text.startswith("-") else "inf"), ""
+    if _NAN.fullmatch(text):
+        return float("nan"), ""
+    return text, ""

@@ -1,0 +1,53 @@
+"""Where output goes. stdout carries results (a plan can be piped into a comment); stderr carries
+logs, progress and errors. Colour is decided once, here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+def decide_color(choice: str, stream: TextIO, env: Mapping[str, str]) -> bool:
+    """`--color always|never|auto`; auto means a TTY, no NO_COLOR, and not a dumb terminal."""
+    if choice == "always":
+        return True
+    if choice == "never" or "NO_COLOR" in env or env.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class Console:
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    color: bool = False  # for results on stdout
+    err_color: bool = False  # for logs and progress on stderr
+
+    @classmethod
+    def create(cls, color_choice: str, env: Mapping[str, str] = os.environ) -> Console:
+        return cls(
+            color=decide_color(color_choice, sys.stdout, env),
+            err_color=decide_color(color_choice, sys.stderr, env),
+        )
+
+    @property
+    def err_is_tty(self) -> bool:
+        return _isatty(self.err)
+
+    def result(self, text: str) -> None:
+        self.out.write(text if text.endswith("\n") or not text else text + "\n")
+        self.out.flush()
+
+    def log(self, text: str) -> None:
+        self.err.write(text if text.endswith("\n") else text + "\n")
+        self.err.flush()

@@ -1,0 +1,274 @@
+"""Desired state + live state -> Plan. Pure and deterministic: no I/O, no clock, no environment.
+
+Safety rules live here, as data on the plan (`Change.blocked`), so every renderer shows them and
+apply refuses a plan that has any:
+- Grid's GLOBAL cluster and other clusters that are not BYOC are never changed;
+- an undeclared cluster is deleted only when pruning is on and its name matches `managed`;
+  otherwise it is listed as unmanaged;
+- `protect: true` and the `protected` globs block delete and replace;
+- a replace (a field Grid cannot change in place) needs `--allow-replace`;
+- `max_deletes` caps deletes plus replaces;
+- a cluster that is being torn down is reported, not re-created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+
+from gridsync.config.model import DesiredCluster, DesiredState
+from gridsync.live.backend import LiveCluster, LiveState
+from gridsync.model import (
+    REPLACE_FIELDS,
+    SECRET_FIELDS,
+    ClusterSpec,
+    ClusterType,
+    InstanceType,
+    Phase,
+)
+from gridsync.plan.model import Action, Change, ContextChange, FieldChange, Note, Plan, Value
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The safety settings a plan is computed under (from gridsync.yaml and the command line)."""
+
+    prune: bool = False
+    managed: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()
+    max_deletes: int | None = None
+    allow_replace: bool = False
+
+    def is_protected(self, name: str, desired: DesiredCluster | None = None) -> bool:
+        return (desired is not None and desired.protect) or _matches(name, self.protected)
+
+
+def _matches(name: str, globs: Iterable[str]) -> bool:
+    return any(fnmatchcase(name, glob) for glob in globs)
+
+
+def compute_plan(desired: DesiredState, live: LiveState, policy: Policy, backend: str) -> Plan:
+    """The whole diff. Changes come out sorted by cluster name."""
+    live_by_name = live.by_name()
+    live_by_id = live.by_id()
+    changes: list[Change] = []
+    notes: list[Note] = list(_unresolved_notes(desired))
+    claimed: set[str] = set()  # ids of live clusters matched to a declaration
+    for cluster in desired.clusters:
+        match = live_by_name.get(cluster.name) or live_by_id.get(cluster.name)
+        if match is not None:
+            claimed.add(match.id)
+        change, note = _declared_change(cluster, match, policy)
+        changes.append(change)
+        if note is not None:
+            notes.append(note)
+    unmanaged: list[str] = []
+    for other in live.clusters:
+        if other.id in claimed or other.is_global or other.terminating:
+            continue
+        if policy.prune and _matches(other.name, policy.managed):
+            changes.append(_prune_change(other, policy))
+        else:
+            unmanaged.append(other.name)
+    changes = _cap_deletes(changes, policy.max_deletes)
+    changes.sort(key=lambda c: c.name)
+    return Plan(
+        backend=backend,
+        changes=tuple(changes),
+        context=_context_change(desired, live, changes),
+        unmanaged=tuple(sorted(unmanaged)),
+        notes=tuple(notes),
+        live_fingerprint=live_fingerprint(live),
+    )
+
+
+def _declared_change(
+    cluster: DesiredCluster, live: LiveCluster | None, policy: Policy
+) -> tuple[Change, Note | None]:
+    base = Change(action=Action.NOOP, name=cluster.name, source=cluster.source, desired=cluster)
+    if live is None:
+        return replace(base, action=Action.CREATE, fields=_create_fields(cluster)), None
+    base = replace(base, cluster_id=live.id, live_phase=live.phase)
+    if live.cluster_type != ClusterType.BYOC:
+        kind = "Grid's global cluster" if live.is_global else f"a {live.cluster_type} cluster"
+        blocked = f"the name is taken by {kind} (id {live.id}), which gridsync never changes"
+        return replace(base, action=Action.CREATE, blocked=blocked), None
+    if live.terminating:
+        message = (
+            f"cluster '{cluster.name}' is being deleted (terminating); it is not re-created now. "
+            "Run apply again once it is gone."
+        )
+        return replace(base, reason="terminating"), Note("warning", message, cluster.source)
+    fields = _field_changes(live.spec, cluster)
+    if live.phase == Phase.FAILED:
+        reason = f"live cluster FAILED: {live.reason}" if live.reason else "live cluster FAILED"
+        return _replace_change(base, fields, reason, policy, forced=False), None
+    if any(f.forces_replace for f in fields):
+        forced_by = ", ".join(f.field for f in fields if f.forces_replace)
+        reason = f"{forced_by} forces replacement"
+        return _replace_change(base, fields, reason, policy, forced=True), None
+    action = Action.UPDATE if fields else Action.NOOP
+    return replace(base, action=action, fields=fields), None
+
+
+def _replace_change(
+    base: Change, fields: tuple[FieldChange, ...], reason: str, policy: Policy, *, forced: bool
+) -> Change:
+    blocked = ""
+    if policy.is_protected(base.name, base.desired):
+        blocked = (
+            f"'{base.name}' is protected (protect: true or a 'protected' glob in gridsync.yaml); "
+            "gridsync never replaces it. Change it by hand or lift the protection in a reviewed change."
+        )
+    elif forced and not policy.allow_replace:
+        blocked = (
+            f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
+            "created again (its workloads stop). Rerun with --allow-replace to allow that."
+        )
+    return replace(base, action=Action.REPLACE, fields=fields, reason=reason, blocked=blocked)
+
+
+def _prune_change(cluster: LiveCluster, policy: Policy) -> Change:
+    globs = ", ".join(f"'{g}'" for g in policy.managed if fnmatchcase(cluster.name, g))
+    blocked = ""
+    if policy.is_protected(cluster.name):
+        blocked = f"'{cluster.name}' matches a 'protected' glob; gridsync never deletes it"
+    return Change(
+        action=Action.DELETE,
+        name=cluster.name,
+        cluster_id=cluster.id,
+        reason=f"undeclared; prune is on and it matches managed {globs}",
+        blocked=blocked,
+        live_phase=cluster.phase,
+    )
+
+
+def _cap_deletes(changes: list[Change], max_deletes: int | None) -> list[Change]:
+    destructive = [
+        c for c in changes if c.action in (Action.DELETE, Action.REPLACE) and not c.blocked
+    ]
+    if max_deletes is None or len(destructive) <= max_deletes:
+        return changes
+    why = (
+        f"this plan deletes {len(destructive)} clusters (deletes and replaces) but max_deletes is "
+        f"{max_deletes}; raise max_deletes in gridsync.yaml if that is intended"
+    )
+    return [replace(c, blocked=why) if c in destructive else c for c in changes]
+
+
+def _context_change(
+    desired: DesiredState, live: LiveState, changes: list[Change]
+) -> ContextChange | None:
+    target = next((c for c in desired.clusters if c.context), None)
+    if target is None:
+        return None
+    change = next(c for c in changes if c.name == target.name)
+    known_id = change.cluster_id if change.action in (Action.NOOP, Action.UPDATE) else None
+    if known_id is not None and known_id == live.context:
+        return None
+    return ContextChange(
+        before=live.context, after=target.name, after_id=known_id, source=target.source
+    )
+
+
+# --- field comparison ---------------------------------------------------------------------------
+
+
+def _create_fields(cluster: DesiredCluster) -> tuple[FieldChange, ...]:
+    return _field_changes(None, cluster)
+
+
+def _field_changes(live: ClusterSpec | None, cluster: DesiredCluster) -> tuple[FieldChange, ...]:
+    want = cluster.spec
+    out: list[FieldChange] = []
+    for name in ("region", "role_arn", "external_id"):
+        if name in cluster.unresolved and live is not None:
+            continue  # cannot compare; a note says so
+        before = getattr(live, name) if live is not None else None
+        after = getattr(want, name)
+        if before != after:
+            out.append(_field(cluster, name, before, after, live is not None))
+    out.extend(_instance_type_changes(live, cluster))
+    before_cs = live.cost_savings if live is not None else None
+    if before_cs != want.cost_savings:
+        out.append(_field(cluster, "cost_savings", before_cs, want.cost_savings, live is not None))
+    return tuple(out)
+
+
+def _field(
+    cluster: DesiredCluster, name: str, before: Value, after: Value, exists: bool
+) -> FieldChange:
+    sensitive = name in SECRET_FIELDS or name in cluster.sensitive
+    return FieldChange(
+        name, before, after, sensitive, forces_replace=exists and name in REPLACE_FIELDS
+    )
+
+
+def _instance_type_changes(live: ClusterSpec | None, cluster: DesiredCluster) -> list[FieldChange]:
+    have = {t.name: t for t in live.instance_types} if live is not None else {}
+    want = {t.name: t for t in cluster.spec.instance_types}
+    order = list(want) + sorted(set(have) - set(want))
+    sensitive = "instance_types" in cluster.sensitive
+    out = []
+    for name in order:
+        before, after = _describe(have.get(name)), _describe(want.get(name))
+        if before != after:
+            out.append(FieldChange(f"instance_types[{name}]", before, after, sensitive))
+    return out
+
+
+def _describe(instance_type: InstanceType | None) -> str | None:
+    return instance_type.describe() if instance_type is not None else None
+
+
+def _unresolved_notes(desired: DesiredState) -> Iterable[Note]:
+    for cluster in desired.clusters:
+        for field_name, var in sorted(cluster.unresolved.items()):
+            message = (
+                f"{cluster.name}: ${{env:{var}}} is not set, so {field_name} is not compared; "
+                "apply refuses until it is set"
+            )
+            yield Note("note", message, cluster.where(field_name))
+
+
+# --- fingerprints -------------------------------------------------------------------------------
+
+
+def live_fingerprint(live: LiveState) -> str:
+    """A digest of everything in live state a plan depends on (secrets are hashed in, never stored).
+
+    Phases count only as far as they change a plan: failed, terminating, or neither.
+    """
+    digest = hashlib.sha256()
+    for cluster in sorted(live.clusters, key=lambda c: c.id):
+        bucket = (
+            "failed"
+            if cluster.phase == Phase.FAILED
+            else "terminating"
+            if cluster.terminating
+            else ""
+        )
+        digest.update(json.dumps([cluster.id, cluster.name, cluster.cluster_type, bucket]).encode())
+        digest.update(json.dumps(_spec_data(cluster.spec)).encode())
+    digest.update(json.dumps(["context", live.context]).encode())
+    return digest.hexdigest()
+
+
+def desired_fingerprint(desired: DesiredState) -> str:
+    """A digest of the desired state (secrets hashed in), to tell whether the files moved."""
+    digest = hashlib.sha256()
+    for c in desired.clusters:
+        digest.update(json.dumps([c.name, c.protect, c.context, _spec_data(c.spec)]).encode())
+    return digest.hexdigest()
+
+
+def _spec_data(spec: ClusterSpec | None) -> object:
+    if spec is None:
+        return None
+    types = [
+        [t.name, t.overprovisioned_ondemand_count, t.root_volume_size] for t in spec.instance_types
+    ]
+    return [spec.region, spec.role_arn, spec.external_id, sorted(types), spec.cost_savings]

@@ -1,0 +1,242 @@
+"""What every plan renderer shares: labels, counts, value formatting, masking and ANSI colour.
+
+Renderers read `Change.fields` (masked here where `sensitive`) and never `Change.desired`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gridsync.model import short_phase
+from gridsync.plan.model import (
+    ACTION_ORDER,
+    Action,
+    Change,
+    ContextChange,
+    FieldChange,
+    Plan,
+    Value,
+)
+
+SENSITIVE = "(sensitive)"
+SENSITIVE_CHANGED = "(sensitive value changed)"
+KNOWN_AFTER_APPLY = "(known after apply)"
+NO_CONTEXT = "(none)"
+ABSENT = "(none)"
+FORCES_REPLACEMENT = "(forces replacement)"
+INSTANCE_TYPE_PREFIX = "instance_types["
+
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+    Action.NOOP: "=",
+}
+VERBS = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in place",
+    Action.REPLACE: "must be replaced",
+    Action.DELETE: "will be deleted",
+    Action.NOOP: "is unchanged",
+}
+# Counted in the summary line, in this order (no-op is not part of it).
+SUMMARY_ACTIONS = tuple(a for a in ACTION_ORDER if a != Action.NOOP)
+
+# C0/C1 controls, DEL and the Unicode line/paragraph separators: anything that could move the
+# cursor, inject ANSI or split a line. Shown escaped (`\x1b`, `\u2028`) instead.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """Text safe to print on one line: control characters become visible escapes."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+# --- counts and labels -------------------------------------------------------------------------
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan: 1 to create, 0 to update, 0 to replace, 2 to delete.`"""
+    counts = plan.count()
+    parts = [f"{counts[action]} to {action.value}" for action in SUMMARY_ACTIONS]
+    return f"Plan: {', '.join(parts)}."
+
+
+def summary_counts(plan: Plan) -> dict[str, int]:
+    """Every action, zeros included, keyed by its value, in ACTION_ORDER."""
+    counts = plan.count()
+    return {action.value: counts[action] for action in ACTION_ORDER}
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def unchanged_count(plan: Plan) -> int:
+    return plan.count()[Action.NOOP]
+
+
+def no_changes_text(plan: Plan) -> str:
+    count = unchanged_count(plan)
+    verb = "matches" if count == 1 else "match"
+    return f"No changes. {plural(count, 'declared cluster')} {verb} live state."
+
+
+def blocked_text(plan: Plan) -> str:
+    """One sentence for a plan with blocked changes ("" when none is blocked)."""
+    count = len(plan.blocked)
+    if not count:
+        return ""
+    verb = "breaks" if count == 1 else "break"
+    return f"{plural(count, 'change')} {verb} a safety rule; apply will refuse this plan."
+
+
+def unchanged_text(plan: Plan) -> str:
+    return f"{plural(unchanged_count(plan), 'cluster')} unchanged."
+
+
+def is_provisioning(change: Change) -> bool:
+    """A no-op whose live cluster is still being provisioned (apply waits for it)."""
+    return change.action == Action.NOOP and change.waits
+
+
+def provisioning_text(change: Change) -> str:
+    return f"provisioning: {short_phase(change.live_phase or '')}; apply waits for it"
+
+
+def listed_changes(plan: Plan) -> tuple[Change, ...]:
+    """The changes shown one by one: every non-NOOP change and every provisioning NOOP."""
+    return tuple(c for c in plan.changes if c.action != Action.NOOP or is_provisioning(c))
+
+
+def headline(change: Change) -> str:
+    """`will be deleted: undeclared; prune is on` (the verb, then the reason if any)."""
+    verb = VERBS[change.action]
+    return f"{verb}: {change.reason}" if change.reason else verb
+
+
+def context_move(context: ContextChange) -> str:
+    """`prod-2 -> ml-prod-use1`, with `(known after apply)` when the new id is not known yet."""
+    text = f"{context.before or NO_CONTEXT} -> {context.after}"
+    return f"{text} {KNOWN_AFTER_APPLY}" if context.after_id is None else text
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def is_instance_type(field: FieldChange) -> bool:
+    return field.field.startswith(INSTANCE_TYPE_PREFIX)
+
+
+def format_value(value: Value, *, raw: bool = False) -> str:
+    """A value as shown to people: strings JSON-quoted (unless `raw`), booleans `true`/`false`."""
+    if value is None:
+        return ABSENT
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return clean(value if raw else json.dumps(value, ensure_ascii=False))
+
+
+class FieldKind(StrEnum):
+    ADDED = "+"
+    REMOVED = "-"
+    CHANGED = "~"
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """A FieldChange made safe to show: masked, formatted, classified."""
+
+    kind: FieldKind
+    name: str
+    before: str  # "" when ADDED or masked
+    after: str  # "" when REMOVED
+    forces_replace: bool = False
+    masked: bool = False  # a sensitive value changed: `after` is SENSITIVE_CHANGED, no before
+
+
+def show_field(field: FieldChange) -> ShownField:
+    kind = _kind(field)
+    name, forces = clean(field.field), field.forces_replace
+    if field.sensitive and kind == FieldKind.CHANGED:
+        return ShownField(kind, name, "", SENSITIVE_CHANGED, forces, masked=True)
+    if field.sensitive:
+        return ShownField(kind, name, *_sides(kind, SENSITIVE, SENSITIVE), forces)
+    raw = is_instance_type(field)
+    before = format_value(field.before, raw=raw)
+    after = format_value(field.after, raw=raw)
+    return ShownField(kind, name, *_sides(kind, before, after), forces)
+
+
+def _kind(field: FieldChange) -> FieldKind:
+    if field.before is None and field.after is not None:
+        return FieldKind.ADDED
+    if field.after is None and field.before is not None:
+        return FieldKind.REMOVED
+    return FieldKind.CHANGED
+
+
+def _sides(kind: FieldKind, before: str, after: str) -> tuple[str, str]:
+    if kind == FieldKind.ADDED:
+        return "", after
+    if kind == FieldKind.REMOVED:
+        return before, ""
+    return before, after
+
+
+def shown_fields(fields: Iterable[FieldChange]) -> tuple[ShownField, ...]:
+    return tuple(show_field(f) for f in fields)
+
+
+def masked(value: Value, sensitive: bool) -> Value:
+    """The value as written to machine formats: a sensitive value becomes SENSITIVE, None stays."""
+    return SENSITIVE if sensitive and value is not None else value
+
+
+# --- colour ------------------------------------------------------------------------------------
+
+
+class Color(StrEnum):
+    BOLD = "\x1b[1m"
+    RED = "\x1b[31m"
+    GREEN = "\x1b[32m"
+    YELLOW = "\x1b[33m"
+    MAGENTA = "\x1b[35m"
+
+
+RESET = "\x1b[0m"
+ACTION_COLORS = {
+    Action.CREATE: Color.GREEN,
+    Action.UPDATE: Color.YELLOW,
+    Action.REPLACE: Color.MAGENTA,
+    Action.DELETE: Color.RED,
+}
+KIND_COLORS = {
+    FieldKind.ADDED: Color.GREEN,
+    FieldKind.REMOVED: Color.RED,
+    FieldKind.CHANGED: Color.YELLOW,
+}
+
+
+@dataclass(frozen=True)
+class Painter:
+    """Wraps text in ANSI codes when enabled; returns it untouched otherwise."""
+
+    enabled: bool = False
+
+    def __call__(self, text: str, color: Color | None) -> str:
+        if not self.enabled or color is None or not text:
+            return text
+        return f"{color.value}{text}{RESET}"

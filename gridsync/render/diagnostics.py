@@ -1,0 +1,34 @@
+"""Validation findings as `path:line:col: severity: yaml.path: message`, one a line, errors first
+counted at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gridsync.errors import Diagnostic
+
+_COLORS = {"error": "31", "warning": "33", "note": "36"}
+
+
+def render_diagnostics(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
+    lines = [_line(d, color) for d in sorted(diagnostics)]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _line(diagnostic: Diagnostic, color: bool) -> str:
+    text = diagnostic.format()
+    if not color:
+        return text
+    code = _COLORS.get(diagnostic.severity, "0")
+    where = f"{diagnostic.path}:{diagnostic.line}:{diagnostic.col}:"
+    return text.replace(
+        f"{where} {diagnostic.severity}:",
+        f"\x1b[1m{where}\x1b[0m \x1b[{code}m{diagnostic.severity}:\x1b[0m",
+        1,
+    )
+
+
+def error_summary(diagnostics: Iterable[Diagnostic]) -> str:
+    errors = [d for d in diagnostics if d.severity == "error"]
+    files = {d.path for d in errors}
+    return f"{len(errors)} error{'s' * (len(errors) != 1)} in {len(files)} file{'s' * (len(files) != 1)}."

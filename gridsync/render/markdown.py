@@ -1,0 +1,149 @@
+"""The plan as GitHub-flavoured Markdown, for a pull-request comment.
+
+A summary heading, a table of the changes, one collapsed ```diff block per change, then the
+context change, unmanaged clusters and notes. No ANSI, no trailing spaces; every piece of text that
+comes from outside is escaped for where it lands (table cell, HTML summary, fenced block).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from gridsync.plan.model import Action, Change, Note, Plan
+from gridsync.render.common import (
+    FORCES_REPLACEMENT,
+    SYMBOLS,
+    FieldKind,
+    ShownField,
+    blocked_text,
+    clean,
+    context_move,
+    headline,
+    is_provisioning,
+    listed_changes,
+    no_changes_text,
+    plural,
+    provisioning_text,
+    shown_fields,
+    summary_line,
+    unchanged_count,
+)
+
+BLOCKED_MARK = "⛔"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def render_plan(plan: Plan) -> str:
+    sections = [_heading(plan)]
+    if plan.blocked:
+        sections.append(f"> {BLOCKED_MARK} **Blocked:** {md_escape(blocked_text(plan))}")
+    if not plan.has_changes:
+        sections.append(md_escape(no_changes_text(plan)))
+    listed = listed_changes(plan)
+    if listed:
+        sections.append(_table(listed))
+    sections.extend(_details(c) for c in listed if c.action != Action.NOOP)
+    sections.extend(_footer(plan))
+    text = "\n\n".join(sections)
+    return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+
+
+def md_escape(text: str) -> str:
+    """Text safe inline in Markdown (and in a table cell): one line, punctuation backslashed."""
+    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def _html(text: str) -> str:
+    return html.escape(clean(text), quote=False)
+
+
+def _heading(plan: Plan) -> str:
+    lines = [f"### {summary_line(plan)}", "", f"Live state: {md_escape(plan.backend)}."]
+    if plan.has_changes and unchanged_count(plan):
+        lines[-1] += f" {plural(unchanged_count(plan), 'cluster')} unchanged."
+    return "\n".join(lines)
+
+
+def _table(changes: Sequence[Change]) -> str:
+    rows = ["| | Cluster | Action | Details |", "|---|---|---|---|"]
+    for change in changes:
+        symbol = f"`{SYMBOLS[change.action]}`"
+        cells = [symbol, md_escape(change.name), change.action.value, _details_cell(change)]
+        rows.append(f"| {' | '.join(cells)} |")
+    return "\n".join(rows)
+
+
+def _details_cell(change: Change) -> str:
+    if is_provisioning(change):
+        return md_escape(provisioning_text(change))
+    parts = [md_escape(part) for part in (change.reason, str(change.source or "")) if part]
+    if change.blocked:
+        parts.append(f"{BLOCKED_MARK} blocked: {md_escape(change.blocked)}")
+    return " · ".join(parts)
+
+
+def _details(change: Change) -> str:
+    summary = f"<code>{SYMBOLS[change.action]}</code> <b>{_html(change.name)}</b> {_html(headline(change))}"
+    body = _diff_lines(change)
+    fence = _fence(body)
+    lines = [f"<details><summary>{summary}</summary>", ""]
+    if change.blocked:
+        lines += [f"{BLOCKED_MARK} **Blocked:** {md_escape(change.blocked)}", ""]
+    lines += [f"{fence}diff", *body, fence, "", "</details>"]
+    return "\n".join(lines)
+
+
+def _diff_lines(change: Change) -> list[str]:
+    if change.action == Action.DELETE:
+        ident = f" (id: {clean(change.cluster_id)})" if change.cluster_id else ""
+        return [f"- {clean(change.name)}{ident}"]
+    if not change.fields:
+        return ["  (no managed field differs)"]
+    fields = shown_fields(change.fields)
+    width = max(len(f.name) for f in fields) + 1
+    lines: list[str] = []
+    for field in fields:
+        lines.extend(_field_diff(field, width))
+    return lines
+
+
+def _field_diff(field: ShownField, width: int) -> list[str]:
+    label = f"{field.name}:".ljust(width)
+    if field.masked:
+        lines = [f"! {label} {field.after}"]
+    elif field.kind == FieldKind.ADDED:
+        lines = [f"+ {label} {field.after}"]
+    elif field.kind == FieldKind.REMOVED:
+        lines = [f"- {label} {field.before}"]
+    else:
+        lines = [f"- {label} {field.before}", f"+ {label} {field.after}"]
+    if field.forces_replace:
+        lines[-1] += f" {FORCES_REPLACEMENT}"
+    return lines
+
+
+def _fence(body: Sequence[str]) -> str:
+    """A backtick fence longer than any backtick run in the body (at least three)."""
+    longest = max((len(run) for line in body for run in _BACKTICKS.findall(line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _footer(plan: Plan) -> list[str]:
+    sections = []
+    if plan.context is not None:
+        where = f" ({md_escape(str(plan.context.source))})" if plan.context.source else ""
+        sections.append(f"**Cluster context:** {md_escape(context_move(plan.context))}{where}")
+    if plan.unmanaged:
+        names = ", ".join(md_escape(name) for name in plan.unmanaged)
+        sections.append(f"**Unmanaged clusters (left alone):** {names}")
+    if plan.notes:
+        sections.append("\n".join(_note_line(note) for note in plan.notes))
+    return sections
+
+
+def _note_line(note: Note) -> str:
+    where = f"{md_escape(str(note.source))}: " if note.source else ""
+    return f"- **{md_escape(note.severity)}:** {where}{md_escape(note.message)}"

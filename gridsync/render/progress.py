@@ -1,0 +1,68 @@
+"""Progress of an apply on stderr: a live status line on a terminal, a line per change of state
+in CI logs (greppable, no control characters)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TextIO
+
+from gridsync.apply.executor import Progress
+
+
+class LineProgress(Progress):
+    """One line per event: `[   2.1s] ml-dev-usw2: running`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.lock = threading.Lock()
+
+    def event(self, name: str, message: str) -> None:
+        with self.lock:
+            self.stream.write(f"[{time.monotonic() - self.start:7.1f}s] {name}: {message}\n")
+            self.stream.flush()
+
+
+class TtyProgress(LineProgress):
+    """Events as lines, plus one status line rewritten in place while clusters are waited for."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.status = ""
+
+    def event(self, name: str, message: str) -> None:
+        with self.lock:
+            self._clear()
+        super().event(name, message)
+        with self.lock:
+            self._draw()
+
+    def waiting(self, phases: dict[str, str], elapsed: float) -> None:
+        counts: dict[str, int] = {}
+        for phase in phases.values():
+            counts[phase] = counts.get(phase, 0) + 1
+        parts = ", ".join(f"{n} {phase}" for phase, n in sorted(counts.items()))
+        with self.lock:
+            self._clear()
+            self.status = (
+                f"waiting for {len(phases)} cluster(s) after {elapsed:.0f}s: {parts}"
+                if phases
+                else ""
+            )
+            self._draw()
+
+    def _clear(self) -> None:
+        if self.status:
+            self.stream.write("\r\x1b[K")
+
+    def _draw(self) -> None:
+        if self.status:
+            self.stream.write(self.status)
+        self.stream.flush()
+
+    def close(self) -> None:
+        with self.lock:
+            self._clear()
+            self.status = ""
+            self.stream.flush()

@@ -1,0 +1,133 @@
+"""The plan as terminal text: what `gridsync plan` prints by default.
+
+Deterministic; ANSI colour only when `color=True`. The last line is always the summary,
+`Plan: N to create, N to update, N to replace, N to delete.`
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gridsync.model import Source
+from gridsync.plan.model import Action, Change, ContextChange, Plan
+from gridsync.render.common import (
+    ACTION_COLORS,
+    FORCES_REPLACEMENT,
+    KIND_COLORS,
+    SYMBOLS,
+    Color,
+    FieldKind,
+    Painter,
+    ShownField,
+    blocked_text,
+    clean,
+    context_move,
+    headline,
+    is_provisioning,
+    listed_changes,
+    no_changes_text,
+    provisioning_text,
+    shown_fields,
+    summary_line,
+    unchanged_count,
+    unchanged_text,
+)
+
+HEADER_WIDTH = 64  # where the source column starts on a header line (further right if needed)
+FIELD_INDENT = " " * 6
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    paint = Painter(color)
+    sections: list[list[str]] = [
+        [paint(f"gridsync plan against {clean(plan.backend)}", Color.BOLD)]
+    ]
+    if not plan.has_changes:
+        sections.append([no_changes_text(plan)])
+    sections.extend(_change_lines(change, paint) for change in listed_changes(plan))
+    if plan.context is not None:
+        sections.append([_context_line(plan.context, paint)])
+    sections.append(_footer_lines(plan, paint))
+    sections.append(_total_lines(plan, paint))
+    text = "\n\n".join("\n".join(lines) for lines in sections if lines)
+    return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+
+
+def _symbol(symbol: str, color: Color | None, paint: Painter) -> str:
+    """The action symbol, right-aligned in three columns."""
+    return " " * (3 - len(symbol)) + paint(symbol, color)
+
+
+def _with_source(line: str, plain_len: int, source: Source | None) -> str:
+    """The line with the source right of it, from column HEADER_WIDTH when the line is shorter."""
+    if source is None:
+        return line
+    return f"{line}{' ' * max(HEADER_WIDTH - plain_len, 2)}{clean(str(source))}"
+
+
+def _change_lines(change: Change, paint: Painter) -> list[str]:
+    name, symbol = clean(change.name), SYMBOLS[change.action]
+    if is_provisioning(change):
+        return [f"{_symbol(symbol, None, paint)} {name}  ({provisioning_text(change)})"]
+    rest = clean(headline(change))
+    head = (
+        f"{_symbol(symbol, ACTION_COLORS[change.action], paint)} {paint(name, Color.BOLD)}  {rest}"
+    )
+    lines = [_with_source(head, 4 + len(name) + 2 + len(rest), change.source)]
+    lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
+    if change.blocked:
+        lines.append(FIELD_INDENT + paint(f"blocked: {clean(change.blocked)}", Color.RED))
+    return lines
+
+
+def _field_lines(fields: Sequence[ShownField], action: Action, paint: Painter) -> list[str]:
+    """One line per field, values aligned; a create lists its fields without +/-/~ markers."""
+    marked = action != Action.CREATE
+    width = max((len(f.name) for f in fields), default=0) + 1
+    lines = []
+    for field in fields:
+        label = f"{field.name}:".ljust(width)
+        if marked:
+            label = f"{paint(field.kind.value, KIND_COLORS[field.kind])} {label}"
+        lines.append(f"{FIELD_INDENT}{label} {_field_value(field)}")
+    return lines
+
+
+def _field_value(field: ShownField) -> str:
+    if field.kind == FieldKind.ADDED or field.masked:
+        value = field.after
+    elif field.kind == FieldKind.REMOVED:
+        value = field.before
+    else:
+        value = f"{field.before} -> {field.after}"
+    return f"{value} {FORCES_REPLACEMENT}" if field.forces_replace else value
+
+
+def _context_line(context: ContextChange, paint: Painter) -> str:
+    text = f"cluster context: {clean(context_move(context))}"
+    head = f"{_symbol(SYMBOLS[Action.UPDATE], Color.YELLOW, paint)} {text}"
+    return _with_source(head, 4 + len(text), context.source)
+
+
+def _footer_lines(plan: Plan, paint: Painter) -> list[str]:
+    lines = []
+    if plan.unmanaged:
+        names = ", ".join(clean(name) for name in plan.unmanaged)
+        lines.append(f"Unmanaged clusters (left alone): {names}")
+    for note in plan.notes:
+        where = f"{clean(str(note.source))}: " if note.source else ""
+        severity = paint(
+            f"{clean(note.severity)}:", Color.YELLOW if note.severity == "warning" else None
+        )
+        lines.append(f"{severity} {where}{clean(note.message)}")
+    return lines
+
+
+def _total_lines(plan: Plan, paint: Painter) -> list[str]:
+    lines = []
+    if plan.has_changes and unchanged_count(plan):
+        lines.append(unchanged_text(plan))
+    if plan.blocked:
+        lines.append(paint(f"Blocked: {blocked_text(plan)}", Color.RED))
+    lines.append(paint(summary_line(plan), Color.BOLD))
+    return lines

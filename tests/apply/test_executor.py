@@ -1,0 +1,218 @@
+"""The executor against the real local control plane (a real SQLite file, real time, fast clock)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories import desired, state
+
+from gridsync.apply.executor import ApplyResult, Executor, Progress, Status, WaitPolicy
+from gridsync.config.model import LocalBackendSettings
+from gridsync.live.backend import LiveState
+from gridsync.live.local import LocalControlPlane
+from gridsync.model import ClusterSpec
+from gridsync.plan.diff import Policy, compute_plan
+from gridsync.plan.model import Plan
+
+FAST = LocalBackendSettings(
+    state=Path("grid.db"), queued_seconds=0.05, provision_seconds=0.1, delete_seconds=0.1
+)
+QUICK = WaitPolicy(timeout=10, poll_min=0.02, poll_max=0.05)
+
+
+class Counting:
+    """The real backend, counting calls and the most calls in flight at once."""
+
+    def __init__(self, inner: LocalControlPlane, latency: float = 0.0) -> None:
+        self.inner = inner
+        self.latency = latency
+        self.calls: list[str] = []
+        self.inflight = 0
+        self.max_inflight = 0
+        self.lock = threading.Lock()
+
+    @property
+    def description(self) -> str:
+        return self.inner.description
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        changes = name in (
+            "create",
+            "update",
+            "delete",
+        )  # what --parallelism bounds; polls are apart
+        with self.lock:
+            self.calls.append(name)
+            self.inflight += changes
+            self.max_inflight = max(self.max_inflight, self.inflight)
+        try:
+            time.sleep(self.latency)
+            return getattr(self.inner, name)(*args, **kwargs)
+        finally:
+            with self.lock:
+                self.inflight -= changes
+
+    def list_clusters(self) -> LiveState:
+        return self._call("list_clusters")  # type: ignore[no-any-return]
+
+    def get(self, cluster_id: str) -> Any:
+        return self._call("get", cluster_id)
+
+    def create(self, name: str, spec: ClusterSpec) -> Any:
+        return self._call("create", name, spec)
+
+    def update(self, cluster_id: str, spec: ClusterSpec) -> Any:
+        return self._call("update", cluster_id, spec)
+
+    def delete(self, cluster_id: str, *, force: bool = False) -> None:
+        self._call("delete", cluster_id, force=force)
+
+    def set_context(self, cluster_id: str) -> None:
+        self._call("set_context", cluster_id)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.fixture
+def plane(tmp_path: Path) -> LocalControlPlane:
+    return LocalControlPlane(FAST, root=tmp_path)
+
+
+def plan_for(plane: LocalControlPlane | Counting, *clusters: Any, **policy: Any) -> Plan:
+    return compute_plan(state(*clusters), plane.list_clusters(), Policy(**policy), "test")
+
+
+def run(backend: Any, plan: Plan, **kwargs: Any) -> ApplyResult:
+    return Executor(backend, waits=kwargs.pop("waits", QUICK), **kwargs).run(plan)
+
+
+def statuses(result: ApplyResult) -> dict[str, str]:
+    return {o.name: str(o.status) for o in result.outcomes}
+
+
+def test_creates_reach_running_with_one_list_call_per_poll_round(plane: LocalControlPlane) -> None:
+    backend = Counting(plane)
+    plan = plan_for(plane, *(desired(f"c{i}") for i in range(6)))
+    result = run(backend, plan, parallelism=3)
+    assert result.ok and statuses(result) == {f"c{i}": "succeeded" for i in range(6)}
+    assert {c.name: c.phase for c in plane.list_clusters().clusters if c.name.startswith("c")} == {
+        f"c{i}": "CLUSTER_STATE_RUNNING" for i in range(6)
+    }
+    assert backend.calls.count("create") == 6
+    assert set(backend.calls) == {"create", "list_clusters"}  # waiting never asks per cluster
+
+
+def test_parallelism_bounds_calls_in_flight(plane: LocalControlPlane) -> None:
+    backend = Counting(plane, latency=0.05)
+    plan = plan_for(plane, *(desired(f"c{i}") for i in range(8)))
+    assert run(backend, plan, parallelism=2).ok
+    assert backend.max_inflight == 2
+
+
+def test_a_failed_create_does_not_stop_the_others(plane: LocalControlPlane) -> None:
+    plane.inject_failure("b", "quota exceeded: vCPU limit")
+    result = run(plane, plan_for(plane, desired("a"), desired("b"), desired("c")))
+    assert statuses(result) == {"a": "succeeded", "b": "failed", "c": "succeeded"}
+    (failed,) = [o for o in result.outcomes if o.status == Status.FAILED]
+    assert "quota exceeded: vCPU limit" in failed.detail
+    assert not result.ok
+
+
+def test_replace_deletes_waits_until_gone_then_creates(plane: LocalControlPlane) -> None:
+    assert run(plane, plan_for(plane, desired("a"))).ok
+    plan = plan_for(plane, desired("a", region="us-west-2"), allow_replace=True)
+    result = run(plane, plan)
+    assert statuses(result) == {"a": "succeeded"}
+    cluster = plane.get("a")
+    assert cluster.spec is not None and cluster.spec.region == "us-west-2"
+    assert cluster.phase == "CLUSTER_STATE_RUNNING"
+
+
+def test_update_and_delete(plane: LocalControlPlane) -> None:
+    assert run(plane, plan_for(plane, desired("a"), desired("ml-old"))).ok
+    plan = plan_for(plane, desired("a", cost_savings=True), prune=True, managed=("ml-*",))
+    assert run(plane, plan).ok
+    live = plane.list_clusters().by_name()
+    assert "ml-old" not in live
+    assert live["a"].spec is not None and live["a"].spec.cost_savings
+
+
+def test_a_create_whose_cluster_exists_is_adopted_not_duplicated(plane: LocalControlPlane) -> None:
+    plan = plan_for(plane, desired("a"))
+    plane.create("a", desired("a").spec)  # e.g. an earlier run died after its request landed
+    result = run(plane, plan)
+    assert result.ok
+    assert [c.name for c in plane.list_clusters().clusters].count("a") == 1
+
+
+def test_stop_before_launch_leaves_everything_not_attempted(plane: LocalControlPlane) -> None:
+    executor = Executor(plane, waits=QUICK)
+    executor.stop.set()
+    result = executor.run(plan_for(plane, desired("a"), desired("b")))
+    assert result.interrupted and statuses(result) == {"a": "not attempted", "b": "not attempted"}
+    assert [c.name for c in plane.list_clusters().clusters] == ["Grid Cloud"]
+
+
+def test_interrupt_while_waiting_reports_incomplete(tmp_path: Path) -> None:
+    slow = LocalControlPlane(
+        LocalBackendSettings(queued_seconds=30, provision_seconds=30), root=tmp_path
+    )
+
+    class StopWhenCreated(Progress):
+        def event(self, name: str, message: str) -> None:
+            if message == "create requested":
+                executor.stop.set()
+
+    executor = Executor(slow, waits=QUICK, progress=StopWhenCreated())
+    result = executor.run(plan_for(slow, desired("a")))
+    assert result.interrupted and statuses(result) == {"a": "incomplete"}
+    assert slow.get("a").phase == "CLUSTER_STATE_QUEUED"  # the request landed; a rerun waits for it
+
+
+def test_wait_timeout_is_incomplete(plane: LocalControlPlane, tmp_path: Path) -> None:
+    slow = LocalControlPlane(
+        LocalBackendSettings(state=Path("slow.db"), queued_seconds=60, provision_seconds=60),
+        root=tmp_path,
+    )
+    result = run(
+        slow,
+        plan_for(slow, desired("a")),
+        waits=WaitPolicy(timeout=0.2, poll_min=0.02, poll_max=0.05),
+    )
+    assert statuses(result) == {"a": "incomplete"}
+    assert "timed out" in result.outcomes[0].detail
+
+
+def test_no_wait_returns_after_the_request(tmp_path: Path) -> None:
+    slow = LocalControlPlane(
+        LocalBackendSettings(queued_seconds=60, provision_seconds=60), root=tmp_path
+    )
+    result = run(slow, plan_for(slow, desired("a")), waits=WaitPolicy(wait=False))
+    assert result.ok and slow.get("a").phase == "CLUSTER_STATE_QUEUED"
+
+
+def test_context_is_set_after_the_cluster_runs(plane: LocalControlPlane) -> None:
+    result = run(plane, plan_for(plane, desired("a", context=True)))
+    assert result.ok and result.context is not None and result.context.status == Status.SUCCEEDED
+    assert plane.list_clusters().context == "a"
+
+
+def test_context_not_set_when_its_cluster_failed(plane: LocalControlPlane) -> None:
+    plane.inject_failure("a", "bad role")
+    result = run(plane, plan_for(plane, desired("a", context=True)))
+    assert result.context is not None and result.context.status == Status.NOT_ATTEMPTED
+    assert plane.list_clusters().context is None
+
+
+def test_blocked_changes_are_never_executed(plane: LocalControlPlane) -> None:
+    assert run(plane, plan_for(plane, desired("a"))).ok
+    plan = plan_for(plane, desired("a", region="us-west-2"))  # replace without --allow-replace
+    assert plan.blocked
+    result = run(plane, plan)
+    assert result.outcomes == ()
+    assert plane.get("a").spec.region == "us-east-1"  # type: ignore[union-attr]

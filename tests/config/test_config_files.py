@@ -1,0 +1,101 @@
+"""Finding cluster files: globs, symlinks, directories, unreadable files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from config_helpers import BASE, Project, find
+
+
+def test_overlapping_globs_read_each_file_once_in_order(project: Project) -> None:
+    project.write(
+        "gridsync.yaml", 'clusters: ["clusters/*.yaml", "clusters/**/*.yaml", "clusters/b.yaml"]\n'
+    )
+    project.write("clusters/b.yaml", BASE.replace("ml-a", "ml-b"))
+    project.write("clusters/a.yaml", BASE)
+    project.write("clusters/x/c.yaml", BASE.replace("ml-a", "ml-c"))
+    project.write("clusters/notes.txt", "not yaml")
+    state = project.load()
+    assert state.files == ("clusters/a.yaml", "clusters/b.yaml", "clusters/x/c.yaml")
+    assert [c.name for c in state.clusters] == ["ml-a", "ml-b", "ml-c"]
+
+
+def test_directory_named_yaml(project: Project) -> None:
+    (project.root / "clusters" / "d.yaml").mkdir(parents=True)
+    (diagnostic,) = project.errors()
+    assert (diagnostic.path, diagnostic.line, diagnostic.col) == ("clusters/d.yaml", 1, 1)
+    assert "is a directory" in diagnostic.message
+
+
+def test_unreadable_file(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    unreadable = project.write("clusters/a.yaml", BASE)
+    unreadable.chmod(0)
+    if os.geteuid() == 0:
+        # Root reads files whatever their mode (CI runs as root): deny this one read, narrowly.
+        real_read_bytes = Path.read_bytes
+
+        def read_bytes(path: Path) -> bytes:
+            if path == unreadable:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_read_bytes(path)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    find(project.errors(), 1, 1, "permission denied")
+
+
+def test_symlink_escaping_the_root(project: Project, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(BASE)
+    (project.root / "clusters").mkdir()
+    (project.root / "clusters" / "a.yaml").symlink_to(outside)
+    (diagnostic,) = project.errors()
+    assert diagnostic.path == "clusters/a.yaml"
+    assert "symlink escapes the project root" in diagnostic.message
+
+
+def test_symlinked_directory_escaping_the_root(project: Project, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.yaml").write_text(BASE)
+    (project.root / "clusters").mkdir()
+    (project.root / "clusters" / "team").symlink_to(tmp_path / "elsewhere")
+    (diagnostic,) = project.errors()
+    assert diagnostic.path == "clusters/team"
+    assert "symlink escapes the project root" in diagnostic.message
+
+
+def test_symlink_loops(project: Project) -> None:
+    clusters = project.root / "clusters"
+    (clusters / "sub").mkdir(parents=True)
+    (clusters / "self.yaml").symlink_to("self.yaml")
+    (clusters / "sub" / "up").symlink_to("..")
+    diagnostics = project.errors()
+    assert {(d.path, d.message) for d in diagnostics} == {
+        ("clusters/self.yaml", "symlink loop"),
+        ("clusters/sub/up", "symlink loop: the link points back to a directory that contains it"),
+    }
+
+
+def test_broken_symlink(project: Project) -> None:
+    (project.root / "clusters").mkdir()
+    (project.root / "clusters" / "gone.yaml").symlink_to("missing.yaml")
+    find(project.errors(), 1, 1, "broken symlink: 'missing.yaml' does not exist")
+
+
+def test_symlinks_inside_the_root_are_followed(project: Project) -> None:
+    project.write("shared/prod.yaml", BASE)
+    project.write("shared/team/b.yaml", BASE.replace("ml-a", "ml-b"))
+    clusters = project.root / "clusters"
+    clusters.mkdir()
+    (clusters / "prod.yaml").symlink_to("../shared/prod.yaml")
+    (clusters / "team").symlink_to("../shared/team")
+    state = project.load()
+    assert state.files == ("clusters/prod.yaml", "clusters/team/b.yaml")
+    assert state.by_name()["ml-b"].source.path == "clusters/team/b.yaml"
+
+
+def test_fifo_is_refused_without_blocking(project: Project) -> None:
+    (project.root / "clusters").mkdir()
+    os.mkfifo(project.root / "clusters" / "pipe.yaml")
+    find(project.errors(), 1, 1, "is not a regular file")

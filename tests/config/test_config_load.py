@@ -1,0 +1,203 @@
+"""Good documents load into the right values; ${env:} substitution; the fixture trees."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from config_helpers import BASE, DATA, Project, find
+
+from gridsync.config.load import load_desired
+from gridsync.config.project import load_project
+from gridsync.errors import ConfigError
+from gridsync.model import DEFAULT_INSTANCE_TYPES, InstanceType, Source
+
+GOOD_ENV = {"ACCOUNT": "123456789012", "ML_PROD_EXTERNAL_ID": "ext-prod"}
+
+
+def test_good_tree_loads_every_cluster() -> None:
+    state = load_desired(load_project(DATA / "good"), GOOD_ENV)
+    assert [c.name for c in state.clusters] == ["ml-batch-euw2", "ml-prod-use1", "on"]
+    assert state.files == ("clusters/dev/dev.yml", "clusters/prod.yaml")
+    assert state.diagnostics == ()
+    prod = state.by_name()["ml-prod-use1"]
+    assert prod.spec.role_arn == "arn:aws:iam::123456789012:role/grid"
+    assert prod.spec.external_id == "ext-prod"
+    assert prod.spec.instance_types == (
+        InstanceType("t3.large"),
+        InstanceType("p3.2xlarge", 1, 200),
+        InstanceType("p3.8xlarge", 1, 200),  # `<<: *gpu` merge, name overridden
+    )
+    assert (prod.protect, prod.context, prod.spec.cost_savings) == (True, True, False)
+    assert prod.source == Source("clusters/prod.yaml", 2, 1)
+    assert prod.where("instance_types") == Source("clusters/prod.yaml", 9, 1)
+    assert prod.where("context") == Source("clusters/prod.yaml", 18, 1)
+    assert prod.sensitive == {"role_arn", "external_id"}
+    assert dict(prod.unresolved) == {}
+
+
+def test_second_document_defaults_default_and_literal() -> None:
+    batch = load_desired(load_project(DATA / "good"), GOOD_ENV).by_name()["ml-batch-euw2"]
+    assert (
+        batch.spec.region == "eu-west-2"
+    )  # `${env:BATCH_REGION:-eu-west-2}` with the variable unset
+    assert batch.spec.external_id == "literal${not-a-reference}"  # `$${` is a literal `${`
+    assert batch.spec.instance_types == tuple(InstanceType(n) for n in DEFAULT_INSTANCE_TYPES)
+    assert batch.spec.cost_savings is True
+    assert (batch.protect, batch.context) == (False, False)
+    assert batch.source == Source("clusters/prod.yaml", 20, 1)
+    assert batch.sensitive == {"region", "external_id"}
+    assert "instance_types" not in batch.field_sources
+    assert batch.where("instance_types") == batch.source
+
+
+def test_yaml_12_scalars_and_empty_documents() -> None:
+    dev = load_desired(load_project(DATA / "good"), GOOD_ENV).by_name()["on"]
+    assert dev.source == Source(
+        "clusters/dev/dev.yml", 4, 1
+    )  # the comment-only document is skipped
+    assert dev.spec.role_arn == "arn:aws-us-gov:iam::123456789012:role/grid"
+    assert dev.sensitive == {"external_id"}  # always, even when written literally
+
+
+def test_env_value_replaces_the_default(project: Project) -> None:
+    project.write("clusters/c.yaml", BASE.replace("us-east-1", "${env:REGION:-us-east-1}"))
+    assert project.load({"REGION": "eu-west-1"}).clusters[0].spec.region == "eu-west-1"
+    assert (
+        project.load({"REGION": ""}).clusters[0].spec.region == "us-east-1"
+    )  # empty: as in the shell
+
+
+def test_unresolved_env_is_a_note_not_an_error(project: Project) -> None:
+    text = BASE.replace("external_id: ext-1", "external_id: ${env:ML_PROD_EXTERNAL_ID}")
+    text = text.replace(
+        "role_arn: arn:aws:iam::123456789012:", "role_arn: arn:aws:iam::${env:ACCOUNT}:"
+    )
+    project.write("clusters/c.yaml", text)
+    state = project.load()
+    (cluster,) = state.clusters
+    assert dict(cluster.unresolved) == {"external_id": "ML_PROD_EXTERNAL_ID", "role_arn": "ACCOUNT"}
+    assert cluster.spec.external_id == "${env:ML_PROD_EXTERNAL_ID}"
+    assert (
+        cluster.spec.role_arn == "arn:aws:iam::${env:ACCOUNT}:role/grid"
+    )  # not checked as an ARN yet
+    assert cluster.sensitive == {"external_id", "role_arn"}
+    assert {d.severity for d in state.diagnostics} == {"note"}
+    note = find(state.diagnostics, 7, 14, "${env:ML_PROD_EXTERNAL_ID} is not set")
+    assert "plan cannot compare external_id; apply will refuse until it is set" in note.message
+    assert note.yaml_path == "external_id"
+    find(state.diagnostics, 6, 11, "${env:ACCOUNT} is not set")
+
+
+def test_environment_comes_only_from_the_argument(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GS_TEST_EXTERNAL", "from-os-environ")
+    project.write("clusters/c.yaml", BASE.replace("ext-1", "${env:GS_TEST_EXTERNAL}"))
+    assert project.load({}).clusters[0].unresolved == {"external_id": "GS_TEST_EXTERNAL"}
+    assert project.load({"GS_TEST_EXTERNAL": "given"}).clusters[0].spec.external_id == "given"
+
+
+def test_embedded_substitution_and_multiple_references(project: Project) -> None:
+    text = BASE.replace("name: ml-a", "name: ml-${env:STAGE}-${env:AZ:-use1}")
+    project.write("clusters/c.yaml", text)
+    (cluster,) = project.load({"STAGE": "prod"}).clusters
+    assert cluster.name == "ml-prod-use1"
+    assert "name" in cluster.sensitive
+
+
+def test_bom_and_yml_extension(project: Project) -> None:
+    project.write("clusters/c.yml", b"\xef\xbb\xbf" + BASE.encode())
+    assert [c.name for c in project.load().clusters] == ["ml-a"]
+
+
+def test_no_cluster_files_is_a_warning(project: Project) -> None:
+    state = project.load()
+    assert state.clusters == ()
+    assert state.files == ()
+    (warning,) = state.diagnostics
+    assert warning.severity == "warning"
+    assert "clusters/**/*.yaml, clusters/**/*.yml" in warning.message
+
+
+def test_clusters_sorted_by_name_across_files(project: Project) -> None:
+    project.write("clusters/a.yaml", BASE.replace("ml-a", "ml-z"))
+    project.write("clusters/b/b.yaml", BASE.replace("ml-a", "ml-b"))
+    state = project.load()
+    assert [c.name for c in state.clusters] == ["ml-b", "ml-z"]
+    assert state.files == ("clusters/a.yaml", "clusters/b/b.yaml")
+
+
+def test_duplicate_names_name_the_first_place(project: Project) -> None:
+    project.write("clusters/a.yaml", "# first\n\n" + BASE)
+    project.write("clusters/b.yaml", BASE + "---\n" + BASE)
+    diagnostics = project.errors()
+    assert {(d.path, d.line) for d in diagnostics} == {
+        ("clusters/b.yaml", 3),
+        ("clusters/b.yaml", 11),
+    }
+    assert all(
+        "cluster 'ml-a' is already declared at clusters/a.yaml:5" in d.message for d in diagnostics
+    )
+
+
+def test_only_one_context(project: Project) -> None:
+    for name in ("ml-a", "ml-b", "ml-c"):
+        project.write(f"clusters/{name}.yaml", BASE.replace("ml-a", name) + "context: true\n")
+    diagnostics = project.errors()
+    assert [(d.path, d.line, d.col) for d in diagnostics] == [
+        ("clusters/ml-b.yaml", 8, 10),
+        ("clusters/ml-c.yaml", 8, 10),
+    ]
+    assert all(
+        "cluster 'ml-a' at clusters/ml-a.yaml:8 is already the context" in d.message
+        for d in diagnostics
+    )
+
+
+def test_broken_tree_reports_every_error_at_its_line(tmp_path: Path) -> None:
+    root = shutil.copytree(DATA / "broken", tmp_path / "broken")
+    with pytest.raises(ConfigError) as caught:
+        load_desired(load_project(root), {})
+    got = caught.value.diagnostics
+    expected = [
+        (
+            "clusters/b-dupes.yaml",
+            3,
+            "cluster 'ml-a' is already declared at clusters/a-good.yaml:4",
+        ),
+        ("clusters/b-dupes.yaml", 8, "duplicate key 'region' (first written at line 5)"),
+        (
+            "clusters/b-dupes.yaml",
+            9,
+            "cluster 'ml-a' at clusters/a-good.yaml:9 is already the context",
+        ),
+        ("clusters/c-schema.yaml", 1, "missing required field 'region'"),
+        ("clusters/c-schema.yaml", 1, "apiVersion must be 'gridsync/v1'"),
+        ("clusters/c-schema.yaml", 7, "expected a boolean, got the string 'yes'"),
+        (
+            "clusters/c-schema.yaml",
+            8,
+            "unknown field 'instance_type'; did you mean 'instance_types'?",
+        ),
+        ("clusters/d-syntax.yaml", 5, "YAML syntax error"),
+        ("clusters/e-tabs.yaml", 3, "tabs are not allowed for indentation"),
+        ("clusters/f-latin1.yaml", 3, "not valid UTF-8"),
+        ("clusters/g-multi.yaml", 3, "did you mean 'ml-prod'?"),
+        ("clusters/g-multi.yaml", 10, "'m6g.large' is an ARM (Graviton) instance type"),
+        ("clusters/g-multi.yaml", 12, "must be a mapping"),
+        ("clusters/h-dir.yaml", 1, "is a directory"),
+        ("clusters/nested/i-bomb.yml", 1, "YAML alias bomb"),
+    ]
+    missing = [
+        e for e in expected if not any((d.path, d.line) == e[:2] and e[2] in d.message for d in got)
+    ]
+    assert missing == [], "\n".join(d.format() for d in got)
+    assert len([d for d in got if d.severity == "error"]) == len(expected)
+    assert list(got) == sorted(got, key=lambda d: (d.path, d.line, d.col))
+    assert {d.yaml_path for d in got if d.path == "clusters/g-multi.yaml"} == {
+        "[doc 1] name",
+        "[doc 1] instance_types[1]",
+        "[doc 2]",
+    }

@@ -1,0 +1,278 @@
+"""Table-driven cases for the pure diff: desired + live + policy -> plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from factories import GLOBAL, SECRET, desired, live, live_state, state
+
+from gridsync.config.model import DesiredCluster
+from gridsync.live.backend import LiveCluster
+from gridsync.model import InstanceType, Phase
+from gridsync.plan.diff import Policy, compute_plan, live_fingerprint
+from gridsync.plan.model import Action, FieldChange, Plan
+
+
+@dataclass
+class Case:
+    id: str
+    desired: list[DesiredCluster]
+    live: list[LiveCluster]
+    actions: dict[str, str]  # cluster name -> action
+    policy: Policy = field(default_factory=Policy)
+    blocked: set[str] = field(default_factory=set)
+    unmanaged: tuple[str, ...] = ()
+
+
+CASES = [
+    Case("create when absent", [desired("a")], [GLOBAL], {"a": "create"}),
+    Case("no-op when equal", [desired("a")], [GLOBAL, live("a")], {"a": "no-op"}),
+    Case("update cost savings", [desired("a", cost_savings=True)], [live("a")], {"a": "update"}),
+    Case(
+        "update instance types",
+        [desired("a", instance_types=(InstanceType("t3.large"), InstanceType("g4dn.xlarge")))],
+        [live("a")],
+        {"a": "update"},
+    ),
+    Case(
+        "instance type order does not matter",
+        [
+            desired(
+                "a", instance_types=(InstanceType("p3.2xlarge", 1, 200), InstanceType("t3.large"))
+            )
+        ],
+        [live("a")],
+        {"a": "no-op"},
+    ),
+    Case(
+        "region change is a replace, refused by default",
+        [desired("a", region="us-west-2")],
+        [live("a")],
+        {"a": "replace"},
+        blocked={"a"},
+    ),
+    Case(
+        "region change allowed with --allow-replace",
+        [desired("a", region="us-west-2")],
+        [live("a")],
+        {"a": "replace"},
+        policy=Policy(allow_replace=True),
+    ),
+    Case(
+        "protect blocks replace even when allowed",
+        [desired("a", region="us-west-2", protect=True)],
+        [live("a")],
+        {"a": "replace"},
+        policy=Policy(allow_replace=True),
+        blocked={"a"},
+    ),
+    Case(
+        "protected glob blocks replace",
+        [desired("ml-prod", region="us-west-2")],
+        [live("ml-prod")],
+        {"ml-prod": "replace"},
+        policy=Policy(allow_replace=True, protected=("ml-prod*",)),
+        blocked={"ml-prod"},
+    ),
+    Case("undeclared, prune off: unmanaged", [], [GLOBAL, live("ml-x")], {}, unmanaged=("ml-x",)),
+    Case(
+        "undeclared, prune on, managed: deleted",
+        [],
+        [GLOBAL, live("ml-x")],
+        {"ml-x": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",)),
+    ),
+    Case(
+        "undeclared, prune on, outside managed: unmanaged",
+        [],
+        [live("team-b")],
+        {},
+        policy=Policy(prune=True, managed=("ml-*",)),
+        unmanaged=("team-b",),
+    ),
+    Case(
+        "prune never deletes a protected glob",
+        [],
+        [live("ml-prod")],
+        {"ml-prod": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",), protected=("ml-prod",)),
+        blocked={"ml-prod"},
+    ),
+    Case(
+        "prune never touches the global cluster, even with managed '*'",
+        [],
+        [GLOBAL],
+        {},
+        policy=Policy(prune=True, managed=("*",)),
+    ),
+    Case(
+        "a terminating undeclared cluster is left to finish",
+        [],
+        [live("ml-x", desired_state=Phase.DELETED)],
+        {},
+        policy=Policy(prune=True, managed=("*",)),
+    ),
+    Case(
+        "a terminating declared cluster is reported, not re-created",
+        [desired("a")],
+        [live("a", desired_state=Phase.DELETED)],
+        {"a": "no-op"},
+    ),
+    Case(
+        "a FAILED cluster is replaced without --allow-replace",
+        [desired("a")],
+        [live("a", Phase.FAILED, reason="quota exceeded")],
+        {"a": "replace"},
+    ),
+    Case(
+        "a FAILED protected cluster is not replaced",
+        [desired("a", protect=True)],
+        [live("a", Phase.FAILED)],
+        {"a": "replace"},
+        blocked={"a"},
+    ),
+    Case(
+        "max_deletes caps deletes plus replaces",
+        [desired("a", region="us-west-2")],
+        [live("a"), live("ml-1"), live("ml-2")],
+        {"a": "replace", "ml-1": "delete", "ml-2": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",), max_deletes=2, allow_replace=True),
+        blocked={"a", "ml-1", "ml-2"},
+    ),
+    Case(
+        "max_deletes at the limit is fine",
+        [],
+        [live("ml-1"), live("ml-2")],
+        {"ml-1": "delete", "ml-2": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",), max_deletes=2),
+    ),
+    Case(
+        "a name taken by the global cluster's id is blocked",
+        [desired("prod-2")],
+        [GLOBAL],
+        {"prod-2": "create"},
+        blocked={"prod-2"},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_diff(case: Case) -> None:
+    plan = compute_plan(state(*case.desired), live_state(*case.live), case.policy, "test")
+    assert {c.name: str(c.action) for c in plan.changes} == case.actions
+    assert {c.name for c in plan.blocked} == case.blocked
+    assert plan.unmanaged == case.unmanaged
+    assert [c.name for c in plan.changes] == sorted(c.name for c in plan.changes)
+
+
+def _plan(
+    desired_clusters: list[DesiredCluster], live_clusters: list[LiveCluster], **kw: object
+) -> Plan:
+    return compute_plan(
+        state(*desired_clusters), live_state(*live_clusters, **kw), Policy(), "test"
+    )  # type: ignore[arg-type]
+
+
+def test_create_lists_every_field_and_marks_secrets() -> None:
+    (change,) = _plan([desired("a")], []).changes
+    fields = {f.field: f for f in change.fields}
+    assert list(fields) == [
+        "region",
+        "role_arn",
+        "external_id",
+        "instance_types[t3.large]",
+        "instance_types[p3.2xlarge]",
+        "cost_savings",
+    ]
+    assert fields["external_id"].sensitive and not fields["region"].sensitive
+    assert (
+        fields["instance_types[p3.2xlarge]"].after
+        == "p3.2xlarge (overprovisioned_ondemand_count=1, root_volume_size=200)"
+    )
+    assert all(f.before is None for f in change.fields)
+
+
+def test_update_is_field_by_field() -> None:
+    want = desired(
+        "a",
+        cost_savings=True,
+        instance_types=(
+            InstanceType("t3.large"),
+            InstanceType("p3.2xlarge", 2, 200),
+            InstanceType("g4dn.xlarge"),
+        ),
+    )
+    (change,) = _plan([want], [live("a")]).changes
+    assert change.fields == (
+        FieldChange(
+            "instance_types[p3.2xlarge]",
+            "p3.2xlarge (overprovisioned_ondemand_count=1, root_volume_size=200)",
+            "p3.2xlarge (overprovisioned_ondemand_count=2, root_volume_size=200)",
+        ),
+        FieldChange("instance_types[g4dn.xlarge]", None, "g4dn.xlarge"),
+        FieldChange("cost_savings", False, True),
+    )
+
+
+def test_changed_secret_is_a_sensitive_update() -> None:
+    (change,) = _plan([desired("a", external_id="new-secret")], [live("a")]).changes
+    assert change.action == Action.UPDATE
+    assert change.fields == (FieldChange("external_id", SECRET, "new-secret", sensitive=True),)
+
+
+def test_env_sourced_field_is_sensitive() -> None:
+    (change,) = _plan(
+        [desired("a", role_arn="arn:aws:iam::1:role/x", sensitive=frozenset({"role_arn"}))],
+        [live("a")],
+    ).changes
+    assert change.fields[0].field == "role_arn" and change.fields[0].sensitive
+
+
+def test_unresolved_env_is_not_compared_and_noted() -> None:
+    want = desired("a", external_id="${env:EXT}", unresolved={"external_id": "EXT"})
+    plan = _plan([want], [live("a")])
+    assert plan.changes[0].action == Action.NOOP
+    assert any("${env:EXT} is not set" in n.message for n in plan.notes)
+
+
+def test_terminating_declared_cluster_gets_a_warning() -> None:
+    plan = _plan([desired("a")], [live("a", desired_state=Phase.DELETED)])
+    assert [n.severity for n in plan.notes] == ["warning"]
+    assert "being deleted" in plan.notes[0].message
+
+
+def test_provisioning_cluster_is_waited_for() -> None:
+    plan = _plan([desired("a")], [live("a", Phase.PENDING)])
+    assert plan.changes[0].action == Action.NOOP and plan.changes[0].waits
+    assert not _plan([desired("a")], [live("a")]).changes[0].waits
+
+
+def test_context_for_a_new_cluster_is_known_after_apply() -> None:
+    plan = _plan([desired("a", context=True)], [GLOBAL], context="prod-2")
+    assert plan.context is not None
+    assert (plan.context.before, plan.context.after, plan.context.after_id) == ("prod-2", "a", None)
+    assert plan.has_changes
+
+
+def test_context_already_set_is_no_change() -> None:
+    plan = _plan([desired("a", context=True)], [live("a")], context="a")
+    assert plan.context is None and not plan.has_changes
+
+
+def test_context_moves_to_an_existing_cluster() -> None:
+    plan = _plan([desired("a", context=True)], [live("a", cluster_id="a-id")], context="prod-2")
+    assert plan.context is not None and plan.context.after_id == "a-id"
+
+
+def test_plan_is_deterministic_and_fingerprint_ignores_progress() -> None:
+    one = _plan([desired("b"), desired("a")], [live("c"), live("a", Phase.PENDING)])
+    two = _plan([desired("a"), desired("b")], [live("a", Phase.RUNNING), live("c")])
+    assert one.plan_id == two.plan_id
+    assert one.live_fingerprint == two.live_fingerprint
+    moved = live_state(live("a", Phase.RUNNING, cost_savings=True), live("c"))
+    assert live_fingerprint(moved) != one.live_fingerprint
+
+
+def test_fingerprint_does_not_contain_secrets() -> None:
+    assert SECRET not in live_fingerprint(live_state(live("a")))
