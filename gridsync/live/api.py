@@ -1,0 +1,354 @@
+"""The Backend over Grid's REST API (httpx), sending exactly the requests the `grid` CLI sends.
+
+Requests that are safe to repeat (GET, PUT, DELETE) are retried on connection errors, timeouts,
+5xx and 429, with full-jitter exponential backoff or the server's Retry-After (capped). A create is
+never blindly repeated: after an ambiguous failure (the POST may have reached Grid) the client lists
+clusters and adopts one with that name, and only posts again when there is none.
+
+httpx errors are caught where they enter and raised as BackendError subclasses naming the request,
+the status, Grid's message and what to do next. The API key, and the Authorization header made from
+it, never appear in an error message or a log line: every text that came from outside is redacted.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from gridsync import __version__
+from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
+from gridsync.live import wire
+from gridsync.live.backend import LiveCluster, LiveState
+from gridsync.live.credentials import Credentials, redact, rpc_message
+from gridsync.live.gridsettings import read_context, write_context
+from gridsync.model import ClusterSpec, ClusterType, Phase
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"gridsync/{__version__}"
+CLUSTERS = "/v1/core/clusters"
+LIST_QUERY = {"phaseNotIn": Phase.DELETED.value}  # exactly as `grid clusters` lists
+# Transport failures worth another try; of those, the ones where the request was never sent.
+_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+Outcome = httpx.Response | httpx.TransportError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # total tries for a request that is safe to repeat
+    base_delay: float = 0.5  # full-jitter backoff: uniform(0, min(max_delay, base_delay * 2**n))
+    max_delay: float = 10.0
+    max_retry_after: float = 60.0  # honour Retry-After (seconds or HTTP date) up to this
+    timeout: float = 30.0  # httpx timeout per request
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def _retry_status(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _final(outcome: Outcome) -> httpx.Response | None:
+    """The response when it is the answer to keep (not a failure worth another try)."""
+    if isinstance(outcome, httpx.Response) and not _retry_status(outcome.status_code):
+        return outcome
+    return None
+
+
+def _maybe_processed(outcome: Outcome) -> bool:
+    """Whether a failed attempt may have changed something on the server."""
+    if isinstance(outcome, httpx.Response):
+        return outcome.status_code >= 500
+    return not isinstance(outcome, _NOT_SENT)
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None when unusable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _cluster_path(cluster_id: str) -> str:
+    return f"{CLUSTERS}/{quote(cluster_id, safe='')}"
+
+
+class GridApi:
+    """Grid's cluster API over HTTP; implements gridsync.live.backend.Backend."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        settings_path: Path,
+        client: httpx.Client | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        force_delete: bool = False,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._credentials = credentials
+        self._settings_path = settings_path
+        self._owns_client = client is None
+        self._client = client or httpx.Client(
+            timeout=retry.timeout, headers={"User-Agent": USER_AGENT}
+        )
+        self._retry = retry
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._force_delete = force_delete
+        self._login_lock = threading.Lock()
+
+    @property
+    def description(self) -> str:
+        return f"Grid API ({self._base})"
+
+    # -- Backend ---------------------------------------------------------------------------------
+
+    def list_clusters(self) -> LiveState:
+        clusters, default = self._list()
+        return LiveState(
+            clusters=clusters, context=read_context(self._settings_path), default_cluster=default
+        )
+
+    def get(self, cluster_id: str) -> LiveCluster:
+        return wire.cluster_from_wire(self._call("GET", _cluster_path(cluster_id)))
+
+    def create(self, name: str, spec: ClusterSpec) -> LiveCluster:
+        body = wire.create_request(name, spec)
+        attempts = max(1, self._retry.attempts)
+        for n in range(attempts):
+            outcome = self._attempt("POST", CLUSTERS, json=body)
+            response = _final(outcome)
+            if response is not None:
+                return wire.cluster_from_wire(self._checked("POST", CLUSTERS, response))
+            if _maybe_processed(outcome):
+                self._wait(n, outcome, "POST", CLUSTERS)
+                adopted = self._adopt(name, outcome)
+                if adopted is not None:
+                    return adopted
+            elif n + 1 < attempts:
+                self._wait(n, outcome, "POST", CLUSTERS)
+        raise BackendError(
+            f"POST {CLUSTERS} for cluster {name!r} failed after {attempts} attempt(s): "
+            f"{self._describe(outcome)}; it was not created (checked by name after every try "
+            "that may have reached Grid)",
+            hint="check GRID_URL and your network, then run `gridsync plan` and apply again",
+        ) from (outcome if isinstance(outcome, Exception) else None)
+
+    def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:
+        path = _cluster_path(cluster_id)
+        live = self._call("GET", path)
+        found_spec, found_name = live.get("spec"), live.get("name")
+        live_spec: dict[str, Any] = found_spec if isinstance(found_spec, dict) else {}
+        if live_spec.get("clusterType") == ClusterType.GLOBAL:
+            raise InvalidArgument(
+                f"cluster {cluster_id!r} is Grid's shared cloud; gridsync never edits it",
+                hint="remove it from the clusters gridsync manages",
+            )
+        name = found_name if isinstance(found_name, str) and found_name else cluster_id
+        body = {"name": name, "spec": wire.spec_to_wire(spec, base=live_spec)}
+        updated = self._call("PUT", path, json=body)
+        if "createdAt" not in updated and "createdAt" in live:  # PUT answers without createdAt
+            updated = {**updated, "createdAt": live["createdAt"]}
+        return wire.cluster_from_wire(updated)
+
+    def delete(self, cluster_id: str, *, force: bool = False) -> None:
+        path = _cluster_path(cluster_id)
+        flag = "True" if force or self._force_delete else "False"
+        response, maybe_done = self._retrying("DELETE", path, params={"force": flag})
+        if response.status_code == 404 and maybe_done:
+            log.info("DELETE %s: gone after an earlier attempt that may have reached Grid", path)
+            return
+        self._checked("DELETE", path, response)
+
+    def set_context(self, cluster_id: str) -> None:
+        write_context(self._settings_path, cluster_id)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    # -- Requests --------------------------------------------------------------------------------
+
+    def _list(self) -> tuple[tuple[LiveCluster, ...], str | None]:
+        data = self._call("GET", CLUSTERS, params=LIST_QUERY)
+        items = data.get("clusters")
+        found = [wire.cluster_from_wire(c) for c in items or () if isinstance(c, Mapping)]
+        live = [c for c in found if c.phase != Phase.DELETED]
+        default = data.get("defaultCluster")
+        return (
+            tuple(sorted(live, key=lambda c: (c.name, c.id))),
+            default if isinstance(default, str) and default else None,
+        )
+
+    def _adopt(self, name: str, failure: Outcome) -> LiveCluster | None:
+        """The cluster an ambiguous create may have made, found by name; None when there is none."""
+        try:
+            clusters, _ = self._list()
+        except BackendError as exc:
+            raise BackendError(
+                f"POST {CLUSTERS} for cluster {name!r} failed ({self._describe(failure)}) and "
+                f"may have created it; listing clusters to find out failed too: {exc.message}",
+                hint="run `gridsync plan` once Grid answers again: it shows whether it exists",
+            ) from exc
+        for cluster in clusters:
+            if cluster.name == name and not cluster.terminating:
+                log.info(
+                    "POST %s: adopting cluster %r created by an earlier attempt", CLUSTERS, name
+                )
+                return cluster
+        return None
+
+    def _call(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
+    ) -> dict[str, Any]:
+        """A request that is safe to repeat, retried, its JSON object answer checked."""
+        response, _ = self._retrying(method, path, params=params, json=json)
+        return self._checked(method, path, response)
+
+    def _retrying(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
+    ) -> tuple[httpx.Response, bool]:
+        """The final response, and whether an earlier failed attempt may have reached Grid."""
+        attempts = max(1, self._retry.attempts)
+        maybe_processed = False
+        for n in range(attempts):
+            outcome = self._attempt(method, path, params=params, json=json)
+            response = _final(outcome)
+            if response is not None:
+                return response, maybe_processed
+            maybe_processed = maybe_processed or _maybe_processed(outcome)
+            if n + 1 < attempts:
+                self._wait(n, outcome, method, path)
+        raise BackendError(
+            f"{method} {path} failed after {attempts} attempt(s): {self._describe(outcome)}",
+            hint="Grid did not answer in time: check GRID_URL and your network, then try again",
+        ) from (outcome if isinstance(outcome, Exception) else None)
+
+    def _attempt(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
+    ) -> Outcome:
+        """One try: the response, or the transport error that is worth another try."""
+        headers = {"Authorization": self._authorization(), "User-Agent": USER_AGENT}
+        try:
+            response = self._client.request(
+                method,
+                self._base + path,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self._retry.timeout,
+            )
+        except _RETRYABLE as exc:
+            return exc
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise BackendError(
+                f"{method} {path} failed: {self._redact(str(exc)) or type(exc).__name__}",
+                hint=f"check the Grid URL ({self._base}); it must start with https://",
+            ) from exc
+        log.debug("%s %s -> HTTP %d", method, path, response.status_code)
+        return response
+
+    def _wait(self, n: int, outcome: Outcome, method: str, path: str) -> None:
+        policy = self._retry
+        delay = None
+        if isinstance(outcome, httpx.Response):
+            delay = retry_after(outcome.headers.get("Retry-After"))
+        if delay is None:
+            delay = self._rng.uniform(0, min(policy.max_delay, policy.base_delay * 2**n))
+        delay = min(delay, policy.max_retry_after)
+        log.info(
+            "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
+            *(method, path, self._describe(outcome), delay, n + 2, policy.attempts),
+        )
+        self._sleep(delay)
+
+    def _checked(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
+        """The JSON object of a 2xx response; otherwise the BackendError for its status."""
+        if not response.is_success:
+            raise self._status_error(method, path, response)
+        if not response.content.strip():
+            return {}
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise BackendError(
+                f"{method} {path}: Grid answered HTTP {response.status_code} with something that "
+                "is not a JSON object",
+                hint=f"check that {self._base} is a Grid control plane (GRID_URL)",
+            )
+        return data
+
+    def _status_error(self, method: str, path: str, response: httpx.Response) -> BackendError:
+        request = f"{method} {path}"
+        status, message = response.status_code, self._redact(rpc_message(response))
+        said = f"HTTP {status}: {message}"
+        source = self._credentials.source
+        if status == 400:
+            return InvalidArgument(
+                f"{request}: invalid request, {said}", hint="fix the cluster definition"
+            )
+        if status in (401, 403):
+            return BackendError(
+                f"{request}: Grid refused the credentials from {source}, {said}",
+                hint=f"check the user id and API key in {source}; `grid login` writes fresh ones",
+            )
+        if status == 404 and path != CLUSTERS:
+            return ClusterNotFound(
+                f"{request}: no such cluster, {said}", hint="run `gridsync plan` again"
+            )
+        if status == 409:
+            return ClusterExists(
+                f"{request}: a cluster with that name exists already, {said}",
+                hint="run `gridsync plan` again: it compares against the cluster that exists",
+            )
+        return BackendError(f"{request} failed, {said}", hint="try again later")
+
+    # -- Credentials -----------------------------------------------------------------------------
+
+    def _authorization(self) -> str:
+        if self._credentials.needs_login:
+            with self._login_lock:
+                self._credentials = self._credentials.resolve(self._client, self._base)
+        pair = f"{self._credentials.user_id}:{self._credentials.api_key}"
+        return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+    def _redact(self, text: str) -> str:
+        key = self._credentials.api_key
+        token = base64.b64encode(f"{self._credentials.user_id}:{key}".encode()).decode("ascii")
+        return redact(text, (token, key))
+
+    def _describe(self, outcome: Outcome) -> str:
+        if isinstance(outcome, httpx.Response):
+            return f"HTTP {outcome.status_code}: {self._redact(rpc_message(outcome))}"
+        return f"{type(outcome).__name__}: {self._redact(str(outcome)) or 'no detail'}"
