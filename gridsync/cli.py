@@ -45,6 +45,15 @@ class State:
         self.console = Console.create(color)
 
 
+def backend_option(command: Any) -> Any:
+    return click.option(
+        "--backend",
+        type=click.Choice(["auto", "local", "api"]),
+        help="Where live state is [default: GRIDSYNC_BACKEND, gridsync.yaml, else auto: "
+        "api when Grid credentials are configured, local otherwise].",
+    )(command)
+
+
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gridsync")
 @click.option(
@@ -89,10 +98,11 @@ def validate(state: State) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "json", "grid-commands"]),
     default="text",
     show_default=True,
-    help="text for people, markdown for a pull-request comment, json for programs.",
+    help="text for people, markdown for a pull-request comment, json for programs, "
+    "grid-commands for the equivalent grid CLI commands.",
 )
 @click.option(
     "--out",
@@ -109,15 +119,29 @@ def validate(state: State) -> int:
     is_flag=True,
     help="Allow delete-and-create for fields Grid cannot change in place.",
 )
+@backend_option
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Plan against a saved snapshot (`gridsync live --output json`, or `grid clusters` text) "
+    "instead of a backend: no credentials needed.",
+)
 @click.pass_obj
 def plan(
-    state: State, fmt: str, out: Path | None, detailed_exitcode: bool, allow_replace: bool
+    state: State,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    allow_replace: bool,
+    backend: str | None,
+    live_file: Path | None,
 ) -> int:
     """Show what apply would change in live state."""
     from gridsync.commands.plan import PlanOptions
     from gridsync.commands.plan import plan as run
 
-    options = PlanOptions(fmt, out, detailed_exitcode, allow_replace)
+    options = PlanOptions(fmt, out, detailed_exitcode, allow_replace, backend, live_file)
     return run(state.root, options, os.environ, state.console)
 
 
@@ -144,6 +168,12 @@ def plan(
 @click.option(
     "--no-wait", is_flag=True, help="Do not wait for clusters to reach RUNNING or be gone."
 )
+@click.option(
+    "--force-delete",
+    is_flag=True,
+    help="Delete with force: Grid forgets the cluster at once WITHOUT cleaning its cloud resources.",
+)
+@backend_option
 @click.pass_obj
 def apply(
     state: State,
@@ -153,13 +183,22 @@ def apply(
     parallelism: int | None,
     wait_timeout: float | None,
     no_wait: bool,
+    force_delete: bool,
+    backend: str | None,
 ) -> int:
     """Carry out the plan (or a saved PLANFILE, if live state has not moved since)."""
     from gridsync.commands.apply import ApplyOptions
     from gridsync.commands.apply import apply as run
 
     options = ApplyOptions(
-        planfile, auto_approve, allow_replace, parallelism, wait_timeout, not no_wait
+        planfile=planfile,
+        auto_approve=auto_approve,
+        allow_replace=allow_replace,
+        parallelism=parallelism,
+        wait_timeout=wait_timeout,
+        wait=not no_wait,
+        backend=backend,
+        force_delete=force_delete,
     )
     return run(state.root, options, os.environ, state.console, _confirm_on_tty())
 
@@ -173,6 +212,23 @@ def _confirm_on_tty() -> Any:
         return answer.strip() == "yes"
 
     return confirm
+
+
+@cli.command("live")
+@click.option(
+    "--output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table as `grid clusters` shows it; json: a snapshot (no secrets) for `plan --live`.",
+)
+@backend_option
+@click.pass_obj
+def live(state: State, output: str, backend: str | None) -> int:
+    """Print the live clusters."""
+    from gridsync.commands.live import live as run
+
+    return run(state.root, output, backend, os.environ, state.console)
 
 
 @cli.group("local-grid")
@@ -198,6 +254,90 @@ def local_grid_reset(state: State) -> int:
     from gridsync.commands.local_grid import reset
 
     return reset(state.root, state.console)
+
+
+@local_grid.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="0: any free port (printed).",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite state file [default: backend.local.state].",
+)
+@click.option(
+    "--user-id",
+    default="local-user",
+    show_default=True,
+    envvar="GRIDSYNC_LOCAL_USER_ID",
+    help="User id accepted in Basic auth.",
+)
+@click.option(
+    "--api-key",
+    default="local-api-key",
+    show_default=True,
+    envvar="GRIDSYNC_LOCAL_API_KEY",
+    help="API key accepted in Basic auth and login.",
+)
+@click.option(
+    "--username", default="local", show_default=True, help="Login name for POST /v1/auth/login."
+)
+@click.option(
+    "--latency-ms", type=float, help="Added to every request (GRIDSYNC_FAULT_LATENCY_MS)."
+)
+@click.option(
+    "--spike-rate",
+    type=float,
+    help="Fraction of requests delayed by --spike-ms (GRIDSYNC_FAULT_SPIKE_RATE).",
+)
+@click.option(
+    "--spike-ms", type=float, help="Latency spike length [default: 2000] (GRIDSYNC_FAULT_SPIKE_MS)."
+)
+@click.option(
+    "--error-rate", type=float, help="Fraction answered 500/503 (GRIDSYNC_FAULT_ERROR_RATE)."
+)
+@click.option(
+    "--rate-limit-rate", type=float, help="Fraction answered 429 (GRIDSYNC_FAULT_RATE_LIMIT_RATE)."
+)
+@click.option(
+    "--retry-after",
+    type=float,
+    help="Retry-After seconds on 429 [default: 1] (GRIDSYNC_FAULT_RETRY_AFTER).",
+)
+@click.option(
+    "--drop-rate",
+    type=float,
+    help="Fraction of connections dropped after the work is done (GRIDSYNC_FAULT_DROP_RATE).",
+)
+@click.option("--seed", type=int, help="Seed for fault decisions (GRIDSYNC_FAULT_SEED).")
+@click.pass_obj
+def local_grid_serve(
+    state: State,
+    /,
+    host: str,
+    port: int,
+    state_file: Path | None = None,
+    user_id: str = "",
+    api_key: str = "",
+    username: str = "",
+    **faults: float | int | None,
+) -> int:
+    """Serve the local control plane over HTTP in Grid's REST wire format.
+
+    Any Grid client can use it: GRID_URL=<printed url>, GRID_USER_ID and GRID_API_KEY as set here.
+    Requests are logged to stderr as METHOD PATH STATUS MS; credentials never are.
+    """
+    from gridsync.commands.local_grid import ServeOptions, serve
+    from gridsync.live.server import ServerAuth
+
+    options = ServeOptions(host, port, state_file, ServerAuth(user_id, api_key, username), faults)
+    return serve(state.root, options, os.environ, state.console)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -129,6 +129,7 @@ class Executor:
     progress: Progress = field(default_factory=Progress)
     clock: Clock = time.monotonic
     stop: threading.Event = field(default_factory=threading.Event)
+    force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
 
     def run(self, plan: Plan) -> ApplyResult:
         chains = [
@@ -186,7 +187,7 @@ class Executor:
     def _call(self, chain: _Chain, step: Step) -> str | None:
         change = chain.change
         if step == Step.DELETE:
-            self.backend.delete(_known(chain.cluster_id))
+            self.backend.delete(_known(chain.cluster_id), force=self.force_delete)
             return chain.cluster_id
         spec = _known(change.desired).spec
         if step == Step.UPDATE:

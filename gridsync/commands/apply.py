@@ -36,6 +36,10 @@ class ApplyOptions:
     parallelism: int | None = None
     wait_timeout: float | None = None
     wait: bool = True
+    backend: str | None = None  # --backend; None: GRIDSYNC_BACKEND, gridsync.yaml, auto
+    force_delete: bool = (
+        False  # --force-delete: Grid forgets clusters without cleaning cloud resources
+    )
 
 
 def apply(
@@ -47,7 +51,7 @@ def apply(
 ) -> int:
     """`confirm` asks the user; None when there is nobody to ask (no TTY)."""
     inputs = load_inputs(root, env, console)
-    backend = open_backend(inputs.settings)
+    backend = open_backend(inputs.settings, options.backend, env)
     try:
         plan = plan_against(inputs, backend, allow_replace=options.allow_replace)
         if options.planfile is not None:
@@ -112,7 +116,13 @@ def _execute(
         poll_max=settings.wait.poll_max_seconds,
         wait=options.wait,
     )
-    executor = Executor(backend, options.parallelism or settings.parallelism, waits, progress)
+    executor = Executor(
+        backend,
+        options.parallelism or settings.parallelism,
+        waits,
+        progress,
+        force_delete=options.force_delete,
+    )
     try:
         return executor.run(plan)
     finally:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import ExitCode
+from gridsync.live.faults import FaultSettings
 from gridsync.live.local import LocalControlPlane
+from gridsync.live.server import GridServer, ServerAuth
 
 
 def fail(root: Path, name: str, reason: str, console: Console) -> int:
@@ -29,3 +34,50 @@ def reset(root: Path, console: Console) -> int:
         path.unlink()
     console.log(f"Removed {state}." if removed else f"No local state at {state}.")
     return ExitCode.OK
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    state: Path | None = None  # default: backend.local.state from gridsync.yaml
+    auth: ServerAuth = field(default_factory=ServerAuth)
+    faults: dict[str, Any] = field(
+        default_factory=dict
+    )  # command-line overrides of GRIDSYNC_FAULT_*
+
+
+def serve(root: Path, options: ServeOptions, env: Mapping[str, str], console: Console) -> int:
+    """Serve the local control plane over HTTP in Grid's wire format until interrupted."""
+    settings = load_project(root)
+    local = settings.backend.local
+    if options.state is not None:
+        local = replace(local, state=options.state.absolute())
+    faults = FaultSettings.from_env(env).merged(**options.faults)
+    plane = LocalControlPlane(local, root=settings.root)
+    server = GridServer(
+        plane,
+        host=options.host,
+        port=options.port,
+        auth=options.auth,
+        faults=faults,
+        log=console.err,
+    )
+    console.log(
+        f"Serving {plane.description} at {server.url} (user id {options.auth.user_id!r}); Ctrl-C stops."
+    )
+    if faults.active:
+        console.log(f"Injecting faults: {_describe(faults)}")
+    console.result(server.url)
+    server.serve_forever()
+    console.log("Stopped.")
+    return ExitCode.OK
+
+
+def _describe(faults: FaultSettings) -> str:
+    defaults = FaultSettings()
+    return ", ".join(
+        f"{f.name}={getattr(faults, f.name)}"
+        for f in fields(faults)
+        if getattr(faults, f.name) != getattr(defaults, f.name)
+    )

@@ -13,9 +13,9 @@ from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
 from gridsync.plan.diff import desired_fingerprint
 from gridsync.plan.model import Plan
-from gridsync.render import json_format, markdown, text
+from gridsync.render import grid_commands, json_format, markdown, text
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "grid-commands")
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,13 @@ class PlanOptions:
     out: Path | None = None
     detailed_exitcode: bool = False
     allow_replace: bool = False
+    backend: str | None = None  # --backend; None: GRIDSYNC_BACKEND, gridsync.yaml, auto
+    live: Path | None = None  # --live FILE: plan against a snapshot instead of a backend
 
 
 def plan(root: Path, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
     inputs = load_inputs(root, env, console)
-    backend = open_backend(inputs.settings)
+    backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
         result = plan_against(inputs, backend, allow_replace=options.allow_replace)
     finally:
@@ -50,6 +52,8 @@ def render(plan: Plan, fmt: str, *, color: bool) -> str:
         return json_format.render_plan(plan)
     if fmt == "markdown":
         return markdown.render_plan(plan)
+    if fmt == "grid-commands":
+        return grid_commands.render_plan(plan)
     return text.render_plan(plan, color=color)
 
 

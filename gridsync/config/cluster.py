@@ -217,6 +217,11 @@ def _build(
         context=value.get("context", False),
         sensitive=sensitive,
         unresolved=unresolved,
+        templates={
+            str(path[0]): document.value[path[0]]
+            for path, sub in tree.strings.items()
+            if len(path) == 1 and sub.references
+        },
         field_sources={key: Source(rel, *document.where((key,), key=True)) for key in value},
     )
 

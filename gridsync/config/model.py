@@ -25,7 +25,7 @@ class LocalBackendSettings:
 
 @dataclass(frozen=True)
 class BackendSettings:
-    type: str = "local"  # "local" | "api"
+    type: str = "auto"  # "auto" | "local" | "api"; auto: api when Grid credentials are configured
     local: LocalBackendSettings = field(default_factory=LocalBackendSettings)
     url: str | None = None  # api backend base URL (GRID_URL overrides)
 
@@ -66,6 +66,8 @@ class DesiredCluster:
     sensitive: frozenset[str] = frozenset()
     # Fields holding an `${env:NAME}` whose variable is unset (and has no default): field -> NAME.
     unresolved: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # Fields written with `${env:...}`: field -> the text as written (not secret: it is in git).
+    templates: Mapping[str, str] = field(default_factory=dict, compare=False)
     # Where each top-level field was written, for messages and annotations.
     field_sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
 

@@ -139,7 +139,7 @@ def _settings(root: Path, raw: dict[str, Any]) -> ProjectSettings:
         root=root,
         cluster_globs=tuple(raw.get("clusters", DEFAULT_CLUSTER_GLOBS)),
         backend=BackendSettings(
-            type=backend.get("type", "local"),
+            type=backend.get("type", "auto"),
             local=_local(backend.get("local", {}), root),
             url=backend.get("url"),
         ),

@@ -22,6 +22,8 @@ class LiveCluster:
     reason: str = ""
     created_at: str = ""
     spec: ClusterSpec | None = None  # None when there is no aws driver (GLOBAL) or it is unknown
+    # Managed fields whose live value is not known (a snapshot never holds secrets): never compared.
+    unknown: frozenset[str] = frozenset()
 
     @property
     def is_global(self) -> bool:

@@ -1,19 +1,68 @@
-"""Pick and open the Backend a project is configured for."""
+"""Pick and open the Backend: `--backend`, else GRIDSYNC_BACKEND, else gridsync.yaml, else auto.
+
+auto uses the Grid REST API when Grid credentials are configured and the embedded local control
+plane otherwise, so a fresh checkout works offline and a configured machine talks to Grid.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 from gridsync.config.model import ProjectSettings
-from gridsync.errors import UsageError
+from gridsync.errors import GridsyncError, UsageError
 from gridsync.live.backend import Backend
 
+BACKENDS = ("auto", "local", "api")
+DEFAULT_GRID_URL = "https://platform.grid.ai"
 
-def open_backend(settings: ProjectSettings) -> Backend:
-    kind = settings.backend.type
-    if kind == "local":
+
+def backend_kind(settings: ProjectSettings, choice: str | None, env: Mapping[str, str]) -> str:
+    kind = choice or env.get("GRIDSYNC_BACKEND") or settings.backend.type
+    if kind not in BACKENDS:
+        raise UsageError(f"unknown backend {kind!r}", hint=f"use one of: {', '.join(BACKENDS)}")
+    if kind == "auto":
+        from gridsync.live.credentials import find_credentials
+
+        return "api" if find_credentials(env) is not None else "local"
+    return kind
+
+
+def open_backend(
+    settings: ProjectSettings,
+    choice: str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    live_file: Path | None = None,
+) -> Backend:
+    """The backend to compare and apply against; a snapshot file when `live_file` is given."""
+    env = env if env is not None else {}
+    if live_file is not None:
+        from gridsync.live.snapshot import load_snapshot
+
+        return load_snapshot(live_file)
+    if backend_kind(settings, choice, env) == "local":
         from gridsync.live.local import LocalControlPlane
 
         return LocalControlPlane(settings.backend.local, root=settings.root)
-    raise UsageError(
-        f"backend '{kind}' is not available in this version of gridsync",
-        hint="use `backend: {type: local}` in gridsync.yaml (the Grid REST API backend comes next)",
+    return _open_api(settings, env)
+
+
+def _open_api(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:
+    from gridsync.live.api import GridApi
+    from gridsync.live.credentials import find_credentials
+    from gridsync.live.gridsettings import settings_path
+
+    credentials = find_credentials(env)
+    if credentials is None:
+        raise GridsyncError(
+            "the api backend needs Grid credentials, and none are configured",
+            hint="set GRID_USER_ID and GRID_API_KEY, or GRID_USERNAME and GRID_API_KEY, or write "
+            "~/.grid/credentials.json (GRID_CREDENTIAL_PATH); or use --backend local",
+        )
+    base_url = env.get("GRID_URL") or settings.backend.url or DEFAULT_GRID_URL
+    return GridApi(
+        base_url.rstrip("/"),
+        credentials,
+        settings_path=settings_path(env),
     )

@@ -102,7 +102,7 @@ def _declared_change(
             "Run apply again once it is gone."
         )
         return replace(base, reason="terminating"), Note("warning", message, cluster.source)
-    fields = _field_changes(live.spec, cluster)
+    fields = () if live.spec is None else _field_changes(live.spec, cluster, live.unknown)
     if live.phase == Phase.FAILED:
         reason = f"live cluster FAILED: {live.reason}" if live.reason else "live cluster FAILED"
         return _replace_change(base, fields, reason, policy, forced=False), None
@@ -128,7 +128,15 @@ def _replace_change(
             f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
             "created again (its workloads stop). Rerun with --allow-replace to allow that."
         )
-    return replace(base, action=Action.REPLACE, fields=fields, reason=reason, blocked=blocked)
+    recreate = _create_fields(base.desired) if base.desired is not None else ()
+    return replace(
+        base,
+        action=Action.REPLACE,
+        fields=fields,
+        reason=reason,
+        blocked=blocked,
+        recreate=recreate,
+    )
 
 
 def _prune_change(cluster: LiveCluster, policy: Policy) -> Change:
@@ -181,19 +189,23 @@ def _create_fields(cluster: DesiredCluster) -> tuple[FieldChange, ...]:
     return _field_changes(None, cluster)
 
 
-def _field_changes(live: ClusterSpec | None, cluster: DesiredCluster) -> tuple[FieldChange, ...]:
+def _field_changes(
+    live: ClusterSpec | None, cluster: DesiredCluster, unknown: frozenset[str] = frozenset()
+) -> tuple[FieldChange, ...]:
+    """Every managed field that differs. Fields unknown on either side are not compared."""
     want = cluster.spec
     out: list[FieldChange] = []
     for name in ("region", "role_arn", "external_id"):
-        if name in cluster.unresolved and live is not None:
+        if live is not None and (name in cluster.unresolved or name in unknown):
             continue  # cannot compare; a note says so
         before = getattr(live, name) if live is not None else None
         after = getattr(want, name)
         if before != after:
             out.append(_field(cluster, name, before, after, live is not None))
-    out.extend(_instance_type_changes(live, cluster))
+    if "instance_types" not in unknown:
+        out.extend(_instance_type_changes(live, cluster))
     before_cs = live.cost_savings if live is not None else None
-    if before_cs != want.cost_savings:
+    if "cost_savings" not in unknown and before_cs != want.cost_savings:
         out.append(_field(cluster, "cost_savings", before_cs, want.cost_savings, live is not None))
     return tuple(out)
 
@@ -202,9 +214,8 @@ def _field(
     cluster: DesiredCluster, name: str, before: Value, after: Value, exists: bool
 ) -> FieldChange:
     sensitive = name in SECRET_FIELDS or name in cluster.sensitive
-    return FieldChange(
-        name, before, after, sensitive, forces_replace=exists and name in REPLACE_FIELDS
-    )
+    forces = exists and name in REPLACE_FIELDS
+    return FieldChange(name, before, after, sensitive, forces, cluster.templates.get(name))
 
 
 def _instance_type_changes(live: ClusterSpec | None, cluster: DesiredCluster) -> list[FieldChange]:

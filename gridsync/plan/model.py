@@ -7,6 +7,7 @@ where `sensitive`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -41,6 +42,8 @@ class FieldChange:
     after: Value = None
     sensitive: bool = False
     forces_replace: bool = False
+    # The desired value as written when it uses `${env:...}` (for grid-commands); never a secret.
+    template: str | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Change:
     source: Source | None = None  # where the cluster is declared (None for undeclared ones)
     blocked: str = ""  # non-empty: a safety rule stops this change, and with it the whole apply
     live_phase: str | None = None  # the live cluster's phase, when there is one
+    # For a replace: every field of the cluster as created again (masked like `fields`).
+    recreate: tuple[FieldChange, ...] = ()
     desired: DesiredCluster | None = None  # what apply writes; never rendered
 
     @property

@@ -201,3 +201,14 @@ def test_broken_tree_reports_every_error_at_its_line(tmp_path: Path) -> None:
         "[doc 1] instance_types[1]",
         "[doc 2]",
     }
+
+
+def test_templates_keep_env_references_as_written(project: Project) -> None:
+    text = BASE.replace("external_id: ext-1", "external_id: ${env:EXT:-fallback}")
+    project.write("clusters/c.yaml", text.replace("us-east-1", "${env:REGION:-us-east-1}"))
+    (cluster,) = project.load({"EXT": "s3cret"}).clusters
+    assert dict(cluster.templates) == {
+        "external_id": "${env:EXT:-fallback}",
+        "region": "${env:REGION:-us-east-1}",
+    }
+    assert cluster.spec.external_id == "s3cret"

@@ -18,7 +18,7 @@ def test_no_file_means_defaults(tmp_path: Path) -> None:
     assert settings.root == tmp_path
     assert settings.source is None
     assert settings.cluster_globs == DEFAULT_CLUSTER_GLOBS
-    assert settings.backend.type == "local"
+    assert settings.backend.type == "auto"
     assert settings.backend.local.state == tmp_path / ".gridsync" / "grid.db"
     assert (settings.parallelism, settings.prune, settings.max_deletes) == (4, False, None)
     assert settings.wait.timeout_seconds == 5400.0
@@ -84,7 +84,7 @@ BAD = [
         "backend:\n  type: remote\n",
         2,
         9,
-        "type must be one of 'local', 'api'; got the string 'remote'",
+        "type must be one of 'auto', 'local', 'api'; got the string 'remote'",
     ),
     Bad(
         "parallelism low",

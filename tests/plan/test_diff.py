@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from factories import GLOBAL, SECRET, desired, live, live_state, state
@@ -276,3 +276,22 @@ def test_plan_is_deterministic_and_fingerprint_ignores_progress() -> None:
 
 def test_fingerprint_does_not_contain_secrets() -> None:
     assert SECRET not in live_fingerprint(live_state(live("a")))
+
+
+def test_snapshot_fields_unknown_in_live_are_not_compared() -> None:
+    snapshot = replace(
+        live("a", external_id="", role_arn=""), unknown=frozenset({"external_id", "role_arn"})
+    )
+    assert _plan([desired("a")], [snapshot]).changes[0].action == Action.NOOP
+    no_spec = replace(
+        live("a"),
+        spec=None,
+        unknown=frozenset({"region", "role_arn", "external_id", "instance_types", "cost_savings"}),
+    )
+    assert _plan([desired("a", region="eu-west-1")], [no_spec]).changes[0].action == Action.NOOP
+
+
+def test_field_changes_carry_env_templates() -> None:
+    want = replace(desired("a"), templates={"external_id": "${env:EXT}"})
+    fields = {f.field: f for f in _plan([want], []).changes[0].fields}
+    assert fields["external_id"].template == "${env:EXT}" and fields["region"].template is None

@@ -1,0 +1,153 @@
+"""The plan as the `grid` CLI commands a person would run by hand, for running or auditing.
+
+Secrets never appear: a value written as `${env:NAME}` becomes the shell reference `${NAME}`, and a
+sensitive value written literally becomes a variable the script asks to be exported. Details the
+grid CLI cannot take on its command line (per-type overprovisioning and root volumes, edits) are
+written as the `grid edit cluster` steps to make.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from gridsync.plan.model import Action, Change, FieldChange, Plan
+from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, summary_line
+
+_ENV_REF = re.compile(r"\$\$\{|\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_WIRE = {
+    "region": "driver.kubernetes.aws.region",
+    "role_arn": "driver.kubernetes.aws.roleArn",
+    "external_id": "driver.kubernetes.aws.externalId",
+    "cost_savings": "performanceProfile",
+}
+
+
+def render_plan(plan: Plan) -> str:
+    variables: dict[str, str] = {}
+    body: list[str] = []
+    for change in plan.actionable:
+        body.extend(["", *_change(change, variables)])
+    if plan.context is not None:
+        body.extend(["", f"# cluster context -> {clean(plan.context.after)}"])
+        body.append(f"grid user set-cluster-context {shlex.quote(plan.context.after)}")
+    head = [
+        "#!/usr/bin/env bash",
+        f"# gridsync plan against {clean(plan.backend)}, as grid CLI commands.",
+        f"# {summary_line(plan)}",
+        "set -euo pipefail",
+    ]
+    if variables:
+        head.append("# Export these first (values from the cluster files; never printed here):")
+        head.extend(f"#   {var}  ({why})" for var, why in sorted(variables.items()))
+        head.extend(f': "${{{var}:?}}"' for var in sorted(variables))
+    if not plan.has_changes:
+        body.append("# No changes: nothing to run.")
+    return "\n".join(head + body) + "\n"
+
+
+def _change(change: Change, variables: dict[str, str]) -> list[str]:
+    if change.blocked:
+        variables = {}  # a commented-out command needs nothing exported
+    name = shlex.quote(change.name)
+    title = f"# {clean(change.name)}: {change.action}" + (
+        f" ({clean(change.reason)})" if change.reason else ""
+    )
+    if change.source is not None:
+        title += f", declared at {change.source}"
+    if change.action == Action.CREATE:
+        lines = _create(change.name, change.fields, variables)
+    elif change.action == Action.DELETE:
+        lines = [f"grid delete cluster {name} --wait"]
+    elif change.action == Action.REPLACE:
+        lines = [
+            f"grid delete cluster {name} --wait",
+            *_create(change.name, change.recreate, variables),
+        ]
+    else:
+        lines = [f"grid edit cluster {name}", *_edits(change, variables)]
+    if change.blocked:
+        return [
+            title,
+            f"# BLOCKED, do not run: {clean(change.blocked)}",
+            *(f"# {row}" for line in lines for row in line.split("\n")),
+        ]
+    return [title, *lines]
+
+
+def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, str]) -> list[str]:
+    by_name = {f.field: f for f in fields}
+    args = [f"grid clusters aws {shlex.quote(cluster)}"]
+    for flag, key in (
+        ("--role-arn", "role_arn"),
+        ("--external-id", "external_id"),
+        ("--region", "region"),
+    ):
+        if key in by_name:
+            args.append(f"{flag} {_value(cluster, by_name[key], variables)}")
+    types = [f for f in fields if f.field.startswith(INSTANCE_TYPE_PREFIX) and f.after is not None]
+    if types:
+        args.append("--instance-types " + shlex.quote(",".join(_type_name(f) for f in types)))
+    if by_name.get("cost_savings") and by_name["cost_savings"].after is True:
+        args.append("--cost-savings")
+    args.append("--wait")
+    lines = [" \\\n  ".join(args)]
+    extras = [f for f in types if str(f.after) != _type_name(f)]
+    if extras:
+        lines.append(f"# then `grid edit cluster {shlex.quote(cluster)}` and set on instanceTypes:")
+        lines.extend(f"#   {clean(str(f.after))}" for f in extras)
+    return lines
+
+
+def _edits(change: Change, variables: dict[str, str]) -> list[str]:
+    lines = ["# in the editor, change:"]
+    for field in change.fields:
+        if field.field.startswith(INSTANCE_TYPE_PREFIX):
+            verb = (
+                "add" if field.before is None else "remove" if field.after is None else "change to"
+            )
+            shown = field.after if field.after is not None else field.before
+            lines.append(f"#   instanceTypes: {verb} {clean(str(shown))}")
+        elif field.field == "cost_savings":
+            profile = "COST_SAVING" if field.after else "DEFAULT"
+            lines.append(f"#   performanceProfile: CLUSTER_PERFORMANCE_PROFILE_{profile}")
+        else:
+            lines.append(f"#   {_WIRE[field.field]}: {_value(change.name, field, variables)}")
+    return lines
+
+
+def _type_name(field: FieldChange) -> str:
+    return field.field[len(INSTANCE_TYPE_PREFIX) : -1]
+
+
+def _value(cluster: str, field: FieldChange, variables: dict[str, str]) -> str:
+    """A shell word for the desired value: env references kept, secrets as variables, else quoted."""
+    if field.template is not None:
+        return _shell_template(field.template)
+    if field.sensitive:
+        var = re.sub(r"[^A-Z0-9]", "_", f"{cluster}_{field.field}".upper())
+        variables[var] = f"{field.field} of {cluster}"
+        return f'"${{{var}}}"'
+    return shlex.quote(str(field.after))
+
+
+def _shell_template(template: str) -> str:
+    """`arn:...:${env:ACCOUNT}:role/x` -> `"arn:...:${ACCOUNT}:role/x"`, literal text escaped."""
+    out, end = [], 0
+    for match in _ENV_REF.finditer(template):
+        out.append(_dq(template[end : match.start()]))
+        end = match.end()
+        if match.group(0) == "$${":
+            out.append(r"\${")
+            continue
+        default = match.group("default")
+        out.append(
+            f"${{{match.group('name')}" + (f":-{_dq(default)}" if default is not None else "") + "}"
+        )
+    out.append(_dq(template[end:]))
+    return '"' + "".join(out) + '"'
+
+
+def _dq(text: str) -> str:
+    """Escape text for the inside of a double-quoted shell word."""
+    return re.sub(r'(["\\$`])', r"\\\1", text)
