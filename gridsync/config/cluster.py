@@ -223,6 +223,7 @@ def _build(
             if len(path) == 1 and sub.references
         },
         field_sources={key: Source(rel, *document.where((key,), key=True)) for key in value},
+        runs=tuple(value.get("runs", ())),
     )
 
 

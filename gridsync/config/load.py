@@ -1,4 +1,4 @@
-"""Desired state from the cluster files: discover, read, validate, then check across files.
+"""Desired state from cluster and run config files: discover, read, validate, check across files.
 
 Every problem of every file is collected before anything is raised, so one run of
 `gridsync validate` shows them all, sorted by file, line and column.
@@ -10,8 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gridsync.config.cluster import CheckedDocument, check_document
-from gridsync.config.discover import discover
+from gridsync.config.discover import Found, discover
 from gridsync.config.model import DesiredCluster, DesiredState, ProjectSettings
+from gridsync.config.runs import Binding, binding_of, load_runs
 from gridsync.config.yamlsrc import Problem, read_yaml_file
 from gridsync.errors import ConfigError, Diagnostic
 from gridsync.model import Source
@@ -26,35 +27,53 @@ class _Declared:
 
 
 def load_desired(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
-    """Every declared cluster, or ConfigError with every diagnostic when any of them is an error.
+    """Every declared cluster and run config; ConfigError with every diagnostic if any is an error.
 
     `env` is where `${env:NAME}` looks (callers pass os.environ). Warnings and notes come back in
     DesiredState.diagnostics; paths are relative to settings.root with "/" separators.
     """
     found, diagnostics = discover(settings.root, settings.cluster_globs)
-    clusters: list[DesiredCluster] = []
-    declared = _Declared()
-    for item in found:
-        yaml_file = read_yaml_file(item.path, item.rel)
-        diagnostics.extend(yaml_file.diagnostics())
-        for document in yaml_file.documents:
-            checked = check_document(document, item.rel, env)
-            problems = [*checked.problems, *_cross_problems(checked, declared)]
-            diagnostics.extend(
-                yaml_file.diagnostic(document.index, problem) for problem in problems
-            )
-            if checked.cluster is not None:
-                clusters.append(checked.cluster)
+    read = _read_clusters(found, env)
+    diagnostics.extend(read.diagnostics)
     if not found and not diagnostics:  # a bad symlink matched: that error says enough
         diagnostics.append(_no_files(settings))
-    ordered = _ordered(diagnostics)
+    runs, run_diagnostics = load_runs(settings, read.bindings, {item.rel for item in found})
+    ordered = _ordered([*diagnostics, *run_diagnostics])
     if any(d.severity == "error" for d in ordered):
         raise ConfigError(ordered)
     return DesiredState(
-        clusters=tuple(sorted(clusters, key=lambda c: c.name)),
+        clusters=tuple(sorted(read.clusters, key=lambda c: c.name)),
         files=tuple(item.rel for item in found),
         diagnostics=ordered,
+        runs=tuple(runs),
     )
+
+
+@dataclass
+class _ReadClusters:
+    clusters: list[DesiredCluster] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)  # in declaration order
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
+    read = _ReadClusters()
+    declared = _Declared()
+    for item in found:
+        yaml_file = read_yaml_file(item.path, item.rel)
+        read.diagnostics.extend(yaml_file.diagnostics())
+        for document in yaml_file.documents:
+            checked = check_document(document, item.rel, env)
+            binding, binding_problems = binding_of(yaml_file, document, checked.name)
+            problems = [*checked.problems, *_cross_problems(checked, declared), *binding_problems]
+            read.diagnostics.extend(
+                yaml_file.diagnostic(document.index, problem) for problem in problems
+            )
+            if checked.cluster is not None:
+                read.clusters.append(checked.cluster)
+            if binding is not None:
+                read.bindings.append(binding)
+    return read
 
 
 def _cross_problems(checked: CheckedDocument, declared: _Declared) -> list[Problem]:

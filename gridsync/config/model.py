@@ -10,6 +10,7 @@ from gridsync.errors import Diagnostic
 from gridsync.model import ClusterSpec, Source
 
 DEFAULT_CLUSTER_GLOBS = ("clusters/**/*.yaml", "clusters/**/*.yml")
+DEFAULT_RUN_GLOBS = ("runs/**/*.yaml", "runs/**/*.yml")
 DEFAULT_STATE_PATH = ".gridsync/grid.db"
 
 
@@ -43,6 +44,7 @@ class ProjectSettings:
 
     root: Path
     cluster_globs: tuple[str, ...] = DEFAULT_CLUSTER_GLOBS
+    run_globs: tuple[str, ...] = DEFAULT_RUN_GLOBS  # Grid run/session config files (`runs:`)
     backend: BackendSettings = field(default_factory=BackendSettings)
     parallelism: int = 4
     prune: bool = False
@@ -70,16 +72,32 @@ class DesiredCluster:
     templates: Mapping[str, str] = field(default_factory=dict, compare=False)
     # Where each top-level field was written, for messages and annotations.
     field_sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+    # The document's `runs:` globs (relative to the root): run configs bound to this cluster.
+    runs: tuple[str, ...] = ()
 
     def where(self, field_name: str) -> Source:
         return self.field_sources.get(field_name, self.source)
 
 
 @dataclass(frozen=True)
+class RunConfig:
+    """A Grid run or session config file (`grid run --config F`) and the cluster it names."""
+
+    path: str  # relative to the project root, "/" separators
+    kind: str  # "run", or "session" when compute.train has instance_type or disk_size
+    cluster: str | None  # compute.provider.cluster as written; None when absent or null
+    source: Source  # where that value is; when absent, the `compute` key or the file start
+    bound_to: str | None = None  # the declared cluster whose `runs:` globs match this file
+    # The file as read (UTF-8, a BOM and CRLF kept) for byte-preserving edits of the cluster value.
+    text: str = field(default="", compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class DesiredState:
     clusters: tuple[DesiredCluster, ...]  # sorted by name, names unique
-    files: tuple[str, ...]  # every file read, relative to the project root
+    files: tuple[str, ...]  # every cluster file read, relative to the project root
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings and notes (errors raise ConfigError)
+    runs: tuple[RunConfig, ...] = ()  # every run config file found, sorted by path
 
     def by_name(self) -> dict[str, DesiredCluster]:
         return {c.name: c for c in self.clusters}

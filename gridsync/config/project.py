@@ -10,6 +10,7 @@ from typing import Any
 
 from gridsync.config.model import (
     DEFAULT_CLUSTER_GLOBS,
+    DEFAULT_RUN_GLOBS,
     DEFAULT_STATE_PATH,
     BackendSettings,
     LocalBackendSettings,
@@ -94,25 +95,22 @@ def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
 
 def _glob_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
     problems = []
-    for index, pattern in enumerate(raw.get("clusters", [])):
-        path = ("clusters", index)
-        if pattern.startswith("/"):
-            problems.append(
-                Problem(
-                    *document.where(path),
-                    f"glob {pattern!r} must be relative to the project root",
-                    path,
-                )
-            )
-        elif ".." in pattern.split("/"):
-            problems.append(
-                Problem(
-                    *document.where(path),
-                    f"glob {pattern!r} must stay inside the project root",
-                    path,
-                )
-            )
+    for key in ("clusters", "runs"):
+        for index, pattern in enumerate(raw.get(key, [])):
+            path = (key, index)
+            message = glob_message(pattern)
+            if message:
+                problems.append(Problem(*document.where(path), message, path))
     return problems
+
+
+def glob_message(pattern: str) -> str:
+    """Why a file glob cannot be used ("" when it can): it must stay relative, inside the root."""
+    if pattern.startswith("/"):
+        return f"glob {pattern!r} must be relative to the project root"
+    if ".." in pattern.split("/"):
+        return f"glob {pattern!r} must stay inside the project root"
+    return ""
 
 
 def _duration_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
@@ -138,6 +136,7 @@ def _settings(root: Path, raw: dict[str, Any]) -> ProjectSettings:
     return ProjectSettings(
         root=root,
         cluster_globs=tuple(raw.get("clusters", DEFAULT_CLUSTER_GLOBS)),
+        run_globs=tuple(raw.get("runs", DEFAULT_RUN_GLOBS)),
         backend=BackendSettings(
             type=backend.get("type", "auto"),
             local=_local(backend.get("local", {}), root),

@@ -62,7 +62,7 @@ class Bad:
 
 BAD = [
     Bad("typo", "paralelism: 4\n", 1, 1, "unknown field 'paralelism'; did you mean 'parallelism'?"),
-    Bad("runs not yet", "runs:\n  dir: x\n", 1, 1, "unknown field 'runs'"),
+    Bad("runs is a list of globs", "runs:\n  dir: x\n", 2, 3, "expected a list, got a mapping"),
     Bad("lock not yet", "lock: {}\n", 1, 1, "unknown field 'lock'"),
     Bad("projects not yet", "projects: []\n", 1, 1, "unknown field 'projects'"),
     Bad(

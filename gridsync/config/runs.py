@@ -1,0 +1,311 @@
+"""Grid run and session config files (`grid run --config F`) as desired state.
+
+gridsync does not submit runs: it keeps each file's `compute.provider.cluster` pointing at the right
+cluster. Here every such file is found (the project's `runs:` globs plus every cluster's `runs:`
+binding globs, with the symlink rules of cluster files), read with yamlsrc, checked against
+schemas/runconfig.schema.json and turned into a RunConfig.
+
+Grid silently ignores keys it does not know, so an unknown key (a typo such as `gpu`) is a warning
+with a did-you-mean rather than an error; wrong types, minimums, enums and half a datastore are
+errors. A `compute.provider.cluster` naming no declared cluster is not an error here: live state may
+hold it, and the plan checks it there. Only a value that cannot be a cluster name is refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from gridsync.config.cluster import NAME_RULE, suggest_name
+from gridsync.config.discover import Found, discover
+from gridsync.config.model import ProjectSettings, RunConfig
+from gridsync.config.project import PROJECT_FILE, glob_message
+from gridsync.config.schemas import SchemaProblem, check
+from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
+from gridsync.errors import Diagnostic
+from gridsync.model import Source, is_valid_name
+
+RUN_SCHEMA = "runconfig.schema.json"
+# `compute.provider` keys of Grid's older docs; the last grid CLI reads only `cluster` there.
+LEGACY_PROVIDER_KEYS = frozenset({"vendor", "region", "credentials"})
+FRAMEWORKS = ("lightning", "torch", "tensorflow", "julia", "julia:<version>", "torchelastic")
+SESSION_KEYS = ("instance_type", "disk_size")  # a session config's compute.train keys
+
+_PROVIDER: YamlPath = ("compute", "provider")
+_CLUSTER: YamlPath = ("compute", "provider", "cluster")
+_TRAIN: YamlPath = ("compute", "train")
+_DATASTORE = ("datastore_name", "datastore_version")
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A cluster document's `runs:` globs: the run configs that run on that cluster."""
+
+    cluster: str
+    yaml_file: YamlFile  # the cluster file: diagnostics are about it
+    document: YamlDocument
+    globs: tuple[tuple[int, str], ...]  # (index in `runs:`, glob) of every usable glob
+
+    def diagnostic(self, path: YamlPath, message: str, severity: str = "error") -> Diagnostic:
+        line, col = self.document.where(path, key=path == ("runs",))
+        problem = Problem(line, col, message, path, severity)
+        return self.yaml_file.diagnostic(self.document.index, problem)
+
+    @property
+    def source(self) -> Source:
+        """Where `runs:` is written."""
+        return Source(self.yaml_file.path, *self.document.where(("runs",), key=True))
+
+
+def binding_of(
+    yaml_file: YamlFile, document: YamlDocument, name: str | None
+) -> tuple[Binding | None, list[Problem]]:
+    """The `runs:` globs of a cluster document named `name`, and problems with those globs.
+
+    Wrong types are left to the cluster schema; a glob that is absolute or leaves the root is an
+    error here and is not used.
+    """
+    runs = document.value.get("runs") if isinstance(document.value, dict) else None
+    if name is None or not isinstance(runs, list):
+        return None, []
+    globs: list[tuple[int, str]] = []
+    problems: list[Problem] = []
+    for index, pattern in enumerate(runs):
+        if not isinstance(pattern, str) or not pattern:
+            continue
+        message = glob_message(pattern)
+        if message:
+            problems.append(Problem(*document.where(("runs", index)), message, ("runs", index)))
+        else:
+            globs.append((index, pattern))
+    return Binding(name, yaml_file, document, tuple(globs)), problems
+
+
+def load_runs(
+    settings: ProjectSettings, bindings: Sequence[Binding], cluster_files: Collection[str]
+) -> tuple[list[RunConfig], list[Diagnostic]]:
+    """Every run config (sorted by path) and every diagnostic about run configs and bindings.
+
+    `bindings` are in declaration order (the second cluster to bind a file is the one in error);
+    `cluster_files` are the files read as cluster files, which cannot also be run configs.
+    """
+    found, diagnostics = discover(settings.root, settings.run_globs)
+    files = {item.rel: item for item in found}
+    owners, bind_diagnostics = _bind(settings.root, bindings, files)
+    diagnostics.extend(bind_diagnostics)
+    runs: list[RunConfig] = []
+    for rel in sorted(files):
+        if rel in cluster_files or rel == PROJECT_FILE:
+            diagnostics.append(_not_a_run_config(rel))
+            continue
+        run, file_diagnostics = _read_run(files[rel], owners.get(rel))
+        diagnostics.extend(file_diagnostics)
+        if run is not None:
+            runs.append(run)
+    return runs, diagnostics
+
+
+def _bind(
+    root: Path, bindings: Sequence[Binding], files: dict[str, Found]
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Run config path -> cluster name; files bound by a glob are added to `files`."""
+    owners: dict[str, Binding] = {}
+    diagnostics: list[Diagnostic] = []
+    for binding in bindings:
+        for index, pattern in binding.globs:
+            matched, problems = discover(root, (pattern,))
+            diagnostics.extend(problems)
+            if not matched and not problems:
+                message = f"glob {pattern!r} matches no file: it binds no run config"
+                diagnostics.append(binding.diagnostic(("runs", index), message, "warning"))
+            for item in matched:
+                files.setdefault(item.rel, item)
+                first = owners.setdefault(item.rel, binding)
+                if first.cluster != binding.cluster:
+                    diagnostics.append(_bound_twice(item.rel, first, binding))
+    return {rel: binding.cluster for rel, binding in owners.items()}, diagnostics
+
+
+def _bound_twice(rel: str, first: Binding, second: Binding) -> Diagnostic:
+    message = (
+        f"run config {rel} is bound to cluster '{first.cluster}' (runs: at {first.source}) "
+        f"and to cluster '{second.cluster}'; a run config runs on one cluster: "
+        "narrow one of the two `runs:` globs"
+    )
+    return second.diagnostic(("runs",), message)
+
+
+def _not_a_run_config(rel: str) -> Diagnostic:
+    if rel == PROJECT_FILE:
+        message = (
+            f"{PROJECT_FILE} holds the project settings, not a run config; narrow the runs globs"
+        )
+    else:
+        message = (
+            "this file matches both the cluster file globs and the run config globs; "
+            "a file is either a cluster file or a run config: narrow the globs"
+        )
+    return Diagnostic(rel, 1, 1, message)
+
+
+def _read_run(item: Found, bound_to: str | None) -> tuple[RunConfig | None, list[Diagnostic]]:
+    yaml_file = read_yaml_file(item.path, item.rel)
+    diagnostics = yaml_file.diagnostics()
+    documents = yaml_file.documents
+    if not documents:
+        if not diagnostics:
+            message = "the file is empty: Grid refuses a run config that is not a mapping"
+            diagnostics.append(Diagnostic(item.rel, 1, 1, message))
+        return None, diagnostics
+    for extra in documents[1:]:
+        message = "a run config must hold a single YAML document; Grid refuses more"
+        diagnostics.append(yaml_file.diagnostic(extra.index, Problem(*extra.start, message)))
+    run, problems = check_run_document(documents[0], item.rel, bound_to)
+    diagnostics.extend(yaml_file.diagnostic(documents[0].index, p) for p in problems)
+    if run is None:
+        return None, diagnostics
+    text = _text(item.path)
+    if text is None:
+        message = "the file changed or went away while gridsync read it; run gridsync again"
+        diagnostics.append(Diagnostic(item.rel, 1, 1, message))
+        return None, diagnostics
+    return replace(run, text=text), diagnostics
+
+
+def _text(path: Path) -> str | None:
+    """The file's text for edits: newlines and a BOM kept (yamlsrc keeps neither for us)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def check_run_document(
+    document: YamlDocument, rel: str, bound_to: str | None = None
+) -> tuple[RunConfig | None, list[Problem]]:
+    """The RunConfig of one run config document and every problem in it (warnings included).
+
+    The RunConfig is None only when the document is not a mapping.
+    """
+    value = document.value
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else "a single value"
+        message = f"a run config must be a mapping (compute:, hyper_params:), got {kind}"
+        return None, [Problem(*document.start, message)]
+    problems = [_schema_problem(document, found) for found in check(RUN_SCHEMA, value)]
+    problems.extend(_rule_problems(document, value))
+    return _run_config(document, rel, value, bound_to), problems
+
+
+def _run_config(
+    document: YamlDocument, rel: str, value: dict[str, Any], bound_to: str | None
+) -> RunConfig:
+    train = _get(value, _TRAIN)
+    session = isinstance(train, dict) and any(key in train for key in SESSION_KEYS)
+    cluster = _get(value, _CLUSTER)
+    if _CLUSTER in document.values:
+        position = document.where(_CLUSTER)
+    elif ("compute",) in document.keys:
+        position = document.where(("compute",), key=True)
+    else:
+        position = (1, 1)
+    return RunConfig(
+        path=rel,
+        kind="session" if session else "run",
+        cluster=cluster if isinstance(cluster, str) else None,
+        source=Source(rel, *position),
+        bound_to=bound_to,
+    )
+
+
+def _get(value: Any, path: YamlPath) -> Any:
+    """The value at `path`, or None when any part of the way is missing or of another type."""
+    for part in path:
+        if isinstance(part, str) and isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(part, int) and isinstance(value, list) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _schema_problem(document: YamlDocument, found: SchemaProblem) -> Problem:
+    if found.at_key:  # schemas.py marks unknown keys so; Grid ignores them: a warning
+        where = document.where(found.path, key=True)
+        return Problem(*where, _unknown_key(found), found.path, "warning")
+    reworded = _reworded(document, found)
+    if reworded is not None:
+        return reworded
+    return Problem(*document.where(found.path), found.message, found.path)
+
+
+def _unknown_key(found: SchemaProblem) -> str:
+    key = str(found.path[-1])
+    if found.path[:-1] == _PROVIDER and key in LEGACY_PROVIDER_KEYS:
+        return (
+            f"'{key}' is from Grid's older docs (provider: vendor, region, credentials); "
+            "the last grid CLI reads none of them, only compute.provider.cluster"
+        )
+    hint = found.message.removeprefix(f"unknown field '{key}'")
+    return f"unknown key '{key}' (Grid ignores it){hint.replace('known fields', 'known keys')}"
+
+
+def _reworded(document: YamlDocument, found: SchemaProblem) -> Problem | None:
+    """Clearer messages for the rules jsonschema words poorly (or not at all), by where they are."""
+    path, value = found.path, _get(document.value, found.path)
+    message = ""
+    if path == _TRAIN and isinstance(value, dict):  # only dependentRequired fails on the mapping
+        return _datastore_problem(document, value)
+    if path == (*_TRAIN, "scratch") and isinstance(value, dict):
+        keys = f": {', '.join(value)}" if value else ""
+        message = f"scratch must hold exactly one key, got {len(value)}{keys}"
+    elif path == (*_TRAIN, "framework") and isinstance(value, str):
+        message = _framework_message(value)
+    elif path[:-1] == (*_TRAIN, "environment") and isinstance(value, bool | int | float):
+        message = f"{found.message}; quote the value: environment values are strings"
+    if not message:
+        return None
+    return Problem(*document.where(path), message, path)
+
+
+def _datastore_problem(document: YamlDocument, train: dict[str, Any]) -> Problem | None:
+    present = [key for key in _DATASTORE if key in train]
+    if len(present) != 1:
+        return None
+    (key,) = present
+    (missing,) = [other for other in _DATASTORE if other != key]
+    path = (*_TRAIN, key)
+    message = f"{key} needs {missing} too: write both or neither"
+    return Problem(*document.where(path, key=True), message, path)
+
+
+def _framework_message(value: str) -> str:
+    message = f"framework must be one of {', '.join(FRAMEWORKS)}; got {value!r}"
+    close = difflib.get_close_matches(value, [f for f in FRAMEWORKS if "<" not in f], n=1)
+    return f"{message}; did you mean '{close[0]}'?" if close else message
+
+
+def _rule_problems(document: YamlDocument, value: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    cluster = _get(value, _CLUSTER)
+    if isinstance(cluster, str) and cluster and not is_valid_name(cluster):
+        message = f"{cluster!r} is not a valid cluster name or id: {NAME_RULE}"
+        suggestion = suggest_name(cluster)
+        if suggestion:
+            message += f"; did you mean '{suggestion}'?"
+        problems.append(Problem(*document.where(_CLUSTER), message, _CLUSTER))
+    train = _get(value, _TRAIN)
+    if isinstance(train, dict) and "instance" in train:
+        session_keys = [key for key in SESSION_KEYS if key in train]
+        if session_keys:
+            path = (*_TRAIN, session_keys[0])
+            message = (
+                f"'instance' is a run config key and '{session_keys[0]}' a session config key; "
+                "gridsync treats this file as a session config"
+            )
+            problems.append(Problem(*document.where(path, key=True), message, path, "warning"))
+    return problems
