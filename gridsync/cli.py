@@ -169,6 +169,11 @@ def plan(
     "--no-wait", is_flag=True, help="Do not wait for clusters to reach RUNNING or be gone."
 )
 @click.option(
+    "--no-write-runs",
+    is_flag=True,
+    help="Leave run config files alone (compute.provider.cluster is not updated).",
+)
+@click.option(
     "--force-delete",
     is_flag=True,
     help="Delete with force: Grid forgets the cluster at once WITHOUT cleaning its cloud resources.",
@@ -183,6 +188,7 @@ def apply(
     parallelism: int | None,
     wait_timeout: float | None,
     no_wait: bool,
+    no_write_runs: bool,
     force_delete: bool,
     backend: str | None,
 ) -> int:
@@ -199,6 +205,7 @@ def apply(
         wait=not no_wait,
         backend=backend,
         force_delete=force_delete,
+        write_runs=not no_write_runs,
     )
     return run(state.root, options, os.environ, state.console, _confirm_on_tty())
 

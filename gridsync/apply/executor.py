@@ -16,12 +16,14 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar
 
+from gridsync.apply.runfiles import write_run_edit
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.live.backend import Backend, LiveState
 from gridsync.model import Phase
-from gridsync.plan.model import Action, Change, Plan
+from gridsync.plan.model import Action, Change, Plan, RunEdit
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
@@ -59,10 +61,11 @@ class ApplyResult:
     outcomes: tuple[Outcome, ...]
     context: Outcome | None = None
     interrupted: bool = False
+    runs: tuple[Outcome, ...] = ()  # run config edits, named by file
 
     @property
     def ok(self) -> bool:
-        everything = [*self.outcomes, *([self.context] if self.context else [])]
+        everything = [*self.outcomes, *self.runs, *([self.context] if self.context else [])]
         return not self.interrupted and all(o.status == Status.SUCCEEDED for o in everything)
 
 
@@ -130,6 +133,7 @@ class Executor:
     clock: Clock = time.monotonic
     stop: threading.Event = field(default_factory=threading.Event)
     force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
+    root: Path | None = None  # the project root, for run config edits; None: leave files alone
 
     def run(self, plan: Plan) -> ApplyResult:
         chains = [
@@ -139,8 +143,9 @@ class Executor:
         ]
         chains = [c for c in chains if c.steps]
         interrupted = self._drive(chains)
+        runs = tuple(self._write_run(edit, chains, interrupted) for edit in plan.run_edits)
         context = None if plan.context is None else self._set_context(plan, chains, interrupted)
-        return ApplyResult(tuple(self._outcome(c) for c in chains), context, interrupted)
+        return ApplyResult(tuple(self._outcome(c) for c in chains), context, interrupted, runs)
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -282,7 +287,33 @@ class Executor:
             chain.detail = chain.detail or f"stopped before: {chain.step}"
         return Outcome(chain.change.name, chain.change.action, status, chain.detail, chain.seconds)
 
-    # --- context -------------------------------------------------------------------------------
+    # --- run configs and context ---------------------------------------------------------------
+
+    def _write_run(self, edit: RunEdit, chains: list[_Chain], interrupted: bool) -> Outcome:
+        """Point one run config at its cluster, once that cluster is known to run."""
+        chain = next((c for c in chains if c.change.name == edit.cluster), None)
+        skipped = self._why_not_written(chain, interrupted)
+        if skipped or self.root is None:
+            return Outcome(edit.path, Action.UPDATE, Status.NOT_ATTEMPTED, f"not edited: {skipped}")
+        try:
+            cluster_id = edit.after_id or (chain.cluster_id if chain else None) or edit.cluster
+            changed = write_run_edit(self.root, edit, cluster_id)
+        except GridsyncError as exc:
+            return Outcome(edit.path, Action.UPDATE, Status.FAILED, exc.message)
+        self.progress.event(edit.path, f"compute.provider.cluster -> {cluster_id}")
+        detail = f"compute.provider.cluster: {cluster_id}" + ("" if changed else " (already)")
+        return Outcome(edit.path, Action.UPDATE, Status.SUCCEEDED, detail)
+
+    def _why_not_written(self, chain: _Chain | None, interrupted: bool) -> str:
+        if self.root is None:
+            return "--no-write-runs"
+        if interrupted:
+            return "interrupted"
+        if chain is not None and not self.waits.wait:
+            return "its cluster is not known to be running (--no-wait)"
+        if chain is not None and chain.status != Status.SUCCEEDED:
+            return "its cluster did not reach RUNNING"
+        return ""
 
     def _set_context(self, plan: Plan, chains: list[_Chain], interrupted: bool) -> Outcome:
         context = _known(plan.context)

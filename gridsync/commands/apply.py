@@ -37,9 +37,9 @@ class ApplyOptions:
     wait_timeout: float | None = None
     wait: bool = True
     backend: str | None = None  # --backend; None: GRIDSYNC_BACKEND, gridsync.yaml, auto
-    force_delete: bool = (
-        False  # --force-delete: Grid forgets clusters without cleaning cloud resources
-    )
+    # --force-delete: Grid forgets clusters without cleaning their cloud resources.
+    force_delete: bool = False
+    write_runs: bool = True  # False (--no-write-runs): leave run config files alone
 
 
 def apply(
@@ -59,7 +59,7 @@ def apply(
             planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
         raise_if_blocked(plan)
         refuse_unresolved(plan)
-        if not any(c.waits for c in plan.changes) and plan.context is None:
+        if not any(c.waits for c in plan.changes) and plan.context is None and not plan.run_edits:
             console.result(text.render_plan(plan, color=console.color))
             console.log("Nothing to apply.")
             return ExitCode.OK
@@ -122,6 +122,7 @@ def _execute(
         waits,
         progress,
         force_delete=options.force_delete,
+        root=settings.root if options.write_runs else None,
     )
     try:
         return executor.run(plan)

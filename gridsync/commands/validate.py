@@ -12,6 +12,9 @@ from gridsync.errors import ExitCode
 
 def validate(root: Path, env: Mapping[str, str], console: Console) -> int:
     inputs = load_inputs(root, env, console)
-    clusters, files = len(inputs.desired.clusters), len(inputs.desired.files)
-    console.result(f"OK: {clusters} cluster(s) in {files} file(s) are valid.")
+    desired = inputs.desired
+    clusters, files, runs = len(desired.clusters), len(desired.files), len(desired.runs)
+    console.result(
+        f"OK: {clusters} cluster(s) in {files} file(s) and {runs} run config(s) are valid."
+    )
     return ExitCode.OK

@@ -8,7 +8,8 @@ apply refuses a plan that has any:
 - `protect: true` and the `protected` globs block delete and replace;
 - a replace (a field Grid cannot change in place) needs `--allow-replace`;
 - `max_deletes` caps deletes plus replaces;
-- a cluster that is being torn down is reported, not re-created.
+- a cluster that is being torn down is reported, not re-created;
+- a cluster that run configs still target is not deleted or replaced (plan/runs.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from gridsync.config.model import DesiredCluster, DesiredState
+from gridsync.errors import ConfigError
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.model import (
     REPLACE_FIELDS,
@@ -30,6 +32,7 @@ from gridsync.model import (
     Phase,
 )
 from gridsync.plan.model import Action, Change, ContextChange, FieldChange, Note, Plan, Value
+from gridsync.plan.runs import plan_runs
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,10 @@ def compute_plan(desired: DesiredState, live: LiveState, policy: Policy, backend
         else:
             unmanaged.append(other.name)
     changes = _cap_deletes(changes, policy.max_deletes)
-    changes.sort(key=lambda c: c.name)
+    runs = plan_runs(desired, live, changes)
+    if runs.errors:
+        raise ConfigError(runs.errors, "run configs point at clusters that cannot be used")
+    changes = sorted(runs.changes, key=lambda c: c.name)
     return Plan(
         backend=backend,
         changes=tuple(changes),
@@ -82,6 +88,8 @@ def compute_plan(desired: DesiredState, live: LiveState, policy: Policy, backend
         unmanaged=tuple(sorted(unmanaged)),
         notes=tuple(notes),
         live_fingerprint=live_fingerprint(live),
+        run_edits=tuple(sorted(runs.edits, key=lambda e: e.path)),
+        run_targets=runs.targets,
     )
 
 
@@ -273,6 +281,8 @@ def desired_fingerprint(desired: DesiredState) -> str:
     digest = hashlib.sha256()
     for c in desired.clusters:
         digest.update(json.dumps([c.name, c.protect, c.context, _spec_data(c.spec)]).encode())
+    for run in desired.runs:
+        digest.update(json.dumps([run.path, run.bound_to, run.text]).encode())
     return digest.hexdigest()
 
 

@@ -80,6 +80,18 @@ class ContextChange:
 
 
 @dataclass(frozen=True, order=True)
+class RunEdit:
+    """Set `compute.provider.cluster` in one run config file to the id of the cluster it is bound to."""
+
+    path: str  # relative to the project root
+    cluster: str  # the declared cluster the file is bound to (by its `runs:` globs)
+    before: str | None  # the value now; None when the file has no compute.provider.cluster
+    after_id: str | None  # the id to write; None: known after apply (the cluster is created)
+    diff: str  # unified diff of the file, the id shown as `(known after apply)` when not known yet
+    source: Source | None = None
+
+
+@dataclass(frozen=True, order=True)
 class Note:
     severity: str  # "warning" | "note"
     message: str
@@ -94,6 +106,9 @@ class Plan:
     unmanaged: tuple[str, ...] = ()  # live clusters outside the managed set, left alone
     notes: tuple[Note, ...] = ()
     live_fingerprint: str = ""  # digest of the live state this plan was computed from
+    run_edits: tuple[RunEdit, ...] = ()  # sorted by path
+    # Cluster name -> the run config files that target it once the plan is applied.
+    run_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def count(self) -> Counter[Action]:
         return Counter(c.action for c in self.changes)
@@ -104,7 +119,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actionable) or self.context is not None
+        return bool(self.actionable) or self.context is not None or bool(self.run_edits)
 
     @property
     def blocked(self) -> tuple[Change, ...]:
@@ -120,4 +135,6 @@ class Plan:
                 digest.update(json.dumps([f.field, f.before, f.after]).encode())
         if self.context is not None:
             digest.update(json.dumps(["context", self.context.before, self.context.after]).encode())
+        for edit in self.run_edits:
+            digest.update(json.dumps(["run", edit.path, edit.cluster, edit.before]).encode())
         return digest.hexdigest()[:16]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +19,7 @@ from gridsync.plan.model import (
     ContextChange,
     FieldChange,
     Plan,
+    RunEdit,
     Value,
 )
 
@@ -76,6 +77,20 @@ def summary_counts(plan: Plan) -> dict[str, int]:
     """Every action, zeros included, keyed by its value, in ACTION_ORDER."""
     counts = plan.count()
     return {action.value: counts[action] for action in ACTION_ORDER}
+
+
+def run_edit_target(edit: RunEdit) -> str:
+    """What a run config will point to: the cluster id, or the name while the id is unknown."""
+    return edit.after_id or f"{edit.cluster} {KNOWN_AFTER_APPLY}"
+
+
+def run_edits_line(plan: Plan) -> str:
+    return f"Run configs: {len(plan.run_edits)} to edit."
+
+
+def shortened_list(items: Sequence[str], most: int = 10) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
 
 
 def plural(count: int, noun: str) -> str:

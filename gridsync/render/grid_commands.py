@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import shlex
 
-from gridsync.plan.model import Action, Change, FieldChange, Plan
-from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, summary_line
+from gridsync.plan.model import Action, Change, FieldChange, Plan, RunEdit
+from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, run_edit_target, summary_line
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 _WIRE = {
@@ -28,6 +28,8 @@ def render_plan(plan: Plan) -> str:
     body: list[str] = []
     for change in plan.actionable:
         body.extend(["", *_change(change, variables)])
+    for edit in plan.run_edits:
+        body.extend(["", *_run_edit(edit)])
     if plan.context is not None:
         body.extend(["", f"# cluster context -> {clean(plan.context.after)}"])
         body.append(f"grid user set-cluster-context {shlex.quote(plan.context.after)}")
@@ -73,6 +75,14 @@ def _change(change: Change, variables: dict[str, str]) -> list[str]:
             *(f"# {row}" for line in lines for row in line.split("\n")),
         ]
     return [title, *lines]
+
+
+def _run_edit(edit: RunEdit) -> list[str]:
+    """Run config edits have no grid command: the file is edited (gridsync apply changes only that value)."""
+    return [
+        f"# {clean(edit.path)}: set compute.provider.cluster to {clean(run_edit_target(edit))}",
+        *(f"#   {clean(row)}" for row in edit.diff.splitlines()),
+    ]
 
 
 def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, str]) -> list[str]:

@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 from gridsync.model import Source
-from gridsync.plan.model import Change, ContextChange, FieldChange, Note, Plan
+from gridsync.plan.model import Change, ContextChange, FieldChange, Note, Plan, RunEdit
 from gridsync.render.common import masked, summary_counts
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 
 
 def render_plan(plan: Plan) -> str:
@@ -32,6 +32,19 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "context": _context(plan.context),
         "unmanaged": list(plan.unmanaged),
         "notes": [_note(note) for note in plan.notes],
+        "run_edits": [_run_edit(edit) for edit in plan.run_edits],
+        "run_targets": {cluster: list(paths) for cluster, paths in plan.run_targets},
+    }
+
+
+def _run_edit(edit: RunEdit) -> dict[str, Any]:
+    return {
+        "path": edit.path,
+        "cluster": edit.cluster,
+        "before": edit.before,
+        "after_id": edit.after_id,
+        "diff": edit.diff,
+        "source": _source(edit.source),
     }
 
 

@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from gridsync.plan.model import Action, Change, Note, Plan
+from gridsync.plan.model import Action, Change, Note, Plan, RunEdit
 from gridsync.render.common import (
     FORCES_REPLACEMENT,
     SYMBOLS,
@@ -26,6 +26,9 @@ from gridsync.render.common import (
     no_changes_text,
     plural,
     provisioning_text,
+    run_edit_target,
+    run_edits_line,
+    shortened_list,
     shown_fields,
     summary_line,
     unchanged_count,
@@ -46,6 +49,7 @@ def render_plan(plan: Plan) -> str:
     if listed:
         sections.append(_table(listed))
     sections.extend(_details(c) for c in listed if c.action != Action.NOOP)
+    sections.extend(_run_edit(edit) for edit in plan.run_edits)
     sections.extend(_footer(plan))
     text = "\n\n".join(sections)
     return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
@@ -125,6 +129,24 @@ def _field_diff(field: ShownField, width: int) -> list[str]:
     return lines
 
 
+def _run_edit(edit: RunEdit) -> str:
+    """A run config edit: its unified diff, which already has +/- in column 0."""
+    summary = f"<code>~</code> <b>{_html(edit.path)}</b> compute.provider.cluster → {_html(run_edit_target(edit))}"
+    body = [clean(row) for row in edit.diff.splitlines()]
+    fence = _fence(body)
+    return "\n".join(
+        [
+            f"<details><summary>{summary}</summary>",
+            "",
+            f"{fence}diff",
+            *body,
+            fence,
+            "",
+            "</details>",
+        ]
+    )
+
+
 def _fence(body: Sequence[str]) -> str:
     """A backtick fence longer than any backtick run in the body (at least three)."""
     longest = max((len(run) for line in body for run in _BACKTICKS.findall(line)), default=0)
@@ -139,6 +161,12 @@ def _footer(plan: Plan) -> list[str]:
     if plan.unmanaged:
         names = ", ".join(md_escape(name) for name in plan.unmanaged)
         sections.append(f"**Unmanaged clusters (left alone):** {names}")
+    if plan.run_edits:
+        sections.append(f"**{run_edits_line(plan)}**")
+    if plan.run_targets:
+        rows = ["**Run configs by cluster (after this plan):**", ""]
+        rows += [f"- {md_escape(c)}: {md_escape(shortened_list(p))}" for c, p in plan.run_targets]
+        sections.append("\n".join(rows))
     if plan.notes:
         sections.append("\n".join(_note_line(note) for note in plan.notes))
     return sections

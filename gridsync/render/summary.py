@@ -13,33 +13,30 @@ _MARKS = {
 
 
 def render_summary(result: ApplyResult, *, color: bool = False) -> str:
-    outcomes = list(result.outcomes) + ([result.context] if result.context else [])
-    if not outcomes:
+    rows = [(o, str(o.action)) for o in result.outcomes]
+    rows += [(o, "run config") for o in result.runs]
+    rows += [(result.context, "cluster context")] if result.context else []
+    if not rows:
         return "Apply complete: nothing to do.\n"
-    width = max(len(o.name) for o in outcomes)
-    lines = [_line(o, width, color, context=o is result.context) for o in outcomes]
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in Status}
-    head = (
-        "Apply interrupted"
-        if result.interrupted
-        else "Apply complete"
-        if result.ok
-        else "Apply finished with errors"
-    )
+    width = max(len(o.name) for o, _ in rows)
+    counts = {s: sum(1 for o, _ in rows if o.status == s) for s in Status}
     tally = ", ".join(
         f"{counts[s]} {s}" for s in Status if counts[s] or s in (Status.SUCCEEDED, Status.FAILED)
     )
-    return "\n".join([f"{head}: {tally}.", *lines]) + "\n"
+    lines = [f"{_head(result)}: {tally}.", *(_line(o, what, width, color) for o, what in rows)]
+    return "\n".join(lines) + "\n"
 
 
-def _line(outcome: Outcome, width: int, color: bool, *, context: bool) -> str:
+def _head(result: ApplyResult) -> str:
+    if result.interrupted:
+        return "Apply interrupted"
+    return "Apply complete" if result.ok else "Apply finished with errors"
+
+
+def _line(outcome: Outcome, what: str, width: int, color: bool) -> str:
     label, code = _MARKS[outcome.status]
-    what = "cluster context" if context else str(outcome.action)
-    timing = (
-        f" in {outcome.seconds:.1f}s"
-        if outcome.seconds and outcome.status == Status.SUCCEEDED
-        else ""
-    )
-    detail = f": {outcome.detail}" if outcome.detail and not context else ""
+    succeeded = outcome.status == Status.SUCCEEDED
+    timing = f" in {outcome.seconds:.1f}s" if outcome.seconds and succeeded else ""
+    detail = f": {outcome.detail}" if outcome.detail and what != "cluster context" else ""
     mark = f"\x1b[{code}m{label}\x1b[0m" if color else label
     return f"  {outcome.name:<{width}}  {what} {mark}{timing}{detail}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gridsync.model import Source
-from gridsync.plan.model import Action, Change, ContextChange, Plan
+from gridsync.plan.model import Action, Change, ContextChange, Plan, RunEdit
 from gridsync.render.common import (
     ACTION_COLORS,
     FORCES_REPLACEMENT,
@@ -27,6 +27,9 @@ from gridsync.render.common import (
     listed_changes,
     no_changes_text,
     provisioning_text,
+    run_edit_target,
+    run_edits_line,
+    shortened_list,
     shown_fields,
     summary_line,
     unchanged_count,
@@ -45,8 +48,10 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     if not plan.has_changes:
         sections.append([no_changes_text(plan)])
     sections.extend(_change_lines(change, paint) for change in listed_changes(plan))
+    sections.extend(_run_edit_lines(edit, paint) for edit in plan.run_edits)
     if plan.context is not None:
         sections.append([_context_line(plan.context, paint)])
+    sections.append(_run_target_lines(plan))
     sections.append(_footer_lines(plan, paint))
     sections.append(_total_lines(plan, paint))
     text = "\n\n".join("\n".join(lines) for lines in sections if lines)
@@ -109,6 +114,28 @@ def _context_line(context: ContextChange, paint: Painter) -> str:
     return _with_source(head, 4 + len(text), context.source)
 
 
+def _run_edit_lines(edit: RunEdit, paint: Painter) -> list[str]:
+    """A run config edit: its header, then its unified diff, coloured by line."""
+    head = f"{_symbol(SYMBOLS[Action.UPDATE], Color.YELLOW, paint)} {paint(clean(edit.path), Color.BOLD)}"
+    target = f"  compute.provider.cluster -> {clean(run_edit_target(edit))}"
+    lines = [_with_source(head + target, 4 + len(edit.path) + len(target), edit.source)]
+    for row in edit.diff.splitlines():
+        color = Color.GREEN if row.startswith("+") else Color.RED if row.startswith("-") else None
+        lines.append(
+            FIELD_INDENT + paint(clean(row), None if row.startswith(("+++", "---")) else color)
+        )
+    return lines
+
+
+def _run_target_lines(plan: Plan) -> list[str]:
+    if not plan.run_targets:
+        return []
+    lines = ["Run configs by cluster (after this plan):"]
+    for cluster, paths in plan.run_targets:
+        lines.append(f"  {clean(cluster)}: {clean(shortened_list(paths))}")
+    return lines
+
+
 def _footer_lines(plan: Plan, paint: Painter) -> list[str]:
     lines = []
     if plan.unmanaged:
@@ -129,5 +156,7 @@ def _total_lines(plan: Plan, paint: Painter) -> list[str]:
         lines.append(unchanged_text(plan))
     if plan.blocked:
         lines.append(paint(f"Blocked: {blocked_text(plan)}", Color.RED))
+    if plan.run_edits:
+        lines.append(run_edits_line(plan))
     lines.append(paint(summary_line(plan), Color.BOLD))
     return lines

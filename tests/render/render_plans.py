@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gridsync.config.model import DesiredCluster
 from gridsync.model import ClusterSpec, InstanceType, Source
-from gridsync.plan.model import Action, Change, ContextChange, FieldChange, Note, Plan
+from gridsync.plan.model import Action, Change, ContextChange, FieldChange, Note, Plan, RunEdit
 
 BACKEND = "local control plane (.gridsync/grid.db)"
 FINGERPRINT = "5f1c0e8a9b7d6c4e3f2a1b0c9d8e7f6a"
@@ -144,6 +144,29 @@ FULL = Plan(
         Note("note", "2 clusters match no managed glob and are left alone"),
     ),
     live_fingerprint=FINGERPRINT,
+    run_edits=(
+        RunEdit(
+            "runs/dev-train.yaml",
+            "ml-dev-usw2",
+            "ml-old",
+            None,
+            "--- a/runs/dev-train.yaml\n+++ b/runs/dev-train.yaml\n@@ -1,3 +1,3 @@\n compute:\n"
+            "   provider:\n-    cluster: ml-old  # was\n+    cluster: '(known after apply)'  # was\n",
+            Source("runs/dev-train.yaml", 3, 14),
+        ),
+        RunEdit(
+            "runs/prod.yaml",
+            "ml-prod-use1",
+            None,
+            "ml-prod-use1",
+            "--- a/runs/prod.yaml\n+++ b/runs/prod.yaml\n@@ -1 +1,3 @@\n compute: {}\n",
+            Source("runs/prod.yaml", 1, 1),
+        ),
+    ),
+    run_targets=(
+        ("ml-dev-usw2", ("runs/dev-train.yaml",)),
+        ("ml-prod-use1", ("runs/prod.yaml", "runs/prod-eval.yaml")),
+    ),
 )
 
 # Text from outside (names from live state, reasons, notes) that tries to break each format.

@@ -1,0 +1,47 @@
+"""Writing planned run config edits: only `compute.provider.cluster` changes, atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from gridsync.config.yamledit import get_scalar, set_scalar
+from gridsync.errors import GridsyncError
+from gridsync.plan.model import RunEdit
+from gridsync.plan.runs import CLUSTER_PATH
+
+
+def write_run_edit(root: Path, edit: RunEdit, cluster_id: str) -> bool:
+    """Set the file's cluster to `cluster_id`. False when it already was (nothing written).
+
+    Refuses when the value moved since the plan (someone else edited it): rerun plan.
+    """
+    path = root / edit.path
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GridsyncError(f"cannot read {edit.path}: {exc}") from exc
+    current, line, _ = get_scalar(text, CLUSTER_PATH)
+    if current == cluster_id:
+        return False
+    if current != edit.before:
+        raise GridsyncError(
+            f"{edit.path}:{line}: compute.provider.cluster is {current!r} now, the plan saw "
+            f"{edit.before!r}; not changed. Run plan again."
+        )
+    _write_atomically(path, set_scalar(text, CLUSTER_PATH, cluster_id))
+    return True
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    mode = path.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,126 @@
+"""Run config files in the plan (pure, no I/O): which files to edit, which cluster each targets,
+which deletes they block, and which references point nowhere.
+
+A file bound to a declared cluster (the cluster document's `runs:` globs) gets its
+`compute.provider.cluster` set to that cluster's id. Every other file keeps its value, which must
+name a declared or live cluster (by name or id). A cluster that run configs still target once the
+plan is applied is never deleted or replaced by that plan.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from gridsync.config.model import DesiredState, RunConfig
+from gridsync.config.yamledit import EditError, set_scalar
+from gridsync.errors import Diagnostic
+from gridsync.live.backend import LiveState
+from gridsync.plan.model import Action, Change, RunEdit
+
+CLUSTER_PATH = ("compute", "provider", "cluster")
+KNOWN_AFTER_APPLY = "(known after apply)"
+_ID_KNOWN = (Action.NOOP, Action.UPDATE)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    changes: tuple[
+        Change, ...
+    ]  # the plan's changes, with deletes and replaces blocked by run configs
+    edits: tuple[RunEdit, ...]
+    targets: tuple[tuple[str, tuple[str, ...]], ...]
+    errors: tuple[Diagnostic, ...]
+
+
+def plan_runs(desired: DesiredState, live: LiveState, changes: Sequence[Change]) -> RunPlan:
+    by_name = {c.name: c for c in changes}
+    edits: list[RunEdit] = []
+    errors: list[Diagnostic] = []
+    for run in desired.runs:
+        if run.bound_to is None or run.bound_to not in by_name:
+            continue
+        try:
+            edit = _edit(run, by_name[run.bound_to])
+        except EditError as exc:
+            errors.append(
+                Diagnostic(
+                    run.path,
+                    exc.line,
+                    exc.col,
+                    f"cannot set compute.provider.cluster: {exc.message}",
+                )
+            )
+            continue
+        if edit is not None:
+            edits.append(edit)
+    targets, unknown = _targets(desired, live, {e.path: e for e in edits})
+    errors.extend(unknown)
+    blocked = tuple(_block(c, targets.get(c.name, ())) for c in changes)
+    return RunPlan(
+        blocked,
+        tuple(edits),
+        tuple(sorted((k, tuple(v)) for k, v in targets.items())),
+        tuple(errors),
+    )
+
+
+def _edit(run: RunConfig, change: Change) -> RunEdit | None:
+    known_id = change.cluster_id if change.action in _ID_KNOWN else None
+    wanted = known_id if known_id is not None else change.name
+    if run.cluster == wanted:
+        return (
+            None  # right already (a cluster created now gets an id equal to its name in practice)
+        )
+    after = set_scalar(run.text, CLUSTER_PATH, known_id or KNOWN_AFTER_APPLY)
+    diff = "".join(
+        difflib.unified_diff(
+            run.text.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{run.path}",
+            tofile=f"b/{run.path}",
+        )
+    )
+    return RunEdit(run.path, change.name, run.cluster, known_id, diff, run.source)
+
+
+def _targets(
+    desired: DesiredState, live: LiveState, edits: dict[str, RunEdit]
+) -> tuple[dict[str, list[str]], list[Diagnostic]]:
+    """Cluster name -> files targeting it after the plan; and the references that point nowhere."""
+    declared = {c.name for c in desired.clusters}
+    names = {c.id: c.name for c in live.clusters} | {c.name: c.name for c in live.clusters}
+    targets: dict[str, list[str]] = defaultdict(list)
+    unknown: list[Diagnostic] = []
+    for run in desired.runs:
+        if run.path in edits:
+            targets[edits[run.path].cluster].append(run.path)
+        elif run.bound_to is not None or run.cluster in declared:
+            targets[run.bound_to or str(run.cluster)].append(run.path)
+        elif run.cluster in names:
+            targets[names[run.cluster]].append(run.path)
+        elif run.cluster is not None:
+            message = (
+                f"'{run.cluster}' is not a declared or live cluster; "
+                "Grid would fail the run late. Name a cluster from clusters/ or `gridsync live`, "
+                "or bind the file to a cluster with its `runs:` globs"
+            )
+            unknown.append(
+                Diagnostic(
+                    run.path, run.source.line, run.source.col, message, "compute.provider.cluster"
+                )
+            )
+    return targets, unknown
+
+
+def _block(change: Change, files: Sequence[str]) -> Change:
+    if change.action not in (Action.DELETE, Action.REPLACE) or not files or change.blocked:
+        return change
+    shown = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+    why = (
+        f"run configs still point to '{change.name}': {shown}. Bind them to another cluster "
+        "(its `runs:` globs) or point them elsewhere in the same change"
+    )
+    return replace(change, blocked=why)
