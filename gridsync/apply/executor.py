@@ -3,9 +3,10 @@
 Each change becomes a chain of steps run in order (a replace is delete, wait until gone, create,
 wait until running). Calls run on a thread pool of `parallelism` workers; waiting happens on the
 main thread, which lists live clusters once per poll round for every chain that waits, whatever
-their number. A failed chain stops alone; independent chains go on. Ctrl-C stops launching, lets
-the calls in flight settle and returns a summary; nothing is half-written because each call is a
-single request, and rerunning re-plans from live state.
+their number. A failed chain stops alone; independent chains go on. Setting `stop` (the CLI does
+on Ctrl-C, from a signal handler, so no bookkeeping is ever cut in half) stops launching, lets the
+calls in flight settle and returns a summary; each call is a single request, and rerunning
+re-plans from live state.
 """
 
 from __future__ import annotations
@@ -150,25 +151,26 @@ class Executor:
     # --- the loop ------------------------------------------------------------------------------
 
     def _drive(self, chains: list[_Chain]) -> bool:
+        """Run every chain to its end, or until `stop` is set (the CLI sets it on Ctrl-C)."""
         start = self.clock()
         inflight: dict[Future[str | None], _Chain] = {}
         poll = _PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
+        announced = False
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
             while True:
-                try:
-                    if not self.stop.is_set():
-                        self._launch(pool, chains, inflight)
-                    waiting = [c for c in chains if not c.done and c.step in _WAITS]
-                    if not inflight and (self.stop.is_set() or not waiting):
-                        break
-                    self._settle(inflight, timeout=poll.remaining() if waiting else None)
-                    if waiting and poll.due():
-                        self._poll(waiting, start)
-                        poll.next_round()
-                    self._expire(waiting, start)
-                except KeyboardInterrupt:
-                    self.stop.set()
+                if self.stop.is_set() and not announced:
+                    announced = True
                     self.progress.event("apply", "interrupted: letting calls in flight finish")
+                if not self.stop.is_set():
+                    self._launch(pool, chains, inflight)
+                waiting = [c for c in chains if not c.done and c.step in _WAITS]
+                if not inflight and (self.stop.is_set() or not waiting):
+                    break
+                self._settle(inflight, timeout=poll.remaining() if waiting else None)
+                if waiting and poll.due() and not self.stop.is_set():
+                    self._poll(waiting, start)
+                    poll.next_round()
+                self._expire(waiting, start)
         return self.stop.is_set()
 
     def _launch(

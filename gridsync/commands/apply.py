@@ -6,9 +6,13 @@ plans again and refuses unless the result is the plan that was saved (stale plan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from gridsync.apply.executor import ApplyResult, Executor, Progress, WaitPolicy
 from gridsync.commands.plan import raise_if_blocked
@@ -125,7 +129,31 @@ def _execute(
         root=settings.root if options.write_runs else None,
     )
     try:
-        return executor.run(plan)
+        with _stop_on_interrupt(executor.stop):
+            return executor.run(plan)
     finally:
         if isinstance(progress, TtyProgress):
             progress.close()
+
+
+@contextmanager
+def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C (or SIGTERM) asks apply to stop after the calls in flight; a second
+    Ctrl-C interrupts at once. Only possible on the main thread; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, action in previous.items():
+            signal.signal(sig, action)

@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from conftest import Project
 
 from gridsync.errors import ExitCode
@@ -106,7 +107,8 @@ def test_kill_mid_apply_then_rerun_converges(project: Project) -> None:
     assert project.gridsync("plan", "--detailed-exitcode").returncode == 0
 
 
-def test_ctrl_c_settles_and_prints_the_summary(project: Project) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_settles_and_prints_the_summary(project: Project, sig: signal.Signals) -> None:
     project.settings(provision=30)
     for name in ("ml-a", "ml-b"):
         project.cluster(name)
@@ -114,7 +116,7 @@ def test_ctrl_c_settles_and_prints_the_summary(project: Project) -> None:
     assert process.stderr is not None
     while "create requested" not in (line := process.stderr.readline()):
         assert line, "apply ended early"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     out, err = process.communicate(timeout=20)
     assert process.returncode == ExitCode.INTERRUPTED, out + err
     assert out.startswith("gridsync plan") and "Apply interrupted" in out
