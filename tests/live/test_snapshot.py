@@ -139,3 +139,13 @@ def test_a_snapshot_is_read_only(tmp_path: Path) -> None:
     backend = load_snapshot(write(tmp_path, GRID_CLUSTERS))
     with pytest.raises(UsageError, match="read-only"):
         backend.delete("ml-a")
+
+
+def test_the_real_grid_cli_table() -> None:
+    """What `grid clusters` (lightning-grid 0.8.81) printed against `local-grid serve` (docs/interop.md)."""
+    path = Path(__file__).parents[1] / "data" / "snapshots" / "grid-clusters-0.8.81.txt"
+    clusters = load_snapshot(path).list_clusters().by_name()
+    assert {n: (c.cluster_type, c.status) for n, c in clusters.items()} == {
+        "Grid Cloud": (ClusterType.GLOBAL, "running"),
+        "ml-cli": (ClusterType.BYOC, "running"),
+    }
