@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gridsync.config.envsubst import SubstitutedTree, substitute_tree
-from gridsync.config.model import DesiredCluster
+from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.schemas import CLUSTER_SCHEMA, check
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
 from gridsync.model import (
@@ -199,10 +199,14 @@ def _build(
     document: YamlDocument, rel: str, tree: SubstitutedTree, sensitive: frozenset[str]
 ) -> DesiredCluster:
     value: dict[str, Any] = tree.value
+    terraform = _terraform(value.get("infrastructure"))
+    from_terraform = frozenset(
+        f for f in ("role_arn", "external_id") if terraform and f not in value
+    )
     spec = ClusterSpec(
         region=value["region"],
-        role_arn=value["role_arn"],
-        external_id=value["external_id"],
+        role_arn=value.get("role_arn", ""),
+        external_id=value.get("external_id", ""),
         instance_types=_instance_types(value.get("instance_types")),
         cost_savings=value.get("cost_savings", False),
     )
@@ -224,6 +228,22 @@ def _build(
         },
         field_sources={key: Source(rel, *document.where((key,), key=True)) for key in value},
         runs=tuple(value.get("runs", ())),
+        terraform=terraform,
+        aws=AwsSettings(**value["aws"]) if "aws" in value else None,
+        from_terraform=from_terraform,
+    )
+
+
+def _terraform(infrastructure: dict[str, Any] | None) -> TerraformSettings | None:
+    if infrastructure is None:
+        return None
+    raw: dict[str, Any] = infrastructure["terraform"]
+    return TerraformSettings(
+        module=raw["module"].rstrip("/"),
+        var_file=raw.get("var_file"),
+        vars=dict(raw.get("vars", {})),
+        output=raw.get("output", "gridv1_cluster"),
+        outputs=dict(raw.get("outputs", {})),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gridsync.errors import Diagnostic
 from gridsync.model import ClusterSpec, Source
@@ -52,7 +53,29 @@ class ProjectSettings:
     protected: tuple[str, ...] = ()  # name globs never deleted or replaced, declared or not
     max_deletes: int | None = None  # a plan deleting more (deletes + replaces) is blocked
     wait: WaitSettings = field(default_factory=WaitSettings)
+    terraform_bin: str | None = None  # default: `terraform` on PATH
+    terraform_timeout: float = 3600.0
     source: str | None = None  # "gridsync.yaml" when the file exists
+
+
+@dataclass(frozen=True)
+class TerraformSettings:
+    """A cluster's `infrastructure.terraform`: the module that builds its AWS side."""
+
+    module: str  # directory, relative to the project root ("/" separators)
+    var_file: str | None = None  # relative to the project root
+    vars: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    output: str = "gridv1_cluster"  # the sensitive output holding the whole cluster request
+    # Instead of `output`: names of the outputs holding role_arn and external_id.
+    outputs: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """A cluster's `aws:`: which account its credentials must reach."""
+
+    account_id: str | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,10 @@ class DesiredCluster:
     field_sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
     # The document's `runs:` globs (relative to the root): run configs bound to this cluster.
     runs: tuple[str, ...] = ()
+    terraform: TerraformSettings | None = None
+    aws: AwsSettings | None = None
+    # Spec fields Terraform supplies (not written in the YAML): unknown until its apply.
+    from_terraform: frozenset[str] = frozenset()
 
     def where(self, field_name: str) -> Source:
         return self.field_sources.get(field_name, self.source)

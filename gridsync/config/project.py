@@ -115,14 +115,17 @@ def glob_message(pattern: str) -> str:
 
 def _duration_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
     problems = []
-    for key, value in raw.get("wait", {}).items():
-        path = ("wait", key)
+    durations: list[tuple[tuple[str, ...], Any]] = [
+        (("wait", key), value) for key, value in raw.get("wait", {}).items()
+    ]
+    if "terraform_timeout" in raw:
+        durations.append((("terraform_timeout",), raw["terraform_timeout"]))
+    for path, value in durations:
+        key = ".".join(map(str, path))
         try:
             if parse_duration(value) <= 0:
                 problems.append(
-                    Problem(
-                        *document.where(path), f"wait.{key} must be longer than 0 seconds", path
-                    )
+                    Problem(*document.where(path), f"{key} must be longer than 0 seconds", path)
                 )
         except ValueError as exc:
             problems.append(Problem(*document.where(path), str(exc), path))
@@ -152,6 +155,8 @@ def _settings(root: Path, raw: dict[str, Any]) -> ProjectSettings:
             poll_min_seconds=defaults.poll_min_seconds,
             poll_max_seconds=parse_duration(wait.get("poll_max", defaults.poll_max_seconds)),
         ),
+        terraform_bin=raw.get("terraform_bin"),
+        terraform_timeout=parse_duration(raw.get("terraform_timeout", "60m")),
         source=PROJECT_FILE,
     )
 
