@@ -212,3 +212,33 @@ def test_templates_keep_env_references_as_written(project: Project) -> None:
         "region": "${env:REGION:-us-east-1}",
     }
     assert cluster.spec.external_id == "s3cret"
+
+
+def test_infrastructure_supplies_role_and_external_id(project: Project) -> None:
+    text = BASE.replace("role_arn: arn:aws:iam::123456789012:role/grid\nexternal_id: ext-1\n", "")
+    text += (
+        "infrastructure:\n  terraform:\n    module: infra/byoc/\n    var_file: infra/prod.tfvars\n"
+        "    vars: {cluster_name: ml-a, testing_cluster: false}\n"
+        "aws: {account_id: '123456789012', profile: grid-admin}\n"
+    )
+    project.write("gridsync.yaml", "terraform_bin: /opt/terraform\nterraform_timeout: 30m\n")
+    project.write("clusters/c.yaml", text)
+    (cluster,) = project.load().clusters
+    assert cluster.terraform is not None and cluster.terraform.module == "infra/byoc"
+    assert (cluster.terraform.var_file, cluster.terraform.output) == (
+        "infra/prod.tfvars",
+        "gridv1_cluster",
+    )
+    assert dict(cluster.terraform.vars) == {"cluster_name": "ml-a", "testing_cluster": False}
+    assert cluster.aws is not None and (cluster.aws.account_id, cluster.aws.profile) == (
+        "123456789012",
+        "grid-admin",
+    )
+    assert cluster.from_terraform == {"role_arn", "external_id"}
+    settings = load_project(project.root)
+    assert (settings.terraform_bin, settings.terraform_timeout) == ("/opt/terraform", 1800.0)
+
+
+def test_without_infrastructure_role_and_external_id_are_required(project: Project) -> None:
+    project.write("clusters/c.yaml", BASE.replace("external_id: ext-1\n", ""))
+    find(project.errors(), 1, 1, "missing required field 'external_id'")

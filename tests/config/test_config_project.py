@@ -66,11 +66,11 @@ BAD = [
     Bad("lock not yet", "lock: {}\n", 1, 1, "unknown field 'lock'"),
     Bad("projects not yet", "projects: []\n", 1, 1, "unknown field 'projects'"),
     Bad(
-        "terraform_bin not yet",
-        "terraform_bin: /usr/bin/terraform\n",
+        "terraform_timeout zero",
+        "terraform_timeout: 0s\n",
         1,
-        1,
-        "unknown field 'terraform_bin'",
+        20,
+        "terraform_timeout must be longer than 0 seconds",
     ),
     Bad(
         "nested unknown",
