@@ -1,0 +1,122 @@
+"""Per-cluster Terraform work dirs: `<root>/.gridsync/terraform/<cluster>/`.
+
+Each work dir holds a synced copy of the cluster's module, Terraform's `.terraform/`, lock file and
+local `terraform.tfstate`, and `gridsync-settings.json` (the TerraformSettings last used, so a
+cluster whose document was removed can still be destroyed). Clusters never share a directory.
+
+A module that configures its own backend (`backend "..."` in its `terraform {}` block) keeps its
+state there instead of in the work dir; gridsync does nothing special about it: `has_state` then
+answers True once the backend is initialized, since the remote state is not read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from gridsync.config.model import TerraformSettings
+from gridsync.infra.tfprocess import TerraformError
+from gridsync.model import is_valid_name
+
+WORK_ROOT = Path(".gridsync") / "terraform"
+SETTINGS_FILE = "gridsync-settings.json"
+# Top-level files Terraform reads by itself; removed from the work dir once the module drops them.
+_CONFIG_SUFFIXES = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", "terraform.tfvars")
+_IGNORED = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".gridsync", ".git")
+
+
+def work_dir(root: Path, cluster: str) -> Path:
+    if not is_valid_name(cluster):  # the name becomes a path: never let it leave WORK_ROOT
+        raise TerraformError(f"invalid cluster name {cluster!r} for a Terraform work dir")
+    return root / WORK_ROOT / cluster
+
+
+def module_dir(root: Path, settings: TerraformSettings) -> Path:
+    path = root / settings.module
+    if not path.is_dir():
+        raise TerraformError(
+            f"Terraform module directory {settings.module!r} not found under {root}",
+            hint="infrastructure.terraform.module is relative to the project root",
+        )
+    return path
+
+
+def sync_module(source: Path, workdir: Path) -> None:
+    """Copy the module's files into workdir (never .terraform/ or state) and drop stale config."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, workdir, dirs_exist_ok=True, ignore=_IGNORED)
+    wanted = {path.name for path in source.iterdir() if _is_config(path)}
+    for path in workdir.iterdir():
+        if _is_config(path) and path.name not in wanted:
+            path.unlink()
+
+
+def has_config(workdir: Path) -> bool:
+    """The work dir holds a module copy (a destroy can run from it when the module is gone)."""
+    return workdir.is_dir() and any(_is_config(path) for path in workdir.iterdir())
+
+
+def has_state(workdir: Path) -> bool:
+    """Local state with resources or outputs, or an initialized backend holding the state."""
+    if (workdir / ".terraform" / "terraform.tfstate").is_file():
+        return True
+    try:
+        state = json.loads((workdir / "terraform.tfstate").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True  # something is there that gridsync cannot read: do not assume it is empty
+    return isinstance(state, dict) and bool(state.get("resources") or state.get("outputs"))
+
+
+def write_settings(workdir: Path, settings: TerraformSettings) -> None:
+    """Record the settings (never output values) atomically, readable by the owner only."""
+    record = {
+        "module": settings.module,
+        "var_file": settings.var_file,
+        "vars": dict(settings.vars),
+        "output": settings.output,
+        "outputs": dict(settings.outputs),
+    }
+    workdir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=workdir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=2, sort_keys=True)
+        os.replace(tmp, workdir / SETTINGS_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_settings(workdir: Path) -> TerraformSettings | None:
+    """The recorded settings; None when there are none or the file is not what gridsync wrote."""
+    try:
+        record = json.loads((workdir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("module"), str):
+        return None
+    return TerraformSettings(
+        module=record["module"],
+        var_file=_str_or_none(record.get("var_file")),
+        vars=_dict(record.get("vars")),
+        output=_str_or_none(record.get("output")) or "gridv1_cluster",
+        outputs={k: v for k, v in _dict(record.get("outputs")).items() if isinstance(v, str)},
+    )
+
+
+def _is_config(path: Path) -> bool:
+    return path.is_file() and path.name.endswith(_CONFIG_SUFFIXES)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
