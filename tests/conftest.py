@@ -45,3 +45,16 @@ def isolated(
     monkeypatch.setattr(socket.socket, "connect_ex", netguard._guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", netguard._guarded_getaddrinfo)
     yield home
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The base URL of one moto AWS server on loopback for the whole session (state is shared:
+    reset it if needed). It holds no credentials: tests set AWS_ACCESS_KEY_ID/SECRET to "testing"."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
