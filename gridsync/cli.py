@@ -221,6 +221,20 @@ def _confirm_on_tty() -> Any:
     return confirm
 
 
+@cli.command("preflight")
+@click.argument("clusters", nargs=-1)
+@click.pass_obj
+def preflight(state: State, clusters: tuple[str, ...]) -> int:
+    """Check the AWS account and quotas of clusters (all that declare aws: or infrastructure:).
+
+    Credentials come from the normal boto3 chain (AWS_PROFILE, env, ~/.aws, instance role).
+    Exit 1 when a check fails (no credentials, wrong account); low quotas are warnings.
+    """
+    from gridsync.commands.preflight import preflight as run
+
+    return run(state.root, clusters, os.environ, state.console)
+
+
 @cli.command("live")
 @click.option(
     "--output",

@@ -20,10 +20,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from gridsync.apply.infra import Infra
 from gridsync.apply.runfiles import write_run_edit
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.live.backend import Backend, LiveState
-from gridsync.model import Phase
+from gridsync.model import ClusterSpec, Phase
 from gridsync.plan.model import Action, Change, Plan, RunEdit
 
 Clock = Callable[[], float]
@@ -36,6 +37,9 @@ class Step(StrEnum):
     DELETE = "delete"
     WAIT_RUNNING = "wait until running"
     WAIT_GONE = "wait until gone"
+    TF_APPLY = "terraform apply"
+    TF_DESTROY = "terraform destroy"
+    LEFTOVERS = "look for leftover AWS resources"
 
 
 class Status(StrEnum):
@@ -55,6 +59,7 @@ class Outcome:
     status: Status
     detail: str = ""
     seconds: float = 0.0
+    leftovers: tuple[str, ...] = ()  # ARNs of AWS resources still tagged for a deleted cluster
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class _Chain:
     detail: str = ""
     last_phase: str = ""
     seconds: float = 0.0
+    leftovers: tuple[str, ...] = ()
 
     @property
     def step(self) -> Step | None:
@@ -110,17 +116,22 @@ class _Chain:
 
 
 def steps_for(change: Change, wait: bool) -> list[Step]:
-    """The steps one change takes. A replace always waits for the old cluster to be gone."""
+    """The steps one change takes. A replace, and a delete whose Terraform is destroyed, always
+    wait for the old cluster to be gone (--no-wait or not)."""
     running = [Step.WAIT_RUNNING] if wait else []
+    terraform = change.terraform
+    tf_apply = [Step.TF_APPLY] if terraform is not None and terraform.apply else []
     match change.action:
         case Action.CREATE:
-            return [Step.CREATE, *running]
+            return [*tf_apply, Step.CREATE, *running]
         case Action.UPDATE:
-            return [Step.UPDATE]
+            return [*tf_apply, Step.UPDATE]
+        case Action.DELETE if terraform is not None and terraform.destroy:
+            return [Step.DELETE, Step.WAIT_GONE, Step.TF_DESTROY, Step.LEFTOVERS]
         case Action.DELETE:
             return [Step.DELETE, *([Step.WAIT_GONE] if wait else [])]
         case Action.REPLACE:
-            return [Step.DELETE, Step.WAIT_GONE, Step.CREATE, *running]
+            return [Step.DELETE, Step.WAIT_GONE, *tf_apply, Step.CREATE, *running]
         case _:
             return running if change.waits else []
 
@@ -135,6 +146,7 @@ class Executor:
     stop: threading.Event = field(default_factory=threading.Event)
     force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
     root: Path | None = None  # the project root, for run config edits; None: leave files alone
+    infra: Infra | None = None  # Terraform and AWS, for plans with infrastructure
 
     def run(self, plan: Plan) -> ApplyResult:
         chains = [
@@ -192,15 +204,54 @@ class Executor:
             inflight[pool.submit(self._call, chain, step)] = chain
 
     def _call(self, chain: _Chain, step: Step) -> str | None:
+        """One step's work, on a pool thread. Returns the cluster id it knows after the step."""
         change = chain.change
-        if step == Step.DELETE:
-            self.backend.delete(_known(chain.cluster_id), force=self.force_delete)
-            return chain.cluster_id
-        spec = _known(change.desired).spec
-        if step == Step.UPDATE:
-            return self.backend.update(_known(chain.cluster_id), spec).id
+        match step:
+            case Step.DELETE:
+                self.backend.delete(_known(chain.cluster_id), force=self.force_delete)
+            case Step.TF_APPLY:
+                self._infra().apply(change)
+            case Step.TF_DESTROY:
+                self._infra().destroy(change)
+            case Step.LEFTOVERS:
+                chain.leftovers = tuple(self._leftovers(change))
+            case Step.UPDATE:
+                return self.backend.update(_known(chain.cluster_id), self._update_spec(chain)).id
+            case Step.CREATE:
+                return self._create(change)
+        return chain.cluster_id
+
+    def _infra(self) -> Infra:
+        if self.infra is None:
+            raise GridsyncError("this plan needs Terraform, and apply was not given it (a bug)")
+        return self.infra
+
+    def _update_spec(self, chain: _Chain) -> ClusterSpec:
+        desired = _known(chain.change.desired)
+        if not desired.from_terraform:
+            return desired.spec
+        live = self.backend.get(_known(chain.cluster_id)).spec
+        return self._infra().filled_spec(chain.change, live)
+
+    def _leftovers(self, change: Change) -> list[str]:
         try:
-            return self.backend.create(change.name, spec).id
+            found = self._infra().dangling(change)
+        except GridsyncError as exc:
+            self.progress.event(
+                change.name, f"could not look for leftover AWS resources: {exc.message}"
+            )
+            return []
+        for arn in found:
+            self.progress.event(change.name, f"left behind: {arn}")
+        return found
+
+    def _create(self, change: Change) -> str:
+        if change.terraform is not None:
+            spec, base = self._infra().create_inputs(change)
+        else:
+            spec, base = _known(change.desired).spec, None
+        try:
+            return self.backend.create(change.name, spec, base).id
         except ClusterExists:
             # An earlier run, or a request whose answer was lost, created it: adopt it, never duplicate.
             self.progress.event(change.name, "exists already: adopting it")
@@ -287,7 +338,14 @@ class Executor:
         if status == Status.NOT_ATTEMPTED and chain.index > 0:
             status = Status.INCOMPLETE
             chain.detail = chain.detail or f"stopped before: {chain.step}"
-        return Outcome(chain.change.name, chain.change.action, status, chain.detail, chain.seconds)
+        return Outcome(
+            chain.change.name,
+            chain.change.action,
+            status,
+            chain.detail,
+            chain.seconds,
+            chain.leftovers,
+        )
 
     # --- run configs and context ---------------------------------------------------------------
 
@@ -341,6 +399,9 @@ _STARTING = {
     Step.DELETE: "deleting",
     Step.WAIT_RUNNING: "waiting",
     Step.WAIT_GONE: "waiting",
+    Step.TF_APPLY: "terraform apply",
+    Step.TF_DESTROY: "terraform destroy",
+    Step.LEFTOVERS: "looking for leftover AWS resources",
 }
 _FINISHED = {
     Step.CREATE: "create requested",
@@ -348,6 +409,9 @@ _FINISHED = {
     Step.DELETE: "delete requested",
     Step.WAIT_RUNNING: "running",
     Step.WAIT_GONE: "gone",
+    Step.TF_APPLY: "terraform apply done",
+    Step.TF_DESTROY: "terraform destroy done",
+    Step.LEFTOVERS: "leftover check done",
 }
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 from types import FrameType
 
 from gridsync.apply.executor import ApplyResult, Executor, Progress, WaitPolicy
+from gridsync.apply.infra import Infra
+from gridsync.commands.infra_facts import make_terraform
 from gridsync.commands.plan import raise_if_blocked
-from gridsync.commands.session import load_inputs, plan_against
+from gridsync.commands.session import Inputs, load_inputs, plan_against
 from gridsync.config.model import ProjectSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, UsageError
@@ -57,7 +59,7 @@ def apply(
     inputs = load_inputs(root, env, console)
     backend = open_backend(inputs.settings, options.backend, env)
     try:
-        plan = plan_against(inputs, backend, allow_replace=options.allow_replace)
+        plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace)
         if options.planfile is not None:
             saved = planfile.load(options.planfile)
             planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
@@ -70,7 +72,9 @@ def apply(
         if options.planfile is None and not _approved(plan, options, console, confirm):
             console.log("Apply cancelled; nothing was changed.")
             return ExitCode.ERROR
-        result = _execute(plan, backend, inputs.settings, options, console)
+        result = _execute(
+            plan, backend, inputs.settings, options, console, _infra(plan, inputs, env)
+        )
     finally:
         backend.close()
     console.result(render_summary(result, color=console.color))
@@ -108,8 +112,23 @@ def _approved(plan: Plan, options: ApplyOptions, console: Console, confirm: Conf
     return confirm("Apply these changes? Only 'yes' is accepted")
 
 
+def _infra(plan: Plan, inputs: Inputs, env: Mapping[str, str]) -> Infra | None:
+    """Terraform and AWS, only when the plan has Terraform steps."""
+    if not any(c.terraform for c in plan.actionable):
+        return None
+    from gridsync.apply.infra import Infra
+    from gridsync.infra.aws import Aws
+
+    return Infra(make_terraform(inputs.settings, env), Aws())
+
+
 def _execute(
-    plan: Plan, backend: Backend, settings: ProjectSettings, options: ApplyOptions, console: Console
+    plan: Plan,
+    backend: Backend,
+    settings: ProjectSettings,
+    options: ApplyOptions,
+    console: Console,
+    infra: Infra | None,
 ) -> ApplyResult:
     progress: Progress = (
         TtyProgress(console.err) if console.err_is_tty else LineProgress(console.err)
@@ -127,6 +146,7 @@ def _execute(
         progress,
         force_delete=options.force_delete,
         root=settings.root if options.write_runs else None,
+        infra=infra,
     )
     try:
         with _stop_on_interrupt(executor.stop):

@@ -32,7 +32,9 @@ def plan(root: Path, options: PlanOptions, env: Mapping[str, str], console: Cons
     inputs = load_inputs(root, env, console)
     backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
-        result = plan_against(inputs, backend, allow_replace=options.allow_replace)
+        result = plan_against(
+            inputs, backend, env, allow_replace=options.allow_replace, snapshot=options.live
+        )
     finally:
         backend.close()
     console.result(render(result, options.format, color=console.color))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from gridsync.commands.infra_facts import preflight_notes, terraform_facts
 from gridsync.config.load import load_desired
 from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.config.project import load_project
@@ -41,7 +42,21 @@ def policy_for(settings: ProjectSettings, *, allow_replace: bool) -> Policy:
     )
 
 
-def plan_against(inputs: Inputs, backend: Backend, *, allow_replace: bool) -> Plan:
+def plan_against(
+    inputs: Inputs,
+    backend: Backend,
+    env: Mapping[str, str],
+    *,
+    allow_replace: bool,
+    snapshot: Path | None = None,
+) -> Plan:
+    """Read live state, ask Terraform (and AWS) what they know, and diff. A snapshot plan (fork
+    pull requests) runs neither Terraform nor AWS checks: it has no cloud credentials by design."""
     live = backend.list_clusters()
     policy = policy_for(inputs.settings, allow_replace=allow_replace)
-    return compute_plan(inputs.desired, live, policy, backend.description)
+    clusters = inputs.desired.clusters
+    infra = terraform_facts(inputs.settings, clusters, live, env, snapshot=snapshot)
+    plan = compute_plan(inputs.desired, live, policy, backend.description, infra)
+    if snapshot is None:
+        plan = replace(plan, notes=(*plan.notes, *preflight_notes(clusters)))
+    return plan

@@ -141,8 +141,10 @@ class GridApi:
     def get(self, cluster_id: str) -> LiveCluster:
         return wire.cluster_from_wire(self._call("GET", _cluster_path(cluster_id)))
 
-    def create(self, name: str, spec: ClusterSpec) -> LiveCluster:
-        body = wire.create_request(name, spec)
+    def create(
+        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+    ) -> LiveCluster:
+        body = wire.create_request(name, spec, base)
         attempts = max(1, self._retry.attempts)
         for n in range(attempts):
             outcome = self._attempt("POST", CLUSTERS, json=body)

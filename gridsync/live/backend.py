@@ -6,8 +6,9 @@ the backend. Errors are BackendError subclasses (ClusterNotFound, ClusterExists,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from gridsync.model import ClusterSpec, ClusterType, Phase
 
@@ -75,8 +76,12 @@ class Backend(Protocol):
 
     def get(self, cluster_id: str) -> LiveCluster: ...
 
-    def create(self, name: str, spec: ClusterSpec) -> LiveCluster:
-        """Create a BYOC cluster. ClusterExists when the name is taken."""
+    def create(
+        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+    ) -> LiveCluster:
+        """Create a BYOC cluster; `spec` overlaid on the wire spec `base` when given (a Terraform
+        module's cluster document, with fields gridsync does not manage). ClusterExists when the
+        name is taken."""
         ...
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:

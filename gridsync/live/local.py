@@ -133,8 +133,10 @@ class LocalControlPlane:
     def get(self, cluster_id: str) -> LiveCluster:
         return wire.cluster_from_wire(self.get_wire(cluster_id))
 
-    def create(self, name: str, spec: ClusterSpec) -> LiveCluster:
-        return wire.cluster_from_wire(self.create_wire(wire.create_request(name, spec)))
+    def create(
+        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+    ) -> LiveCluster:
+        return wire.cluster_from_wire(self.create_wire(wire.create_request(name, spec, base)))
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:
         body = self._modify(cluster_id, None, lambda stored: wire.spec_to_wire(spec, base=stored))

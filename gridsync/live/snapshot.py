@@ -71,7 +71,9 @@ class SnapshotBackend:
     def get(self, cluster_id: str) -> LiveCluster:
         return self.state.by_id()[cluster_id]
 
-    def create(self, name: str, spec: ClusterSpec) -> LiveCluster:
+    def create(
+        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+    ) -> LiveCluster:
         raise self._read_only()
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:

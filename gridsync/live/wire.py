@@ -145,9 +145,12 @@ def spec_to_wire(spec: ClusterSpec, base: Mapping[str, Any] | None = None) -> di
     return out
 
 
-def create_request(name: str, spec: ClusterSpec) -> dict[str, Any]:
-    """The body of `POST /v1/core/clusters`, as `grid clusters aws` sends it."""
-    return {"name": name, "spec": spec_to_wire(spec)}
+def create_request(
+    name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The body of `POST /v1/core/clusters`, as `grid clusters aws` sends it. `base` is a wire spec
+    the managed fields are overlaid on (a Terraform module's `gridv1_cluster` document)."""
+    return {"name": name, "spec": spec_to_wire(spec, base=base)}
 
 
 def _wire_instance_type_names(spec_wire: Mapping[str, Any]) -> list[str]:

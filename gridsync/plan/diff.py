@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
 from gridsync.config.model import DesiredCluster, DesiredState
@@ -31,7 +31,16 @@ from gridsync.model import (
     InstanceType,
     Phase,
 )
-from gridsync.plan.model import Action, Change, ContextChange, FieldChange, Note, Plan, Value
+from gridsync.plan.model import (
+    Action,
+    Change,
+    ContextChange,
+    FieldChange,
+    Note,
+    Plan,
+    TerraformStep,
+    Value,
+)
 from gridsync.plan.runs import plan_runs
 
 
@@ -53,8 +62,28 @@ def _matches(name: str, globs: Iterable[str]) -> bool:
     return any(fnmatchcase(name, glob) for glob in globs)
 
 
-def compute_plan(desired: DesiredState, live: LiveState, policy: Policy, backend: str) -> Plan:
+TERRAFORM_DIR = ".gridsync/terraform"  # per-cluster Terraform work dirs, under the project root
+
+
+@dataclass(frozen=True)
+class InfraFacts:
+    """What the command learned from Terraform before the diff (the diff itself runs nothing)."""
+
+    # Cluster name -> (summary such as "Terraform: 3 to add, 0 to change, 0 to destroy", has changes).
+    plans: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    recorded: frozenset[str] = frozenset()  # clusters with Terraform state gridsync recorded
+    note: str = ""  # why Terraform was not planned, when it was not (e.g. a --live snapshot)
+
+
+def compute_plan(
+    desired: DesiredState,
+    live: LiveState,
+    policy: Policy,
+    backend: str,
+    infra: InfraFacts | None = None,
+) -> Plan:
     """The whole diff. Changes come out sorted by cluster name."""
+    infra = infra or InfraFacts()
     live_by_name = live.by_name()
     live_by_id = live.by_id()
     changes: list[Change] = []
@@ -76,6 +105,8 @@ def compute_plan(desired: DesiredState, live: LiveState, policy: Policy, backend
             changes.append(_prune_change(other, policy))
         else:
             unmanaged.append(other.name)
+    regions = {c.name: c.spec.region for c in live.clusters if c.spec is not None}
+    changes = [_with_terraform(c, infra, regions.get(c.name, "")) for c in changes]
     changes = _cap_deletes(changes, policy.max_deletes)
     runs = plan_runs(desired, live, changes)
     if runs.errors:
@@ -120,6 +151,36 @@ def _declared_change(
         return _replace_change(base, fields, reason, policy, forced=True), None
     action = Action.UPDATE if fields else Action.NOOP
     return replace(base, action=action, fields=fields), None
+
+
+def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
+    """Attach the Terraform step: apply before a create (and before an update when the module has
+    changes), destroy after a delete whose state gridsync recorded."""
+    if change.action == Action.DELETE:
+        if change.name not in infra.recorded:
+            return change
+        step = TerraformStep(
+            "Terraform: destroy",
+            destroy=True,
+            workdir=_workdir(change.name),
+            region=region,
+        )
+        return replace(change, terraform=step)
+    module = change.desired.terraform if change.desired is not None else None
+    if module is None:
+        return change
+    summary, changed = infra.plans.get(
+        change.name, (f"Terraform: not planned ({infra.note})", False)
+    )
+    if change.action == Action.NOOP and changed and not change.blocked:
+        change = replace(change, action=Action.UPDATE, reason="Terraform has changes")
+    apply = change.action in (Action.CREATE, Action.REPLACE) or changed
+    apply = apply and change.action != Action.NOOP
+    return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
+
+
+def _workdir(cluster: str) -> str:
+    return f"{TERRAFORM_DIR}/{cluster}"
 
 
 def _replace_change(
@@ -204,6 +265,10 @@ def _field_changes(
     want = cluster.spec
     out: list[FieldChange] = []
     for name in ("region", "role_arn", "external_id"):
+        if name in cluster.from_terraform:
+            if live is None:  # a Terraform output fills it at apply; for a live cluster it is kept
+                out.append(FieldChange(name, sensitive=True, known_after_apply=True))
+            continue
         if live is not None and (name in cluster.unresolved or name in unknown):
             continue  # cannot compare; a note says so
         before = getattr(live, name) if live is not None else None

@@ -44,6 +44,20 @@ class FieldChange:
     forces_replace: bool = False
     # The desired value as written when it uses `${env:...}` (for grid-commands); never a secret.
     template: str | None = dataclasses.field(default=None, compare=False)
+    known_after_apply: bool = False  # the value comes from Terraform outputs at apply
+
+
+@dataclass(frozen=True)
+class TerraformStep:
+    """What apply does with a cluster's Terraform module around the Grid change."""
+
+    summary: str  # e.g. "Terraform: 12 to add, 0 to change, 0 to destroy"
+    apply: bool = False  # terraform apply before the cluster is created or updated
+    destroy: bool = False  # terraform destroy after the cluster is gone
+    # Where gridsync runs Terraform for this cluster, relative to the project root.
+    workdir: str = ""
+    # The cluster's region, where resources left behind are looked for after a destroy.
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class Change:
     live_phase: str | None = None  # the live cluster's phase, when there is one
     # For a replace: every field of the cluster as created again (masked like `fields`).
     recreate: tuple[FieldChange, ...] = ()
+    terraform: TerraformStep | None = None
     desired: DesiredCluster | None = None  # what apply writes; never rendered
 
     @property
@@ -131,6 +146,9 @@ class Plan:
         digest = hashlib.sha256()
         for change in self.actionable:
             digest.update(json.dumps([change.action, change.name, change.cluster_id]).encode())
+            if change.terraform is not None:
+                tf = change.terraform
+                digest.update(json.dumps(["terraform", tf.summary, tf.apply, tf.destroy]).encode())
             for f in change.fields:
                 digest.update(json.dumps([f.field, f.before, f.after]).encode())
         if self.context is not None:

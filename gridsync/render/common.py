@@ -20,6 +20,7 @@ from gridsync.plan.model import (
     FieldChange,
     Plan,
     RunEdit,
+    TerraformStep,
     Value,
 )
 
@@ -77,6 +78,15 @@ def summary_counts(plan: Plan) -> dict[str, int]:
     """Every action, zeros included, keyed by its value, in ACTION_ORDER."""
     counts = plan.count()
     return {action.value: counts[action] for action in ACTION_ORDER}
+
+
+def terraform_text(step: TerraformStep) -> str:
+    """`Terraform: 3 to add, ... (terraform apply first)` for a cluster's Terraform step."""
+    if step.apply:
+        return f"{step.summary} (terraform apply first)"
+    if step.destroy:
+        return f"{step.summary} (terraform destroy once the cluster is gone)"
+    return step.summary
 
 
 def run_edit_target(edit: RunEdit) -> str:
@@ -183,8 +193,10 @@ class ShownField:
 
 
 def show_field(field: FieldChange) -> ShownField:
-    kind = _kind(field)
     name, forces = clean(field.field), field.forces_replace
+    if field.known_after_apply:
+        return ShownField(FieldKind.ADDED, name, "", KNOWN_AFTER_APPLY, forces)
+    kind = _kind(field)
     if field.sensitive and kind == FieldKind.CHANGED:
         return ShownField(kind, name, "", SENSITIVE_CHANGED, forces, masked=True)
     if field.sensitive:

@@ -68,6 +68,7 @@ def _change(change: Change, variables: dict[str, str]) -> list[str]:
         ]
     else:
         lines = [f"grid edit cluster {name}", *_edits(change, variables)]
+    lines = [*_terraform_before(change), *lines, *_terraform_after(change)]
     if change.blocked:
         return [
             title,
@@ -75,6 +76,32 @@ def _change(change: Change, variables: dict[str, str]) -> list[str]:
             *(f"# {row}" for line in lines for row in line.split("\n")),
         ]
     return [title, *lines]
+
+
+def _terraform_before(change: Change) -> list[str]:
+    step = change.terraform
+    if step is None or not step.apply:
+        return []
+    tf = f"terraform -chdir={shlex.quote(step.workdir)}"
+    where = f" ({change.source})" if change.source else ""
+    return [
+        f"# {clean(step.summary)}: gridsync copies the module{where} to {clean(step.workdir)}",
+        f"{tf} init -input=false",
+        f"{tf} apply -input=false  # with the var_file and vars of the cluster document",
+        "# role_arn and external_id (or the whole gridv1_cluster document, for",
+        f"# `grid clusters aws --edit-before-creation`) are in: {tf} output -json",
+    ]
+
+
+def _terraform_after(change: Change) -> list[str]:
+    step = change.terraform
+    if step is None or not step.destroy:
+        return []
+    tf = f"terraform -chdir={shlex.quote(step.workdir)}"
+    return [
+        "# once the cluster is gone (grid clusters), remove its infrastructure:",
+        f"{tf} destroy -input=false -auto-approve",
+    ]
 
 
 def _run_edit(edit: RunEdit) -> list[str]:

@@ -10,10 +10,18 @@ import json
 from typing import Any
 
 from gridsync.model import Source
-from gridsync.plan.model import Change, ContextChange, FieldChange, Note, Plan, RunEdit
+from gridsync.plan.model import (
+    Change,
+    ContextChange,
+    FieldChange,
+    Note,
+    Plan,
+    RunEdit,
+    TerraformStep,
+)
 from gridsync.render.common import masked, summary_counts
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 
 
 def render_plan(plan: Plan) -> str:
@@ -64,7 +72,14 @@ def _change(change: Change) -> dict[str, Any]:
         "blocked": change.blocked or None,
         "live_phase": change.live_phase,
         "fields": [_field(field) for field in change.fields],
+        "terraform": _terraform(change.terraform),
     }
+
+
+def _terraform(step: TerraformStep | None) -> dict[str, Any] | None:
+    if step is None:
+        return None
+    return {"summary": step.summary, "apply": step.apply, "destroy": step.destroy}
 
 
 def _field(field: FieldChange) -> dict[str, Any]:
@@ -74,6 +89,7 @@ def _field(field: FieldChange) -> dict[str, Any]:
         "after": masked(field.after, field.sensitive),
         "sensitive": field.sensitive,
         "forces_replace": field.forces_replace,
+        "known_after_apply": field.known_after_apply,
     }
 
 

@@ -31,6 +31,7 @@ from gridsync.render.common import (
     shortened_list,
     shown_fields,
     summary_line,
+    terraform_text,
     unchanged_count,
 )
 
@@ -83,7 +84,8 @@ def _table(changes: Sequence[Change]) -> str:
 def _details_cell(change: Change) -> str:
     if is_provisioning(change):
         return md_escape(provisioning_text(change))
-    parts = [md_escape(part) for part in (change.reason, str(change.source or "")) if part]
+    tf = terraform_text(change.terraform) if change.terraform else ""
+    parts = [md_escape(part) for part in (change.reason, tf, str(change.source or "")) if part]
     if change.blocked:
         parts.append(f"{BLOCKED_MARK} blocked: {md_escape(change.blocked)}")
     return " · ".join(parts)

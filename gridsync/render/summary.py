@@ -39,4 +39,8 @@ def _line(outcome: Outcome, what: str, width: int, color: bool) -> str:
     timing = f" in {outcome.seconds:.1f}s" if outcome.seconds and succeeded else ""
     detail = f": {outcome.detail}" if outcome.detail and what != "cluster context" else ""
     mark = f"\x1b[{code}m{label}\x1b[0m" if color else label
-    return f"  {outcome.name:<{width}}  {what} {mark}{timing}{detail}"
+    line = f"  {outcome.name:<{width}}  {what} {mark}{timing}{detail}"
+    if outcome.leftovers:
+        line += f"\n      AWS resources still tagged for {outcome.name} (delete them by hand):"
+        line += "".join(f"\n        {arn}" for arn in outcome.leftovers)
+    return line

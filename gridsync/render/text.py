@@ -32,6 +32,7 @@ from gridsync.render.common import (
     shortened_list,
     shown_fields,
     summary_line,
+    terraform_text,
     unchanged_count,
     unchanged_text,
 )
@@ -79,6 +80,8 @@ def _change_lines(change: Change, paint: Painter) -> list[str]:
         f"{_symbol(symbol, ACTION_COLORS[change.action], paint)} {paint(name, Color.BOLD)}  {rest}"
     )
     lines = [_with_source(head, 4 + len(name) + 2 + len(rest), change.source)]
+    if change.terraform is not None:
+        lines.append(FIELD_INDENT + paint(clean(terraform_text(change.terraform)), Color.BOLD))
     lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
     if change.blocked:
         lines.append(FIELD_INDENT + paint(f"blocked: {clean(change.blocked)}", Color.RED))

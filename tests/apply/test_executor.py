@@ -62,8 +62,8 @@ class Counting:
     def get(self, cluster_id: str) -> Any:
         return self._call("get", cluster_id)
 
-    def create(self, name: str, spec: ClusterSpec) -> Any:
-        return self._call("create", name, spec)
+    def create(self, name: str, spec: ClusterSpec, base: Any = None) -> Any:
+        return self._call("create", name, spec, base)
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> Any:
         return self._call("update", cluster_id, spec)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from gridsync.config.model import DesiredCluster
 from gridsync.model import ClusterSpec, InstanceType, Source
-from gridsync.plan.model import Action, Change, ContextChange, FieldChange, Note, Plan, RunEdit
+from gridsync.plan.model import (
+    Action,
+    Change,
+    ContextChange,
+    FieldChange,
+    Note,
+    Plan,
+    RunEdit,
+    TerraformStep,
+)
 
 BACKEND = "local control plane (.gridsync/grid.db)"
 FINGERPRINT = "5f1c0e8a9b7d6c4e3f2a1b0c9d8e7f6a"
@@ -61,13 +70,18 @@ _CREATE = Change(
     fields=(
         FieldChange("region", None, "us-west-2"),
         FieldChange("role_arn", None, SECRET_ROLE, sensitive=True),
-        FieldChange("external_id", None, SECRET_EXT_NEW, sensitive=True),
+        FieldChange("external_id", sensitive=True, known_after_apply=True),
         FieldChange("instance_types[p3.2xlarge]", None, "p3.2xlarge (root_volume_size=200)"),
         FieldChange("instance_types[t3.large]", None, "t3.large"),
         FieldChange("cost_savings", None, True),
     ),
     reason="declared, not in live state",
     source=Source("clusters/dev.yaml", 1, 1),
+    terraform=TerraformStep(
+        "Terraform: 3 to add, 0 to change, 0 to destroy",
+        apply=True,
+        workdir=".gridsync/terraform/ml-dev-usw2",
+    ),
     desired=_desired("ml-dev-usw2", "clusters/dev.yaml"),
 )
 _UPDATE = Change(
@@ -107,6 +121,11 @@ _DELETE = Change(
     "ml-old",
     reason="undeclared; prune is on and it matches managed glob 'ml-*'",
     live_phase="CLUSTER_STATE_RUNNING",
+    terraform=TerraformStep(
+        "Terraform: destroy",
+        destroy=True,
+        workdir=".gridsync/terraform/ml-old",
+    ),
 )
 
 FULL = Plan(

@@ -1,0 +1,94 @@
+"""Terraform and AWS around the Grid changes of an apply (the manual BYOC runbook, automated).
+
+create:  terraform apply -> read its outputs -> create the cluster from them, the YAML's own fields
+         overlaid -> wait for RUNNING
+update:  terraform apply when the module has changes; Terraform-supplied fields come from its
+         outputs (or stay as live has them)
+delete:  delete the cluster -> wait until gone -> terraform destroy -> list resources still tagged
+         for the cluster
+Sensitive outputs are used, never printed, logged or saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gridsync.config.model import DesiredCluster
+from gridsync.errors import GridsyncError
+from gridsync.infra.aws import Aws
+from gridsync.infra.terraform import Terraform
+from gridsync.infra.tfoutput import cluster_request_from_output, output_value, role_from_outputs
+from gridsync.live import wire
+from gridsync.model import ClusterSpec
+from gridsync.plan.model import Change
+
+# Spec fields a cluster document may write itself; those it writes win over Terraform's.
+_OVERLAID = ("region", "role_arn", "external_id", "instance_types", "cost_savings")
+
+
+@dataclass
+class Infra:
+    terraform: Terraform
+    aws: Aws
+
+    def apply(self, change: Change) -> None:
+        desired = _desired(change)
+        if desired.terraform is None:
+            raise GridsyncError(f"bug: {change.name} has no Terraform module")
+        self.terraform.apply(change.name, desired.terraform)
+
+    def create_inputs(self, change: Change) -> tuple[ClusterSpec, dict[str, Any] | None]:
+        """The spec to create with, and the wire spec from Terraform it is overlaid on (if any)."""
+        desired = _desired(change)
+        module = desired.terraform
+        if module is None:
+            return desired.spec, None
+        outputs = self.terraform.outputs(change.name, module)
+        if module.outputs:
+            role = role_from_outputs(outputs, module.outputs)
+            spec = desired.spec
+            if "role_arn" in desired.from_terraform and "role_arn" in role:
+                spec = replace(spec, role_arn=role["role_arn"])
+            if "external_id" in desired.from_terraform and "external_id" in role:
+                spec = replace(spec, external_id=role["external_id"])
+            return spec, None
+        request = cluster_request_from_output(output_value(outputs, module.output))
+        base: dict[str, Any] = request["spec"]
+        from_module = wire.spec_from_wire(base)
+        if from_module is None:
+            raise GridsyncError(f"{change.name}: the Terraform cluster document has no AWS driver")
+        written = {f: getattr(desired.spec, f) for f in _OVERLAID if f in desired.field_sources}
+        return replace(from_module, **written), base
+
+    def filled_spec(self, change: Change, live: ClusterSpec | None) -> ClusterSpec:
+        """For an update: Terraform-supplied fields from its outputs after an apply, else as live."""
+        desired = _desired(change)
+        if not desired.from_terraform:
+            return desired.spec
+        if change.terraform is not None and change.terraform.apply:
+            spec, _ = self.create_inputs(change)
+            return replace(desired.spec, **{f: getattr(spec, f) for f in desired.from_terraform})
+        if live is None:
+            raise GridsyncError(
+                f"{change.name}: cannot update without its role from Terraform or live state"
+            )
+        return replace(desired.spec, **{f: getattr(live, f) for f in desired.from_terraform})
+
+    def destroy(self, change: Change) -> None:
+        settings = self.terraform.recorded_settings(change.name)
+        if settings is None:
+            raise GridsyncError(f"{change.name}: no recorded Terraform settings to destroy with")
+        self.terraform.destroy(change.name, settings)
+
+    def dangling(self, change: Change) -> list[str]:
+        region = change.terraform.region if change.terraform else None
+        if not region:
+            return []
+        return self.aws.dangling(cluster=change.name, region=region)
+
+
+def _desired(change: Change) -> DesiredCluster:
+    if change.desired is None:
+        raise GridsyncError(f"bug: {change.name} has no desired state")
+    return change.desired

@@ -1,0 +1,88 @@
+"""Before the diff: what Terraform and AWS say about the clusters that declare infrastructure.
+
+The diff is pure, so these I/O steps run here and hand it inert facts: a `terraform plan` summary
+per cluster with a module (in parallel), the clusters whose Terraform state gridsync recorded, and
+preflight findings as plan notes for clusters that declare `aws:`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gridsync.config.model import DesiredCluster, ProjectSettings
+from gridsync.live.backend import LiveState
+from gridsync.model import Source, is_valid_name
+from gridsync.plan.diff import TERRAFORM_DIR, InfraFacts
+from gridsync.plan.model import Note
+
+if TYPE_CHECKING:  # the real imports are lazy: boto3 and python_terraform are heavy
+    from gridsync.infra.terraform import Terraform
+
+
+def needs_terraform(settings: ProjectSettings, clusters: tuple[DesiredCluster, ...]) -> bool:
+    return any(c.terraform for c in clusters) or (settings.root / TERRAFORM_DIR).is_dir()
+
+
+def make_terraform(settings: ProjectSettings, env: Mapping[str, str]) -> Terraform:
+    from gridsync.infra.terraform import Terraform
+
+    return Terraform(
+        root=settings.root,
+        binary=settings.terraform_bin,
+        timeout=settings.terraform_timeout,
+        env=env,
+    )
+
+
+def terraform_facts(
+    settings: ProjectSettings,
+    clusters: tuple[DesiredCluster, ...],
+    live: LiveState,
+    env: Mapping[str, str],
+    *,
+    snapshot: Path | None = None,
+) -> InfraFacts:
+    """Plan every module (not against a snapshot: that run has no cloud access by design)."""
+    if not needs_terraform(settings, clusters):
+        return InfraFacts()
+    terraform = make_terraform(settings, env)
+    declared = {c.name for c in clusters}
+    recorded = frozenset(
+        c.name
+        for c in live.clusters
+        if c.name not in declared and is_valid_name(c.name) and terraform.has_state(c.name)
+    )
+    if snapshot is not None:
+        return InfraFacts(recorded=recorded, note="planning against a snapshot")
+    with_module = [(c.name, c.terraform) for c in clusters if c.terraform is not None]
+    with ThreadPoolExecutor(max_workers=max(1, settings.parallelism)) as pool:
+        summaries = list(pool.map(lambda item: terraform.plan(*item), with_module))
+    plans = {
+        name: (str(s), s.has_changes) for (name, _), s in zip(with_module, summaries, strict=True)
+    }
+    return InfraFacts(plans=plans, recorded=recorded)
+
+
+def preflight_notes(clusters: tuple[DesiredCluster, ...]) -> list[Note]:
+    """`gridsync preflight` findings (errors and warnings) for clusters that declare `aws:`."""
+    with_aws = [(c, c.aws) for c in clusters if c.aws is not None]
+    if not with_aws:
+        return []
+    from gridsync.infra.aws import Aws
+
+    aws = Aws()
+    notes = []
+    for cluster, account in with_aws:
+        findings = aws.preflight(
+            region=cluster.spec.region, account_id=account.account_id, profile=account.profile
+        )
+        where: Source = cluster.where("aws")
+        notes += [
+            Note("warning", f"{cluster.name}: preflight {f.check}: {f.message}", where)
+            for f in findings
+            if f.severity != "ok"
+        ]
+    return notes

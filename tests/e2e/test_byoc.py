@@ -1,0 +1,158 @@
+"""A cluster that brings its own AWS infrastructure, end to end: real Terraform 1.0.3 on a module
+with no providers, the local control plane, moto's AWS server for the account checks and leftovers."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import boto3
+from conftest import Project
+
+from gridsync.errors import ExitCode
+from gridsync.model import Phase
+
+MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
+TERRAFORM = Path(sys.executable).parent / "terraform"
+EXTERNAL_ID = "ext-byoc-Secr3t-91"
+CLUSTER = """\
+apiVersion: gridsync/v1
+kind: Cluster
+name: ml-byoc
+provider: aws
+region: us-east-1
+instance_types: [t3.large, {name: p3.2xlarge, root_volume_size: 200}]
+infrastructure:
+  terraform:
+    module: infra/byoc
+    vars: {cluster_name: ml-byoc, external_id: "${env:BYOC_EXTERNAL_ID}", role_arn: "arn:aws:iam::123456789012:role/byoc"}
+aws: {account_id: "123456789012"}
+"""
+
+
+def setup(project: Project, moto_server: str) -> dict[str, str]:
+    shutil.copytree(MODULE, project.root / "infra" / "byoc")
+    project.settings(f"terraform_bin: {TERRAFORM}\nprune: true\nmanaged: ['ml-*']\n")
+    project.write("clusters/ml-byoc.yaml", CLUSTER)
+    return {
+        "BYOC_EXTERNAL_ID": EXTERNAL_ID,
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+def test_from_yaml_to_running_and_back_to_nothing(project: Project, moto_server: str) -> None:
+    env = setup(project, moto_server)
+    plan = project.gridsync("plan", env=env)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "Terraform: 0 to add, 0 to change, 0 to destroy (terraform apply first)" in plan.stdout
+    assert "role_arn:" in plan.stdout and "(known after apply)" in plan.stdout
+
+    apply = project.gridsync("apply", "--auto-approve", env=env)
+    assert apply.returncode == 0, apply.stdout + apply.stderr
+    cluster = project.live()["ml-byoc"]
+    assert cluster.phase == Phase.RUNNING and cluster.spec is not None
+    assert (
+        cluster.spec.role_arn == "arn:aws:iam::123456789012:role/byoc"
+    )  # from the Terraform output
+    assert cluster.spec.external_id == EXTERNAL_ID
+    assert [t.name for t in cluster.spec.instance_types] == [
+        "t3.large",
+        "p3.2xlarge",
+    ]  # the YAML wins
+    assert (project.root / ".gridsync" / "terraform" / "ml-byoc" / "terraform.tfstate").exists()
+    assert project.gridsync("plan", "--detailed-exitcode", env=env).returncode == 0
+
+    # Something the module made is still tagged for the cluster after Grid deleted it.
+    ec2 = boto3.client(
+        "ec2",
+        region_name="us-east-1",
+        endpoint_url=moto_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    volume = ec2.create_volume(
+        AvailabilityZone="us-east-1a",
+        Size=8,
+        TagSpecifications=[
+            {
+                "ResourceType": "volume",
+                "Tags": [{"Key": "kubernetes.io/cluster/ml-byoc", "Value": "owned"}],
+            }
+        ],
+    )
+    (project.root / "clusters" / "ml-byoc.yaml").unlink()
+    plan = project.gridsync("plan", env=env)
+    assert (
+        "- ml-byoc  will be deleted" in plan.stdout
+        and "Terraform: destroy (terraform destroy once the cluster is gone)" in plan.stdout
+    )
+    delete = project.gridsync("apply", "--auto-approve", env=env)
+    assert delete.returncode == 0, delete.stdout + delete.stderr
+    assert "ml-byoc" not in project.live()
+    assert "terraform destroy done" in delete.stderr
+    assert (
+        "AWS resources still tagged for ml-byoc" in delete.stdout
+        and volume["VolumeId"] in delete.stdout
+    )
+    for result in (plan, apply, delete):
+        assert EXTERNAL_ID not in result.stdout + result.stderr
+
+
+def test_preflight_reports_an_account_mismatch(project: Project, moto_server: str) -> None:
+    env = setup(project, moto_server)
+    project.write(
+        "clusters/ml-byoc.yaml",
+        CLUSTER.replace('account_id: "123456789012"', 'account_id: "999999999999"'),
+    )
+    result = project.gridsync("preflight", env=env)
+    assert result.returncode == ExitCode.ERROR
+    assert "999999999999" in result.stdout and "123456789012" in result.stdout
+    plan = project.gridsync("plan", env=env)
+    assert plan.returncode == 0 and "preflight" in plan.stdout
+
+
+def test_broken_module_fails_the_plan_with_its_error(project: Project, moto_server: str) -> None:
+    env = setup(project, moto_server)
+    project.write(
+        "clusters/ml-byoc.yaml",
+        CLUSTER.replace("cluster_name: ml-byoc,", "cluster_name: ml-byoc, no_such_variable: 1,"),
+    )
+    result = project.gridsync("plan", env=env)
+    assert result.returncode == ExitCode.ERROR
+    assert "no_such_variable" in result.stderr and "Traceback" not in result.stderr
+
+
+ROLE_ONLY = Path(__file__).parents[1] / "data" / "terraform" / "role-only"
+
+
+def test_a_terraform_failure_at_apply_stops_that_cluster_only(
+    project: Project, moto_server: str
+) -> None:
+    env = setup(project, moto_server)
+    shutil.copytree(ROLE_ONLY, project.root / "infra" / "role-only")
+    doc = CLUSTER.replace("module: infra/byoc", "module: infra/role-only").replace(
+        'vars: {cluster_name: ml-byoc, external_id: "${env:BYOC_EXTERNAL_ID}", role_arn: "arn:aws:iam::123456789012:role/byoc"}',
+        'vars: {role_name: byoc, external_id: "${env:BYOC_EXTERNAL_ID}"}',
+    )
+    project.write("clusters/ml-byoc.yaml", doc)  # no `outputs:`: it expects a gridv1_cluster output
+    project.cluster("ml-plain")
+    result = project.gridsync("apply", "--auto-approve", env=env)
+    assert result.returncode == ExitCode.PARTIAL, result.stdout + result.stderr
+    assert "Terraform output 'gridv1_cluster' not found" in result.stdout
+    assert set(project.live()) == {"Grid Cloud", "ml-plain"}
+    fixed = doc.replace(
+        "    vars:", "    outputs: {role_arn: role_arn, external_id: external_id}\n    vars:"
+    )
+    project.write("clusters/ml-byoc.yaml", fixed)
+    rerun = project.gridsync("apply", "--auto-approve", env=env)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    spec = project.live()["ml-byoc"].spec
+    assert spec is not None and (spec.role_arn, spec.external_id) == (
+        "arn:aws:iam::123456789012:role/byoc",
+        EXTERNAL_ID,
+    )
+    assert EXTERNAL_ID not in result.stdout + result.stderr + rerun.stdout + rerun.stderr
