@@ -9,6 +9,9 @@ The tree::
     │   ├── ClusterNotFound       no cluster with that id (HTTP 404)
     │   ├── ClusterExists         a cluster with that name exists already (HTTP 409)
     │   └── InvalidArgument       the control plane refused the request (HTTP 400)
+    ├── EditError                 a run config's cluster value cannot be edited safely (config/yamledit)
+    ├── TerraformError            a terraform command failed or timed out (infra/tfprocess)
+    ├── AwsError                  an AWS call failed (infra/aws)
     ├── PlanBlocked               the plan breaks a safety rule (protect, max_deletes, replace)  exit 7
     ├── StalePlan                 a saved plan no longer matches live state                       exit 4
     ├── LockTimeout               another run holds the lock (reserved)                          exit 5
