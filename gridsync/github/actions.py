@@ -1,0 +1,233 @@
+"""GitHub Actions workflow commands and files: annotations, the step summary, step outputs.
+
+Pure formatting plus appends to the files GitHub names in `$GITHUB_STEP_SUMMARY` and
+`$GITHUB_OUTPUT`. Escaping follows GitHub's toolkit (`@actions/core` command.ts) exactly, so no
+text from outside can end a command early or start another one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridsync.errors import Diagnostic
+from gridsync.github.fit import close_open, scan
+from gridsync.model import Source
+from gridsync.plan.model import Action, Change, Note, Plan
+
+LEVELS = ("error", "warning", "notice")  # most severe first
+_SEVERITY_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
+_OUTPUT_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary over 1 MiB
+
+
+@dataclass(frozen=True)
+class Annotation:
+    level: str  # "error" | "warning" | "notice"
+    message: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    title: str | None = None
+
+
+# --- building annotations ----------------------------------------------------------------------
+
+
+def _join(prefix: str, path: str) -> str:
+    """A project-relative path as GitHub wants it: relative to the repository root."""
+    return f"{prefix.rstrip('/')}/{path}" if prefix else path
+
+
+def annotations_for_diagnostics(
+    diagnostics: Iterable[Diagnostic], *, path_prefix: str = ""
+) -> list[Annotation]:
+    """Errors -> error, warnings -> warning, notes -> notice, at the diagnostic's file/line/col.
+
+    `path_prefix` is where the project root sits in the repository ("" when it is the root).
+    """
+    return [
+        Annotation(
+            level=_SEVERITY_LEVEL.get(d.severity, "error"),
+            message=d.message,
+            file=_join(path_prefix, d.path),
+            line=d.line,
+            col=d.col,
+            title=d.yaml_path or None,
+        )
+        for d in diagnostics
+    ]
+
+
+def annotations_for_plan(plan: Plan, *, path_prefix: str = "") -> list[Annotation]:
+    """Blocked changes -> error; deletes and replaces -> warning; plan notes -> warning/notice.
+
+    Run config edits get none: they follow the clusters, which are annotated already.
+    """
+    found = [_change_annotation(change, path_prefix) for change in plan.changes]
+    found += [_note_annotation(note, path_prefix) for note in plan.notes]
+    return [a for a in found if a is not None]
+
+
+def _at(source: Source | None, prefix: str) -> tuple[str | None, int | None, int | None]:
+    """file, line and col of a source (all None when it is unknown)."""
+    if source is None:
+        return None, None, None
+    return _join(prefix, source.path), source.line, source.col
+
+
+def _with_reason(text: str, reason: str) -> str:
+    return f"{text}: {reason}" if reason else text
+
+
+def _change_annotation(change: Change, prefix: str) -> Annotation | None:
+    where = _at(change.source, prefix)
+    if change.blocked:
+        message = f"{change.name} ({change.action.value}) is blocked: {change.blocked}"
+        return Annotation("error", message, *where, title="gridsync: plan blocked")
+    if change.action == Action.DELETE:
+        message = _with_reason(f"{change.name} will be DELETED", change.reason)
+        return Annotation("warning", message, *where, title="gridsync: delete")
+    if change.action == Action.REPLACE:
+        message = _with_reason(
+            f"{change.name} will be REPLACED (deleted, then created)", change.reason
+        )
+        return Annotation("warning", message, *where, title="gridsync: replace")
+    return None
+
+
+def _note_annotation(note: Note, prefix: str) -> Annotation | None:
+    level = _SEVERITY_LEVEL.get(note.severity)
+    if level is None or level == "error":
+        return None
+    return Annotation(level, note.message, *_at(note.source, prefix))
+
+
+# --- workflow commands -------------------------------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """A command's message, escaped as GitHub's toolkit does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A command property value (file, title...), escaped as GitHub's toolkit does."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_annotation(annotation: Annotation) -> str:
+    """`::error file=F,line=L,col=C,title=T::message` (properties only when set)."""
+    props = [
+        f"{key}={escape_property(str(value))}"
+        for key, value in (
+            ("file", annotation.file),
+            ("line", annotation.line),
+            ("col", annotation.col),
+            ("title", annotation.title),
+        )
+        if value is not None and value != ""
+    ]
+    head = f"{annotation.level} {','.join(props)}" if props else annotation.level
+    return f"::{head}::{escape_data(annotation.message)}"
+
+
+def format_annotations(annotations: Sequence[Annotation], per_kind: int = 10) -> str:
+    """Most severe first, at most `per_kind` per level, then one line per level that was cut."""
+    unknown = {a.level for a in annotations} - set(LEVELS)
+    if unknown:
+        raise ValueError(f"unknown annotation level(s): {', '.join(sorted(unknown))}")
+    lines: list[str] = []
+    for level in LEVELS:
+        of_level = [a for a in annotations if a.level == level]
+        lines += [format_annotation(a) for a in of_level[: max(0, per_kind)]]
+        cut = len(of_level) - max(0, per_kind)
+        if cut > 0:
+            noun = level if cut == 1 else f"{level}s"
+            lines.append(f"::{level}::{cut} more {noun} not shown; see the step summary")
+    return "".join(f"{line}\n" for line in lines)
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def step_summary(markdown: str, path: Path, limit: int = STEP_SUMMARY_LIMIT) -> None:
+    """Append `markdown` to the step summary file, keeping the whole file under `limit` bytes.
+
+    When it does not fit, it is cut at a line boundary (open fences and <details> closed) and a
+    note says how many lines were left out.
+    """
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    used = path.stat().st_size if path.exists() else 0
+    room = limit - used - 1  # strictly under the limit
+    if len(text.encode()) > room:
+        text = _truncated_summary(text, room)
+    if text:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(text)
+
+
+def _truncated_summary(text: str, room: int) -> str:
+    """The longest line prefix of `text` that fits in `room` bytes with its closing lines and note."""
+    lines = text.removesuffix("\n").split("\n")
+    states = scan(lines)
+    size, kept = 0, 0
+    for n, line in enumerate(lines):
+        size += len(line.encode()) + 1
+        if size + len(_summary_tail(states[n + 1], len(lines) - n - 1).encode()) > room:
+            break
+        kept = n + 1
+    tail = _summary_tail(states[kept], len(lines) - kept)
+    body = "".join(f"{line}\n" for line in lines[:kept]) + tail
+    return body if len(body.encode()) <= room else ""
+
+
+def _summary_tail(state: tuple[str, int], left: int) -> str:
+    closing = close_open(state)
+    note = f"\n> plan truncated: {left} more lines; see the plan artifact\n"
+    return "".join(f"{line}\n" for line in closing) + note
+
+
+def set_outputs(values: Mapping[str, str], path: Path) -> None:
+    """Append step outputs to `$GITHUB_OUTPUT`: `key=value`, or the heredoc form when multi-line."""
+    chunks = []
+    for key, value in values.items():
+        if not _OUTPUT_KEY.fullmatch(key):
+            raise ValueError(f"not a valid step output name: {key!r}")
+        if "\n" in value or "\r" in value:
+            delimiter = _delimiter(value)
+            chunks.append(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            chunks.append(f"{key}={value}\n")
+    with path.open("a", encoding="utf-8", newline="\n") as out:
+        out.write("".join(chunks))
+
+
+def _delimiter(value: str) -> str:
+    while True:
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        if delimiter not in value:
+            return delimiter
+
+
+def plan_outputs(plan: Plan) -> dict[str, str]:
+    """has_changes, creates, updates, replaces, deletes and plan_id, as step outputs."""
+    counts = plan.count()
+    return {
+        "has_changes": "true" if plan.has_changes else "false",
+        "creates": str(counts[Action.CREATE]),
+        "updates": str(counts[Action.UPDATE]),
+        "replaces": str(counts[Action.REPLACE]),
+        "deletes": str(counts[Action.DELETE]),
+        "plan_id": plan.plan_id,
+    }
+
+
+def github_enabled(env: Mapping[str, str], flag: bool | None) -> bool:
+    """`--github`/`--no-github` when given, else whether we run in GitHub Actions."""
+    if flag is not None:
+        return flag
+    return env.get("GITHUB_ACTIONS", "").strip().lower() == "true"

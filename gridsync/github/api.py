@@ -1,0 +1,413 @@
+"""A small GitHub REST client over httpx: issue comments and issues, nothing more.
+
+GET and PATCH (which sets fields to given values: safe to repeat) are retried on connection
+errors, timeouts, 5xx, 429 and rate-limit 403s, waiting as long as GitHub asks (Retry-After or
+x-ratelimit-reset) when that is within the cap, else with full-jitter exponential backoff.
+A POST is only repeated when GitHub provably did not act on it (the connection was never made,
+or GitHub answered with a rate limit): after a timeout or a 5xx the comment or issue may exist
+already, and posting again would duplicate it. The next run finds it by its marker instead.
+
+The token never appears in an error message, a repr or a log line; no request body is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gridsync import __version__
+from gridsync.errors import GridsyncError, UsageError
+from gridsync.live.api import DEFAULT_RETRY, RetryPolicy, retry_after
+from gridsync.live.credentials import redact
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2022-11-28"
+DEFAULT_API_URL = "https://api.github.com"
+PER_PAGE = 100
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_MESSAGE_LIMIT = 300
+_HINTS = {
+    401: "GitHub refused the token: check GITHUB_TOKEN",
+    403: "the token may lack permission: give the workflow `permissions: pull-requests: write` "
+    "(plan comment) and `issues: write` (drift issue)",
+    404: "check GITHUB_REPOSITORY and the pull request number; a token without access sees 404",
+    422: "GitHub refused the request as invalid (for a comment: is the body too long?)",
+}
+
+Outcome = httpx.Response | httpx.TransportError
+
+
+class GitHubError(GridsyncError):
+    """A GitHub API request failed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status: int | None = None,
+        github_message: str = "",
+        documentation_url: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.github_message = github_message
+        self.documentation_url = documentation_url
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    """429, or a 403 that is GitHub's primary or secondary rate limit (not a permission error)."""
+    if response.status_code == 429:
+        return True
+    headers = response.headers
+    return response.status_code == 403 and (
+        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+    )
+
+
+def _retryable(outcome: Outcome, method: str) -> bool:
+    if isinstance(outcome, httpx.Response):
+        if _rate_limited(outcome):
+            return True
+        return outcome.status_code >= 500 and method != "POST"
+    return method != "POST" or isinstance(outcome, _NOT_SENT)
+
+
+def _error_fields(response: httpx.Response) -> tuple[str, str]:
+    """GitHub's `message` (with validation `errors`, if any) and `documentation_url`."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        text = response.text.strip() or response.reason_phrase or "no message"
+        return text[:_MESSAGE_LIMIT], ""
+    message = str(data.get("message") or response.reason_phrase or "no message")
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors:
+        message += " (" + "; ".join(_validation(e) for e in errors[:5]) + ")"
+    return message[:_MESSAGE_LIMIT], str(data.get("documentation_url") or "")
+
+
+def _validation(error: object) -> str:
+    if isinstance(error, dict):
+        parts = (error.get(k) for k in ("resource", "field", "code", "message"))
+        return " ".join(str(p) for p in parts if p)
+    return str(error)
+
+
+def pr_number_from_event(path: Path) -> int | None:
+    """The pull request number of the event in GITHUB_EVENT_PATH; None for other events.
+
+    `pull_request.number` (pull_request, pull_request_target, pull_request_review...), `number`
+    when the payload has a `pull_request`, or `issue.number` for a comment on a pull request.
+    """
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise GridsyncError(
+            f"cannot read the GitHub event file {path}: {exc}",
+            hint="GITHUB_EVENT_PATH must name the JSON file GitHub Actions writes",
+        ) from exc
+    if not isinstance(event, dict):
+        return None
+    pull, issue = event.get("pull_request"), event.get("issue")
+    for found in (
+        pull.get("number") if isinstance(pull, dict) else None,
+        event.get("number") if isinstance(pull, dict) else None,
+        issue.get("number") if isinstance(issue, dict) and "pull_request" in issue else None,
+    ):
+        if isinstance(found, int) and not isinstance(found, bool) and found > 0:
+            return found
+    return None
+
+
+class GitHub:
+    """The few GitHub REST endpoints gridsync uses, for one repository."""
+
+    def __init__(
+        self,
+        token: str,
+        repository: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        client: httpx.Client | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not _REPOSITORY.fullmatch(repository):
+            raise UsageError(
+                f"not a GitHub repository: {repository!r}",
+                hint="GITHUB_REPOSITORY must be owner/name",
+            )
+        self._token = token
+        self.repository = repository
+        self.api_url = api_url.rstrip("/")
+        self._owns_client = client is None
+        self._client = client or httpx.Client(timeout=retry.timeout)
+        self._retry = retry
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **kwargs: Any) -> GitHub:
+        """From GITHUB_TOKEN, GITHUB_REPOSITORY and (GitHub Enterprise) GITHUB_API_URL."""
+        token, repository = env.get("GITHUB_TOKEN", "").strip(), env.get("GITHUB_REPOSITORY", "")
+        if not token:
+            raise UsageError(
+                "GITHUB_TOKEN is not set",
+                hint="pass it to the step: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`",
+            )
+        if not repository.strip():
+            raise UsageError(
+                "GITHUB_REPOSITORY is not set",
+                hint="set it to owner/name (GitHub Actions sets it for every job)",
+            )
+        api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+        return cls(token, repository.strip(), api_url=api_url, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"GitHub(repository={self.repository!r}, api_url={self.api_url!r})"
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> GitHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- endpoints -------------------------------------------------------------------------------
+
+    def list_issue_comments(self, number: int) -> list[dict[str, Any]]:
+        return self._pages(f"/repos/{self.repository}/issues/{int(number)}/comments", {})
+
+    def create_issue_comment(self, number: int, body: str) -> dict[str, Any]:
+        path = f"/repos/{self.repository}/issues/{int(number)}/comments"
+        return self._object("POST", path, {"body": body})
+
+    def update_issue_comment(self, comment_id: int, body: str) -> dict[str, Any]:
+        path = f"/repos/{self.repository}/issues/comments/{int(comment_id)}"
+        return self._object("PATCH", path, {"body": body})
+
+    def find_issues(self, label: str, state: str = "open") -> list[dict[str, Any]]:
+        """Issues (not pull requests) with `label` in `state` (open, closed or all)."""
+        params = {"labels": label, "state": state}
+        found = self._pages(f"/repos/{self.repository}/issues", params)
+        return [issue for issue in found if "pull_request" not in issue]
+
+    def create_issue(self, title: str, body: str, labels: Sequence[str]) -> dict[str, Any]:
+        payload = {"title": title, "body": body, "labels": list(labels)}
+        return self._object("POST", f"/repos/{self.repository}/issues", payload)
+
+    def update_issue(
+        self, number: int, *, body: str | None = None, state: str | None = None
+    ) -> dict[str, Any]:
+        payload = {k: v for k, v in (("body", body), ("state", state)) if v is not None}
+        return self._object("PATCH", f"/repos/{self.repository}/issues/{int(number)}", payload)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def _pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every item of a paginated list, following the Link header's `next`."""
+        items: list[dict[str, Any]] = []
+        url: str | None = self.api_url + path
+        query: Mapping[str, str] | None = {**params, "per_page": str(PER_PAGE)}
+        while url is not None:
+            response = self._request("GET", path, url, params=query)
+            data = self._json(path, "GET", response)
+            if not isinstance(data, list):
+                raise self._shape_error("GET", path, response, "a JSON list")
+            items.extend(item for item in data if isinstance(item, dict))
+            url, query = self._next_page(response, path), None
+        return items
+
+    def _next_page(self, response: httpx.Response, path: str) -> str | None:
+        url = response.links.get("next", {}).get("url")
+        if url is None:
+            return None
+        if not url.startswith(self.api_url + "/"):  # never send the token anywhere else
+            raise GitHubError(
+                f"GET {path}: the next page is on another host ({url.split('?')[0]})",
+                method="GET",
+                path=path,
+                hint="check GITHUB_API_URL",
+            )
+        return url
+
+    def _object(self, method: str, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        response = self._request(method, path, self.api_url + path, json=payload)
+        data = self._json(path, method, response)
+        if not isinstance(data, dict):
+            raise self._shape_error(method, path, response, "a JSON object")
+        return data
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        attempts = max(1, self._retry.attempts)
+        tries = 0
+        while True:
+            outcome = self._attempt(method, path, url, params=params, json=json)
+            tries += 1
+            if tries >= attempts or not _retryable(outcome, method):
+                if isinstance(outcome, httpx.Response):
+                    return outcome  # a failure status becomes a GitHubError with GitHub's message
+                raise self._transport_error(method, path, outcome, tries) from outcome
+            self._wait(tries - 1, outcome, method, path)
+
+    def _transport_error(
+        self, method: str, path: str, exc: httpx.TransportError, tries: int
+    ) -> GitHubError:
+        maybe_done = method == "POST" and not isinstance(exc, _NOT_SENT)
+        hint = "check GITHUB_API_URL and the network, then run again"
+        if maybe_done:
+            hint += " (GitHub may have acted on it: the next run finds it by its marker)"
+        return GitHubError(
+            f"{method} {path} failed after {tries} attempt(s): {self._describe(exc)}",
+            method=method,
+            path=path,
+            hint=hint,
+        )
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+    ) -> Outcome:
+        try:
+            response = self._client.request(
+                method, url, params=params, json=json, headers=self._headers()
+            )
+        except _RETRYABLE as exc:
+            return exc
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise GitHubError(
+                f"{method} {path} failed: {self._redact(str(exc)) or type(exc).__name__}",
+                method=method,
+                path=path,
+                hint=f"check GITHUB_API_URL ({self.api_url})",
+            ) from exc
+        log.debug("%s %s -> HTTP %d", method, path, response.status_code)
+        return response
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self._token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": f"gridsync/{__version__}",
+        }
+
+    def _wait(self, n: int, outcome: Outcome, method: str, path: str) -> None:
+        policy = self._retry
+        asked = self._asked_delay(outcome)
+        if asked is not None and asked > policy.max_retry_after:
+            raise GitHubError(
+                f"{method} {path}: GitHub rate limit; it asks to wait {asked:.0f}s, longer "
+                f"than gridsync waits ({policy.max_retry_after:.0f}s)",
+                method=method,
+                path=path,
+                status=outcome.status_code if isinstance(outcome, httpx.Response) else None,
+                hint="run again later, or use a token with a higher rate limit",
+            )
+        delay = asked
+        if delay is None:
+            delay = self._rng.uniform(0, min(policy.max_delay, policy.base_delay * 2**n))
+        log.info(
+            "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
+            *(method, path, self._describe(outcome), delay, n + 2, policy.attempts),
+        )
+        self._sleep(delay)
+
+    def _asked_delay(self, outcome: Outcome) -> float | None:
+        """The wait GitHub asks for: Retry-After, else x-ratelimit-reset when none remain."""
+        if not isinstance(outcome, httpx.Response):
+            return None
+        asked = retry_after(outcome.headers.get("retry-after"))
+        if asked is not None:
+            return asked
+        reset = outcome.headers.get("x-ratelimit-reset")
+        if outcome.headers.get("x-ratelimit-remaining") == "0" and reset:
+            try:
+                return max(0.0, float(reset) - self._clock())
+            except ValueError:
+                return None
+        return None
+
+    def _json(self, path: str, method: str, response: httpx.Response) -> Any:
+        if not response.is_success:
+            raise self._status_error(method, path, response)
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def _status_error(self, method: str, path: str, response: httpx.Response) -> GitHubError:
+        message, docs = (self._redact(text) for text in _error_fields(response))
+        status = response.status_code
+        said = f"HTTP {status}: {message}" + (f" (see {docs})" if docs else "")
+        hint = _HINTS.get(status, "try again later")
+        if _rate_limited(response):
+            hint = "GitHub's rate limit: run again later, or use a token with a higher limit"
+        return GitHubError(
+            f"{method} {path}: GitHub answered {said}",
+            method=method,
+            path=path,
+            status=status,
+            github_message=message,
+            documentation_url=docs,
+            hint=hint,
+        )
+
+    def _shape_error(
+        self, method: str, path: str, response: httpx.Response, expected: str
+    ) -> GitHubError:
+        return GitHubError(
+            f"{method} {path}: GitHub answered HTTP {response.status_code} without {expected}",
+            method=method,
+            path=path,
+            status=response.status_code,
+            hint=f"check that GITHUB_API_URL ({self.api_url}) is GitHub's REST API",
+        )
+
+    def _redact(self, text: str) -> str:
+        return redact(text, (self._token,))
+
+    def _describe(self, outcome: Outcome) -> str:
+        if isinstance(outcome, httpx.Response):
+            message, _ = _error_fields(outcome)
+            return f"HTTP {outcome.status_code}: {self._redact(message)}"
+        return f"{type(outcome).__name__}: {self._redact(str(outcome)) or 'no detail'}"
