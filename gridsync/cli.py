@@ -8,12 +8,15 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from gridsync import __version__
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
+
+if TYPE_CHECKING:
+    from gridsync.commands.session import Target
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -37,12 +40,35 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
 class State:
     """What the group options decide, handed to every command."""
 
-    def __init__(self, root: Path, color: str, debug: bool) -> None:
+    def __init__(self, root: Path, color: str, debug: bool, project: str | None) -> None:
         from gridsync.console import Console
 
         self.root = root
+        self.project = project
+        self.github = False
         self.debug = debug
         self.console = Console.create(color)
+
+    @property
+    def target(self) -> Target:
+        from gridsync.commands.session import Target
+
+        return Target(self.root, self.project)
+
+
+def project_option(command: Any) -> Any:
+    """`--project NAME` after the command too (`gridsync plan --project x`), as well as before it."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.ensure_object(State).project = value
+
+    return click.option(
+        "--project",
+        expose_value=False,
+        callback=remember,
+        help="The project of gridsync.yaml's projects: to work on.",
+    )(command)
 
 
 def backend_option(command: Any) -> Any:
@@ -73,8 +99,26 @@ def backend_option(command: Any) -> Any:
     help="Colour output. auto: only on a terminal and when NO_COLOR is unset.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.option(
+    "--github/--no-github",
+    default=None,
+    help="GitHub Actions output: annotations, step summary, step outputs "
+    "[default: on when GITHUB_ACTIONS=true].",
+)
+@click.option(
+    "--project",
+    envvar="GRIDSYNC_PROJECT",
+    help="The project of gridsync.yaml's projects: to work on (also after the command).",
+)
 @click.pass_context
-def cli(ctx: click.Context, root: Path, color: str, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    root: Path,
+    color: str,
+    debug: bool,
+    github: bool | None,
+    project: str | None,
+) -> None:
     """Plan and apply Grid clusters declared in YAML.
 
     \b
@@ -82,16 +126,18 @@ def cli(ctx: click.Context, root: Path, color: str, debug: bool) -> None:
     3 internal error, 4 stale plan, 5 lock timeout, 6 partial apply,
     7 blocked by a safety rule, 130 interrupted.
     """
-    ctx.obj = State(root, color, debug)
+    ctx.obj = State(root, color, debug, project)
+    ctx.obj.github = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 @cli.command()
+@project_option
 @click.pass_obj
 def validate(state: State) -> int:
     """Check cluster files and gridsync.yaml offline (no credentials, no live state)."""
     from gridsync.commands.validate import validate as run
 
-    return run(state.root, os.environ, state.console)
+    return run(state.target, os.environ, state.console)
 
 
 @cli.command()
@@ -119,6 +165,12 @@ def validate(state: State) -> int:
     is_flag=True,
     help="Allow delete-and-create for fields Grid cannot change in place.",
 )
+@click.option(
+    "--comment",
+    is_flag=True,
+    help="Also post the plan as the sticky pull-request comment (GITHUB_TOKEN, GITHUB_REPOSITORY).",
+)
+@click.option("--pr", type=int, help="The pull request to comment on [default: from the event].")
 @backend_option
 @click.option(
     "--live",
@@ -127,6 +179,7 @@ def validate(state: State) -> int:
     help="Plan against a saved snapshot (`gridsync live --output json`, or `grid clusters` text) "
     "instead of a backend: no credentials needed.",
 )
+@project_option
 @click.pass_obj
 def plan(
     state: State,
@@ -134,6 +187,8 @@ def plan(
     out: Path | None,
     detailed_exitcode: bool,
     allow_replace: bool,
+    comment: bool,
+    pr: int | None,
     backend: str | None,
     live_file: Path | None,
 ) -> int:
@@ -141,8 +196,10 @@ def plan(
     from gridsync.commands.plan import PlanOptions
     from gridsync.commands.plan import plan as run
 
-    options = PlanOptions(fmt, out, detailed_exitcode, allow_replace, backend, live_file)
-    return run(state.root, options, os.environ, state.console)
+    options = PlanOptions(
+        fmt, out, detailed_exitcode, allow_replace, backend, live_file, state.github, comment, pr
+    )
+    return run(state.target, options, os.environ, state.console)
 
 
 @cli.command()
@@ -169,6 +226,17 @@ def plan(
     "--no-wait", is_flag=True, help="Do not wait for clusters to reach RUNNING or be gone."
 )
 @click.option(
+    "--lock-timeout",
+    type=Duration(),
+    default=0.0,
+    help="How long to wait for another apply's lock [default: 0: fail at once, naming the holder].",
+)
+@click.option(
+    "--expect-plan-id",
+    metavar="ID",
+    help="Refuse (exit 4) unless the plan's id is ID: the plan_id reviewed on the pull request.",
+)
+@click.option(
     "--no-write-runs",
     is_flag=True,
     help="Leave run config files alone (compute.provider.cluster is not updated).",
@@ -179,6 +247,7 @@ def plan(
     help="Delete with force: Grid forgets the cluster at once WITHOUT cleaning its cloud resources.",
 )
 @backend_option
+@project_option
 @click.pass_obj
 def apply(
     state: State,
@@ -188,6 +257,8 @@ def apply(
     parallelism: int | None,
     wait_timeout: float | None,
     no_wait: bool,
+    lock_timeout: float,
+    expect_plan_id: str | None,
     no_write_runs: bool,
     force_delete: bool,
     backend: str | None,
@@ -206,8 +277,10 @@ def apply(
         backend=backend,
         force_delete=force_delete,
         write_runs=not no_write_runs,
+        expect_plan_id=expect_plan_id,
+        lock_timeout=lock_timeout,
     )
-    return run(state.root, options, os.environ, state.console, _confirm_on_tty())
+    return run(state.target, options, os.environ, state.console, _confirm_on_tty())
 
 
 def _confirm_on_tty() -> Any:
@@ -221,8 +294,54 @@ def _confirm_on_tty() -> Any:
     return confirm
 
 
+@cli.command("comment")
+@click.option(
+    "--plan-file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A plan saved with `gridsync plan --out FILE`.",
+)
+@click.option("--pr", type=int, help="The pull request [default: from GITHUB_EVENT_PATH].")
+@project_option
+@click.pass_obj
+def comment(state: State, plan_file: Path, pr: int | None) -> int:
+    """Post a saved plan as one sticky pull-request comment, updated in place on every push."""
+    from gridsync.commands.github_out import comment as run
+
+    return run(plan_file, pr, state.project, os.environ, state.console)
+
+
+@cli.command("drift")
+@click.option(
+    "--issue", is_flag=True, help="Keep one GitHub issue open and current while drift lasts."
+)
+@click.option("--markdown", is_flag=True, help="Print the report as Markdown.")
+@backend_option
+@project_option
+@click.pass_obj
+def drift(state: State, issue: bool, markdown: bool, backend: str | None) -> int:
+    """Report live changes made outside gridsync, and merged changes not yet applied (exit 2)."""
+    from gridsync.commands.drift import DriftOptions
+    from gridsync.commands.drift import drift as run
+
+    return run(state.target, DriftOptions(backend, issue, markdown), os.environ, state.console)
+
+
+@cli.command("projects")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One line of JSON, for a GitHub Actions matrix."
+)
+@click.pass_obj
+def projects(state: State, as_json: bool) -> int:
+    """List the projects of gridsync.yaml (fleets that plan and apply in parallel jobs)."""
+    from gridsync.commands.projects import projects as run
+
+    return run(state.target, as_json, state.console)
+
+
 @cli.command("preflight")
 @click.argument("clusters", nargs=-1)
+@project_option
 @click.pass_obj
 def preflight(state: State, clusters: tuple[str, ...]) -> int:
     """Check the AWS account and quotas of clusters (all that declare aws: or infrastructure:).
@@ -232,7 +351,7 @@ def preflight(state: State, clusters: tuple[str, ...]) -> int:
     """
     from gridsync.commands.preflight import preflight as run
 
-    return run(state.root, clusters, os.environ, state.console)
+    return run(state.target, clusters, os.environ, state.console)
 
 
 @cli.command("live")
@@ -244,12 +363,13 @@ def preflight(state: State, clusters: tuple[str, ...]) -> int:
     help="table as `grid clusters` shows it; json: a snapshot (no secrets) for `plan --live`.",
 )
 @backend_option
+@project_option
 @click.pass_obj
 def live(state: State, output: str, backend: str | None) -> int:
     """Print the live clusters."""
     from gridsync.commands.live import live as run
 
-    return run(state.root, output, backend, os.environ, state.console)
+    return run(state.target, output, backend, os.environ, state.console)
 
 
 @cli.group("local-grid")
@@ -260,21 +380,23 @@ def local_grid() -> None:
 @local_grid.command("fail")
 @click.argument("name")
 @click.option("--reason", required=True, help="The status.reason the cluster reports.")
+@project_option
 @click.pass_obj
 def local_grid_fail(state: State, name: str, reason: str) -> int:
     """Make the next provisioning of cluster NAME end FAILED with REASON."""
     from gridsync.commands.local_grid import fail
 
-    return fail(state.root, name, reason, state.console)
+    return fail(state.target, name, reason, state.console)
 
 
 @local_grid.command("reset")
+@project_option
 @click.pass_obj
 def local_grid_reset(state: State) -> int:
     """Delete the local control plane's state (every local cluster)."""
     from gridsync.commands.local_grid import reset
 
-    return reset(state.root, state.console)
+    return reset(state.target, state.console)
 
 
 @local_grid.command("serve")
@@ -337,6 +459,7 @@ def local_grid_reset(state: State) -> int:
     help="Fraction of connections dropped after the work is done (GRIDSYNC_FAULT_DROP_RATE).",
 )
 @click.option("--seed", type=int, help="Seed for fault decisions (GRIDSYNC_FAULT_SEED).")
+@project_option
 @click.pass_obj
 def local_grid_serve(
     state: State,
@@ -358,7 +481,7 @@ def local_grid_serve(
     from gridsync.live.server import ServerAuth
 
     options = ServeOptions(host, port, state_file, ServerAuth(user_id, api_key, username), faults)
-    return serve(state.root, options, os.environ, state.console)
+    return serve(state.target, options, os.environ, state.console)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -376,7 +499,7 @@ def run(argv: list[str] | None = None) -> int:
         exc.show()
         return ExitCode.ERROR  # never click's 2: with --detailed-exitcode 2 means "changes"
     except ConfigError as exc:
-        return _report_config_error(exc)
+        return _report_config_error(exc, _github_flag(sys.argv[1:] if argv is None else argv))
     except GridsyncError as exc:
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code
@@ -398,8 +521,20 @@ def run(argv: list[str] | None = None) -> int:
     return int(code) if isinstance(code, int) else ExitCode.OK
 
 
-def _report_config_error(exc: ConfigError) -> int:
+def _github_flag(argv: list[str]) -> bool:
+    if "--no-github" in argv:
+        return False
+    return "--github" in argv or os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _report_config_error(exc: ConfigError, github: bool = False) -> int:
     from gridsync.render.diagnostics import error_summary, render_diagnostics
+
+    if github:
+        from gridsync.commands.github_out import emit_diagnostics
+        from gridsync.console import Console
+
+        emit_diagnostics(exc.diagnostics, Console())
 
     color = os.environ.get("NO_COLOR") is None and sys.stderr.isatty()
     click.echo(render_diagnostics(exc.diagnostics, color=color), err=True, nl=False)

@@ -7,9 +7,13 @@ overwritten: backends overlay a ClusterSpec onto the full live spec before they 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 # Grid CLI's rule, matched in full (re.fullmatch: `$` alone would accept a trailing newline).
 NAME_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -103,3 +107,28 @@ class Source:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
+
+
+def spec_digest(spec: ClusterSpec) -> str:
+    types = sorted(
+        [t.name, t.overprovisioned_ondemand_count, t.root_volume_size] for t in spec.instance_types
+    )
+    data = [spec.region, spec.role_arn, spec.external_id, types, spec.cost_savings]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def public_fields(spec: ClusterSpec) -> dict[str, Any]:
+    return {
+        "region": spec.region,
+        "instance_types": sorted(t.describe() for t in spec.instance_types),
+        "cost_savings": spec.cost_savings,
+    }
+
+
+@dataclass(frozen=True)
+class AppliedEntry:
+    """What gridsync last applied to one cluster (the apply record; drift reads it)."""
+
+    digest: str
+    public: Mapping[str, Any]
+    applied_at: str

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from gridsync.apply.executor import ApplyResult, Executor, Progress, WaitPolicy
+from gridsync.apply.executor import ApplyResult, Executor, Progress, Status, WaitPolicy
 from gridsync.apply.infra import Infra
+from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
+from gridsync.apply.record import AppliedRecord, store_for
 from gridsync.commands.infra_facts import make_terraform
 from gridsync.commands.plan import raise_if_blocked
-from gridsync.commands.session import Inputs, load_inputs, plan_against
+from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.config.model import ProjectSettings
 from gridsync.console import Console
-from gridsync.errors import ExitCode, GridsyncError, UsageError
+from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
 from gridsync.live.backend import Backend
 from gridsync.live.factory import open_backend
+from gridsync.model import Phase
 from gridsync.plan import planfile
 from gridsync.plan.diff import desired_fingerprint
 from gridsync.plan.model import Action, Plan
@@ -46,41 +50,93 @@ class ApplyOptions:
     # --force-delete: Grid forgets clusters without cleaning their cloud resources.
     force_delete: bool = False
     write_runs: bool = True  # False (--no-write-runs): leave run config files alone
+    expect_plan_id: str | None = None  # --expect-plan-id: the plan reviewed on the pull request
+    lock_timeout: float = 0.0  # --lock-timeout: how long to wait for another apply to finish
 
 
 def apply(
-    root: Path,
+    target: Target,
     options: ApplyOptions,
     env: Mapping[str, str],
     console: Console,
     confirm: Confirm | None,
 ) -> int:
-    """`confirm` asks the user; None when there is nobody to ask (no TTY)."""
-    inputs = load_inputs(root, env, console)
-    backend = open_backend(inputs.settings, options.backend, env)
-    try:
-        plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace)
-        if options.planfile is not None:
-            saved = planfile.load(options.planfile)
-            planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
-        raise_if_blocked(plan)
-        refuse_unresolved(plan)
-        if not any(c.waits for c in plan.changes) and plan.context is None and not plan.run_edits:
-            console.result(text.render_plan(plan, color=console.color))
-            console.log("Nothing to apply.")
-            return ExitCode.OK
-        if options.planfile is None and not _approved(plan, options, console, confirm):
-            console.log("Apply cancelled; nothing was changed.")
-            return ExitCode.ERROR
-        result = _execute(
-            plan, backend, inputs.settings, options, console, _infra(plan, inputs, env)
-        )
-    finally:
-        backend.close()
+    """Plan and apply under the project's apply lock. `confirm` asks the user; None when there is
+    nobody to ask (no TTY)."""
+    inputs = load_inputs(target, env, console)
+    with _lock(inputs.settings, env, options.lock_timeout):
+        backend = open_backend(inputs.settings, options.backend, env)
+        try:
+            return _plan_and_apply(inputs, backend, options, env, console, confirm)
+        finally:
+            backend.close()
+
+
+def _plan_and_apply(
+    inputs: Inputs,
+    backend: Backend,
+    options: ApplyOptions,
+    env: Mapping[str, str],
+    console: Console,
+    confirm: Confirm | None,
+) -> int:
+    plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace)
+    if options.planfile is not None:
+        saved = planfile.load(options.planfile)
+        planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
+    _check_reviewed(plan, options.expect_plan_id, console)
+    raise_if_blocked(plan)
+    refuse_unresolved(plan)
+    if not any(c.waits for c in plan.changes) and plan.context is None and not plan.run_edits:
+        console.result(text.render_plan(plan, color=console.color))
+        console.log("Nothing to apply.")
+        _record(plan, ApplyResult(()), backend, inputs.settings)
+        return ExitCode.OK
+    if options.planfile is None and not _approved(plan, options, console, confirm):
+        console.log("Apply cancelled; nothing was changed.")
+        return ExitCode.ERROR
+    infra = _infra(plan, inputs, env)
+    result = _execute(plan, backend, inputs.settings, options, console, infra)
+    _record(plan, result, backend, inputs.settings)
     console.result(render_summary(result, color=console.color))
     if result.interrupted:
         return ExitCode.INTERRUPTED
     return ExitCode.OK if result.ok else ExitCode.PARTIAL
+
+
+def _lock(settings: ProjectSettings, env: Mapping[str, str], timeout: float) -> Lock:
+    """The project's apply lock; it expires (if abandoned) after the longest apply could run."""
+    ttl = settings.wait.timeout_seconds + settings.terraform_timeout + 900
+    holder = Holder.current(env, ttl, time.time)
+    if settings.lock and settings.lock != "file":
+        return open_lock(settings.lock, settings.root, holder, timeout=timeout)
+    name = f"apply-{settings.project}.lock" if settings.project else "apply.lock"
+    return FileLock(settings.root / ".gridsync" / name, holder, timeout=timeout)
+
+
+def _record(plan: Plan, result: ApplyResult, backend: Backend, settings: ProjectSettings) -> None:
+    """Remember what this apply left in place (for drift): every declared cluster it did not fail
+    on, as live has it now; forget the clusters it deleted."""
+    failed = {o.name for o in result.outcomes if o.status != Status.SUCCEEDED}
+    deleted = {
+        o.name for o in result.outcomes if o.action == Action.DELETE and o.name not in failed
+    }
+    declared = {c.name for c in plan.changes if c.desired is not None and c.name not in failed}
+    live = backend.list_clusters().clusters
+    record = AppliedRecord(store_for(settings.lock, settings.root, settings.project))
+    record.update([c for c in live if c.name in declared and c.phase == Phase.RUNNING], deleted)
+
+
+def _check_reviewed(plan: Plan, expected: str | None, console: Console) -> None:
+    """Refuse a plan whose action set differs from the one reviewed (its plan_id), showing it."""
+    if expected is None or expected == plan.plan_id:
+        return
+    console.result(text.render_plan(plan, color=console.color))
+    raise StalePlan(
+        f"the plan changed since it was reviewed: reviewed plan_id {expected}, now {plan.plan_id}. "
+        "Above is what apply would do now; nothing was changed.",
+        hint="review the new plan (push again to refresh the pull-request comment)",
+    )
 
 
 def refuse_unresolved(plan: Plan) -> None:

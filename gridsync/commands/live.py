@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
-from gridsync.config.project import load_project
+from gridsync.commands.session import Target
 from gridsync.console import Console
 from gridsync.errors import ExitCode
 from gridsync.live.factory import open_backend
@@ -14,9 +13,13 @@ from gridsync.render.live import render_json, render_table
 
 
 def live(
-    root: Path, output: str, backend_choice: str | None, env: Mapping[str, str], console: Console
+    target: Target,
+    output: str,
+    backend_choice: str | None,
+    env: Mapping[str, str],
+    console: Console,
 ) -> int:
-    settings = load_project(root)
+    settings = target.settings()
     backend = open_backend(settings, backend_choice, env)
     try:
         state = backend.list_clusters()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from gridsync.config.project import load_project
+from gridsync.commands.session import Target
 from gridsync.console import Console
 from gridsync.errors import ExitCode
 from gridsync.live.faults import FaultSettings
@@ -15,8 +15,8 @@ from gridsync.live.local import LocalControlPlane
 from gridsync.live.server import GridServer, ServerAuth
 
 
-def fail(root: Path, name: str, reason: str, console: Console) -> int:
-    settings = load_project(root)
+def fail(target: Target, name: str, reason: str, console: Console) -> int:
+    settings = target.settings()
     plane = LocalControlPlane(settings.backend.local, root=settings.root)
     try:
         plane.inject_failure(name, reason)
@@ -26,8 +26,8 @@ def fail(root: Path, name: str, reason: str, console: Console) -> int:
     return ExitCode.OK
 
 
-def reset(root: Path, console: Console) -> int:
-    settings = load_project(root)
+def reset(target: Target, console: Console) -> int:
+    settings = target.settings()
     state = settings.root / settings.backend.local.state
     removed = [p for p in (state, *state.parent.glob(state.name + "-*")) if p.exists()]
     for path in removed:
@@ -47,9 +47,9 @@ class ServeOptions:
     )  # command-line overrides of GRIDSYNC_FAULT_*
 
 
-def serve(root: Path, options: ServeOptions, env: Mapping[str, str], console: Console) -> int:
+def serve(target: Target, options: ServeOptions, env: Mapping[str, str], console: Console) -> int:
     """Serve the local control plane over HTTP in Grid's wire format until interrupted."""
-    settings = load_project(root)
+    settings = target.settings()
     local = settings.backend.local
     if options.state is not None:
         local = replace(local, state=options.state.absolute())

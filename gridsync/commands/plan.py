@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridsync.commands.session import load_inputs, plan_against
+from gridsync.commands.github_out import emit_plan, post_comment
+from gridsync.commands.session import Target, load_inputs, plan_against
 from gridsync.console import Console
 from gridsync.errors import ExitCode, PlanBlocked
 from gridsync.live.factory import open_backend
@@ -26,10 +27,13 @@ class PlanOptions:
     allow_replace: bool = False
     backend: str | None = None  # --backend; None: GRIDSYNC_BACKEND, gridsync.yaml, auto
     live: Path | None = None  # --live FILE: plan against a snapshot instead of a backend
+    github: bool = False  # annotations, step summary and step outputs (GitHub Actions)
+    comment: bool = False  # post the plan as the sticky pull-request comment
+    pr: int | None = None  # the pull request to comment on (default: from GITHUB_EVENT_PATH)
 
 
-def plan(root: Path, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
-    inputs = load_inputs(root, env, console)
+def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
+    inputs = load_inputs(target, env, console)
     backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
         result = plan_against(
@@ -38,6 +42,10 @@ def plan(root: Path, options: PlanOptions, env: Mapping[str, str], console: Cons
     finally:
         backend.close()
     console.result(render(result, options.format, color=console.color))
+    if options.github:
+        emit_plan(result, env, console)
+    if options.comment:
+        post_comment(result, result.plan_id, options.pr, inputs.settings.project, env, console)
     raise_if_blocked(result)
     if options.out is not None:
         planfile.save(result, options.out, desired_fingerprint(inputs.desired))

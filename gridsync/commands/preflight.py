@@ -8,18 +8,19 @@ recommends in the cluster's region. Credentials come from the normal boto3 chain
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from gridsync.commands.session import load_inputs
+from gridsync.commands.session import Target, load_inputs
 from gridsync.console import Console
 from gridsync.errors import ExitCode, UsageError
 from gridsync.render.preflight import render_findings
 
 
-def preflight(root: Path, names: Sequence[str], env: Mapping[str, str], console: Console) -> int:
+def preflight(
+    target: Target, names: Sequence[str], env: Mapping[str, str], console: Console
+) -> int:
     from gridsync.infra.aws import Aws
 
-    inputs = load_inputs(root, env, console)
+    inputs = load_inputs(target, env, console)
     declared = inputs.desired.by_name()
     unknown = [n for n in names if n not in declared]
     if unknown:

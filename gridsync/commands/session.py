@@ -11,10 +11,29 @@ from gridsync.config.load import load_desired
 from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.config.project import load_project
 from gridsync.console import Console
+from gridsync.errors import UsageError
 from gridsync.live.backend import Backend
 from gridsync.plan.diff import Policy, compute_plan
 from gridsync.plan.model import Plan
 from gridsync.render.diagnostics import render_diagnostics
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which project a command works on: the root, and the `projects:` entry (--project)."""
+
+    root: Path
+    project: str | None = None
+
+    def settings(self) -> ProjectSettings:
+        """gridsync.yaml for this target; a fleet (projects:) needs --project to pick one."""
+        settings = load_project(self.root, self.project)
+        if settings.projects and self.project is None:
+            raise UsageError(
+                f"gridsync.yaml defines projects ({', '.join(settings.projects)}): pass --project NAME",
+                hint="`gridsync projects` lists them",
+            )
+        return settings
 
 
 @dataclass(frozen=True)
@@ -23,9 +42,12 @@ class Inputs:
     desired: DesiredState
 
 
-def load_inputs(root: Path, env: Mapping[str, str], console: Console) -> Inputs:
+def load_inputs(target: Target, env: Mapping[str, str], console: Console) -> Inputs:
     """gridsync.yaml and every cluster file; warnings and notes go to stderr, errors raise."""
-    settings = load_project(root)
+    return inputs_for(target.settings(), env, console)
+
+
+def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Console) -> Inputs:
     desired = load_desired(settings, env)
     if desired.diagnostics:
         console.log(render_diagnostics(desired.diagnostics, color=console.err_color))

@@ -1,20 +1,35 @@
-"""`gridsync validate`: check every desired-state file offline; no credentials, no live state."""
+"""`gridsync validate`: check every desired-state file offline; no credentials, no live state.
+
+In a fleet (gridsync.yaml `projects:`) without --project, every project is validated and every
+error of every project is reported before the exit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
-from gridsync.commands.session import load_inputs
+from gridsync.commands.session import Target, inputs_for
+from gridsync.config.project import load_project
 from gridsync.console import Console
-from gridsync.errors import ExitCode
+from gridsync.errors import ConfigError, ExitCode
 
 
-def validate(root: Path, env: Mapping[str, str], console: Console) -> int:
-    inputs = load_inputs(root, env, console)
-    desired = inputs.desired
-    clusters, files, runs = len(desired.clusters), len(desired.files), len(desired.runs)
-    console.result(
-        f"OK: {clusters} cluster(s) in {files} file(s) and {runs} run config(s) are valid."
-    )
+def validate(target: Target, env: Mapping[str, str], console: Console) -> int:
+    top = load_project(target.root, target.project)
+    names = [target.project] if target.project or not top.projects else list(top.projects)
+    errors: list[ConfigError] = []
+    for name in names:
+        settings = load_project(target.root, name) if name else top
+        try:
+            desired = inputs_for(settings, env, console).desired
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
+        where = f"project {name}: " if name and len(names) > 1 else ""
+        clusters, files, runs = len(desired.clusters), len(desired.files), len(desired.runs)
+        console.result(
+            f"OK: {where}{clusters} cluster(s) in {files} file(s) and {runs} run config(s) are valid."
+        )
+    if errors:
+        raise ConfigError([d for e in errors for d in e.diagnostics])
     return ExitCode.OK

@@ -19,7 +19,7 @@ from gridsync.config.model import (
 )
 from gridsync.config.schemas import PROJECT_SCHEMA, check
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
-from gridsync.errors import ConfigError, Diagnostic
+from gridsync.errors import ConfigError, Diagnostic, UsageError
 
 PROJECT_FILE = "gridsync.yaml"
 _AMOUNT = r"[0-9]+(?:\.[0-9]+)?"
@@ -52,11 +52,16 @@ def parse_duration(text: str | int | float) -> float:
     )
 
 
-def load_project(root: Path) -> ProjectSettings:
-    """Settings of the project at `root` (made absolute); ConfigError with every diagnostic."""
+def load_project(root: Path, project: str | None = None) -> ProjectSettings:
+    """Settings of the project at `root` (made absolute); ConfigError with every diagnostic.
+
+    With `project`, the keys of that entry of `projects:` replace the top-level ones.
+    """
     root = Path(os.path.abspath(root))
     path = root / PROJECT_FILE
     if not os.path.lexists(path):
+        if project is not None:
+            raise UsageError(f"--project {project}: there is no {PROJECT_FILE} defining projects")
         return ProjectSettings(root=root, backend=BackendSettings(local=_local({}, root)))
     yaml_file = read_yaml_file(path, PROJECT_FILE)
     problems = list(yaml_file.problems)
@@ -72,7 +77,17 @@ def load_project(root: Path) -> ProjectSettings:
         raise ConfigError(
             _diagnostics(yaml_file, problems), f"{PROJECT_FILE} has {len(problems)} error(s)"
         )
-    return _settings(root, raw)
+    return _settings(root, _select(raw, project), project, tuple(raw.get("projects", {})))
+
+
+def _select(raw: dict[str, Any], project: str | None) -> dict[str, Any]:
+    projects: dict[str, Any] = raw.get("projects", {})
+    if project is None:
+        return raw
+    if project not in projects:
+        known = ", ".join(sorted(projects)) or "none"
+        raise UsageError(f"--project {project}: not defined in {PROJECT_FILE} (projects: {known})")
+    return {**raw, **projects[project]}
 
 
 def _diagnostics(yaml_file: YamlFile, problems: list[tuple[int, Problem]]) -> list[Diagnostic]:
@@ -95,9 +110,20 @@ def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
 
 def _glob_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
     problems = []
+    places: list[tuple[tuple[str, ...], dict[str, Any]]] = [((), raw)]
+    places += [(("projects", name), entry) for name, entry in raw.get("projects", {}).items()]
+    for prefix, settings in places:
+        problems += _globs_of(document, prefix, settings)
+    return problems
+
+
+def _globs_of(
+    document: YamlDocument, prefix: tuple[str, ...], raw: dict[str, Any]
+) -> list[Problem]:
+    problems = []
     for key in ("clusters", "runs"):
         for index, pattern in enumerate(raw.get(key, [])):
-            path = (key, index)
+            path = (*prefix, key, index)
             message = glob_message(pattern)
             if message:
                 problems.append(Problem(*document.where(path), message, path))
@@ -132,7 +158,9 @@ def _duration_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Prob
     return problems
 
 
-def _settings(root: Path, raw: dict[str, Any]) -> ProjectSettings:
+def _settings(
+    root: Path, raw: dict[str, Any], project: str | None = None, projects: tuple[str, ...] = ()
+) -> ProjectSettings:
     backend: dict[str, Any] = raw.get("backend", {})
     wait: dict[str, Any] = raw.get("wait", {})
     defaults = WaitSettings()
@@ -157,6 +185,9 @@ def _settings(root: Path, raw: dict[str, Any]) -> ProjectSettings:
         ),
         terraform_bin=raw.get("terraform_bin"),
         terraform_timeout=parse_duration(raw.get("terraform_timeout", "60m")),
+        lock=raw.get("lock"),
+        project=project,
+        projects=projects,
         source=PROJECT_FILE,
     )
 

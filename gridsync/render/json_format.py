@@ -7,10 +7,12 @@ Sensitive values are written as "(sensitive)" (null stays null); `Change.desired
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from gridsync.model import Source
 from gridsync.plan.model import (
+    Action,
     Change,
     ContextChange,
     FieldChange,
@@ -106,3 +108,76 @@ def _context(context: ContextChange | None) -> dict[str, Any] | None:
 
 def _note(note: Note) -> dict[str, Any]:
     return {"severity": note.severity, "message": note.message, "source": _source(note.source)}
+
+
+# --- reading it back (a saved plan rendered again, e.g. as the pull-request comment) -------------
+
+
+def plan_from_dict(data: Mapping[str, Any]) -> Plan:
+    """The renderable Plan a JSON plan describes. Secrets were never in it, so neither are they
+    here; `plan_id` must be taken from the JSON itself (values are masked, so it cannot be
+    recomputed). Raises KeyError/TypeError/ValueError on a document that is not a plan."""
+    return Plan(
+        backend=data["backend"],
+        changes=tuple(_change_from(c) for c in data["changes"]),
+        context=_context_from(data["context"]),
+        unmanaged=tuple(data["unmanaged"]),
+        notes=tuple(
+            Note(n["severity"], n["message"], _source_from(n["source"])) for n in data["notes"]
+        ),
+        live_fingerprint=data["live_fingerprint"],
+        run_edits=tuple(
+            RunEdit(
+                e["path"],
+                e["cluster"],
+                e["before"],
+                e["after_id"],
+                e["diff"],
+                _source_from(e["source"]),
+            )
+            for e in data.get("run_edits", ())
+        ),
+        run_targets=tuple(
+            (name, tuple(paths)) for name, paths in data.get("run_targets", {}).items()
+        ),
+    )
+
+
+def _source_from(data: Mapping[str, Any] | None) -> Source | None:
+    return None if data is None else Source(data["path"], data["line"], data["col"])
+
+
+def _change_from(data: Mapping[str, Any]) -> Change:
+    terraform = data.get("terraform")
+    return Change(
+        action=Action(data["action"]),
+        name=data["name"],
+        cluster_id=data["cluster_id"],
+        fields=tuple(_field_from(f) for f in data["fields"]),
+        reason=data["reason"],
+        source=_source_from(data["source"]),
+        blocked=data["blocked"] or "",
+        live_phase=data["live_phase"],
+        terraform=TerraformStep(terraform["summary"], terraform["apply"], terraform["destroy"])
+        if terraform
+        else None,
+    )
+
+
+def _field_from(data: Mapping[str, Any]) -> FieldChange:
+    return FieldChange(
+        data["field"],
+        data["before"],
+        data["after"],
+        data["sensitive"],
+        data["forces_replace"],
+        known_after_apply=data.get("known_after_apply", False),
+    )
+
+
+def _context_from(data: Mapping[str, Any] | None) -> ContextChange | None:
+    if data is None:
+        return None
+    return ContextChange(
+        data["before"], data["after"], data["after_id"], _source_from(data.get("source"))
+    )

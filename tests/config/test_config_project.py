@@ -63,8 +63,8 @@ class Bad:
 BAD = [
     Bad("typo", "paralelism: 4\n", 1, 1, "unknown field 'paralelism'; did you mean 'parallelism'?"),
     Bad("runs is a list of globs", "runs:\n  dir: x\n", 2, 3, "expected a list, got a mapping"),
-    Bad("lock not yet", "lock: {}\n", 1, 1, "unknown field 'lock'"),
-    Bad("projects not yet", "projects: []\n", 1, 1, "unknown field 'projects'"),
+    Bad("lock not a url", "lock: ftp://x/y\n", 1, 7, "lock"),
+    Bad("projects not a mapping", "projects: []\n", 1, 11, "expected a mapping"),
     Bad(
         "terraform_timeout zero",
         "terraform_timeout: 0s\n",

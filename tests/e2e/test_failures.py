@@ -166,3 +166,21 @@ def test_bad_option_is_exit_1_not_2(project: Project) -> None:
 def test_version_and_help(project: Project) -> None:
     assert project.gridsync("--version").stdout.startswith("gridsync, version ")
     assert "Exit codes" in project.gridsync("--help").stdout
+
+
+def test_a_second_apply_waits_for_the_lock_and_names_the_holder(project: Project) -> None:
+    project.settings(provision=3)
+    project.cluster("ml-a")
+    first = project.start("apply", "--auto-approve")
+    assert first.stderr is not None
+    while "create requested" not in (line := first.stderr.readline()):
+        assert line, "the first apply ended early"
+    second = project.gridsync("apply", "--auto-approve", env={"GITHUB_ACTOR": "bob"})
+    assert second.returncode == ExitCode.LOCK_TIMEOUT, second.stdout + second.stderr
+    assert "held by" in second.stderr and "since" in second.stderr
+    assert "+ ml-a" not in second.stdout  # it did not even plan
+    waited = project.gridsync("apply", "--auto-approve", "--lock-timeout", "30s")
+    assert waited.returncode == 0, waited.stdout + waited.stderr  # ran once the first one finished
+    first.communicate(timeout=30)
+    assert first.returncode == 0
+    assert project.gridsync("plan", "--detailed-exitcode").returncode == 0

@@ -124,3 +124,13 @@ def test_schema_rejects(
 def test_format_version_matches_schema() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["properties"]["format_version"]["const"] == json_format.FORMAT_VERSION
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_json_reads_back_into_the_same_rendering(name: str) -> None:
+    """A saved JSON plan renders the same Markdown as the plan it came from (the PR comment)."""
+    from gridsync.render.json_format import plan_from_dict, plan_to_dict
+    from gridsync.render.markdown import render_plan as markdown
+
+    plan = PLANS[name]
+    assert markdown(plan_from_dict(plan_to_dict(plan))) == markdown(plan)

@@ -1,0 +1,51 @@
+"""`gridsync drift`: what moved in Grid outside gridsync, and what was merged but not applied.
+
+Exit 2 on either (0 when there is none). With --issue, one GitHub issue per project stays open and
+current while drift lasts, and is closed when it clears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gridsync.apply.record import AppliedRecord, store_for
+from gridsync.commands.session import Target, load_inputs, plan_against
+from gridsync.console import Console
+from gridsync.errors import ExitCode
+from gridsync.live.factory import open_backend
+from gridsync.plan.drift import classify
+from gridsync.render.drift import render_markdown, render_text
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    backend: str | None = None
+    issue: bool = False  # keep a GitHub issue open while drift lasts
+    markdown: bool = False
+
+
+def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console: Console) -> int:
+    inputs = load_inputs(target, env, console)
+    settings = inputs.settings
+    backend = open_backend(settings, options.backend, env)
+    try:
+        plan = plan_against(inputs, backend, env, allow_replace=True)
+        live = backend.list_clusters()
+    finally:
+        backend.close()
+    record = AppliedRecord(store_for(settings.lock, settings.root, settings.project)).load()
+    report = classify(plan, live, record)
+    console.result(render_markdown(report) if options.markdown else render_text(report))
+    if options.issue:
+        from gridsync.github.api import GitHub
+        from gridsync.github.comment import sync_drift_issue
+
+        outcome = sync_drift_issue(
+            GitHub.from_env(env),
+            project=settings.project,
+            drifted=report.drifted,
+            body=render_markdown(report),
+        )
+        console.log(f"Drift issue: {outcome}.")
+    return ExitCode.CHANGES if report.drifted else ExitCode.OK
