@@ -14,7 +14,7 @@ The tree::
     ├── AwsError                  an AWS call failed (infra/aws)
     ├── PlanBlocked               the plan breaks a safety rule (protect, max_deletes, replace)  exit 7
     ├── StalePlan                 a saved plan no longer matches live state                       exit 4
-    ├── LockTimeout               another run holds the lock (reserved)                          exit 5
+    ├── LockTimeout               another apply holds the lock                                   exit 5
     └── ApplyIncomplete           apply finished with failed or unattempted changes              exit 6
 
 Third-party errors (yaml, httpx, sqlite3, subprocess, botocore) are caught where they enter and
