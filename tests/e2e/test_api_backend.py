@@ -135,7 +135,7 @@ def test_fifty_clusters_under_faults_converge_without_duplicates(
     faulty = Server(
         tmp_path / "faulty",
         *("--error-rate", "0.2", "--rate-limit-rate", "0.05", "--retry-after", "0.1"),
-        *("--drop-rate", "0.1", "--spike-rate", "0.02", "--spike-ms", "300", "--seed", "7"),
+        *("--drop-rate", "0.1", "--spike-rate", "0.02", "--spike-ms", "2000", "--seed", "7"),
     )
     try:
         use_api(project)

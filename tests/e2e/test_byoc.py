@@ -156,3 +156,39 @@ def test_a_terraform_failure_at_apply_stops_that_cluster_only(
         EXTERNAL_ID,
     )
     assert EXTERNAL_ID not in result.stdout + result.stderr + rerun.stdout + rerun.stderr
+
+
+def fake_terraform(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "fake-terraform"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_a_hanging_terraform_times_out_clearly_and_a_rerun_is_clean(
+    project: Project, moto_server: str, tmp_path: Path
+) -> None:
+    env = setup(project, moto_server)
+    hanging = fake_terraform(tmp_path, "sleep 60")
+    project.settings(f"terraform_bin: {hanging}\nterraform_timeout: 2s\n")
+    result = project.gridsync("plan", env=env, timeout=60)
+    assert result.returncode == ExitCode.ERROR
+    assert "timed out after 2s" in result.stderr and "Traceback" not in result.stderr
+    project.settings(f"terraform_bin: {TERRAFORM}\n")
+    rerun = project.gridsync("apply", "--auto-approve", env=env)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert project.live()["ml-byoc"].phase == Phase.RUNNING
+
+
+def test_a_failing_terraform_binary_is_a_clear_error(
+    project: Project, moto_server: str, tmp_path: Path
+) -> None:
+    env = setup(project, moto_server)
+    failing = fake_terraform(
+        tmp_path, 'echo "Error: Failed to query available provider packages" >&2; exit 1'
+    )
+    project.settings(f"terraform_bin: {failing}\n")
+    result = project.gridsync("apply", "--auto-approve", env=env)
+    assert result.returncode == ExitCode.ERROR
+    assert "Failed to query available provider packages" in result.stderr
+    assert "Traceback" not in result.stderr and set(project.live()) == {"Grid Cloud"}
