@@ -172,7 +172,31 @@ def timeout_error(where: str, timeout: float, blocker: str, hint: str) -> LockTi
     )
 
 
-class FileLock:
+class ContextLock:
+    """`with lock:` acquires with the lock's own `timeout` and always releases."""
+
+    timeout: float
+
+    def acquire(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.acquire(self.timeout)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class FileLock(ContextLock):
     """`flock` on a file under the project root; the holder JSON inside tells waiters who holds it.
 
     POSIX only. The file is never deleted: unlinking a flocked file lets a waiter lock the old inode
@@ -257,18 +281,6 @@ class FileLock:
     def _write_holder(self, fd: int) -> None:
         os.ftruncate(fd, 0)
         os.pwrite(fd, self.holder.to_json().encode(), 0)
-
-    def __enter__(self) -> Self:
-        self.acquire(self.timeout)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
 
 
 def _describe_file_holder(fd: int) -> str:

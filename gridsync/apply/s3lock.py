@@ -20,10 +20,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from gridsync.apply.lock import Clock, Holder, LockError, Sleep, timeout_error, wait_for
+from gridsync.apply.lock import (
+    Clock,
+    ContextLock,
+    Holder,
+    LockError,
+    Sleep,
+    timeout_error,
+    wait_for,
+)
 from gridsync.errors import UsageError
 
 CONTENDED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
@@ -58,7 +65,7 @@ class _Refused(Exception):
         self.code = code
 
 
-class S3Lock:
+class S3Lock(ContextLock):
     """An apply lock held as an S3 object; see the module docstring for the protocol."""
 
     def __init__(
@@ -190,18 +197,6 @@ class S3Lock:
             raise _client_error(self.location, action, exc, code) from exc
         except BotoCoreError as exc:
             raise _botocore_error(self.location, action, exc) from exc
-
-    def __enter__(self) -> Self:
-        self.acquire(self.timeout)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
 
 
 def default_client(endpoint_url: str | None) -> Any:

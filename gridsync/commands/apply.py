@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from gridsync.apply.executor import ApplyResult, Executor, Progress, Status, WaitPolicy
+from gridsync.apply.executor import Executor
 from gridsync.apply.infra import Infra
 from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
+from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
 from gridsync.apply.record import AppliedRecord, store_for
 from gridsync.commands.infra_facts import make_terraform
 from gridsync.commands.plan import raise_if_blocked

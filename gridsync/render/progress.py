@@ -7,7 +7,7 @@ import threading
 import time
 from typing import TextIO
 
-from gridsync.apply.executor import Progress
+from gridsync.apply.outcome import Progress
 
 
 class LineProgress(Progress):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridsync.apply.executor import ApplyResult, Outcome, Status
+from gridsync.apply.outcome import ApplyResult, Outcome, Status
 
 _MARKS = {
     Status.SUCCEEDED: ("ok", "32"),

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from factories import desired, state
 
-from gridsync.apply.executor import ApplyResult, Executor, Progress, Status, WaitPolicy
+from gridsync.apply.executor import Executor
+from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
 from gridsync.config.model import LocalBackendSettings
 from gridsync.live.backend import LiveState
 from gridsync.live.local import LocalControlPlane

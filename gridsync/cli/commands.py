@@ -1,83 +1,23 @@
-"""The command line: click declarations only. Each command builds its options and calls a function
-in gridsync.commands, imported lazily so `gridsync --help` starts fast. `main` maps every outcome
-to an exit code (gridsync.errors.ExitCode) in one place."""
+"""The gridsync group and its main commands (click declarations only)."""
 
 from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 import click
 
 from gridsync import __version__
-from gridsync.errors import ConfigError, ExitCode, GridsyncError
-
-if TYPE_CHECKING:
-    from gridsync.commands.session import Target
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class Duration(click.ParamType):  # type: ignore[type-arg]
-    """Seconds, or a duration like 90s, 30m, 1h30m."""
-
-    name = "duration"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> float:
-        from gridsync.config.project import parse_duration
-
-        try:
-            return parse_duration(value)
-        except (ValueError, GridsyncError) as exc:
-            self.fail(f"{value!r} is not a duration (e.g. 90s, 30m, 1h30m): {exc}", param, ctx)
-
-
-class State:
-    """What the group options decide, handed to every command."""
-
-    def __init__(self, root: Path, color: str, debug: bool, project: str | None) -> None:
-        from gridsync.console import Console
-
-        self.root = root
-        self.project = project
-        self.github = False
-        self.debug = debug
-        self.console = Console.create(color)
-
-    @property
-    def target(self) -> Target:
-        from gridsync.commands.session import Target
-
-        return Target(self.root, self.project)
-
-
-def project_option(command: Any) -> Any:
-    """`--project NAME` after the command too (`gridsync plan --project x`), as well as before it."""
-
-    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-        if value is not None:
-            ctx.ensure_object(State).project = value
-
-    return click.option(
-        "--project",
-        expose_value=False,
-        callback=remember,
-        help="The project of gridsync.yaml's projects: to work on.",
-    )(command)
-
-
-def backend_option(command: Any) -> Any:
-    return click.option(
-        "--backend",
-        type=click.Choice(["auto", "local", "api"]),
-        help="Where live state is [default: GRIDSYNC_BACKEND, gridsync.yaml, else auto: "
-        "api when Grid credentials are configured, local otherwise].",
-    )(command)
+from gridsync.cli.local_grid import local_grid
+from gridsync.cli.options import (
+    CONTEXT_SETTINGS,
+    Duration,
+    State,
+    backend_option,
+    project_option,
+)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -372,171 +312,4 @@ def live(state: State, output: str, backend: str | None) -> int:
     return run(state.target, output, backend, os.environ, state.console)
 
 
-@cli.group("local-grid")
-def local_grid() -> None:
-    """The embedded local Grid control plane (the default backend)."""
-
-
-@local_grid.command("fail")
-@click.argument("name")
-@click.option("--reason", required=True, help="The status.reason the cluster reports.")
-@project_option
-@click.pass_obj
-def local_grid_fail(state: State, name: str, reason: str) -> int:
-    """Make the next provisioning of cluster NAME end FAILED with REASON."""
-    from gridsync.commands.local_grid import fail
-
-    return fail(state.target, name, reason, state.console)
-
-
-@local_grid.command("reset")
-@project_option
-@click.pass_obj
-def local_grid_reset(state: State) -> int:
-    """Delete the local control plane's state (every local cluster)."""
-    from gridsync.commands.local_grid import reset
-
-    return reset(state.target, state.console)
-
-
-@local_grid.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    show_default=True,
-    help="0: any free port (printed).",
-)
-@click.option(
-    "--state",
-    "state_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite state file [default: backend.local.state].",
-)
-@click.option(
-    "--user-id",
-    default="local-user",
-    show_default=True,
-    envvar="GRIDSYNC_LOCAL_USER_ID",
-    help="User id accepted in Basic auth.",
-)
-@click.option(
-    "--api-key",
-    default="local-api-key",
-    show_default=True,
-    envvar="GRIDSYNC_LOCAL_API_KEY",
-    help="API key accepted in Basic auth and login.",
-)
-@click.option(
-    "--username", default="local", show_default=True, help="Login name for POST /v1/auth/login."
-)
-@click.option(
-    "--latency-ms", type=float, help="Added to every request (GRIDSYNC_FAULT_LATENCY_MS)."
-)
-@click.option(
-    "--spike-rate",
-    type=float,
-    help="Fraction of requests delayed by --spike-ms (GRIDSYNC_FAULT_SPIKE_RATE).",
-)
-@click.option(
-    "--spike-ms", type=float, help="Latency spike length [default: 2000] (GRIDSYNC_FAULT_SPIKE_MS)."
-)
-@click.option(
-    "--error-rate", type=float, help="Fraction answered 500/503 (GRIDSYNC_FAULT_ERROR_RATE)."
-)
-@click.option(
-    "--rate-limit-rate", type=float, help="Fraction answered 429 (GRIDSYNC_FAULT_RATE_LIMIT_RATE)."
-)
-@click.option(
-    "--retry-after",
-    type=float,
-    help="Retry-After seconds on 429 [default: 1] (GRIDSYNC_FAULT_RETRY_AFTER).",
-)
-@click.option(
-    "--drop-rate",
-    type=float,
-    help="Fraction of connections dropped after the work is done (GRIDSYNC_FAULT_DROP_RATE).",
-)
-@click.option("--seed", type=int, help="Seed for fault decisions (GRIDSYNC_FAULT_SEED).")
-@project_option
-@click.pass_obj
-def local_grid_serve(
-    state: State,
-    /,
-    host: str,
-    port: int,
-    state_file: Path | None = None,
-    user_id: str = "",
-    api_key: str = "",
-    username: str = "",
-    **faults: float | int | None,
-) -> int:
-    """Serve the local control plane over HTTP in Grid's REST wire format.
-
-    Any Grid client can use it: GRID_URL=<printed url>, GRID_USER_ID and GRID_API_KEY as set here.
-    Requests are logged to stderr as METHOD PATH STATUS MS; credentials never are.
-    """
-    from gridsync.commands.local_grid import ServeOptions, serve
-    from gridsync.live.server import ServerAuth
-
-    options = ServeOptions(host, port, state_file, ServerAuth(user_id, api_key, username), faults)
-    return serve(state.target, options, os.environ, state.console)
-
-
-def main(argv: list[str] | None = None) -> NoReturn:
-    sys.exit(run(argv))
-
-
-def run(argv: list[str] | None = None) -> int:
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    try:
-        code = cli.main(args=argv, prog_name="gridsync", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("\nInterrupted.", err=True)
-        return ExitCode.INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
-        return ExitCode.ERROR  # never click's 2: with --detailed-exitcode 2 means "changes"
-    except ConfigError as exc:
-        return _report_config_error(exc, _github_flag(sys.argv[1:] if argv is None else argv))
-    except GridsyncError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("\nInterrupted.", err=True)
-        return ExitCode.INTERRUPTED
-    except Exception:
-        if debug:
-            traceback.print_exc()
-        else:
-            kind, value = sys.exc_info()[:2]
-            click.echo(
-                f"gridsync: internal error: {kind.__name__ if kind else ''}: {value}", err=True
-            )
-            click.echo(
-                "This is a bug. Rerun with --debug for the traceback and report it.", err=True
-            )
-        return ExitCode.BUG
-    return int(code) if isinstance(code, int) else ExitCode.OK
-
-
-def _github_flag(argv: list[str]) -> bool:
-    if "--no-github" in argv:
-        return False
-    return "--github" in argv or os.environ.get("GITHUB_ACTIONS") == "true"
-
-
-def _report_config_error(exc: ConfigError, github: bool = False) -> int:
-    from gridsync.render.diagnostics import error_summary, render_diagnostics
-
-    if github:
-        from gridsync.commands.github_out import emit_diagnostics
-        from gridsync.console import Console
-
-        emit_diagnostics(exc.diagnostics, Console())
-
-    color = os.environ.get("NO_COLOR") is None and sys.stderr.isatty()
-    click.echo(render_diagnostics(exc.diagnostics, color=color), err=True, nl=False)
-    click.echo(f"Error: {exc.message}: {error_summary(exc.diagnostics)}", err=True)
-    return exc.exit_code
+cli.add_command(local_grid)

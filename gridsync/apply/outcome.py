@@ -1,0 +1,56 @@
+"""What an apply reports: each change's outcome, the result, progress events, wait settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gridsync.plan.model import Action
+
+
+class Status(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"
+    INCOMPLETE = "incomplete"  # started, not finished (interrupted or timed out while waiting)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    action: Action
+    status: Status
+    detail: str = ""
+    seconds: float = 0.0
+    leftovers: tuple[str, ...] = ()  # ARNs of AWS resources still tagged for a deleted cluster
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    outcomes: tuple[Outcome, ...]
+    context: Outcome | None = None
+    interrupted: bool = False
+    runs: tuple[Outcome, ...] = ()  # run config edits, named by file
+
+    @property
+    def ok(self) -> bool:
+        everything = [*self.outcomes, *self.runs, *([self.context] if self.context else [])]
+        return not self.interrupted and all(o.status == Status.SUCCEEDED for o in everything)
+
+
+class Progress:
+    """Receives what apply does, as it happens. The default says nothing."""
+
+    def event(self, name: str, message: str) -> None:
+        """A change of state of one cluster."""
+
+    def waiting(self, phases: dict[str, str], elapsed: float) -> None:
+        """Once per poll round: each cluster waited for and its live status."""
+
+
+@dataclass
+class WaitPolicy:
+    timeout: float = 5400.0
+    poll_min: float = 0.2
+    poll_max: float = 30.0
+    wait: bool = True  # False (--no-wait): do not wait for RUNNING or gone, except inside replaces

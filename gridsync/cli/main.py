@@ -1,0 +1,71 @@
+"""`main`: run the command line and map every outcome to an exit code, in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import NoReturn
+
+import click
+
+from gridsync.cli.commands import cli
+from gridsync.errors import ConfigError, ExitCode, GridsyncError
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        code = cli.main(args=argv, prog_name="gridsync", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("\nInterrupted.", err=True)
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.ERROR  # never click's 2: with --detailed-exitcode 2 means "changes"
+    except ConfigError as exc:
+        return _report_config_error(exc, _github_flag(sys.argv[1:] if argv is None else argv))
+    except GridsyncError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted.", err=True)
+        return ExitCode.INTERRUPTED
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        else:
+            kind, value = sys.exc_info()[:2]
+            click.echo(
+                f"gridsync: internal error: {kind.__name__ if kind else ''}: {value}", err=True
+            )
+            click.echo(
+                "This is a bug. Rerun with --debug for the traceback and report it.", err=True
+            )
+        return ExitCode.BUG
+    return int(code) if isinstance(code, int) else ExitCode.OK
+
+
+def _github_flag(argv: list[str]) -> bool:
+    if "--no-github" in argv:
+        return False
+    return "--github" in argv or os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _report_config_error(exc: ConfigError, github: bool = False) -> int:
+    from gridsync.render.diagnostics import error_summary, render_diagnostics
+
+    if github:
+        from gridsync.commands.github_out import emit_diagnostics
+        from gridsync.console import Console
+
+        emit_diagnostics(exc.diagnostics, Console())
+
+    color = os.environ.get("NO_COLOR") is None and sys.stderr.isatty()
+    click.echo(render_diagnostics(exc.diagnostics, color=color), err=True, nl=False)
+    click.echo(f"Error: {exc.message}: {error_summary(exc.diagnostics)}", err=True)
+    return exc.exit_code
