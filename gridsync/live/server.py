@@ -120,6 +120,10 @@ class _App:
 
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The listen backlog. socketserver's default of 5 overflows when a client opens its parallel
+    # connections at once (apply with parallelism 20): the kernel drops the SYN and the client's
+    # retry comes 1 s later, a stall the real control plane would not show.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], family: int, app: _App) -> None:
         self.address_family = family
