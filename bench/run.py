@@ -1,0 +1,153 @@
+"""Measure gridsync's performance targets and (re)write docs/performance.md.
+
+    python bench/run.py [--quick] [--repeat 5] [--no-write] [--out FILE] [--keep DIR]
+
+validate and plan of a large generated fleet beside a libyaml floor, apply of many creates against
+the local Grid control plane over loopback HTTP beside the ideal and the runbook's way, API requests
+per poll round, the plan's peak memory and start-up time. `--quick` uses small sizes for a smoke
+run; `--no-write` prints the document instead of writing it. Loopback only; every command has a
+timeout and the whole run a time budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import REPO, BenchError, clean_env, gridsync_command, machine
+from profiles import import_profile, profile_plan
+from report import (
+    FLOOR_FACTOR,
+    PLAN_SECONDS,
+    STARTUP_SECONDS,
+    Results,
+    render,
+)
+from scenarios import (
+    FULL,
+    QUICK,
+    Bench,
+    PlanResult,
+    apply_scenario,
+    plan_after_apply,
+    plan_scenario,
+    runbook_scenario,
+    startup_scenario,
+)
+
+BUDGET = {True: 60.0, False: 270.0}  # seconds after which no further repetition starts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+    sizes = QUICK if args.quick else FULL
+    if args.repeat is not None:
+        sizes = replace(sizes, repeat=max(1, args.repeat))
+    with tempfile.TemporaryDirectory(prefix="gridsync-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        if not _usable(work):
+            print(
+                f"bench/run.py: --keep {work}: not empty and not an earlier bench dir",
+                file=sys.stderr,
+            )
+            return 2
+        env = clean_env(work / "home")
+        bench = Bench(work, gridsync_command(), env, sizes, started + BUDGET[args.quick])
+        try:
+            results = _measure(bench, args, started)
+        except BenchError as exc:
+            print(f"bench/run.py: {exc}", file=sys.stderr)
+            return 1
+    text = render(results)
+    if args.no_write:
+        sys.stdout.write(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out} in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
+    return 0
+
+
+def _usable(work: Path) -> bool:
+    """A work directory is new, empty or an earlier one (marked): never a real project."""
+    marker = work / ".gridsync-bench"
+    if work.exists() and any(work.iterdir()) and not marker.exists():
+        return False
+    work.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    return True
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--repeat", type=int, help="runs per figure (default 5; --quick: 2)")
+    parser.add_argument("--no-write", action="store_true", help="print the report instead")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "performance.md")
+    parser.add_argument("--keep", type=Path, help="work in DIR and leave it (default: a temp dir)")
+    return parser
+
+
+def _measure(bench: Bench, args: argparse.Namespace, started: float) -> Results:
+    _say("machine")
+    host = machine(bench.gridsync, bench.env)
+    _say("validate and plan")
+    plan = plan_scenario(bench)
+    plan_profile = None
+    if _plan_missed(plan):
+        _say("plan target missed: profiling a plan")
+        plan_profile = profile_plan(bench, plan.fleet.root)
+    _say("apply on the local control plane, then plan again")
+    plan = plan_after_apply(bench, plan)
+    _say("apply over HTTP")
+    applied = apply_scenario(bench)
+    _say("the runbook's way")
+    runbook = runbook_scenario(bench)
+    _say("start-up")
+    startup = startup_scenario(bench)
+    slow_start = max(startup.help.median, startup.version.median) >= STARTUP_SECONDS
+    return Results(
+        machine=host,
+        command=_command(args),
+        quick=args.quick,
+        sizes=bench.sizes,
+        plan=plan,
+        apply=applied,
+        runbook=runbook,
+        startup=startup,
+        plan_profile=plan_profile,
+        import_profile=import_profile(bench) if slow_start else None,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _plan_missed(plan: PlanResult) -> bool:
+    floor = FLOOR_FACTOR * plan.floor_compose.median
+    slowest = max(plan.plan.median, plan.validate.median)
+    return slowest >= PLAN_SECONDS or slowest > floor
+
+
+def _command(args: argparse.Namespace) -> str:
+    words = [".venv/bin/python", "bench/run.py"]
+    if args.quick:
+        words.append("--quick")
+    if args.repeat is not None:
+        words += ["--repeat", str(args.repeat)]
+    return shlex.join(words)
+
+
+def _say(what: str) -> None:
+    print(f"bench: {what} ...", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
