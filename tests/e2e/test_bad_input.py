@@ -1,0 +1,437 @@
+"""Bad input is refused: the real `gridsync` command on a corpus of hostile and broken files.
+
+Each case is dropped into a project that is otherwise good: a cluster `ok-base` that does not
+exist yet and a run config bound to it. Had gridsync skipped the bad file instead of refusing,
+`apply` would create `ok-base` and rewrite the run config; so every case checks, after `validate`,
+`plan --out` and `apply --auto-approve`: exit 1, a diagnostic naming the file as
+`path:line:col:`, no traceback, the run finished within the timeout with bounded memory, and
+nothing written (every file under the test's tmp dir byte for byte, no plan file, the local
+control plane holds only Grid Cloud).
+
+Small corpus files live in tests/data/badinput/; big or filesystem-dependent ones (the 50 MB
+file, 10,000 levels of nesting, symlinks) are generated here.
+
+`${env:}` values are never parsed as YAML: a value with a newline or another control character
+is refused; any other value (`a: b`, `{evil: 1}`, `*alias`, `!!python/...`, `${env:...}`) is kept
+as an inert string, byte for byte, and never expanded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import Project
+
+from gridsync.errors import ExitCode
+
+CORPUS = Path(__file__).parents[1] / "data" / "badinput"
+TIMEOUT = 20.0  # seconds; a run that takes longer is killed and the test fails
+MAX_RSS_KB = 300 * 1024
+COMMANDS = (("validate",), ("plan", "--out", "plan.out"), ("apply", "--auto-approve"))
+STATE_FILES = frozenset({"grid.db", "grid.db-wal", "grid.db-shm", "apply.lock"})
+SECRET = "S3CRET"
+
+BASE_CLUSTER = """\
+apiVersion: gridsync/v1
+kind: Cluster
+name: ok-base
+provider: aws
+region: us-east-1
+role_arn: ${env:BAD_ROLE_ARN:-arn:aws:iam::123456789012:role/grid}
+external_id: ${env:BAD_EXTERNAL_ID:-ext-base}
+instance_types: [t3.large]
+runs: ["runs/base/*.yaml"]
+"""
+BASE_RUN = "# bound to ok-base\ncompute:\n  provider:\n    cluster: elsewhere\n  train:\n    instance: t3.large\n"
+VALID_DOC = (
+    "apiVersion: gridsync/v1\nkind: Cluster\nname: {name}\nprovider: aws\nregion: us-east-1\n"
+    "role_arn: arn:aws:iam::123456789012:role/grid\nexternal_id: ext-{name}\n"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    max_rss_kb: int  # the child's peak resident set (os.wait4), in KiB on Linux
+
+    @property
+    def output(self) -> str:
+        return f"$ gridsync {' '.join(self.args)} -> {self.returncode}\n{self.stdout}{self.stderr}"
+
+
+def run_measured(root: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    """Run the real command; its own peak RSS comes from wait4, so earlier children do not count."""
+    killed: list[bool] = []
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gridsync", *args],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **(env or {})},
+        )
+
+        def kill() -> None:
+            killed.append(True)
+            process.kill()
+
+        timer = threading.Timer(TIMEOUT, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    assert not killed, f"gridsync {' '.join(args)} ran longer than {TIMEOUT} s"
+    return Run(args, process.returncode, stdout, stderr, usage.ru_maxrss)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every entry beside and under the project root except .gridsync/: sha256 or link target."""
+    top = root.parent
+    entries: dict[str, str] = {}
+    for directory, dirnames, filenames in os.walk(top):
+        here = Path(directory)
+        if here == root:
+            dirnames[:] = [name for name in dirnames if name != ".gridsync"]
+        for name in [*dirnames, *filenames]:
+            path = here / name
+            rel = path.relative_to(top).as_posix()
+            if path.is_symlink():
+                entries[rel] = f"-> {os.readlink(path)}"
+            elif path.is_dir():
+                entries[rel] = "dir"
+            else:
+                entries[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return entries
+
+
+def assert_nothing_written(project: Project, before: dict[str, str], run: Run) -> None:
+    assert snapshot(project.root) == before, run.output
+    state = project.root / ".gridsync"
+    if state.exists():
+        extra = {p.name for p in state.iterdir()} - STATE_FILES
+        assert not extra, f"{extra} written\n{run.output}"
+    if (state / "grid.db").exists():
+        assert list(project.live()) == ["prod-2"], run.output  # Grid Cloud only
+        assert project.live()["prod-2"].is_global
+
+
+def assert_refused(run: Run, expected: tuple[str | re.Pattern[str], ...]) -> None:
+    assert run.returncode == ExitCode.ERROR, run.output
+    assert "Traceback" not in run.stdout + run.stderr, run.output
+    assert "internal error" not in run.stderr, run.output
+    lines = run.stderr.splitlines()
+    for want in expected:
+        if isinstance(want, str):
+            assert any(line.startswith(want) for line in lines), f"{want!r}\n{run.output}"
+        else:
+            assert any(want.fullmatch(line) for line in lines), f"{want.pattern}\n{run.output}"
+    assert run.max_rss_kb < MAX_RSS_KB, f"{run.max_rss_kb} KiB\n{run.output}"
+
+
+def base_project(project: Project) -> None:
+    project.write("clusters/ok-base.yaml", BASE_CLUSTER)
+    project.write("runs/base/train.yaml", BASE_RUN)
+
+
+def refuse_everywhere(
+    project: Project,
+    expected: tuple[str | re.Pattern[str], ...],
+    env: dict[str, str] | None = None,
+) -> list[Run]:
+    before = snapshot(project.root)
+    runs = []
+    for command in COMMANDS:
+        run = run_measured(project.root, *command, env=env)
+        assert_refused(run, expected)
+        assert_nothing_written(project, before, run)
+        runs.append(run)
+    return runs
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+Setup = Callable[[Path], None]
+
+
+def corpus(*rels: str, to: str = "") -> Setup:
+    """Copy corpus files into the project at the same relative path (or at `to`)."""
+
+    def setup(root: Path) -> None:
+        for rel in rels:
+            target = root / (to or rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(CORPUS / rel, target)
+
+    return setup
+
+
+def huge_file(root: Path) -> None:
+    """A valid cluster document padded with comments to 50 MiB: refusing it means not reading it."""
+    with (root / "clusters" / "huge.yaml").open("w") as f:
+        f.write(VALID_DOC.format(name="huge"))
+        line = "#" + "x" * 1022 + "\n"
+        for _ in range(50 * 1024):
+            f.write(line)
+
+
+def deep(levels: int, name: str) -> Setup:
+    def setup(root: Path) -> None:
+        (root / "clusters" / name).write_text("[" * levels + "]" * levels + "\n")
+
+    return setup
+
+
+def symlink(rel: str, target: str, *, outside: str = "") -> Setup:
+    """A symlink at `rel`; with `outside`, a valid cluster document (or a directory of one) there."""
+
+    def setup(root: Path) -> None:
+        if outside:
+            place = root.parent / outside
+            place.parent.mkdir(parents=True, exist_ok=True)
+            if place.suffix:
+                place.write_text(VALID_DOC.format(name="escaped"))
+            else:
+                place.mkdir()
+                (place / "escaped.yaml").write_text(VALID_DOC.format(name="escaped"))
+        link = root / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
+
+    return setup
+
+
+INVALID_NAME = "error: name: invalid cluster name"
+NOT_UTF8 = "error: the file is not valid UTF-8"
+BOMB = "error: document expands to more than 100000 nodes (YAML alias bomb?)"
+TABS = "error: YAML syntax error: tabs are not allowed for indentation; use spaces"
+
+CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
+    "alias-bomb": (corpus("clusters/alias-bomb.yaml"), (f"clusters/alias-bomb.yaml:2:1: {BOMB}",)),
+    "merge-key-bomb": (
+        corpus("clusters/merge-bomb.yaml"),
+        (f"clusters/merge-bomb.yaml:2:1: {BOMB}",),
+    ),
+    "recursive-alias": (
+        corpus("clusters/recursive-alias.yaml"),
+        ("clusters/recursive-alias.yaml:2:7: error: nesting deeper than 64 levels",),
+    ),
+    "50-MB-file": (huge_file, ("clusters/huge.yaml:1:1: error: file is larger than 4 MiB",)),
+    "10000-levels": (
+        deep(10_000, "deep.yaml"),
+        (re.compile(r"clusters/deep\.yaml:1:\d+: error: .*nesting.*"),),
+    ),
+    "200-levels": (
+        deep(200, "deep.yaml"),
+        ("clusters/deep.yaml:1:66: error: nesting deeper than 64 levels",),
+    ),
+    "binary": (
+        corpus("clusters/binary.yaml"),
+        (f"clusters/binary.yaml:1:1: {NOT_UTF8} (byte 0x89)",),
+    ),
+    "control-characters": (
+        corpus("clusters/control-chars.yaml"),
+        ("clusters/control-chars.yaml:3:10: error: character U+0000 is not allowed in YAML",),
+    ),
+    "latin-1": (
+        corpus("clusters/latin1.yaml"),
+        (f"clusters/latin1.yaml:1:6: {NOT_UTF8} (byte 0xe9)",),
+    ),
+    "tabs": (corpus("clusters/tabs.yaml"), (f"clusters/tabs.yaml:9:1: {TABS}",)),
+    "symlink-loop-dir": (
+        symlink("clusters/loop/again", ".."),
+        ("clusters/loop/again:1:1: error: symlink loop",),
+    ),
+    "symlink-loop-file": (
+        symlink("clusters/self.yaml", "self.yaml"),
+        ("clusters/self.yaml:1:1: error: symlink loop",),
+    ),
+    "symlink-escapes-file": (
+        symlink(
+            "clusters/escape.yaml", "../../outside/escaped.yaml", outside="outside/escaped.yaml"
+        ),
+        ("clusters/escape.yaml:1:1: error: symlink escapes the project root",),
+    ),
+    "symlink-escapes-dir": (
+        symlink("clusters/team", "../../outside-dir", outside="outside-dir"),
+        ("clusters/team:1:1: error: symlink escapes the project root",),
+    ),
+    "name-dotdot": (
+        corpus("clusters/name-dotdot.yaml"),
+        (f"clusters/name-dotdot.yaml:3:7: {INVALID_NAME} 'ml..prod'",),
+    ),
+    "name-underscore": (
+        corpus("clusters/name-underscore.yaml"),
+        (f"clusters/name-underscore.yaml:3:7: {INVALID_NAME} 'ml_prod'",),
+    ),
+    "name-uppercase": (
+        corpus("clusters/name-uppercase.yaml"),
+        (f"clusters/name-uppercase.yaml:3:7: {INVALID_NAME} 'ML-Prod'",),
+    ),
+    "name-64-chars": (
+        corpus("clusters/name-64.yaml"),
+        (re.compile(rf"clusters/name-64\.yaml:3:7: {INVALID_NAME} 'a{{64}}'.*this one has 64 .*"),),
+    ),
+    "instance-type-duplicates": (
+        corpus("clusters/instance-duplicates.yaml"),
+        (
+            "clusters/instance-duplicates.yaml:11:11: error: instance_types[2].name: "
+            "instance type 't3.large' is listed twice (first at line 9)",
+        ),
+    ),
+    "instance-type-arm": (
+        corpus("clusters/instance-arm.yaml"),
+        (
+            "clusters/instance-arm.yaml:8:28: error: instance_types[1]: 'm6g.large' is an ARM",
+            "clusters/instance-arm.yaml:8:39: error: instance_types[2]: 't4g.small' is an ARM",
+        ),
+    ),
+    "python-tag": (
+        corpus("clusters/unsafe-tag.yaml"),
+        (
+            "clusters/unsafe-tag.yaml:8:15: error: cost_savings: unsupported YAML tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'",
+        ),
+    ),
+    "run-config-binary": (corpus("runs/binary.yaml"), (f"runs/binary.yaml:1:1: {NOT_UTF8}",)),
+    "run-config-alias-bomb": (
+        corpus("runs/alias-bomb.yaml"),
+        (f"runs/alias-bomb.yaml:2:1: {BOMB}",),
+    ),
+    "run-config-latin-1": (corpus("runs/latin1.yaml"), (f"runs/latin1.yaml:1:4: {NOT_UTF8}",)),
+    "bound-run-config-binary": (
+        corpus("runs/binary.yaml", to="runs/base/train.yaml"),
+        (f"runs/base/train.yaml:1:1: {NOT_UTF8}",),
+    ),
+    "run-config-symlink-escapes": (
+        symlink("runs/escape.yaml", "../../outside/run.yaml", outside="outside/run.yaml"),
+        ("runs/escape.yaml:1:1: error: symlink escapes the project root",),
+    ),
+    "gridsync-yaml-alias-bomb": (
+        corpus("clusters/alias-bomb.yaml", to="gridsync.yaml"),
+        (f"gridsync.yaml:2:1: {BOMB}",),
+    ),
+    "gridsync-yaml-binary": (
+        corpus("clusters/binary.yaml", to="gridsync.yaml"),
+        (f"gridsync.yaml:1:1: {NOT_UTF8}",),
+    ),
+}
+
+
+def test_control_the_base_project_is_applied_and_its_run_config_rewritten(
+    project: Project,
+) -> None:
+    """Without bad input the same project does write: the no-write checks below can fail."""
+    base_project(project)
+    run = run_measured(project.root, "apply", "--auto-approve")
+    assert run.returncode == ExitCode.OK, run.output
+    assert "ok-base" in project.live()
+    assert (project.root / "runs/base/train.yaml").read_text() != BASE_RUN
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_refused_and_nothing_is_written(project: Project, case: str) -> None:
+    setup, expected = CASES[case]
+    base_project(project)
+    setup(project.root)
+    refuse_everywhere(project, expected)
+
+
+def test_50_mb_file_is_refused_by_size_without_being_read(project: Project) -> None:
+    base_project(project)
+    baseline = run_measured(project.root, "validate")
+    huge_file(project.root)
+    huge = run_measured(project.root, "validate")
+    assert_refused(huge, ("clusters/huge.yaml:1:1: error: file is larger than 4 MiB",))
+    # Reading the file would add at least its 50 MiB (bytes, then the decoded text) to the peak.
+    assert huge.max_rss_kb < baseline.max_rss_kb + 25 * 1024, (baseline, huge.max_rss_kb)
+
+
+# --- ${env:} values that look like YAML -------------------------------------------------------
+
+ROLE_ARN_AT = "clusters/ok-base.yaml:6:11: error: role_arn: "
+EXTERNAL_ID_AT = "clusters/ok-base.yaml:7:14: error: external_id: "
+CONTROL = "environment variable {} contains a newline or control character; refusing to use it"
+NOT_AN_ARN = "role_arn from the environment is not an IAM role ARN"
+
+REFUSED_ENV = {
+    "external-id-newline": (
+        "BAD_EXTERNAL_ID",
+        f"{SECRET}\nprotect: false",
+        EXTERNAL_ID_AT + CONTROL.format("BAD_EXTERNAL_ID"),
+    ),
+    "external-id-carriage-return": (
+        "BAD_EXTERNAL_ID",
+        f"{SECRET}\rprotect: false",
+        EXTERNAL_ID_AT + CONTROL.format("BAD_EXTERNAL_ID"),
+    ),
+    "external-id-line-separator": (
+        "BAD_EXTERNAL_ID",
+        f"{SECRET}\u2028protect: false",
+        EXTERNAL_ID_AT + CONTROL.format("BAD_EXTERNAL_ID"),
+    ),
+    "role-arn-newline": (
+        "BAD_ROLE_ARN",
+        f"arn:aws:iam::123456789012:role/{SECRET}\nprotect: false",
+        ROLE_ARN_AT + CONTROL.format("BAD_ROLE_ARN"),
+    ),
+    "role-arn-mapping": ("BAD_ROLE_ARN", f"a: {SECRET}", ROLE_ARN_AT + NOT_AN_ARN),
+    "role-arn-flow-mapping": ("BAD_ROLE_ARN", f"{{evil: {SECRET}}}", ROLE_ARN_AT + NOT_AN_ARN),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_ENV))
+def test_env_value_with_a_newline_or_not_an_arn_is_refused(project: Project, case: str) -> None:
+    variable, value, expected = REFUSED_ENV[case]
+    base_project(project)
+    for run in refuse_everywhere(project, (expected,), env={variable: value}):
+        assert SECRET not in run.stdout + run.stderr, run.output
+
+
+INERT_EXTERNAL_IDS = [
+    f"a: {SECRET}",
+    f"{{evil: 1, protect: false, id: {SECRET}}}",
+    f"*{SECRET}",
+    f"!!python/object/apply:os.system ['{SECRET}']",
+    f"${{env:HOME}}-{SECRET}",  # substituted once: never expanded again
+    f"--- {SECRET}",
+]
+
+
+@pytest.mark.parametrize("value", INERT_EXTERNAL_IDS)
+def test_env_value_that_looks_like_yaml_is_an_inert_string(project: Project, value: str) -> None:
+    base_project(project)
+    env = {"BAD_EXTERNAL_ID": value}
+    runs = [run_measured(project.root, *command, env=env) for command in COMMANDS[:2]]
+    runs.append(run_measured(project.root, "apply", "--auto-approve", env=env))
+    for run in runs:
+        assert run.returncode == ExitCode.OK, run.output
+        assert SECRET not in run.stdout + run.stderr, run.output  # masked in every output
+    for saved in (project.root / "plan.out", project.root / ".gridsync" / "applied.json"):
+        assert SECRET.encode() not in saved.read_bytes(), saved  # the plan file, the apply record
+    live = project.live()["ok-base"]
+    assert live.spec is not None
+    assert live.spec.external_id == value  # byte for byte, not a parsed value
+    assert [t.name for t in live.spec.instance_types] == ["t3.large"]
+    settled = run_measured(project.root, "plan", "--detailed-exitcode", env=env)
+    assert settled.returncode == ExitCode.OK, settled.output
