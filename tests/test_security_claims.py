@@ -126,14 +126,13 @@ def test_apply_record_is_owner_only_and_holds_an_unsalted_digest_not_the_secret(
     assert json.loads(text)["clusters"]["ml-a"]["digest"] == spec_digest(live.spec)
 
 
-def test_gridsync_writes_no_gitignore_and_this_repository_ignores_gridsync_dir(
-    root: Path,
-) -> None:
+def test_gridsync_dir_ignores_itself_in_git_and_is_owner_only(root: Path) -> None:
     (root / "clusters" / "ml-a.yaml").write_text(CLUSTER)
     assert gridsync(root, "apply", "--auto-approve", env=ENV).returncode == 0
     assert (root / ".gridsync" / "grid.db").exists()
-    assert not (root / ".gitignore").exists()
-    assert not (root / ".gridsync" / ".gitignore").exists()
+    assert not (root / ".gitignore").exists()  # the user's own files are not touched
+    assert (root / ".gridsync" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert mode(root / ".gridsync") == 0o700
     assert ".gridsync/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
@@ -157,9 +156,8 @@ def test_byoc_secret_stays_out_of_output_plan_file_and_record_but_not_terraform_
     assert mode(record) == 0o600
     state = workdir / "terraform.tfstate"
     assert SECRET in state.read_text()  # Terraform's state holds the same secret...
-    assert (
-        mode(state) & 0o044
-    )  # ...and Terraform writes it under the umask: gridsync does not narrow it
+    assert mode(state) & 0o044  # ...written under the umask by Terraform, but in folders
+    assert mode(workdir) == 0o700 and mode(root / ".gridsync") == 0o700  # only the owner can enter
 
 
 def test_validate_and_a_snapshot_plan_never_run_terraform_but_a_live_plan_does(root: Path) -> None:

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from gridsync.errors import GridsyncError, LockTimeout, UsageError
+from gridsync.statedir import ensure_dir
 
 DEFAULT_LOCK_PATH = Path(".gridsync") / "apply.lock"
 
@@ -270,7 +271,7 @@ class FileLock(ContextLock):
 
     def _open(self) -> int:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_dir(self.path.parent)
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             raise LockError(

@@ -20,6 +20,7 @@ from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
 from gridsync.model import public_fields, spec_digest
+from gridsync.statedir import ensure_dir
 
 VERSION = 1
 
@@ -48,7 +49,7 @@ class FileStore:
             raise GridsyncError(f"cannot read the apply record {self.path}: {exc}") from exc
 
     def write(self, data: bytes) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -21,6 +21,7 @@ from typing import Any
 from gridsync.config.model import TerraformSettings
 from gridsync.infra.tfprocess import TerraformError
 from gridsync.model import is_valid_name
+from gridsync.statedir import ensure_dir
 
 WORK_ROOT = Path(".gridsync") / "terraform"
 SETTINGS_FILE = "gridsync-settings.json"
@@ -47,8 +48,9 @@ def module_dir(root: Path, settings: TerraformSettings) -> Path:
 
 def sync_module(source: Path, workdir: Path) -> None:
     """Copy the module's files into workdir (never .terraform/ or state) and drop stale config."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(workdir)
     shutil.copytree(source, workdir, dirs_exist_ok=True, ignore=_IGNORED)
+    ensure_dir(workdir, private=True)  # after copytree, which copies the module dir's mode
     wanted = {path.name for path in source.iterdir() if _is_config(path)}
     for path in workdir.iterdir():
         if _is_config(path) and path.name not in wanted:
@@ -82,7 +84,7 @@ def write_settings(workdir: Path, settings: TerraformSettings) -> None:
         "output": settings.output,
         "outputs": dict(settings.outputs),
     }
-    workdir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(workdir, private=True)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=workdir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

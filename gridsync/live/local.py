@@ -30,6 +30,7 @@ from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, Invali
 from gridsync.live import wire
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.model import ClusterSpec, ClusterType, Phase
+from gridsync.statedir import ensure_dir
 
 APP_ID = "gridsync-local-control-plane"
 SCHEMA_VERSION = "1"
@@ -353,7 +354,7 @@ class LocalControlPlane:
             if self._ready:
                 return
             try:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
+                ensure_dir(self._path.parent)
             except OSError as exc:
                 raise BackendError(f"cannot create the folder of {self._path}: {exc}") from exc
             with self._connect() as conn:
