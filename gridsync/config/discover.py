@@ -38,21 +38,27 @@ def discover(root: Path, patterns: tuple[str, ...]) -> tuple[list[Found], list[D
     walk = _Walk(root, root.resolve(), {}, {})
     for pattern in patterns:
         segments = [s for s in pattern.split("/") if s not in ("", ".")]
-        _match(walk, root, (), segments, frozenset({walk.real_root}))
+        _match(walk, root, (), segments, frozenset({walk.real_root}), walk.real_root)
     return [walk.found[rel] for rel in sorted(walk.found)], list(walk.problems.values())
 
 
 def _match(
-    walk: _Walk, directory: Path, rel: tuple[str, ...], segments: list[str], seen: frozenset[Path]
+    walk: _Walk,
+    directory: Path,
+    rel: tuple[str, ...],
+    segments: list[str],
+    seen: frozenset[Path],
+    real: Path,
 ) -> None:
+    """Match `segments` below `directory`; `real` is its resolved path, `seen` its ancestors'."""
     if not segments:
         return
     head, rest = segments[0], segments[1:]
     if head == "**":
-        _match(walk, directory, rel, rest, seen)
+        _match(walk, directory, rel, rest, seen, real)
         for name in _subdirectories(walk, directory, rel, seen):
-            child_seen = seen | {(directory / name).resolve()}
-            _match(walk, directory / name, (*rel, name), segments, child_seen)
+            child = _real(directory / name, real / name)
+            _match(walk, directory / name, (*rel, name), segments, seen | {child}, child)
         return
     names = [head] if not _MAGIC & set(head) else _entries(walk, directory, rel)
     for name in names:
@@ -61,9 +67,14 @@ def _match(
         if not rest:
             _found(walk, directory / name, (*rel, name))
         elif _enter(walk, directory / name, (*rel, name), seen):
-            _match(
-                walk, directory / name, (*rel, name), rest, seen | {(directory / name).resolve()}
-            )
+            child = _real(directory / name, real / name)
+            _match(walk, directory / name, (*rel, name), rest, seen | {child}, child)
+
+
+def _real(path: Path, plain: Path) -> Path:
+    """The resolved path of a directory: its parent's resolved path joined with its name, unless it
+    is a symlink (resolving every directory costs a system call per path component)."""
+    return path.resolve() if path.is_symlink() else plain
 
 
 def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[str]:
