@@ -30,8 +30,8 @@ def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console
     settings = inputs.settings
     backend = open_backend(settings, options.backend, env)
     try:
-        plan = plan_against(inputs, backend, env, allow_replace=True)
-        live = backend.list_clusters()
+        live = backend.list_clusters()  # one read: the plan and the report see the same state
+        plan = plan_against(inputs, backend, env, allow_replace=True, live=live)
     finally:
         backend.close()
     record = AppliedRecord(store_for(settings.lock, settings.root, settings.project)).load()

@@ -12,7 +12,7 @@ from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import UsageError
-from gridsync.live.backend import Backend
+from gridsync.live.backend import Backend, LiveState
 from gridsync.plan.diff import Policy, compute_plan
 from gridsync.plan.model import Plan
 from gridsync.render.diagnostics import render_diagnostics
@@ -71,10 +71,12 @@ def plan_against(
     *,
     allow_replace: bool,
     snapshot: Path | None = None,
+    live: LiveState | None = None,
 ) -> Plan:
-    """Read live state, ask Terraform (and AWS) what they know, and diff. A snapshot plan (fork
-    pull requests) runs neither Terraform nor AWS checks: it has no cloud credentials by design."""
-    live = backend.list_clusters()
+    """Read live state (unless the caller already has it), ask Terraform (and AWS) what they
+    know, and diff. A snapshot plan (fork pull requests) runs neither Terraform nor AWS checks: it
+    has no cloud credentials by design."""
+    live = live if live is not None else backend.list_clusters()
     policy = policy_for(inputs.settings, allow_replace=allow_replace)
     clusters = inputs.desired.clusters
     infra = terraform_facts(inputs.settings, clusters, live, env, snapshot=snapshot)
