@@ -10,13 +10,9 @@ import pytest
 
 # The hand-built plans the renderer tests use (tests/render is not a package).
 sys.path.insert(0, str(Path(__file__).parents[1] / "render"))
-from fake_github import REPOSITORY, TOKEN, FakeGitHub
+from fake_github import FAST, NOW, REPOSITORY, TOKEN, FakeGitHub
 
 from gridsync.github.api import GitHub
-from gridsync.live.api import RetryPolicy
-
-FAST = RetryPolicy(attempts=3, base_delay=0.5, max_delay=10.0, max_retry_after=60.0, timeout=5.0)
-NOW = 1_700_000_000.0
 
 
 @pytest.fixture

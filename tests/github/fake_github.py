@@ -19,11 +19,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from loopback import serving
+
+from gridsync.live.api import RetryPolicy
+
 TOKEN = "ghs_FAKE0tokenDoNotLeak9x"
 REPOSITORY = "acme/infra"
 API_VERSION = "2022-11-28"
 DOCS = "https://docs.github.com/rest"
 MAX_BODY = 65_536
+# A client retry policy for tests (they record sleeps instead of sleeping) and a fixed clock.
+FAST = RetryPolicy(attempts=3, base_delay=0.5, max_delay=10.0, max_retry_after=60.0, timeout=5.0)
+NOW = 1_700_000_000.0
 
 
 @dataclass(frozen=True)
@@ -95,14 +102,8 @@ class FakeGitHub:
 
     @contextmanager
     def running(self) -> Iterator[FakeGitHub]:
-        thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-        thread.start()
-        try:
+        with serving(self._server):
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(timeout=5)
 
     # -- serving ---------------------------------------------------------------------------------
 

@@ -8,8 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import FAST, NOW
-from fake_github import DOCS, REPOSITORY, TOKEN, FakeGitHub
+from fake_github import DOCS, FAST, NOW, REPOSITORY, TOKEN, FakeGitHub
 
 from gridsync import __version__
 from gridsync.errors import GridsyncError, UsageError

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from loopback import serving
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -66,14 +68,8 @@ class Recorder:
 
     @contextmanager
     def running(self) -> Iterator[Recorder]:
-        thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-        thread.start()
-        try:
+        with serving(self._server):
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(timeout=5)
 
 
 def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
