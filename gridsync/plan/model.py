@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gridsync.config.model import DesiredCluster
-from gridsync.model import Source
+from gridsync.model import Phase, Source
 
 Value = str | bool | int | None
 
@@ -78,10 +78,7 @@ class Change:
     @property
     def waits(self) -> bool:
         """Apply must wait for this cluster: it changes, or it is still provisioning."""
-        return self.action != Action.NOOP or self.live_phase in (
-            "CLUSTER_STATE_QUEUED",
-            "CLUSTER_STATE_PENDING",
-        )
+        return self.action != Action.NOOP or self.live_phase in (Phase.QUEUED, Phase.PENDING)
 
 
 @dataclass(frozen=True)
