@@ -2,9 +2,9 @@
 
 Why not ``yaml.safe_load``: it forgets where values were written, silently keeps the last of two
 duplicate keys, expands alias bombs without limit and reads YAML 1.1 (``yes``/``no``/``on`` become
-booleans, ``2022-01-01`` a date). Here ``yaml.CSafeLoader`` only composes the node tree; before
-anything is constructed the tree is walked once with a node budget (aliases counted every time they
-are reached) and a depth limit, and then plain values are built from the nodes with YAML 1.2 core
+booleans, ``2022-01-01`` a date). Here ``yaml.CSafeLoader`` only composes the node tree, and plain
+values are built from the nodes within a node budget (aliases counted every time they are reached)
+and a depth limit, which stop the building as soon as they are exceeded, with YAML 1.2 core
 scalars (only ``true``/``false`` are booleans), every duplicate key reported, and every value's and
 key's position kept by YAML path.
 """
@@ -193,43 +193,48 @@ def _pos(node: Node) -> Position:
 def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem]]:
     if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
         return None, []  # only comments, or nothing, between the separators
-    oversized = _oversized(node)
-    if oversized is not None:
-        return None, [oversized]
-    builder = _Builder()
-    value = builder.build(node, ())
+    builder = _Builder(_pos(node))
+    try:
+        value = builder.build(node, ())
+    except _Oversized as exc:
+        return None, [exc.problem]
     document = YamlDocument(index, value, _pos(node), builder.values, builder.keys)
     return document, builder.problems
 
 
-def _oversized(root: Node) -> Problem | None:
-    """Walk the node graph as construction would (aliases again each time) within the limits."""
-    stack: list[tuple[Node, int]] = [(root, 0)]
-    count = 0
-    while stack:
-        node, depth = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            message = f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)"
-            return Problem(*_pos(root), message)
-        if depth > MAX_DEPTH:
-            return Problem(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels")
-        if isinstance(node, MappingNode):
-            stack.extend((part, depth + 1) for pair in node.value for part in pair)
-        elif isinstance(node, SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
-    return None
+class _Oversized(Exception):
+    """The document reaches past MAX_NODES or MAX_DEPTH: building stops at once."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class _Builder:
-    """Builds plain values from a checked node tree, recording positions and problems."""
+    """Builds plain values from a node tree, recording positions and problems.
 
-    def __init__(self) -> None:
+    Construction reaches an alias's nodes again each time, so every node reached (keys and merge
+    sources included) counts against MAX_NODES, and nesting against MAX_DEPTH: an alias bomb or a
+    recursive alias stops after at most MAX_NODES steps, with bounded memory.
+    """
+
+    def __init__(self, root: Position) -> None:
         self.values: dict[YamlPath, Position] = {}
         self.keys: dict[YamlPath, Position] = {}
         self.problems: list[Problem] = []
+        self.root = root
+        self.budget = MAX_NODES
+
+    def _spend(self, nodes: int, node: Node, depth: int) -> None:
+        self.budget -= nodes
+        if self.budget < 0:
+            message = f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)"
+            raise _Oversized(Problem(*self.root, message))
+        if depth > MAX_DEPTH:
+            raise _Oversized(Problem(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels"))
 
     def build(self, node: Node, path: YamlPath) -> Any:
+        self._spend(1, node, len(path))
         self.values.setdefault(path, _pos(node))
         if isinstance(node, MappingNode):
             return self._mapping(node, path) if self._tag_ok(node, _MAP, path) else None
@@ -262,9 +267,10 @@ class _Builder:
         result: dict[str, Any] = {}
         first: dict[str, Position] = {}
         merged: list[tuple[Node, Node]] = []
+        self._spend(len(node.value), node, len(path))  # the keys
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merged.extend(self._merge_sources(value_node, path))
+                merged.extend(self._merge_sources(value_node, path, len(path) + 1))
                 continue
             key = self._key(key_node, path)
             if key is None:
@@ -289,7 +295,7 @@ class _Builder:
         self.problems.append(Problem(*_pos(node), "mapping keys must be plain strings", path))
         return None
 
-    def _merge_sources(self, node: Node, path: YamlPath) -> list[tuple[Node, Node]]:
+    def _merge_sources(self, node: Node, path: YamlPath, depth: int) -> list[tuple[Node, Node]]:
         sources = node.value if isinstance(node, SequenceNode) else [node]
         pairs: list[tuple[Node, Node]] = []
         for source in sources:
@@ -297,9 +303,10 @@ class _Builder:
                 message = "a '<<' merge takes a mapping or a list of mappings"
                 self.problems.append(Problem(*_pos(source), message, path))
                 continue
+            self._spend(1 + len(source.value), source, depth)
             for key_node, value_node in source.value:
                 if key_node.tag == _MERGE:
-                    pairs.extend(self._merge_sources(value_node, path))
+                    pairs.extend(self._merge_sources(value_node, path, depth + 1))
                 else:
                     pairs.append((key_node, value_node))
         return pairs

@@ -33,6 +33,14 @@ def bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
+def merge_bomb() -> str:
+    """A bomb made of `<<` merges only: each level merges the previous one four times."""
+    lines = ["a: &a {x: 1, y: 2}"]
+    for prev, name in zip("abcdefghijklmnopqrs", "bcdefghijklmnopqrst", strict=True):
+        lines.append(f"{name}: &{name} {{<<: [*{prev}, *{prev}, *{prev}, *{prev}]}}")
+    return "\n".join(lines) + "\n"
+
+
 CASES = [
     # YAML itself
     Case("syntax error", BASE + "instance_types: [t3.large\n", 9, 1, "YAML syntax error"),
@@ -79,6 +87,8 @@ CASES = [
         "nesting deeper than 64 levels",
     ),
     Case("recursive alias", "&a [*a]\n", 1, None, "nesting deeper than 64 levels"),
+    Case("merge bomb", merge_bomb(), 1, 1, "document expands to more than 100000 nodes"),
+    Case("recursive merge", "a: &a\n  <<: *a\n", 1, None, "nesting deeper than 64 levels"),
     # the schema
     Case(
         "missing field",
