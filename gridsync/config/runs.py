@@ -167,20 +167,7 @@ def _read_run(item: Found, bound_to: str | None) -> tuple[RunConfig | None, list
     diagnostics.extend(yaml_file.diagnostic(documents[0].index, p) for p in problems)
     if run is None:
         return None, diagnostics
-    text = _text(item.path)
-    if text is None:
-        message = "the file changed or went away while gridsync read it; run gridsync again"
-        diagnostics.append(Diagnostic(item.rel, 1, 1, message))
-        return None, diagnostics
-    return replace(run, text=text), diagnostics
-
-
-def _text(path: Path) -> str | None:
-    """The file's text for edits: newlines and a BOM kept (yamlsrc keeps neither for us)."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    return replace(run, text=yaml_file.text), diagnostics
 
 
 def check_run_document(

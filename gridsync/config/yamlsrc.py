@@ -82,6 +82,7 @@ class YamlFile:
     documents: tuple[YamlDocument, ...]
     problems: tuple[tuple[int, Problem], ...]  # (document index or 0, problem)
     multi_document: bool
+    text: str = ""  # the file as read (newlines and a BOM kept), "" when it could not be decoded
 
     def diagnostic(self, doc_index: int, problem: Problem) -> Diagnostic:
         """Turn a problem of document `doc_index` into a Diagnostic with this file's path."""
@@ -114,8 +115,8 @@ def read_yaml_file(path: Path, rel: str) -> YamlFile:
     text, problem = _read_text(path)
     if text is None:
         return YamlFile(rel, (), ((0, problem),) if problem else (), False)
-    documents, problems, count = _compose_all(text)
-    return YamlFile(rel, tuple(documents), tuple(problems), count > 1)
+    documents, problems, count = _compose_all(text.removeprefix("\ufeff"))
+    return YamlFile(rel, tuple(documents), tuple(problems), count > 1, text)
 
 
 def _read_text(path: Path) -> tuple[str | None, Problem | None]:
@@ -132,10 +133,10 @@ def _read_text(path: Path) -> tuple[str | None, Problem | None]:
     return _decode(data)
 
 
-def _decode(data: bytes) -> tuple[str | None, Problem | None]:
-    data = data.removeprefix(b"\xef\xbb\xbf")
+def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
+    data = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8"), None
+        return ("\ufeff" if len(data) < len(raw) else "") + data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line_start = before.rfind(b"\n") + 1

@@ -240,6 +240,8 @@ def test_every_error_of_every_file_in_one_run(runs: Project) -> None:
         ("compute:\n  train: {gpus: 1\n", 3, 1, "YAML syntax error"),
         ("compute:\n  train: {}\n  train: {}\n", 3, 3, "duplicate key 'train'"),
         (b"compute: {train: {instance: \xff}}\n", 1, 29, "not valid UTF-8"),
+        (b"\xef\xbb\xbfcompute: {train: {instance: \xff}}\n", 1, 29, "not valid UTF-8"),  # BOM
+        ("\ufeffcompute:\n  train: {}\n  train: {}\n", 3, 3, "duplicate key 'train'"),
     ],
 )
 def test_files_grid_refuses(
