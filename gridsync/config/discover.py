@@ -56,19 +56,53 @@ def _match(
     head, rest = segments[0], segments[1:]
     if head == "**":
         _match(walk, directory, rel, rest, seen, real)
-        for name in _subdirectories(walk, directory, rel, seen):
-            child = _real(directory / name, real / name)
-            _match(walk, directory / name, (*rel, name), segments, seen | {child}, child)
+        for entry in _entries(walk, directory, rel):
+            if _enter(walk, _Entry(directory, entry.name, entry), (*rel, entry.name), seen):
+                child = _real(directory / entry.name, real / entry.name)
+                _match(
+                    walk,
+                    directory / entry.name,
+                    (*rel, entry.name),
+                    segments,
+                    seen | {child},
+                    child,
+                )
         return
-    names = [head] if not _MAGIC & set(head) else _entries(walk, directory, rel)
-    for name in names:
-        if not fnmatchcase(name, head) or not os.path.lexists(directory / name):
+    if _MAGIC & set(head):
+        entries = [_Entry(directory, e.name, e) for e in _entries(walk, directory, rel)]
+    else:
+        entries = [_Entry(directory, head, None)] if os.path.lexists(directory / head) else []
+    for item in entries:
+        if not fnmatchcase(item.name, head):
             continue
         if not rest:
-            _found(walk, directory / name, (*rel, name))
-        elif _enter(walk, directory / name, (*rel, name), seen):
-            child = _real(directory / name, real / name)
-            _match(walk, directory / name, (*rel, name), rest, seen | {child}, child)
+            _found(walk, item, (*rel, item.name))
+        elif _enter(walk, item, (*rel, item.name), seen):
+            child = _real(item.path, real / item.name)
+            _match(walk, item.path, (*rel, item.name), rest, seen | {child}, child)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A directory entry; the file type comes from os.scandir when there is one (no stat call)."""
+
+    parent: Path
+    name: str
+    scanned: os.DirEntry[str] | None
+
+    @property
+    def path(self) -> Path:
+        return self.parent / self.name
+
+    def is_symlink(self) -> bool:
+        return self.scanned.is_symlink() if self.scanned else self.path.is_symlink()
+
+    def is_dir(self) -> bool:
+        return self.scanned.is_dir() if self.scanned else self.path.is_dir()
+
+    def is_plain_file(self) -> bool:
+        """A regular file, known without a stat call (False means: find out)."""
+        return self.scanned is not None and self.scanned.is_file(follow_symlinks=False)
 
 
 def _real(path: Path, plain: Path) -> Path:
@@ -77,31 +111,22 @@ def _real(path: Path, plain: Path) -> Path:
     return path.resolve() if path.is_symlink() else plain
 
 
-def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[str]:
+def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[os.DirEntry[str]]:
     try:
-        return sorted(os.listdir(directory))
+        with os.scandir(directory) as scan:
+            return sorted(scan, key=lambda entry: entry.name)
     except OSError as exc:
         _problem(walk, rel, f"cannot list the directory: {exc.strerror or exc}")
         return []
 
 
-def _subdirectories(
-    walk: _Walk, directory: Path, rel: tuple[str, ...], seen: frozenset[Path]
-) -> list[str]:
-    return [
-        name
-        for name in _entries(walk, directory, rel)
-        if _enter(walk, directory / name, (*rel, name), seen)
-    ]
-
-
-def _enter(walk: _Walk, path: Path, rel: tuple[str, ...], seen: frozenset[Path]) -> bool:
-    """Whether to descend into `path`: a directory, not a loop, not outside the root."""
-    if not path.is_dir():
+def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], seen: frozenset[Path]) -> bool:
+    """Whether to descend into `item`: a directory, not a loop, not outside the root."""
+    if not item.is_dir():
         return False
-    if not path.is_symlink():
+    if not item.is_symlink():
         return True
-    target = _resolve(walk, path, rel)
+    target = _resolve(walk, item.path, rel)
     if target is None:
         return False
     if target in seen:
@@ -110,9 +135,13 @@ def _enter(walk: _Walk, path: Path, rel: tuple[str, ...], seen: frozenset[Path])
     return True
 
 
-def _found(walk: _Walk, path: Path, rel: tuple[str, ...]) -> None:
+def _found(walk: _Walk, item: _Entry, rel: tuple[str, ...]) -> None:
     key = "/".join(rel)
-    if path.is_symlink() and _resolve(walk, path, rel) is None:
+    path = item.path
+    if item.is_plain_file():
+        walk.found.setdefault(key, Found(key, path))
+        return
+    if item.is_symlink() and _resolve(walk, path, rel) is None:
         return
     try:
         mode = path.stat().st_mode
