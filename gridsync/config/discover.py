@@ -98,7 +98,12 @@ class _Entry:
         return self.scanned.is_symlink() if self.scanned else self.path.is_symlink()
 
     def is_dir(self) -> bool:
-        return self.scanned.is_dir() if self.scanned else self.path.is_dir()
+        if self.scanned is None:
+            return self.path.is_dir()
+        try:
+            return self.scanned.is_dir()
+        except OSError:  # a symlink loop, like Path.is_dir: not a directory; _found says why
+            return False
 
     def is_plain_file(self) -> bool:
         """A regular file, known without a stat call (False means: find out)."""
