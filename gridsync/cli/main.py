@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -12,8 +13,15 @@ import click
 from gridsync.cli.commands import cli
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
 
+# Collect the youngest generation every 50,000 net allocations instead of 700: reading a large
+# project allocates many small, acyclic, long-lived objects (values, positions), and the default
+# made the collector rescan them ~100 times (0.08 s of a 6,001-document plan, bench/). mypy
+# raises it the same way. Memory is unaffected: nothing cyclic is left for the collector.
+GC_THRESHOLD = (50_000, 20, 20)
+
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    gc.set_threshold(*GC_THRESHOLD)
     sys.exit(run(argv))
 
 
