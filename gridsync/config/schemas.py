@@ -1,5 +1,8 @@
 """The JSON Schemas under schemas/: loaded once, validators built once, errors made readable.
 
+Valid documents (nearly all of them) are recognised by a predicate compiled from the schema
+(schemafast.py); jsonschema is imported and run only for the rest, to explain what is wrong.
+
 jsonschema's own messages ("'region' is a required property", "Additional properties are not
 allowed") are rewritten into gridsync's ("missing required field 'region'", "unknown field
 'instance_type'; did you mean 'instance_types'?"), each with the YAML path it belongs to.
@@ -15,6 +18,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from gridsync.config.schemafast import compile_schema
 from gridsync.config.yamlsrc import YamlPath, format_path
 
 CLUSTER_SCHEMA = "cluster.schema.json"
@@ -47,6 +51,12 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
+def _fast(name: str) -> Callable[[Any], bool] | None:
+    """The compiled valid-or-not predicate of schema `name`; None: always ask jsonschema."""
+    return compile_schema(load_schema(name))
+
+
+@cache
 def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # lazy: slow import
 
@@ -56,7 +66,14 @@ def _validator(name: str) -> Any:
 def check(
     name: str, instance: Any, redact: Callable[[YamlPath], bool] | None = None
 ) -> list[SchemaProblem]:
-    """Every schema problem of `instance`; values at paths where `redact` is true are not quoted."""
+    """Every schema problem of `instance`; values at paths where `redact` is true are not quoted.
+
+    A valid instance is recognised by the compiled predicate alone (jsonschema is not even
+    imported); jsonschema runs only for the others, and its errors are the ones reported.
+    """
+    fast = _fast(name)
+    if fast is not None and fast(instance):
+        return []
     problems: list[SchemaProblem] = []
     for error in _validator(name).iter_errors(instance):
         path: YamlPath = tuple(error.absolute_path)
