@@ -18,15 +18,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from gridsync.apply.infra import Infra
 from gridsync.apply.outcome import ApplyResult, Outcome, Progress, Status, WaitPolicy
 from gridsync.apply.runfiles import write_run_edit
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.live.backend import Backend, LiveState
 from gridsync.model import ClusterSpec, Phase
 from gridsync.plan.model import Action, Change, Plan, RunEdit
+
+if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
+    from gridsync.apply.infra import Infra
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
@@ -100,6 +102,8 @@ class Executor:
     force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
     root: Path | None = None  # the project root, for run config edits; None: leave files alone
     infra: Infra | None = None  # Terraform and AWS, for plans with infrastructure
+    _settled_calls: int = field(default=0, init=False)  # calls finished so far
+    _seen: tuple[int, LiveState] | None = field(default=None, init=False)  # last round, current
 
     def run(self, plan: Plan) -> ApplyResult:
         chains = [
@@ -111,17 +115,32 @@ class Executor:
         interrupted = self._drive(chains)
         runs = tuple(self._write_run(edit, chains, interrupted) for edit in plan.run_edits)
         context = None if plan.context is None else self._set_context(plan, chains, interrupted)
-        return ApplyResult(tuple(self._outcome(c) for c in chains), context, interrupted, runs)
+        outcomes = tuple(self._outcome(c) for c in chains)
+        return ApplyResult(outcomes, context, interrupted, runs, self._live_after())
+
+    def _live_after(self) -> LiveState | None:
+        """The last poll round's live state, if no call finished after its list call was sent."""
+        if self._seen is None or self._seen[0] != self._settled_calls:
+            return None
+        return self._seen[1]
 
     # --- the loop ------------------------------------------------------------------------------
 
     def _drive(self, chains: list[_Chain]) -> bool:
-        """Run every chain to its end, or until `stop` is set (the CLI sets it on Ctrl-C)."""
+        """Run every chain to its end, or until `stop` is set (the CLI sets it on Ctrl-C).
+
+        A poll round's list call runs on a thread of its own, so calls go on being launched while
+        it is out; it observes only the chains that were already waiting when it was sent.
+        """
         start = self.clock()
         inflight: dict[Future[str | None], _Chain] = {}
         poll = _PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
+        round_: _Round | None = None
         announced = False
-        with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool,
+            ThreadPoolExecutor(max_workers=1) as poller,
+        ):
             while True:
                 if self.stop.is_set() and not announced:
                     announced = True
@@ -129,11 +148,16 @@ class Executor:
                 if not self.stop.is_set():
                     self._launch(pool, chains, inflight)
                 waiting = [c for c in chains if not c.done and c.step in _WAITS]
-                if not inflight and (self.stop.is_set() or not waiting):
+                if not inflight and round_ is None and (self.stop.is_set() or not waiting):
                     break
-                self._settle(inflight, timeout=poll.remaining() if waiting else None)
-                if waiting and poll.due() and not self.stop.is_set():
-                    self._poll(waiting, start)
+                if round_ is None and waiting and poll.due() and not self.stop.is_set():
+                    future = poller.submit(self.backend.list_clusters)
+                    round_ = _Round(future, waiting, self._settled_calls)
+                pause = None if round_ is not None or not waiting else poll.remaining()
+                self._settle(inflight, round_, pause)
+                if round_ is not None and round_.future.done():
+                    self._observe_round(round_, start)
+                    round_ = None
                     poll.next_round()
                 self._expire(waiting, start)
         return self.stop.is_set()
@@ -212,34 +236,48 @@ class Executor:
                 c.id for c in self.backend.list_clusters().clusters if c.name == change.name
             )
 
-    def _settle(self, inflight: dict[Future[str | None], _Chain], timeout: float | None) -> None:
-        if not inflight:
+    def _settle(
+        self,
+        inflight: dict[Future[str | None], _Chain],
+        round_: _Round | None,
+        timeout: float | None,
+    ) -> None:
+        """Wait for a call or the poll round to finish (or `timeout`); take in finished calls."""
+        futures: list[Future[Any]] = [*inflight, *([round_.future] if round_ else [])]
+        if not futures:
             if timeout:
                 self.stop.wait(timeout)
             return
-        done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
-        for future in done:
-            chain = inflight.pop(future)
-            step = chain.step
-            try:
-                result = future.result()
-            except GridsyncError as exc:
-                self._fail(chain, f"{step} failed: {exc.message}")
-                continue
-            except Exception as exc:  # a bug or an unexpected library error: keep the others going
-                self._fail(chain, f"{step} failed: {type(exc).__name__}: {exc}")
-                continue
-            if step == Step.CREATE:
-                chain.cluster_id = result
-            self.progress.event(chain.change.name, _FINISHED[step] if step else "done")
-            self._advance(chain)
+        for future in wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done:
+            chain = inflight.pop(future, None)
+            if chain is not None:
+                self._settled(chain, future)
 
-    def _poll(self, waiting: list[_Chain], start: float) -> None:
+    def _settled(self, chain: _Chain, future: Future[str | None]) -> None:
+        step = chain.step
+        self._settled_calls += 1
         try:
-            live = self.backend.list_clusters()
+            result = future.result()
+        except GridsyncError as exc:
+            self._fail(chain, f"{step} failed: {exc.message}")
+            return
+        except Exception as exc:  # a bug or an unexpected library error: keep the others going
+            self._fail(chain, f"{step} failed: {type(exc).__name__}: {exc}")
+            return
+        if step == Step.CREATE:
+            chain.cluster_id = result
+        self.progress.event(chain.change.name, _FINISHED[step] if step else "done")
+        self._advance(chain)
+
+    def _observe_round(self, round_: _Round, start: float) -> None:
+        try:
+            live = round_.future.result()
         except GridsyncError as exc:
             self.progress.event("apply", f"could not read live state, will retry: {exc.message}")
             return
+        if round_.settled_calls == self._settled_calls:
+            self._seen = (self._settled_calls, live)
+        waiting = [c for c in round_.chains if not c.done and c.step in _WAITS]
         for chain in waiting:
             self._observe(chain, live)
         self.progress.waiting(
@@ -375,14 +413,23 @@ def _known(value: _T | None) -> _T:
     return value
 
 
+@dataclass(frozen=True)
+class _Round:
+    """A poll round in flight: its list call, the chains it is for, calls settled when sent."""
+
+    future: Future[LiveState]
+    chains: list[_Chain]
+    settled_calls: int
+
+
 class _PollClock:
     """When the next poll round is due: starts at poll_min, grows 1.5x per round up to poll_max."""
 
     def __init__(self, clock: Clock, poll_min: float, poll_max: float) -> None:
         self.clock = clock
-        self.delay = poll_min
+        self.delay = min(poll_min, poll_max)
         self.poll_max = poll_max
-        self.next_at = clock() + poll_min
+        self.next_at = clock() + self.delay
 
     def remaining(self) -> float:
         return max(0.0, self.next_at - self.clock())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gridsync.live.backend import LiveState
 from gridsync.plan.model import Action
 
 
@@ -31,6 +32,7 @@ class ApplyResult:
     context: Outcome | None = None
     interrupted: bool = False
     runs: tuple[Outcome, ...] = ()  # run config edits, named by file
+    live_after: LiveState | None = None  # live state seen after the last change, when known
 
     @property
     def ok(self) -> bool:

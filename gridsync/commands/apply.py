@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from gridsync.apply.executor import Executor
-from gridsync.apply.infra import Infra
 from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
 from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
 from gridsync.apply.record import AppliedRecord, store_for
@@ -35,6 +35,9 @@ from gridsync.plan.model import Action, Plan
 from gridsync.render import text
 from gridsync.render.progress import LineProgress, TtyProgress
 from gridsync.render.summary import render_summary
+
+if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
+    from gridsync.apply.infra import Infra
 
 Confirm = Callable[[str], bool]
 
@@ -117,13 +120,14 @@ def _lock(settings: ProjectSettings, env: Mapping[str, str], timeout: float) -> 
 
 def _record(plan: Plan, result: ApplyResult, backend: Backend, settings: ProjectSettings) -> None:
     """Remember what this apply left in place (for drift): every declared cluster it did not fail
-    on, as live has it now; forget the clusters it deleted."""
+    on, as live has it now (as its last poll round saw it, when no call finished after that round
+    was sent); forget the clusters it deleted."""
     failed = {o.name for o in result.outcomes if o.status != Status.SUCCEEDED}
     deleted = {
         o.name for o in result.outcomes if o.action == Action.DELETE and o.name not in failed
     }
     declared = {c.name for c in plan.changes if c.desired is not None and c.name not in failed}
-    live = backend.list_clusters().clusters
+    live = (result.live_after or backend.list_clusters()).clusters
     record = AppliedRecord(store_for(settings.lock, settings.root, settings.project))
     record.update([c for c in live if c.name in declared and c.phase == Phase.RUNNING], deleted)
 

@@ -217,3 +217,56 @@ def test_blocked_changes_are_never_executed(plane: LocalControlPlane) -> None:
     result = run(plane, plan)
     assert result.outcomes == ()
     assert plane.get("a").spec.region == "us-east-1"  # type: ignore[union-attr]
+
+
+class SlowList(Counting):
+    """List calls take `list_latency`; creates are quick. Records when each call started and ended."""
+
+    def __init__(self, inner: LocalControlPlane, list_latency: float) -> None:
+        super().__init__(inner)
+        self.list_latency = list_latency
+        self.spans: list[tuple[str, float, float]] = []
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        if name == "list_clusters":
+            time.sleep(self.list_latency)
+        try:
+            return super()._call(name, *args, **kwargs)
+        finally:
+            with self.lock:
+                self.spans.append((name, started, time.monotonic()))
+
+
+def test_creates_go_on_while_a_poll_round_is_out(plane: LocalControlPlane) -> None:
+    # One worker, 12 creates of ~10 ms each, and list calls of 0.3 s from the first poll round on
+    # (20 ms in): the creates must not wait for the round to be answered.
+    backend = SlowList(plane, list_latency=0.0)
+    plan = plan_for(plane, *(desired(f"c{i:02}") for i in range(12)))
+    backend.latency, backend.list_latency = 0.01, 0.3
+    result = run(backend, plan, parallelism=1, waits=WaitPolicy(10, poll_min=0.02, poll_max=0.05))
+    assert result.ok
+    lists = [(a, b) for name, a, b in backend.spans if name == "list_clusters"]
+    creates = [(a, b) for name, a, b in backend.spans if name == "create"]
+    first_list = min(lists)
+    during = [c for c in creates if first_list[0] < c[0] < first_list[1]]
+    assert len(during) >= 5, f"{len(during)} of 12 creates started while the first list was out"
+
+
+def test_the_last_poll_round_is_the_live_state_after_apply(plane: LocalControlPlane) -> None:
+    backend = Counting(plane)
+    result = run(backend, plan_for(plane, desired("a"), desired("b")))
+    assert result.ok and result.live_after is not None
+    phases = {c.name: c.phase for c in result.live_after.clusters}
+    assert phases["a"] == phases["b"] == "CLUSTER_STATE_RUNNING"
+    last_list = len(backend.calls) - 1 - backend.calls[::-1].index("list_clusters")
+    assert "create" not in backend.calls[last_list:]
+
+
+def test_no_live_state_after_apply_when_a_call_finished_after_the_last_round(
+    plane: LocalControlPlane,
+) -> None:
+    assert run(plane, plan_for(plane, desired("a"))).ok
+    no_wait = WaitPolicy(10, poll_min=0.02, poll_max=0.05, wait=False)
+    result = run(plane, plan_for(plane, desired("a", cost_savings=True)), waits=no_wait)
+    assert result.ok and result.live_after is None  # an update, no poll round after it
