@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from gridsync import __version__
 from gridsync.cli.local_grid import local_grid
 from gridsync.cli.options import (
     CONTEXT_SETTINGS,
@@ -21,7 +20,7 @@ from gridsync.cli.options import (
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name="gridsync")
+@click.version_option(None, "-V", "--version", package_name="gridsync", prog_name="gridsync")
 @click.option(
     "-C",
     "--chdir",

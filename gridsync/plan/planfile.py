@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridsync import __version__
 from gridsync.errors import GridsyncError, StalePlan
 from gridsync.plan.model import Plan
 from gridsync.render.json_format import FORMAT_VERSION, plan_to_dict
@@ -32,6 +31,8 @@ class SavedPlan:
 
 def save(plan: Plan, path: Path, desired_fingerprint: str) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a plan file."""
+    from gridsync import __version__
+
     data = plan_to_dict(plan)
     data["saved"] = {
         "desired_fingerprint": desired_fingerprint,
