@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gridsync.apply.outcome import ApplyResult, Outcome, Progress, Status, WaitPolicy
 from gridsync.apply.runfiles import write_run_edit
 from gridsync.errors import ClusterExists, GridsyncError
-from gridsync.live.backend import Backend, LiveState
+from gridsync.live.backend import Backend, LiveCluster, LiveState
 from gridsync.model import ClusterSpec, Phase
 from gridsync.plan.model import Action, Change, Plan, RunEdit
 
@@ -278,14 +278,15 @@ class Executor:
         if round_.settled_calls == self._settled_calls:
             self._seen = (self._settled_calls, live)
         waiting = [c for c in round_.chains if not c.done and c.step in _WAITS]
+        by_id, by_name = live.by_id(), live.by_name()  # once per round, not per cluster
         for chain in waiting:
-            self._observe(chain, live)
+            found = by_id.get(chain.cluster_id or "") or by_name.get(chain.change.name)
+            self._observe(chain, found)
         self.progress.waiting(
             {c.change.name: c.last_phase for c in waiting if not c.done}, self.clock() - start
         )
 
-    def _observe(self, chain: _Chain, live: LiveState) -> None:
-        found = live.by_id().get(chain.cluster_id or "") or live.by_name().get(chain.change.name)
+    def _observe(self, chain: _Chain, found: LiveCluster | None) -> None:
         status = "gone" if found is None else found.status
         if status != chain.last_phase:
             chain.last_phase = status
