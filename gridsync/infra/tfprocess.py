@@ -44,6 +44,16 @@ _BOX = "╷│╵─┌┐└┘├┤┬┴┼━┃┏┓┗┛"
 # a shared data dir would make clusters share `.terraform/`, and TF_LOG (without TF_LOG_PATH)
 # would pour debug logs, values included, into the stderr gridsync quotes in errors.
 _DROPPED = ("TF_CLI_ARGS", "TF_DATA_DIR", "TF_INPUT")
+# gridsync's own credentials and the CI's tokens, also dropped: Terraform needs none of them (a
+# module's AWS provider reads AWS_*), and a module is code that a pull request can change.
+WITHHELD = frozenset(
+    {
+        "GRID_API_KEY", "GRID_USER_ID", "GRID_USERNAME", "GRID_CREDENTIAL_PATH",
+        "GRID_SETTINGS_PATH", "GRIDSYNC_LOCAL_API_KEY", "GRIDSYNC_LOCAL_USER_ID",
+        "GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+    }
+)  # fmt: skip
 
 
 class TerraformError(GridsyncError):
@@ -58,8 +68,9 @@ class Completed:
 
 
 def command_env(base: Mapping[str, str]) -> dict[str, str]:
-    """`base` plus TF_IN_AUTOMATION and CHECKPOINT_DISABLE, without the variables in _DROPPED."""
-    env = {k: v for k, v in base.items() if not k.startswith(_DROPPED)}
+    """`base` plus TF_IN_AUTOMATION and CHECKPOINT_DISABLE, without the variables in _DROPPED
+    and WITHHELD."""
+    env = {k: v for k, v in base.items() if not k.startswith(_DROPPED) and k not in WITHHELD}
     if "TF_LOG_PATH" not in env:
         env.pop("TF_LOG", None)
     env["TF_IN_AUTOMATION"] = "1"

@@ -192,3 +192,24 @@ def test_a_failing_terraform_binary_is_a_clear_error(
     assert result.returncode == ExitCode.ERROR
     assert "Failed to query available provider packages" in result.stderr
     assert "Traceback" not in result.stderr and set(project.live()) == {"Grid Cloud"}
+
+
+def test_terraform_runs_without_grid_or_github_credentials(
+    project: Project, moto_server: str, tmp_path: Path
+) -> None:
+    env = setup(project, moto_server)
+    dump = tmp_path / "terraform-env"
+    recorder = fake_terraform(tmp_path, f'env > "{dump}"; echo "Error: recorded" >&2; exit 1')
+    project.settings(f"terraform_bin: {recorder}\n")
+    secrets = {
+        "GRID_USER_ID": "grid-user-0123",
+        "GRID_API_KEY": "grid-key-0123",
+        "GITHUB_TOKEN": "ghs_token0123",
+        "GH_TOKEN": "gh0",
+    }
+    result = project.gridsync("plan", "--backend", "local", env={**env, **secrets})
+    assert result.returncode == ExitCode.ERROR and "Error: recorded" in result.stderr
+    seen = dict(line.split("=", 1) for line in dump.read_text().splitlines() if "=" in line)
+    assert seen["AWS_ACCESS_KEY_ID"] == "testing" and seen["TF_IN_AUTOMATION"] == "1"
+    assert not set(secrets) & set(seen)
+    assert not any(value in dump.read_text() for value in secrets.values())
