@@ -205,20 +205,44 @@ def test_terraform_never_gets_grid_or_ci_credentials_but_gets_aws_and_the_rest()
 
 
 @pytest.mark.parametrize(
-    ("key", "value"),
-    [("module", "/tmp/elsewhere"), ("module", "../../elsewhere"), ("var_file", "/etc/hostname")],
+    ("key", "value", "message"),
+    [
+        ("module", "/tmp/elsewhere", "must be relative to the project root"),
+        ("module", "infra/../../elsewhere", "leaves the project root"),
+        ("var_file", "/etc/hostname", "must be relative to the project root"),
+        ("var_file", "../secrets.tfvars", "leaves the project root"),
+    ],
 )
-def test_terraform_paths_are_not_confined_to_the_project_root(
-    root: Path, key: str, value: str
+def test_terraform_paths_outside_the_project_are_refused(
+    root: Path, key: str, value: str, message: str
 ) -> None:
-    """A known gap (docs/security.md): unlike globs and symlinks, these paths are taken as written."""
     extra = f"    {key}: {value}\n" if key == "var_file" else ""
     text = BYOC.replace(
         "module: infra/byoc", f"module: {value}" if key == "module" else "module: infra/byoc"
     )
     (root / "clusters" / "ml-byoc.yaml").write_text(text + extra)
     result = gridsync(root, "validate", env=ENV)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1
+    line = 11 if key == "var_file" else 9
+    assert f"clusters/ml-byoc.yaml:{line}:" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_module_symlinked_out_of_the_project_is_refused_before_terraform_runs(
+    root: Path,
+) -> None:
+    ran = root.parent / "terraform-ran"
+    (root / "spy.sh").write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    (root / "spy.sh").chmod(0o755)
+    shutil.copytree(MODULE, root.parent / "outside")
+    (root / "infra").mkdir()
+    (root / "infra" / "byoc").symlink_to(root.parent / "outside")
+    (root / "gridsync.yaml").write_text(SETTINGS + "terraform_bin: ./spy.sh\n")
+    (root / "clusters" / "ml-byoc.yaml").write_text(BYOC)
+    result = gridsync(root, "plan", env=ENV)
+    assert result.returncode == 1
+    assert "module 'infra/byoc' leads outside the project root" in result.stderr
+    assert not ran.exists() and "Traceback" not in result.stderr
 
 
 # --- GitHub Actions output ----------------------------------------------------------------------

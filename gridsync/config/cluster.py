@@ -15,6 +15,7 @@ from typing import Any
 
 from gridsync.config.envsubst import SubstitutedTree, substitute_tree
 from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
+from gridsync.config.project import project_path_message
 from gridsync.config.schemas import CLUSTER_SCHEMA, check
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
 from gridsync.model import (
@@ -124,6 +125,23 @@ def _rule_problems(document: YamlDocument, tree: SubstitutedTree) -> list[Proble
     items = value.get("instance_types")
     if isinstance(items, list):
         problems.extend(_instance_type_problems(document, items, unresolved))
+    problems.extend(_terraform_path_problems(document, value))
+    return problems
+
+
+def _terraform_path_problems(document: YamlDocument, value: dict[str, Any]) -> list[Problem]:
+    """module and var_file stay inside the project, like every glob (a module is code)."""
+    infrastructure = value.get("infrastructure")
+    terraform = infrastructure.get("terraform") if isinstance(infrastructure, dict) else None
+    if not isinstance(terraform, dict):
+        return []
+    problems = []
+    for key in ("module", "var_file"):
+        written = terraform.get(key)
+        message = project_path_message(written, key) if isinstance(written, str) else ""
+        if message:
+            path: YamlPath = ("infrastructure", "terraform", key)
+            problems.append(Problem(*document.where(path), message, path))
     return problems
 
 

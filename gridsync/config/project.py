@@ -139,6 +139,18 @@ def glob_message(pattern: str) -> str:
     return ""
 
 
+def project_path_message(path: str, what: str) -> str:
+    """Why a path written in YAML cannot be used ("" when it can): relative, inside the root."""
+    if path.startswith("/") or re.match(r"[A-Za-z]:[\\/]", path) or path.startswith("\\"):
+        return f"{what} {path!r} must be relative to the project root"
+    depth = 0
+    for part in re.split(r"[\\/]", path):
+        depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+        if depth < 0:
+            return f"{what} {path!r} leaves the project root; keep it inside the repository"
+    return ""
+
+
 def _duration_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
     problems = []
     durations: list[tuple[tuple[str, ...], Any]] = [

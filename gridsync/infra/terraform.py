@@ -236,7 +236,7 @@ class Terraform:
         """-var-file (an absolute path), then one -var name=value per variable: vars win."""
         options: dict[str, Any] = {}
         if settings.var_file:
-            path = self._root / settings.var_file
+            path = tfworkdir.inside_root(self._root, settings.var_file, "var_file")
             if not path.is_file():
                 raise TerraformError(
                     f"Terraform var file {settings.var_file!r} not found under {self._root}",

@@ -36,8 +36,19 @@ def work_dir(root: Path, cluster: str) -> Path:
     return root / WORK_ROOT / cluster
 
 
+def inside_root(root: Path, written: str, key: str) -> Path:
+    """root / written, refused when it (or a symlink on the way) leads outside the root."""
+    path = root / written
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise TerraformError(
+            f"infrastructure.terraform.{key} {written!r} leads outside the project root",
+            hint=f"keep the {key} inside the repository (a symlink out of it is refused too)",
+        )
+    return path
+
+
 def module_dir(root: Path, settings: TerraformSettings) -> Path:
-    path = root / settings.module
+    path = inside_root(root, settings.module, "module")
     if not path.is_dir():
         raise TerraformError(
             f"Terraform module directory {settings.module!r} not found under {root}",
