@@ -52,18 +52,27 @@ PLAN_FILE = "gridsync.tfplan"
 
 @dataclass(frozen=True)
 class TerraformPlanSummary:
-    """Resource counts of a plan; changes to outputs alone do not count."""
+    """Resource counts of a plan, and how many existing outputs change value or go away.
+
+    An output-only change counts: the cluster's role_arn and external_id come from the outputs,
+    so apply must run `terraform apply` (which changes no resource) and then update the cluster.
+    Outputs a first apply creates are not counted (every output of a new module is one).
+    """
 
     add: int
     change: int
     destroy: int
+    outputs: int = 0
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.add or self.change or self.destroy)
+        return bool(self.add or self.change or self.destroy or self.outputs)
 
     def __str__(self) -> str:
-        return f"Terraform: {self.add} to add, {self.change} to change, {self.destroy} to destroy"
+        text = f"Terraform: {self.add} to add, {self.change} to change, {self.destroy} to destroy"
+        if self.outputs:
+            text += f", {self.outputs} output{'s' if self.outputs > 1 else ''} to change"
+        return text
 
     @classmethod
     def from_plan_json(cls, plan: Mapping[str, Any]) -> TerraformPlanSummary:
@@ -75,7 +84,13 @@ class TerraformPlanSummary:
             add += "create" in actions
             change += "update" in actions
             destroy += "delete" in actions
-        return cls(add, change, destroy)
+        outputs = plan.get("output_changes")
+        changed = [
+            name
+            for name, item in (outputs.items() if isinstance(outputs, dict) else ())
+            if isinstance(item, dict) and {"update", "delete"} & set(item.get("actions", []))
+        ]
+        return cls(add, change, destroy, len(changed))
 
 
 class Terraform:

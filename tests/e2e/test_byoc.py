@@ -213,3 +213,20 @@ def test_terraform_runs_without_grid_or_github_credentials(
     assert seen["AWS_ACCESS_KEY_ID"] == "testing" and seen["TF_IN_AUTOMATION"] == "1"
     assert not set(secrets) & set(seen)
     assert not any(value in dump.read_text() for value in secrets.values())
+
+
+def test_a_module_whose_outputs_alone_change_updates_the_cluster(
+    project: Project, moto_server: str
+) -> None:
+    env = setup(project, moto_server)
+    assert project.gridsync("apply", "--auto-approve", env=env).returncode == 0
+    moved = CLUSTER.replace("role/byoc", "role/byoc-v2")
+    project.write("clusters/ml-byoc.yaml", moved)
+    plan = project.gridsync("plan", "--detailed-exitcode", env=env)
+    assert plan.returncode == ExitCode.CHANGES, plan.stdout + plan.stderr
+    assert "Terraform: 0 to add, 0 to change, 0 to destroy, 1 output to change" in plan.stdout
+    apply = project.gridsync("apply", "--auto-approve", env=env)
+    assert apply.returncode == 0, apply.stdout + apply.stderr
+    spec = project.live()["ml-byoc"].spec
+    assert spec is not None and spec.role_arn == "arn:aws:iam::123456789012:role/byoc-v2"
+    assert project.gridsync("plan", "--detailed-exitcode", env=env).returncode == 0

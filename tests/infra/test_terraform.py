@@ -97,6 +97,30 @@ def test_summary_counts_resource_changes(
     assert str(TerraformPlanSummary(12, 0, 0)) == "Terraform: 12 to add, 0 to change, 0 to destroy"
 
 
+@pytest.mark.parametrize(
+    ("outputs", "counted", "text"),
+    [
+        ({"a": ["create"], "b": ["create"]}, 0, "Terraform: 0 to add, 0 to change, 0 to destroy"),
+        ({"a": ["update"], "b": ["no-op"]}, 1, "0 to destroy, 1 output to change"),
+        ({"a": ["update"], "b": ["delete"]}, 2, "0 to destroy, 2 outputs to change"),
+    ],
+)
+def test_summary_counts_outputs_that_change_or_go(
+    outputs: dict[str, list[str]], counted: int, text: str
+) -> None:
+    plan = {"output_changes": {name: {"actions": a} for name, a in outputs.items()}}
+    summary = TerraformPlanSummary.from_plan_json(plan)
+    assert summary.outputs == counted and summary.has_changes == bool(counted)
+    assert str(summary).endswith(text)
+
+
+def test_a_change_to_outputs_alone_is_a_change_to_apply(tf: Terraform) -> None:
+    tf.apply("prod-use1", byoc())
+    assert not tf.plan("prod-use1", byoc()).has_changes
+    moved = tf.plan("prod-use1", byoc(role_arn="arn:aws:iam::123456789012:role/other"))
+    assert moved == TerraformPlanSummary(0, 0, 0, outputs=1) and moved.has_changes
+
+
 def test_apply_then_outputs_give_camel_case_request(tf: Terraform, root: Path) -> None:
     settings = byoc(region="eu-west-1", cost_savings=True)
     tf.apply("prod-use1", settings)
