@@ -270,12 +270,11 @@ def test_annotations_step_summary_and_outputs_hold_no_secret(root: Path) -> None
     assert SECRET not in written and ROLE not in written
 
 
-def test_a_comment_by_anyone_that_starts_with_the_marker_is_taken_as_ours() -> None:
-    """A known gap (docs/security.md): the sticky comment is found by its marker, not its author."""
+def test_a_comment_by_anyone_else_with_the_marker_is_left_alone() -> None:
     with FakeGitHub().running() as fake, GitHub(TOKEN, REPOSITORY, api_url=fake.url) as github:
-        forged = fake.add_comment(7, f"{MARKER}\nplan_id: forged", user="mallory")
-        assert upsert_comment(github, 7, comment_body("### Plan", "real")) == "updated"
-        assert fake.writes() == [("PATCH", f"/repos/{REPOSITORY}/issues/comments/{forged['id']}")]
+        fake.add_comment(7, f"{MARKER}\nplan_id: forged", user="mallory")
+        assert upsert_comment(github, 7, comment_body("### Plan", "real")) == "created"
+        assert [method for method, _ in fake.writes()] == ["POST"]
 
 
 def test_the_apply_example_pins_only_plan_ids_from_the_bots_comments() -> None:

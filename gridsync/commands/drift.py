@@ -41,11 +41,12 @@ def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console
         from gridsync.github.api import GitHub
         from gridsync.github.comment import sync_drift_issue
 
-        outcome = sync_drift_issue(
-            GitHub.from_env(env),
-            project=settings.project,
-            drifted=report.drifted,
-            body=render_markdown(report),
-        )
+        with GitHub.from_env(env) as github:
+            outcome = sync_drift_issue(
+                github,
+                project=settings.project,
+                drifted=report.drifted,
+                body=render_markdown(report),
+            )
         console.log(f"Drift issue: {outcome}.")
     return ExitCode.CHANGES if report.drifted else ExitCode.OK

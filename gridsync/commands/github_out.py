@@ -67,7 +67,8 @@ def post_comment(
     env: Mapping[str, str],
     console: Console,
 ) -> None:
-    from gridsync.github.api import GitHub, pr_number_from_event
+    from gridsync.github.actions import pr_number_from_event
+    from gridsync.github.api import GitHub
     from gridsync.github.comment import comment_body, upsert_comment
 
     number = pr

@@ -7,13 +7,14 @@ text from outside can end a command early or start another one.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridsync.errors import Diagnostic
+from gridsync.errors import Diagnostic, GridsyncError
 from gridsync.github.fit import close_open, scan
 from gridsync.model import Source
 from gridsync.plan.model import Action, Change, Note, Plan
@@ -231,3 +232,31 @@ def github_enabled(env: Mapping[str, str], flag: bool | None) -> bool:
     if flag is not None:
         return flag
     return env.get("GITHUB_ACTIONS", "").strip().lower() == "true"
+
+
+def pr_number_from_event(path: Path) -> int | None:
+    """The pull request number of the event in GITHUB_EVENT_PATH; None for other events.
+
+    `pull_request.number` (pull_request, pull_request_target, pull_request_review...), `number`
+    when the payload has a `pull_request`, or `issue.number` for a comment on a pull request.
+    """
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise GridsyncError(
+            f"cannot read the GitHub event file {path}: {exc}",
+            hint="GITHUB_EVENT_PATH must name the JSON file GitHub Actions writes",
+        ) from exc
+    if not isinstance(event, dict):
+        return None
+    pull, issue = event.get("pull_request"), event.get("issue")
+    for found in (
+        pull.get("number") if isinstance(pull, dict) else None,
+        event.get("number") if isinstance(pull, dict) else None,
+        issue.get("number") if isinstance(issue, dict) and "pull_request" in issue else None,
+    ):
+        if isinstance(found, int) and not isinstance(found, bool) and found > 0:
+            return found
+    return None

@@ -8,23 +8,33 @@ or GitHub answered with a rate limit): after a timeout or a 5xx the comment or i
 already, and posting again would duplicate it. The next run finds it by its marker instead.
 
 The token never appears in an error message, a repr or a log line; no request body is logged.
+
+`GitHub.author()` is the login gridsync's comments and issues carry, so that only those count as
+gridsync's: GRIDSYNC_GITHUB_AUTHOR when set, else `GET /user`'s login, else (GitHub answers 403 to
+an installation token such as GITHUB_TOKEN) `github-actions[bot]`. Asked once per client.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from gridsync import __version__
-from gridsync.errors import GridsyncError, UsageError
+from gridsync.errors import UsageError
+from gridsync.github.errors import (
+    AUTHOR_ENV,
+    HINTS,
+    GitHubError,
+    error_fields,
+    rate_limited,
+    unknown_author,
+)
 from gridsync.live.api import DEFAULT_RETRY, RetryPolicy, retry_after
 from gridsync.live.credentials import redact
 
@@ -33,110 +43,21 @@ log = logging.getLogger(__name__)
 API_VERSION = "2022-11-28"
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
+ACTIONS_BOT = "github-actions[bot]"  # the login on what GITHUB_TOKEN writes
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}(?:\[bot\])?")
 _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_MESSAGE_LIMIT = 300
-_HINTS = {
-    401: "GitHub refused the token: check GITHUB_TOKEN",
-    403: "the token may lack permission: give the workflow `permissions: pull-requests: write` "
-    "(plan comment) and `issues: write` (drift issue)",
-    404: "check GITHUB_REPOSITORY and the pull request number; a token without access sees 404",
-    422: "GitHub refused the request as invalid (for a comment: is the body too long?)",
-}
 
 Outcome = httpx.Response | httpx.TransportError
 
 
-class GitHubError(GridsyncError):
-    """A GitHub API request failed."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str,
-        path: str,
-        status: int | None = None,
-        github_message: str = "",
-        documentation_url: str = "",
-        hint: str = "",
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.method = method
-        self.path = path
-        self.status = status
-        self.github_message = github_message
-        self.documentation_url = documentation_url
-
-
-def _rate_limited(response: httpx.Response) -> bool:
-    """429, or a 403 that is GitHub's primary or secondary rate limit (not a permission error)."""
-    if response.status_code == 429:
-        return True
-    headers = response.headers
-    return response.status_code == 403 and (
-        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
-    )
-
-
 def _retryable(outcome: Outcome, method: str) -> bool:
     if isinstance(outcome, httpx.Response):
-        if _rate_limited(outcome):
+        if rate_limited(outcome):
             return True
         return outcome.status_code >= 500 and method != "POST"
     return method != "POST" or isinstance(outcome, _NOT_SENT)
-
-
-def _error_fields(response: httpx.Response) -> tuple[str, str]:
-    """GitHub's `message` (with validation `errors`, if any) and `documentation_url`."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        text = response.text.strip() or response.reason_phrase or "no message"
-        return text[:_MESSAGE_LIMIT], ""
-    message = str(data.get("message") or response.reason_phrase or "no message")
-    errors = data.get("errors")
-    if isinstance(errors, list) and errors:
-        message += " (" + "; ".join(_validation(e) for e in errors[:5]) + ")"
-    return message[:_MESSAGE_LIMIT], str(data.get("documentation_url") or "")
-
-
-def _validation(error: object) -> str:
-    if isinstance(error, dict):
-        parts = (error.get(k) for k in ("resource", "field", "code", "message"))
-        return " ".join(str(p) for p in parts if p)
-    return str(error)
-
-
-def pr_number_from_event(path: Path) -> int | None:
-    """The pull request number of the event in GITHUB_EVENT_PATH; None for other events.
-
-    `pull_request.number` (pull_request, pull_request_target, pull_request_review...), `number`
-    when the payload has a `pull_request`, or `issue.number` for a comment on a pull request.
-    """
-    try:
-        event = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise GridsyncError(
-            f"cannot read the GitHub event file {path}: {exc}",
-            hint="GITHUB_EVENT_PATH must name the JSON file GitHub Actions writes",
-        ) from exc
-    if not isinstance(event, dict):
-        return None
-    pull, issue = event.get("pull_request"), event.get("issue")
-    for found in (
-        pull.get("number") if isinstance(pull, dict) else None,
-        event.get("number") if isinstance(pull, dict) else None,
-        issue.get("number") if isinstance(issue, dict) and "pull_request" in issue else None,
-    ):
-        if isinstance(found, int) and not isinstance(found, bool) and found > 0:
-            return found
-    return None
 
 
 class GitHub:
@@ -153,12 +74,19 @@ class GitHub:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        author: str | None = None,
     ) -> None:
         if not _REPOSITORY.fullmatch(repository):
             raise UsageError(
                 f"not a GitHub repository: {repository!r}",
                 hint="GITHUB_REPOSITORY must be owner/name",
             )
+        if author is not None and not _LOGIN.fullmatch(author):
+            raise UsageError(
+                f"not a GitHub login: {author!r}",
+                hint=f"{AUTHOR_ENV} must be the login gridsync posts as, e.g. my-app[bot]",
+            )
+        self._author = author
         self._token = token
         self.repository = repository
         self.api_url = api_url.rstrip("/")
@@ -171,7 +99,8 @@ class GitHub:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **kwargs: Any) -> GitHub:
-        """From GITHUB_TOKEN, GITHUB_REPOSITORY and (GitHub Enterprise) GITHUB_API_URL."""
+        """From GITHUB_TOKEN, GITHUB_REPOSITORY, (GitHub Enterprise) GITHUB_API_URL and
+        GRIDSYNC_GITHUB_AUTHOR (the login gridsync posts as, when GET /user cannot tell)."""
         token, repository = env.get("GITHUB_TOKEN", "").strip(), env.get("GITHUB_REPOSITORY", "")
         if not token:
             raise UsageError(
@@ -184,6 +113,7 @@ class GitHub:
                 hint="set it to owner/name (GitHub Actions sets it for every job)",
             )
         api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+        kwargs = {"author": env.get(AUTHOR_ENV, "").strip() or None, **kwargs}
         return cls(token, repository.strip(), api_url=api_url, **kwargs)
 
     def __repr__(self) -> str:
@@ -200,6 +130,30 @@ class GitHub:
         self.close()
 
     # -- endpoints -------------------------------------------------------------------------------
+
+    def author(self) -> str:
+        """The login on the comments and issues this client writes (see the module docstring)."""
+        if self._author is None:
+            self._author = self._authenticated_login()
+        return self._author
+
+    def _authenticated_login(self) -> str:
+        response = self._request("GET", "/user", self.api_url + "/user")
+        if response.status_code == 403 and not rate_limited(response):
+            log.info(
+                "GET /user: HTTP 403 (%s): an installation token such as GITHUB_TOKEN; taking "
+                "comments by %s as gridsync's (set %s if the token is another app's)",
+                *(self._redact(error_fields(response)[0]), ACTIONS_BOT, AUTHOR_ENV),
+            )
+            return ACTIONS_BOT
+        try:
+            data = self._json("/user", "GET", response)
+        except GitHubError as exc:
+            raise unknown_author(exc) from exc
+        login = data.get("login") if isinstance(data, dict) else None
+        if not isinstance(login, str) or not _LOGIN.fullmatch(login):
+            raise self._shape_error("GET", "/user", response, "a login")
+        return login
 
     def list_issue_comments(self, number: int) -> list[dict[str, Any]]:
         return self._pages(f"/repos/{self.repository}/issues/{int(number)}/comments", {})
@@ -376,11 +330,11 @@ class GitHub:
             return None
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> GitHubError:
-        message, docs = (self._redact(text) for text in _error_fields(response))
+        message, docs = (self._redact(text) for text in error_fields(response))
         status = response.status_code
         said = f"HTTP {status}: {message}" + (f" (see {docs})" if docs else "")
-        hint = _HINTS.get(status, "try again later")
-        if _rate_limited(response):
+        hint = HINTS.get(status, "try again later")
+        if rate_limited(response):
             hint = "GitHub's rate limit: run again later, or use a token with a higher limit"
         return GitHubError(
             f"{method} {path}: GitHub answered {said}",
@@ -408,6 +362,6 @@ class GitHub:
 
     def _describe(self, outcome: Outcome) -> str:
         if isinstance(outcome, httpx.Response):
-            message, _ = _error_fields(outcome)
+            message, _ = error_fields(outcome)
             return f"HTTP {outcome.status_code}: {self._redact(message)}"
         return f"{type(outcome).__name__}: {self._redact(str(outcome)) or 'no detail'}"

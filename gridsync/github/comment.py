@@ -1,14 +1,16 @@
 """One sticky plan comment per pull request, and one drift issue per project.
 
-Our comment and our issue are found by a hidden HTML marker on their first line, so a push updates
-the comment it posted before, and other people's comments are never touched. Bodies are never
-logged (the plan markdown is masked already; still).
+Our comment and our issue are found by a hidden HTML marker on their first line AND by their
+author: the login gridsync posts as (`GitHub.author()`). So a push updates the comment it posted
+before, and other people's comments are never touched, even one that copies the marker (it is
+logged and ignored, and gridsync posts its own). Bodies are never logged (the plan markdown is
+masked already; still).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -66,13 +68,45 @@ def _same(current: Any, body: str) -> bool:
     return isinstance(current, str) and current.replace("\r\n", "\n") == body
 
 
+def _login(item: dict[str, Any]) -> str:
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    return login if isinstance(login, str) else ""
+
+
+def _written_by_us(
+    github: GitHub, marked: list[dict[str, Any]], name: Callable[[dict[str, Any]], str]
+) -> list[dict[str, Any]]:
+    """The items of `marked` whose author is the login gridsync posts as; warns about the rest.
+
+    Asks GitHub who that is (once per client) only when something carries the marker.
+    """
+    if not marked:
+        return []
+    author = github.author()
+    ours = []
+    for item in marked:
+        if _login(item).casefold() == author.casefold():
+            ours.append(item)
+        else:
+            log.warning(
+                "%s by %s carries the gridsync marker; ignored (not written by %s)",
+                *(name(item), clean(_login(item)) or "an unknown user", author),
+            )
+    return ours
+
+
 def upsert_comment(github: GitHub, number: int, body: str, *, project: str | None = None) -> str:
     """Update our comment on pull request `number` in place, or create it.
 
+    Ours: its first line is the marker and its author is `github.author()`.
     Returns "created", "updated" or "unchanged" (the same body: no request is sent).
     """
     ours = marker(project)
-    found = [c for c in github.list_issue_comments(number) if _first_line(c.get("body")) == ours]
+    marked = [c for c in github.list_issue_comments(number) if _first_line(c.get("body")) == ours]
+    found = _written_by_us(
+        github, marked, lambda c: f"pull request #{number}: comment {clean(str(c.get('id')))}"
+    )
     if not found:
         github.create_issue_comment(number, body)
         log.info("pull request #%d: plan comment created", number)
@@ -104,15 +138,18 @@ def drift_body(markdown: str, *, project: str | None = None, hint: str = ARTIFAC
 def _open_drift_issues(github: GitHub, project: str | None) -> Sequence[dict[str, Any]]:
     ours = marker(project, DRIFT_MARKER)
     issues = github.find_issues(DRIFT_LABEL, state="open")
-    return sorted(
+    marked = sorted(
         (i for i in issues if _first_line(i.get("body")) == ours),
         key=lambda i: int(i.get("number") or 0),
     )
+    return _written_by_us(github, marked, lambda i: f"drift issue #{clean(str(i.get('number')))}")
 
 
 def sync_drift_issue(github: GitHub, *, project: str | None, drifted: bool, body: str) -> str:
     """Keep one open issue labelled `gridsync-drift` per project in step with drift.
 
+    Ours: open, labelled, its first line is the marker and its author is `github.author()`;
+    an issue by anyone else is never updated or closed.
     Drift: create the issue, or update the open one. No drift: close it if it is open.
     Returns "created", "updated", "unchanged" (drift, same body: no request), "closed" or "none".
     `body` is the markdown to show (the plan); the marker is added here.

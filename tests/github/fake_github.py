@@ -5,6 +5,10 @@ comments and issues in memory, paginates lists with Link headers as GitHub does 
 100, page from 1), refuses bodies over GitHub's 65,536 characters with a 422, and can be told to
 answer the next matching requests differently (an error status, rate limit headers, a dropped
 connection, a crafted Link header).
+
+`GET /user` answers as the token would: by default a 403 "Resource not accessible by integration",
+as GITHUB_TOKEN (an installation token) gets, and what the token writes carries the login
+`github-actions[bot]`; with `login=` set, a personal access token's user, who is then the author.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ REPOSITORY = "acme/infra"
 API_VERSION = "2022-11-28"
 DOCS = "https://docs.github.com/rest"
 MAX_BODY = 65_536
+ACTIONS_BOT = "github-actions[bot]"
+USER_DOCS = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+INTEGRATION_403 = {
+    "message": "Resource not accessible by integration",
+    "documentation_url": USER_DOCS,
+}
 # A client retry policy for tests (they record sleeps instead of sleeping) and a fixed clock.
 FAST = RetryPolicy(attempts=3, base_delay=0.5, max_delay=10.0, max_retry_after=60.0, timeout=5.0)
 NOW = 1_700_000_000.0
@@ -61,8 +71,15 @@ class Override:
 
 
 class FakeGitHub:
-    def __init__(self, token: str = TOKEN, repository: str = REPOSITORY, prefix: str = "") -> None:
+    def __init__(
+        self,
+        token: str = TOKEN,
+        repository: str = REPOSITORY,
+        prefix: str = "",
+        login: str | None = None,
+    ) -> None:
         self.token, self.repository, self.prefix = token, repository, prefix
+        self.login = login  # GET /user's login; None: a 403, as GITHUB_TOKEN gets
         self.requests: list[Recorded] = []
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.issues: list[dict[str, Any]] = []
@@ -75,17 +92,31 @@ class FakeGitHub:
 
     # -- set up and inspect ----------------------------------------------------------------------
 
-    def add_comment(self, number: int, body: str, user: str = "octocat") -> dict[str, Any]:
+    @property
+    def author(self) -> str:
+        """The login on what the token writes."""
+        return self.login or ACTIONS_BOT
+
+    def add_comment(self, number: int, body: str, user: str | None = None) -> dict[str, Any]:
+        """A comment by `user` (by default the token's own login, as if gridsync wrote it)."""
         with self._lock:
-            comment = {"id": self._new_id(), "body": body, "user": {"login": user}}
+            comment = {"id": self._new_id(), "body": body, "user": {"login": user or self.author}}
             self.comments.setdefault(number, []).append(comment)
             return comment
 
     def add_issue(
-        self, title: str, body: str, labels: list[str], *, state: str = "open", pr: bool = False
+        self,
+        title: str,
+        body: str,
+        labels: list[str],
+        *,
+        state: str = "open",
+        pr: bool = False,
+        user: str | None = None,
     ) -> dict[str, Any]:
+        """An issue by `user` (by default the token's own login, as if gridsync wrote it)."""
         with self._lock:
-            issue = self._issue(title, body, labels, state)
+            issue = self._issue(title, body, labels, state, user or self.author)
             if pr:
                 issue["pull_request"] = {"url": f"{self.url}/pulls/{issue['number']}"}
             return issue
@@ -131,6 +162,8 @@ class FakeGitHub:
         return None
 
     def _route(self, request: Recorded) -> Override:
+        if request.method == "GET" and request.path == f"{self.prefix}/user":
+            return self._user()
         base = f"{self.prefix}/repos/{self.repository}"
         rest = request.path.removeprefix(base) if request.path.startswith(base + "/") else None
         routes: list[tuple[str, str, Callable[..., Override]]] = [
@@ -147,6 +180,11 @@ class FakeGitHub:
                 return route(request, *(int(g) for g in match.groups()))
         return Override(404, {"message": "Not Found", "documentation_url": DOCS})
 
+    def _user(self) -> Override:
+        if self.login is None:
+            return Override(403, INTEGRATION_403)
+        return Override(200, {"login": self.login, "id": 583231, "type": "User"})
+
     def _list_comments(self, request: Recorded, number: int) -> Override:
         return self._page(request, self.comments.get(number, []))
 
@@ -154,7 +192,11 @@ class FakeGitHub:
         invalid = _invalid_body(request.body, "IssueComment")
         if invalid is not None:
             return invalid
-        comment = {"id": self._new_id(), "body": request.body["body"], "user": {"login": "bot"}}
+        comment = {
+            "id": self._new_id(),
+            "body": request.body["body"],
+            "user": {"login": self.author},
+        }
         self.comments.setdefault(number, []).append(comment)
         return Override(201, comment)
 
@@ -183,9 +225,10 @@ class FakeGitHub:
         if invalid is not None:
             return invalid
         body = request.body
-        return Override(
-            201, self._issue(body["title"], body["body"], body.get("labels", []), "open")
+        issue = self._issue(
+            body["title"], body["body"], body.get("labels", []), "open", self.author
         )
+        return Override(201, issue)
 
     def _update_issue(self, request: Recorded, number: int) -> Override:
         for issue in self.issues:
@@ -212,7 +255,9 @@ class FakeGitHub:
         host = self.url.removesuffix(self.prefix)
         return f"{host}{request.path}?{urlencode({**request.query, 'page': str(page)})}"
 
-    def _issue(self, title: str, body: str, labels: list[str], state: str) -> dict[str, Any]:
+    def _issue(
+        self, title: str, body: str, labels: list[str], state: str, user: str
+    ) -> dict[str, Any]:
         number = len(self.issues) + 1
         issue = {
             "id": self._new_id(),
@@ -221,6 +266,7 @@ class FakeGitHub:
             "body": body,
             "state": state,
             "labels": [{"name": name} for name in labels],
+            "user": {"login": user},
         }
         self.issues.append(issue)
         return issue

@@ -193,9 +193,9 @@ def test_our_comment_on_page_two_is_found(fake: FakeGitHub, github: GitHub) -> N
         fake.add_comment(PR, f"later {i}", user="bob")
     new = comment_body("new plan", "2")
     assert upsert_comment(github, PR, new) == "updated"
-    pages = [r.query.get("page", "1") for r in fake.requests if r.method == "GET"]
-    assert pages == ["1", "2"]
-    assert all(r.query["per_page"] == "100" for r in fake.requests if r.method == "GET")
+    lists = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/comments")]
+    assert [r.query.get("page", "1") for r in lists] == ["1", "2"]
+    assert all(r.query["per_page"] == "100" for r in lists)
     assert mine["body"] == new
     assert len(fake.comments[PR]) == 161
 

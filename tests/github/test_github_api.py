@@ -8,11 +8,12 @@ import logging
 from pathlib import Path
 
 import pytest
-from fake_github import DOCS, FAST, NOW, REPOSITORY, TOKEN, FakeGitHub
+from fake_github import ACTIONS_BOT, DOCS, FAST, NOW, REPOSITORY, TOKEN, FakeGitHub
 
 from gridsync import __version__
 from gridsync.errors import GridsyncError, UsageError
-from gridsync.github.api import GitHub, GitHubError, pr_number_from_event
+from gridsync.github.actions import pr_number_from_event
+from gridsync.github.api import GitHub, GitHubError
 
 COMMENTS = f"/repos/{REPOSITORY}/issues/7/comments"
 
@@ -255,3 +256,100 @@ def test_pr_number_from_a_missing_or_broken_event_file(tmp_path: Path) -> None:
     broken.write_text("{not json")
     with pytest.raises(GridsyncError, match="cannot read the GitHub event file"):
         pr_number_from_event(broken)
+
+
+# --- the login gridsync posts as ----------------------------------------------------------------
+
+
+def test_the_author_is_get_users_login_asked_once(sleeps: list[float]) -> None:
+    with (
+        FakeGitHub(login="octo-user").running() as fake,
+        GitHub(TOKEN, REPOSITORY, api_url=fake.url, retry=FAST, sleep=sleeps.append) as github,
+    ):
+        assert github.author() == "octo-user"
+        assert github.author() == "octo-user"
+    assert fake.calls() == [("GET", "/user")]
+    assert fake.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_a_403_on_get_user_means_github_actions_bot(
+    fake: FakeGitHub, github: GitHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert github.author() == ACTIONS_BOT == "github-actions[bot]"
+    assert github.author() == ACTIONS_BOT
+    assert fake.calls() == [("GET", "/user")]
+    assert "Resource not accessible by integration" in caplog.text
+    assert "GRIDSYNC_GITHUB_AUTHOR" in caplog.text
+    _no_token(caplog.text)
+
+
+def test_the_author_from_the_environment_asks_nothing(fake: FakeGitHub) -> None:
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": fake.url}
+    with GitHub.from_env({**env, "GRIDSYNC_GITHUB_AUTHOR": " my-app[bot] "}) as github:
+        assert github.author() == "my-app[bot]"
+    with GitHub.from_env({**env, "GRIDSYNC_GITHUB_AUTHOR": "x"}, author="y") as github:
+        assert github.author() == "y"  # an explicit argument wins
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("author", ["my app", "evil\n::warning::x", "[bot]", "-x"])
+def test_an_author_that_is_not_a_login_is_refused(author: str) -> None:
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY}
+    with pytest.raises(UsageError, match="not a GitHub login") as caught:
+        GitHub.from_env({**env, "GRIDSYNC_GITHUB_AUTHOR": author})
+    assert "GRIDSYNC_GITHUB_AUTHOR" in caught.value.hint
+
+
+def test_a_500_on_get_user_is_an_error_not_a_fallback(
+    fake: FakeGitHub, github: GitHub, sleeps: list[float]
+) -> None:
+    fake.answer_next(500, {"message": "Server Error"}, path=r"^/user$", times=10)
+    with pytest.raises(GitHubError) as caught:
+        github.author()
+    error = caught.value
+    assert str(error).startswith(
+        "cannot tell which login gridsync posts as: GET /user: GitHub answered HTTP 500: Server Error"
+    )
+    assert (error.method, error.path, error.status) == ("GET", "/user", 500)
+    assert "GRIDSYNC_GITHUB_AUTHOR" in error.hint
+    assert len(fake.requests) == FAST.attempts  # retried as any GET, then given up
+    assert len(sleeps) == FAST.attempts - 1
+
+
+def test_a_401_on_get_user_is_an_error_not_a_fallback(fake: FakeGitHub, github: GitHub) -> None:
+    fake.answer_next(401, {"message": "Bad credentials"}, path=r"^/user$")
+    with pytest.raises(GitHubError, match="HTTP 401: Bad credentials") as caught:
+        github.author()
+    assert caught.value.status == 401
+    assert "check GITHUB_TOKEN" in caught.value.hint
+
+
+def test_a_rate_limited_get_user_is_waited_out_not_taken_for_github_token(
+    sleeps: list[float],
+) -> None:
+    with FakeGitHub(login="octo-user").running() as fake:
+        client = GitHub(TOKEN, REPOSITORY, api_url=fake.url, retry=FAST, sleep=sleeps.append)
+        fake.answer_next(
+            403,
+            {"message": "You have exceeded a secondary rate limit"},
+            headers={"Retry-After": "7"},
+            path=r"^/user$",
+        )
+        assert client.author() == "octo-user"
+        client.close()
+    assert sleeps == [7.0]
+
+
+def test_get_user_without_a_login_is_an_error(fake: FakeGitHub, github: GitHub) -> None:
+    fake.answer_next(200, {"id": 1, "login": "not a login"}, path=r"^/user$")
+    with pytest.raises(GitHubError, match="without a login"):
+        github.author()
+
+
+def test_get_user_on_github_enterprise(sleeps: list[float]) -> None:
+    with FakeGitHub(prefix="/api/v3", login="ghe-user").running() as fake:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": fake.url}
+        with GitHub.from_env(env, retry=FAST, sleep=sleeps.append) as github:
+            assert github.author() == "ghe-user"
+    assert fake.calls() == [("GET", "/api/v3/user")]
