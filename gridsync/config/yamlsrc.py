@@ -235,16 +235,21 @@ class _Builder:
             raise _Oversized(Problem(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels"))
 
     def build(self, node: Node, path: YamlPath) -> Any:
-        self._spend(1, node, len(path))
-        self.values.setdefault(path, _pos(node))
-        if isinstance(node, MappingNode):
+        # The hot loop of reading a project (one call per value): _spend and _pos inlined.
+        self.budget -= 1
+        if self.budget < 0 or len(path) > MAX_DEPTH:
+            self._spend(0, node, len(path))
+        if path not in self.values:
+            mark = node.start_mark
+            self.values[path] = (mark.line + 1, mark.column + 1)
+        if type(node) is ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node, path)
+        if type(node) is MappingNode:
             return self._mapping(node, path) if self._tag_ok(node, _MAP, path) else None
-        if isinstance(node, SequenceNode):
+        if type(node) is SequenceNode:
             if not self._tag_ok(node, _SEQ, path):
                 return None
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, ScalarNode):
-            return self._scalar(node, path)
         return None  # pragma: no cover - composed nodes are scalars, sequences or mappings
 
     def _tag_ok(self, node: Node, expected: str, path: YamlPath) -> bool:
@@ -266,23 +271,24 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first: dict[str, Position] = {}
         merged: list[tuple[Node, Node]] = []
         self._spend(len(node.value), node, len(path))  # the keys
+        keys = self.keys
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node, path, len(path) + 1))
                 continue
-            key = self._key(key_node, path)
+            key = key_node.value if type(key_node) is ScalarNode else self._key(key_node, path)
             if key is None:
                 continue
-            if key in first:
-                line = first[key][0]
-                message = f"duplicate key '{key}' (first written at line {line})"
-                self.problems.append(Problem(*_pos(key_node), message, (*path, key)))
+            child = (*path, key)
+            if key in result:
+                message = f"duplicate key '{key}' (first written at line {keys[child][0]})"
+                self.problems.append(Problem(*_pos(key_node), message, child))
                 continue
-            first[key] = self.keys[(*path, key)] = _pos(key_node)
-            result[key] = self.build(value_node, (*path, key))
+            mark = key_node.start_mark
+            keys[child] = (mark.line + 1, mark.column + 1)
+            result[key] = self.build(value_node, child)
         for key_node, value_node in merged:  # `<<: *defaults`: explicit keys win, first source wins
             key = self._key(key_node, path)
             if key is not None and key not in result:
