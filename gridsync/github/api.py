@@ -35,7 +35,14 @@ from gridsync.github.errors import (
     rate_limited,
     unknown_author,
 )
-from gridsync.live.api import DEFAULT_RETRY, RetryPolicy, retry_after
+from gridsync.httpretry import (
+    DEFAULT_RETRY,
+    NOT_SENT,
+    RETRYABLE,
+    Outcome,
+    RetryPolicy,
+    retry_after,
+)
 from gridsync.live.credentials import redact
 
 log = logging.getLogger(__name__)
@@ -46,10 +53,6 @@ PER_PAGE = 100
 ACTIONS_BOT = "github-actions[bot]"  # the login on what GITHUB_TOKEN writes
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}(?:\[bot\])?")
-_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-Outcome = httpx.Response | httpx.TransportError
 
 
 def _retryable(outcome: Outcome, method: str) -> bool:
@@ -57,7 +60,7 @@ def _retryable(outcome: Outcome, method: str) -> bool:
         if rate_limited(outcome):
             return True
         return outcome.status_code >= 500 and method != "POST"
-    return method != "POST" or isinstance(outcome, _NOT_SENT)
+    return method != "POST" or isinstance(outcome, NOT_SENT)
 
 
 class GitHub:
@@ -241,7 +244,7 @@ class GitHub:
     def _transport_error(
         self, method: str, path: str, exc: httpx.TransportError, tries: int
     ) -> GitHubError:
-        maybe_done = method == "POST" and not isinstance(exc, _NOT_SENT)
+        maybe_done = method == "POST" and not isinstance(exc, NOT_SENT)
         hint = "check GITHUB_API_URL and the network, then run again"
         if maybe_done:
             hint += " (GitHub may have acted on it: the next run finds it by its marker)"
@@ -265,7 +268,7 @@ class GitHub:
             response = self._client.request(
                 method, url, params=params, json=json, headers=self._headers()
             )
-        except _RETRYABLE as exc:
+        except RETRYABLE as exc:
             return exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise GitHubError(
@@ -299,7 +302,7 @@ class GitHub:
             )
         delay = asked
         if delay is None:
-            delay = self._rng.uniform(0, min(policy.max_delay, policy.base_delay * 2**n))
+            delay = policy.backoff(self._rng, n)
         log.info(
             "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
             *(method, path, self._describe(outcome), delay, n + 2, policy.attempts),

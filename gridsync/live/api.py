@@ -18,9 +18,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +26,14 @@ import httpx
 
 from gridsync import __version__
 from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
+from gridsync.httpretry import (
+    DEFAULT_RETRY,
+    NOT_SENT,
+    RETRYABLE,
+    Outcome,
+    RetryPolicy,
+    retry_after,
+)
 from gridsync.live import wire
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.live.credentials import Credentials, redact, rpc_message
@@ -40,23 +45,6 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"gridsync/{__version__}"
 CLUSTERS = "/v1/core/clusters"
 LIST_QUERY = {"phaseNotIn": Phase.DELETED.value}  # exactly as `grid clusters` lists
-# Transport failures worth another try; of those, the ones where the request was never sent.
-_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-Outcome = httpx.Response | httpx.TransportError
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5  # total tries for a request that is safe to repeat
-    base_delay: float = 0.5  # full-jitter backoff: uniform(0, min(max_delay, base_delay * 2**n))
-    max_delay: float = 10.0
-    max_retry_after: float = 60.0  # honour Retry-After (seconds or HTTP date) up to this
-    timeout: float = 30.0  # httpx timeout per request
-
-
-DEFAULT_RETRY = RetryPolicy()
 
 
 def _retry_status(status: int) -> bool:
@@ -74,24 +62,7 @@ def _maybe_processed(outcome: Outcome) -> bool:
     """Whether a failed attempt may have changed something on the server."""
     if isinstance(outcome, httpx.Response):
         return outcome.status_code >= 500
-    return not isinstance(outcome, _NOT_SENT)
-
-
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None when unusable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return not isinstance(outcome, NOT_SENT)
 
 
 def _cluster_path(cluster_id: str) -> str:
@@ -269,7 +240,7 @@ class GridApi:
                 headers=headers,
                 timeout=self._retry.timeout,
             )
-        except _RETRYABLE as exc:
+        except RETRYABLE as exc:
             return exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise BackendError(
@@ -285,7 +256,7 @@ class GridApi:
         if isinstance(outcome, httpx.Response):
             delay = retry_after(outcome.headers.get("Retry-After"))
         if delay is None:
-            delay = self._rng.uniform(0, min(policy.max_delay, policy.base_delay * 2**n))
+            delay = policy.backoff(self._rng, n)
         delay = min(delay, policy.max_retry_after)
         log.info(
             "%s %s: %s; retrying in %.1fs (attempt %d of %d)",

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from loopback import serving
 
-from gridsync.live.api import RetryPolicy
+from gridsync.httpretry import RetryPolicy
 
 TOKEN = "ghs_FAKE0tokenDoNotLeak9x"
 REPOSITORY = "acme/infra"

@@ -18,7 +18,8 @@ from grid_recorder import Recorder, Reply
 
 from gridsync import __version__
 from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
-from gridsync.live.api import GridApi, RetryPolicy, retry_after
+from gridsync.httpretry import RetryPolicy, retry_after
+from gridsync.live.api import GridApi
 from gridsync.live.credentials import Credentials
 from gridsync.model import ClusterSpec, InstanceType, Phase
 

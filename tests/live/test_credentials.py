@@ -12,7 +12,8 @@ import pytest
 from grid_recorder import Recorder, Reply
 
 from gridsync.errors import BackendError, GridsyncError
-from gridsync.live.api import GridApi, RetryPolicy
+from gridsync.httpretry import RetryPolicy
+from gridsync.live.api import GridApi
 from gridsync.live.credentials import Credentials, find_credentials, login
 
 KEY = "gk-9Hh2secretKEY77"
