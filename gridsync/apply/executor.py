@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from gridsync.apply.outcome import ApplyResult, Outcome, Progress, Status, WaitPolicy
 from gridsync.apply.runfiles import write_run_edit
+from gridsync.apply.steps import (
+    FINISHED,
+    STARTING,
+    WAITS,
+    Chain,
+    Clock,
+    PollClock,
+    Step,
+    known,
+    steps_for,
+)
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.live.backend import Backend, LiveCluster, LiveState
 from gridsync.model import ClusterSpec, Phase
@@ -29,66 +38,6 @@ from gridsync.plan.model import Action, Change, Plan, RunEdit
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra
-
-Clock = Callable[[], float]
-_T = TypeVar("_T")
-
-
-class Step(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    WAIT_RUNNING = "wait until running"
-    WAIT_GONE = "wait until gone"
-    TF_APPLY = "terraform apply"
-    TF_DESTROY = "terraform destroy"
-    LEFTOVERS = "look for leftover AWS resources"
-
-
-_WAITS = (Step.WAIT_RUNNING, Step.WAIT_GONE)
-
-
-@dataclass(eq=False)  # chains are compared and hashed by identity
-class _Chain:
-    change: Change
-    steps: list[Step]
-    started: float = 0.0
-    index: int = 0
-    cluster_id: str | None = None
-    status: Status = Status.NOT_ATTEMPTED
-    detail: str = ""
-    last_phase: str = ""
-    seconds: float = 0.0
-    leftovers: tuple[str, ...] = ()
-
-    @property
-    def step(self) -> Step | None:
-        return self.steps[self.index] if self.index < len(self.steps) else None
-
-    @property
-    def done(self) -> bool:
-        return self.status in (Status.SUCCEEDED, Status.FAILED) or self.step is None
-
-
-def steps_for(change: Change, wait: bool) -> list[Step]:
-    """The steps one change takes. A replace, and a delete whose Terraform is destroyed, always
-    wait for the old cluster to be gone (--no-wait or not)."""
-    running = [Step.WAIT_RUNNING] if wait else []
-    terraform = change.terraform
-    tf_apply = [Step.TF_APPLY] if terraform is not None and terraform.apply else []
-    match change.action:
-        case Action.CREATE:
-            return [*tf_apply, Step.CREATE, *running]
-        case Action.UPDATE:
-            return [*tf_apply, Step.UPDATE]
-        case Action.DELETE if terraform is not None and terraform.destroy:
-            return [Step.DELETE, Step.WAIT_GONE, Step.TF_DESTROY, Step.LEFTOVERS]
-        case Action.DELETE:
-            return [Step.DELETE, *([Step.WAIT_GONE] if wait else [])]
-        case Action.REPLACE:
-            return [Step.DELETE, Step.WAIT_GONE, *tf_apply, Step.CREATE, *running]
-        case _:
-            return running if change.waits else []
 
 
 @dataclass
@@ -107,7 +56,7 @@ class Executor:
 
     def run(self, plan: Plan) -> ApplyResult:
         chains = [
-            _Chain(c, steps_for(c, self.waits.wait), cluster_id=c.cluster_id)
+            Chain(c, steps_for(c, self.waits.wait), cluster_id=c.cluster_id)
             for c in plan.changes
             if not c.blocked
         ]
@@ -126,15 +75,15 @@ class Executor:
 
     # --- the loop ------------------------------------------------------------------------------
 
-    def _drive(self, chains: list[_Chain]) -> bool:
+    def _drive(self, chains: list[Chain]) -> bool:
         """Run every chain to its end, or until `stop` is set (the CLI sets it on Ctrl-C).
 
         A poll round's list call runs on a thread of its own, so calls go on being launched while
         it is out; it observes only the chains that were already waiting when it was sent.
         """
         start = self.clock()
-        inflight: dict[Future[str | None], _Chain] = {}
-        poll = _PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
+        inflight: dict[Future[str | None], Chain] = {}
+        poll = PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
         round_: _Round | None = None
         announced = False
         with (
@@ -147,7 +96,7 @@ class Executor:
                     self.progress.event("apply", "interrupted: letting calls in flight finish")
                 if not self.stop.is_set():
                     self._launch(pool, chains, inflight)
-                waiting = [c for c in chains if not c.done and c.step in _WAITS]
+                waiting = [c for c in chains if not c.done and c.step in WAITS]
                 if not inflight and round_ is None and (self.stop.is_set() or not waiting):
                     break
                 if round_ is None and waiting and poll.due() and not self.stop.is_set():
@@ -165,27 +114,27 @@ class Executor:
     def _launch(
         self,
         pool: ThreadPoolExecutor,
-        chains: list[_Chain],
-        inflight: dict[Future[str | None], _Chain],
+        chains: list[Chain],
+        inflight: dict[Future[str | None], Chain],
     ) -> None:
         busy = set(inflight.values())
         for chain in chains:
             if len(inflight) >= self.parallelism:
                 return
-            if chain in busy or chain.done or chain.step in _WAITS:
+            if chain in busy or chain.done or chain.step in WAITS:
                 continue
             if chain.index == 0:
                 chain.started = self.clock()
-            step = _known(chain.step)
-            self.progress.event(chain.change.name, _STARTING[step])
+            step = known(chain.step)
+            self.progress.event(chain.change.name, STARTING[step])
             inflight[pool.submit(self._call, chain, step)] = chain
 
-    def _call(self, chain: _Chain, step: Step) -> str | None:
+    def _call(self, chain: Chain, step: Step) -> str | None:
         """One step's work, on a pool thread. Returns the cluster id it knows after the step."""
         change = chain.change
         match step:
             case Step.DELETE:
-                self.backend.delete(_known(chain.cluster_id), force=self.force_delete)
+                self.backend.delete(known(chain.cluster_id), force=self.force_delete)
             case Step.TF_APPLY:
                 self._infra().apply(change)
             case Step.TF_DESTROY:
@@ -193,7 +142,7 @@ class Executor:
             case Step.LEFTOVERS:
                 chain.leftovers = tuple(self._leftovers(change))
             case Step.UPDATE:
-                return self.backend.update(_known(chain.cluster_id), self._update_spec(chain)).id
+                return self.backend.update(known(chain.cluster_id), self._update_spec(chain)).id
             case Step.CREATE:
                 return self._create(change)
         return chain.cluster_id
@@ -203,11 +152,11 @@ class Executor:
             raise GridsyncError("this plan needs Terraform, and apply was not given it (a bug)")
         return self.infra
 
-    def _update_spec(self, chain: _Chain) -> ClusterSpec:
-        desired = _known(chain.change.desired)
+    def _update_spec(self, chain: Chain) -> ClusterSpec:
+        desired = known(chain.change.desired)
         if not desired.from_terraform:
             return desired.spec
-        live = self.backend.get(_known(chain.cluster_id)).spec
+        live = self.backend.get(known(chain.cluster_id)).spec
         return self._infra().filled_spec(chain.change, live)
 
     def _leftovers(self, change: Change) -> list[str]:
@@ -226,7 +175,7 @@ class Executor:
         if change.terraform is not None:
             spec, base = self._infra().create_inputs(change)
         else:
-            spec, base = _known(change.desired).spec, None
+            spec, base = known(change.desired).spec, None
         try:
             return self.backend.create(change.name, spec, base).id
         except ClusterExists:
@@ -238,7 +187,7 @@ class Executor:
 
     def _settle(
         self,
-        inflight: dict[Future[str | None], _Chain],
+        inflight: dict[Future[str | None], Chain],
         round_: _Round | None,
         timeout: float | None,
     ) -> None:
@@ -253,7 +202,7 @@ class Executor:
             if chain is not None:
                 self._settled(chain, future)
 
-    def _settled(self, chain: _Chain, future: Future[str | None]) -> None:
+    def _settled(self, chain: Chain, future: Future[str | None]) -> None:
         step = chain.step
         self._settled_calls += 1
         try:
@@ -266,7 +215,7 @@ class Executor:
             return
         if step == Step.CREATE:
             chain.cluster_id = result
-        self.progress.event(chain.change.name, _FINISHED[step] if step else "done")
+        self.progress.event(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
 
     def _observe_round(self, round_: _Round, start: float) -> None:
@@ -277,7 +226,7 @@ class Executor:
             return
         if round_.settled_calls == self._settled_calls:
             self._seen = (self._settled_calls, live)
-        waiting = [c for c in round_.chains if not c.done and c.step in _WAITS]
+        waiting = [c for c in round_.chains if not c.done and c.step in WAITS]
         by_id, by_name = live.by_id(), live.by_name()  # once per round, not per cluster
         for chain in waiting:
             found = by_id.get(chain.cluster_id or "") or by_name.get(chain.change.name)
@@ -286,7 +235,7 @@ class Executor:
             {c.change.name: c.last_phase for c in waiting if not c.done}, self.clock() - start
         )
 
-    def _observe(self, chain: _Chain, found: LiveCluster | None) -> None:
+    def _observe(self, chain: Chain, found: LiveCluster | None) -> None:
         status = "gone" if found is None else found.status
         if status != chain.last_phase:
             chain.last_phase = status
@@ -304,7 +253,7 @@ class Executor:
         elif found.terminating:
             self._fail(chain, "the cluster is being deleted by someone else")
 
-    def _expire(self, waiting: list[_Chain], start: float) -> None:
+    def _expire(self, waiting: list[Chain], start: float) -> None:
         if self.clock() - start < self.waits.timeout:
             return
         for chain in waiting:
@@ -313,19 +262,19 @@ class Executor:
                 chain.detail = f"timed out after {self.waits.timeout:.0f}s ({chain.step}; last seen {chain.last_phase or 'unknown'})"
                 chain.index = len(chain.steps)
 
-    def _advance(self, chain: _Chain) -> None:
+    def _advance(self, chain: Chain) -> None:
         chain.index += 1
         if chain.step is None:
             chain.status = Status.SUCCEEDED
             chain.seconds = self.clock() - chain.started
 
-    def _fail(self, chain: _Chain, detail: str) -> None:
+    def _fail(self, chain: Chain, detail: str) -> None:
         chain.status = Status.FAILED
         chain.detail = detail
         chain.seconds = self.clock() - chain.started
         self.progress.event(chain.change.name, detail)
 
-    def _outcome(self, chain: _Chain) -> Outcome:
+    def _outcome(self, chain: Chain) -> Outcome:
         status = chain.status
         if status == Status.NOT_ATTEMPTED and chain.index > 0:
             status = Status.INCOMPLETE
@@ -341,7 +290,7 @@ class Executor:
 
     # --- run configs and context ---------------------------------------------------------------
 
-    def _write_run(self, edit: RunEdit, chains: list[_Chain], interrupted: bool) -> Outcome:
+    def _write_run(self, edit: RunEdit, chains: list[Chain], interrupted: bool) -> Outcome:
         """Point one run config at its cluster, once that cluster is known to run."""
         chain = next((c for c in chains if c.change.name == edit.cluster), None)
         skipped = self._why_not_written(chain, interrupted)
@@ -356,7 +305,7 @@ class Executor:
         detail = f"compute.provider.cluster: {cluster_id}" + ("" if changed else " (already)")
         return Outcome(edit.path, Action.UPDATE, Status.SUCCEEDED, detail)
 
-    def _why_not_written(self, chain: _Chain | None, interrupted: bool) -> str:
+    def _why_not_written(self, chain: Chain | None, interrupted: bool) -> str:
         if self.root is None:
             return "--no-write-runs"
         if interrupted:
@@ -367,8 +316,8 @@ class Executor:
             return "its cluster did not reach RUNNING"
         return ""
 
-    def _set_context(self, plan: Plan, chains: list[_Chain], interrupted: bool) -> Outcome:
-        context = _known(plan.context)
+    def _set_context(self, plan: Plan, chains: list[Chain], interrupted: bool) -> Outcome:
+        context = known(plan.context)
         name = context.after
         chain = next((c for c in chains if c.change.name == name), None)
         if interrupted or (chain is not None and chain.status != Status.SUCCEEDED):
@@ -385,59 +334,10 @@ class Executor:
         return Outcome(name, Action.UPDATE, Status.SUCCEEDED, "cluster context set")
 
 
-_STARTING = {
-    Step.CREATE: "creating",
-    Step.UPDATE: "updating",
-    Step.DELETE: "deleting",
-    Step.WAIT_RUNNING: "waiting",
-    Step.WAIT_GONE: "waiting",
-    Step.TF_APPLY: "terraform apply",
-    Step.TF_DESTROY: "terraform destroy",
-    Step.LEFTOVERS: "looking for leftover AWS resources",
-}
-_FINISHED = {
-    Step.CREATE: "create requested",
-    Step.UPDATE: "updated",
-    Step.DELETE: "delete requested",
-    Step.WAIT_RUNNING: "running",
-    Step.WAIT_GONE: "gone",
-    Step.TF_APPLY: "terraform apply done",
-    Step.TF_DESTROY: "terraform destroy done",
-    Step.LEFTOVERS: "leftover check done",
-}
-
-
-def _known(value: _T | None) -> _T:
-    """A value the plan guarantees (an id for an update or delete, a spec for a create)."""
-    if value is None:
-        raise RuntimeError("bug: the plan lacks a value this step needs")
-    return value
-
-
 @dataclass(frozen=True)
 class _Round:
     """A poll round in flight: its list call, the chains it is for, calls settled when sent."""
 
     future: Future[LiveState]
-    chains: list[_Chain]
+    chains: list[Chain]
     settled_calls: int
-
-
-class _PollClock:
-    """When the next poll round is due: starts at poll_min, grows 1.5x per round up to poll_max."""
-
-    def __init__(self, clock: Clock, poll_min: float, poll_max: float) -> None:
-        self.clock = clock
-        self.delay = min(poll_min, poll_max)
-        self.poll_max = poll_max
-        self.next_at = clock() + self.delay
-
-    def remaining(self) -> float:
-        return max(0.0, self.next_at - self.clock())
-
-    def due(self) -> bool:
-        return self.clock() >= self.next_at
-
-    def next_round(self) -> None:
-        self.delay = min(self.delay * 1.5, self.poll_max)
-        self.next_at = self.clock() + self.delay

@@ -1,0 +1,125 @@
+"""The steps a change takes in an apply, and when the next poll round is due.
+
+Data and small helpers for apply/executor.py: a change becomes a Chain of Steps (a replace is
+delete, wait until gone, create, wait until running); the messages progress shows for each step;
+the clock that spaces poll rounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from gridsync.apply.outcome import Status
+from gridsync.plan.model import Action, Change
+
+Clock = Callable[[], float]
+_T = TypeVar("_T")
+
+
+class Step(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    WAIT_RUNNING = "wait until running"
+    WAIT_GONE = "wait until gone"
+    TF_APPLY = "terraform apply"
+    TF_DESTROY = "terraform destroy"
+    LEFTOVERS = "look for leftover AWS resources"
+
+
+WAITS = (Step.WAIT_RUNNING, Step.WAIT_GONE)
+
+
+@dataclass(eq=False)  # chains are compared and hashed by identity
+class Chain:
+    change: Change
+    steps: list[Step]
+    started: float = 0.0
+    index: int = 0
+    cluster_id: str | None = None
+    status: Status = Status.NOT_ATTEMPTED
+    detail: str = ""
+    last_phase: str = ""
+    seconds: float = 0.0
+    leftovers: tuple[str, ...] = ()
+
+    @property
+    def step(self) -> Step | None:
+        return self.steps[self.index] if self.index < len(self.steps) else None
+
+    @property
+    def done(self) -> bool:
+        return self.status in (Status.SUCCEEDED, Status.FAILED) or self.step is None
+
+
+def steps_for(change: Change, wait: bool) -> list[Step]:
+    """The steps one change takes. A replace, and a delete whose Terraform is destroyed, always
+    wait for the old cluster to be gone (--no-wait or not)."""
+    running = [Step.WAIT_RUNNING] if wait else []
+    terraform = change.terraform
+    tf_apply = [Step.TF_APPLY] if terraform is not None and terraform.apply else []
+    match change.action:
+        case Action.CREATE:
+            return [*tf_apply, Step.CREATE, *running]
+        case Action.UPDATE:
+            return [*tf_apply, Step.UPDATE]
+        case Action.DELETE if terraform is not None and terraform.destroy:
+            return [Step.DELETE, Step.WAIT_GONE, Step.TF_DESTROY, Step.LEFTOVERS]
+        case Action.DELETE:
+            return [Step.DELETE, *([Step.WAIT_GONE] if wait else [])]
+        case Action.REPLACE:
+            return [Step.DELETE, Step.WAIT_GONE, *tf_apply, Step.CREATE, *running]
+        case _:
+            return running if change.waits else []
+
+
+STARTING = {
+    Step.CREATE: "creating",
+    Step.UPDATE: "updating",
+    Step.DELETE: "deleting",
+    Step.WAIT_RUNNING: "waiting",
+    Step.WAIT_GONE: "waiting",
+    Step.TF_APPLY: "terraform apply",
+    Step.TF_DESTROY: "terraform destroy",
+    Step.LEFTOVERS: "looking for leftover AWS resources",
+}
+FINISHED = {
+    Step.CREATE: "create requested",
+    Step.UPDATE: "updated",
+    Step.DELETE: "delete requested",
+    Step.WAIT_RUNNING: "running",
+    Step.WAIT_GONE: "gone",
+    Step.TF_APPLY: "terraform apply done",
+    Step.TF_DESTROY: "terraform destroy done",
+    Step.LEFTOVERS: "leftover check done",
+}
+
+
+def known(value: _T | None) -> _T:
+    """A value the plan guarantees (an id for an update or delete, a spec for a create)."""
+    if value is None:
+        raise RuntimeError("bug: the plan lacks a value this step needs")
+    return value
+
+
+class PollClock:
+    """When the next poll round is due: starts at poll_min, grows 1.5x per round up to poll_max."""
+
+    def __init__(self, clock: Clock, poll_min: float, poll_max: float) -> None:
+        self.clock = clock
+        self.delay = min(poll_min, poll_max)
+        self.poll_max = poll_max
+        self.next_at = clock() + self.delay
+
+    def remaining(self) -> float:
+        return max(0.0, self.next_at - self.clock())
+
+    def due(self) -> bool:
+        return self.clock() >= self.next_at
+
+    def next_round(self) -> None:
+        self.delay = min(self.delay * 1.5, self.poll_max)
+        self.next_at = self.clock() + self.delay
