@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gridsync.config import yamledit
+from gridsync.config import yamlsplice
 from gridsync.config.yamledit import EditError, get_scalar, set_scalar
 from gridsync.errors import GridsyncError
 
@@ -517,7 +517,7 @@ def test_libyaml_marks_count_code_points_not_bytes() -> None:
 
 def test_an_edit_that_would_load_differently_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """The safety net: were the rendering wrong, the edit is refused instead of returned."""
-    monkeypatch.setattr(yamledit, "_render", lambda value, style: value)  # no quoting at all
+    monkeypatch.setattr(yamlsplice, "_render", lambda value, style: value)  # no quoting at all
     with pytest.raises(EditError, match="internal error"):
         set_scalar("compute:\n  provider:\n    cluster: old\n", P, "yes")
 

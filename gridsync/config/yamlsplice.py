@@ -1,0 +1,246 @@
+"""Deciding and rendering the one splice that sets a scalar, for gridsync.config.yamledit.
+
+Package-internal: only gridsync.config.yamledit imports this. Given a parsed source and the end of
+a walk (gridsync.config.yamlwalk), ``plan_splice`` returns ``(start, end, text)``: replace
+``body[start:end]`` by ``text``. It replaces the value's own token (keeping its quoting style), fills
+a null or empty value, or inserts the missing keys into a flow or block mapping, following the rules
+in the yamledit docstring. Scalars are rendered plain only when YAML 1.1 and 1.2 both read them back
+as the same string.
+"""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.tokens import (
+    BlockEndToken,
+    BlockMappingStartToken,
+    BlockSequenceStartToken,
+    FlowEntryToken,
+    FlowMappingEndToken,
+    FlowMappingStartToken,
+    ScalarToken,
+)
+
+from gridsync.config.yamlparse import BREAK, EditError, Source, load, pos, where
+from gridsync.config.yamlwalk import STR, Pair, Slot, Walk, dotted, not_scalar, value_slot
+
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+# Plain scalars that YAML 1.2 (core schema) or YAML 1.1 (y/n) reads as something else than a string;
+# PyYAML's own YAML 1.1 resolver catches the rest (yes/on/0x1f/1_000/2022-01-01, ...).
+_NOT_A_STRING = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|(?:true|True|TRUE|false|False|FALSE)"
+    r"|(?:null|Null|NULL|~)|[yYnN]"
+)
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t"}
+_ESCAPES |= {"\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r", "\x1b": "\\e"}
+
+_Splice = tuple[int, int, str]  # replace body[start:end] with the string
+
+
+def plan_splice(src: Source, walk: Walk, path: tuple[str, ...], value: str) -> _Splice | None:
+    if walk.pair is not None and walk.found == len(path):
+        return _replace(src, walk.pair, path, value)
+    rest = path[walk.found :]
+    if walk.pair is not None and walk.mapping is None:
+        return _fill_null(src, walk.pair, path[: walk.found], rest, value)
+    if walk.mapping is None:  # pragma: no cover - walk_path sets a mapping or a pair
+        raise AssertionError("a walk ends at a mapping or at a null")
+    if walk.mapping.flow_style:
+        return _flow_insert(src, walk.mapping, rest, value)
+    return _block_insert(src, walk.mapping, rest, value)
+
+
+def _replace(src: Source, pair: Pair, path: tuple[str, ...], value: str) -> _Splice | None:
+    node = pair.value
+    if not isinstance(node, ScalarNode):
+        raise not_scalar(pair, path)
+    if node.style in ("|", ">"):
+        message = f"{dotted(path)} is a block scalar ('{node.style}'); write it as a single-line value first"
+        raise EditError(message, *where(node.start_mark))
+    token = _own_scalar(src, pair)
+    if token is not None and token.start_mark.line != token.end_mark.line:
+        message = f"{dotted(path)} is written over several lines; write it on one line first"
+        raise EditError(message, *where(token.start_mark))
+    slot = value_slot(src, pair)
+    if slot.tag and node.tag != STR:
+        raise _tagged(slot, path, pair)
+    if node.tag == STR and node.value == value:
+        return None
+    if token is not None:
+        return (
+            src.offset(token.start_mark),
+            src.offset(token.end_mark),
+            _render(value, node.style or ""),
+        )
+    return _after_colon(src, pair, _render(value, ""))
+
+
+def _after_colon(src: Source, pair: Pair, text: str) -> _Splice:
+    """Fill an empty value: ' text' after the ':' (and any anchor or tag); adds the ':' if missing."""
+    slot = value_slot(src, pair)
+    at = src.offset(slot.before)
+    return at, at, f" {text}" if slot.colon else f": {text}"
+
+
+def _own_scalar(src: Source, pair: Pair) -> ScalarToken | None:
+    """The scalar token written for the pair's value, None when the value is empty."""
+    token = src.tokens[value_slot(src, pair).index]
+    if isinstance(token, ScalarToken) and pos(token.end_mark) == pos(pair.value.end_mark):
+        return token
+    return None
+
+
+def _tagged(slot: Slot, path: tuple[str, ...], pair: Pair) -> EditError:
+    message = f"{dotted(path)} carries the tag {slot.tag}, which does not fit the new value; remove the tag first"
+    return EditError(message, *where(pair.value.start_mark))
+
+
+def _fill_null(
+    src: Source, pair: Pair, path: tuple[str, ...], rest: tuple[str, ...], value: str
+) -> _Splice:
+    slot, token = value_slot(src, pair), _own_scalar(src, pair)
+    if slot.tag:
+        raise _tagged(slot, path, pair)
+    flow = "{" + _flow_entry(rest, value) + "}"
+    if token is not None:  # `~` or `null`: the token becomes a flow mapping
+        return src.offset(token.start_mark), src.offset(token.end_mark), flow
+    if pair.parent.flow_style or not slot.colon:
+        return _after_colon(src, pair, flow)
+    found = BREAK.search(src.body, src.offset(slot.before))
+    at = found.start() if found else len(src.body)
+    step = _indent_step(src)
+    lines = _block_lines(rest, value, int(pair.key.start_mark.column) + step, step)
+    return at, at, "".join(src.newline() + line for line in lines)
+
+
+def _flow_insert(src: Source, mapping: MappingNode, rest: tuple[str, ...], value: str) -> _Splice:
+    end = pos(mapping.end_mark)
+    close = next(
+        i
+        for i, t in enumerate(src.tokens)
+        if isinstance(t, FlowMappingEndToken) and pos(t.end_mark) == end
+    )
+    last = close - 1
+    while isinstance(src.tokens[last], FlowEntryToken):
+        last -= 1
+    at = src.offset(src.tokens[last].end_mark)
+    sep = "" if isinstance(src.tokens[last], FlowMappingStartToken) else ", "
+    return at, at, sep + _flow_entry(rest, value)
+
+
+def _block_insert(src: Source, mapping: MappingNode, rest: tuple[str, ...], value: str) -> _Splice:
+    indent = int(mapping.value[0][0].start_mark.column)
+    line = _after_block(src, mapping)
+    line = _absorb_comments(src, line, indent)
+    nl = src.newline()
+    lines = "".join(text + nl for text in _block_lines(rest, value, indent, _indent_step(src)))
+    if line < len(src.starts):
+        return src.starts[line], src.starts[line], lines
+    return len(src.body), len(src.body), nl + lines  # the last line has no line break yet
+
+
+def _after_block(src: Source, mapping: MappingNode) -> int:
+    """The first line after the last token of a block mapping."""
+    start = pos(mapping.start_mark)
+    first = next(
+        i
+        for i, t in enumerate(src.tokens)
+        if isinstance(t, BlockMappingStartToken) and pos(t.start_mark) >= start
+    )
+    depth, index = 0, first
+    for index in range(first, len(src.tokens)):
+        token = src.tokens[index]
+        depth += isinstance(token, BlockMappingStartToken | BlockSequenceStartToken)
+        depth -= isinstance(token, BlockEndToken)
+        if depth == 0:
+            break
+    last = index - 1
+    while isinstance(src.tokens[last], BlockEndToken):
+        last -= 1
+    end = src.tokens[last].end_mark  # a block scalar (|, >) ends at column 0, past its last break
+    return int(end.line) if end.column == 0 else int(end.line) + 1
+
+
+def _absorb_comments(src: Source, line: int, indent: int) -> int:
+    """Skip blank lines and comments indented at least `indent` that end the mapping."""
+    after = line
+    for number in range(line, len(src.starts)):
+        text = src.line_text(number)
+        stripped = text.lstrip(" \t")
+        if not stripped:
+            continue
+        if not stripped.startswith("#") or len(text) - len(stripped) < indent:
+            break
+        after = number + 1
+    return after
+
+
+def _indent_step(src: Source) -> int:
+    """The file's indentation step: the first nested block mapping's offset from its key, else 2."""
+    seen: set[int] = set()
+    stack: list[Node] = [src.root] if src.root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not isinstance(node, MappingNode | SequenceNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+            continue
+        for key, value in node.value:
+            if (
+                isinstance(value, MappingNode)
+                and not value.flow_style
+                and value.value
+                and id(value) not in seen
+            ):
+                step = int(value.value[0][0].start_mark.column) - int(key.start_mark.column)
+                if step > 0 and not node.flow_style:
+                    return step
+        stack.extend(reversed([value for _, value in node.value]))
+    return 2
+
+
+def _block_lines(rest: tuple[str, ...], value: str, indent: int, step: int) -> list[str]:
+    lines = [" " * (indent + i * step) + _render(key, "") + ":" for i, key in enumerate(rest[:-1])]
+    last = " " * (indent + (len(rest) - 1) * step)
+    return [*lines, f"{last}{_render(rest[-1], '')}: {_render(value, '')}"]
+
+
+def _flow_entry(rest: tuple[str, ...], value: str) -> str:
+    text = _render(value, "")
+    for key in reversed(rest[1:]):
+        text = "{" + f"{_render(key, '')}: {text}" + "}"
+    return f"{_render(rest[0], '')}: {text}"
+
+
+# ---------------------------------------------------------------------------- scalars and checks
+
+
+def _render(value: str, style: str) -> str:
+    """`value` as a one-line YAML scalar: plain if that reads back as the same string, else quoted."""
+    if style == "" and _plain_ok(value):
+        return value
+    if style != '"' and value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + "".join(_escape(c) for c in value) + '"'
+
+
+def _plain_ok(value: str) -> bool:
+    if not _PLAIN_SAFE.fullmatch(value) or _NOT_A_STRING.fullmatch(value):
+        return False
+    return bool(load(value, "internal error") == value)  # PyYAML's YAML 1.1 resolvers
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
