@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gridsync.config.model import DesiredCluster, ProjectSettings
+from gridsync.config.model import DesiredCluster, ProjectSettings, TerraformSettings
 from gridsync.live.backend import LiveState
 from gridsync.model import Source, is_valid_name
 from gridsync.plan.diff import TERRAFORM_DIR, InfraFacts
@@ -58,12 +58,28 @@ def terraform_facts(
     if snapshot is not None:
         return InfraFacts(recorded=recorded, note="planning against a snapshot")
     with_module = [(c.name, c.terraform) for c in clusters if c.terraform is not None]
+    runner_state = frozenset(
+        name
+        for name, module in with_module
+        if in_ci(env) and not settings.terraform_local_state and not _has_backend(settings, module)
+    )
     with ThreadPoolExecutor(max_workers=max(1, settings.parallelism)) as pool:
         summaries = list(pool.map(lambda item: terraform.plan(*item), with_module))
     plans = {
         name: (str(s), s.has_changes) for (name, _), s in zip(with_module, summaries, strict=True)
     }
-    return InfraFacts(plans=plans, recorded=recorded)
+    return InfraFacts(plans=plans, recorded=recorded, runner_state=runner_state)
+
+
+def in_ci(env: Mapping[str, str]) -> bool:
+    """Whether gridsync runs in CI (`CI=true`, set by GitHub Actions, GitLab CI and others)."""
+    return env.get("CI", "").lower() in ("true", "1") or env.get("GITHUB_ACTIONS") == "true"
+
+
+def _has_backend(settings: ProjectSettings, module: TerraformSettings) -> bool:
+    from gridsync.infra.tfworkdir import declares_backend
+
+    return declares_backend(settings.root / module.module)
 
 
 def preflight_notes(clusters: tuple[DesiredCluster, ...]) -> list[Note]:

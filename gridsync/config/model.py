@@ -55,6 +55,9 @@ class ProjectSettings:
     wait: WaitSettings = field(default_factory=WaitSettings)
     terraform_bin: str | None = None  # default: `terraform` on PATH
     terraform_timeout: float = 3600.0
+    terraform_local_state: bool = (
+        False  # in CI, allow modules with no backend (state on the runner)
+    )
     lock: str | None = None  # "file" (default) or "s3://bucket/key"
     project: str | None = None  # the selected project (--project), when gridsync.yaml has projects
     projects: tuple[str, ...] = ()  # every project gridsync.yaml defines

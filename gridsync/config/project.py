@@ -197,6 +197,7 @@ def _settings(
         ),
         terraform_bin=raw.get("terraform_bin"),
         terraform_timeout=parse_duration(raw.get("terraform_timeout", "60m")),
+        terraform_local_state=raw.get("terraform_local_state", False),
         lock=raw.get("lock"),
         project=project,
         projects=projects,

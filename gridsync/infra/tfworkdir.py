@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -71,6 +72,38 @@ def sync_module(source: Path, workdir: Path) -> None:
 def has_config(workdir: Path) -> bool:
     """The work dir holds a module copy (a destroy can run from it when the module is gone)."""
     return workdir.is_dir() and any(_is_config(path) for path in workdir.iterdir())
+
+
+# `backend "s3" {` or `cloud {` at the start of a line: the module keeps its state elsewhere.
+_BACKEND = re.compile(r'^\s*(?:backend\s+"[^"]*"|cloud)\s*\{', re.MULTILINE)
+
+
+def declares_backend(module: Path) -> bool:
+    """Whether the module's top-level files configure a backend (or Terraform Cloud) for its state.
+
+    A textual check of `*.tf` (a `backend "..." {` or `cloud {` line) and `*.tf.json` (a
+    `terraform` object with `backend` or `cloud`); it never runs Terraform.
+    """
+    for path in sorted(module.glob("*.tf")):
+        if _BACKEND.search(_text(path)):
+            return True
+    for path in sorted(module.glob("*.tf.json")):
+        try:
+            data = json.loads(_text(path))
+        except ValueError:
+            continue
+        blocks = data.get("terraform") if isinstance(data, dict) else None
+        for block in blocks if isinstance(blocks, list) else [blocks]:
+            if isinstance(block, dict) and ("backend" in block or "cloud" in block):
+                return True
+    return False
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def has_state(workdir: Path) -> bool:

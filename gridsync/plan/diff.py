@@ -72,6 +72,9 @@ class InfraFacts:
     # Cluster name -> (summary such as "Terraform: 3 to add, 0 to change, 0 to destroy", has changes).
     plans: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
     recorded: frozenset[str] = frozenset()  # clusters with Terraform state gridsync recorded
+    # Clusters whose module declares no backend while gridsync runs in CI: their state would stay
+    # on the runner and be lost (unless gridsync.yaml says terraform_local_state: true).
+    runner_state: frozenset[str] = frozenset()
     note: str = ""  # why Terraform was not planned, when it was not (e.g. a --live snapshot)
 
 
@@ -176,7 +179,17 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
         change = replace(change, action=Action.UPDATE, reason="Terraform has changes")
     apply = change.action in (Action.CREATE, Action.REPLACE) or changed
     apply = apply and change.action != Action.NOOP
+    if apply and change.name in infra.runner_state and not change.blocked:
+        change = replace(change, blocked=_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
     return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
+
+
+_RUNNER_STATE = (
+    "the Terraform module of '{name}' declares no backend, so its state would stay in {dir}/ on "
+    "this CI runner and be lost when the job ends: the next run would create the infrastructure "
+    'again. Give the module a remote backend (backend "s3" {{...}} in its terraform block), or set '
+    "terraform_local_state: true in gridsync.yaml if this runner keeps .gridsync/ between runs."
+)
 
 
 def _workdir(cluster: str) -> str:

@@ -230,3 +230,26 @@ def test_a_module_whose_outputs_alone_change_updates_the_cluster(
     spec = project.live()["ml-byoc"].spec
     assert spec is not None and spec.role_arn == "arn:aws:iam::123456789012:role/byoc-v2"
     assert project.gridsync("plan", "--detailed-exitcode", env=env).returncode == 0
+
+
+def test_in_ci_a_module_without_a_backend_is_refused_before_anything_runs(
+    project: Project, moto_server: str
+) -> None:
+    env = {**setup(project, moto_server), "CI": "true"}
+    plan = project.gridsync("plan", env=env)
+    assert plan.returncode == ExitCode.BLOCKED, plan.stdout + plan.stderr
+    assert "declares no backend" in plan.stdout + plan.stderr
+    apply = project.gridsync("apply", "--auto-approve", env=env)
+    assert apply.returncode == ExitCode.BLOCKED
+    assert set(project.live()) == {"Grid Cloud"}
+    assert not (project.root / ".gridsync" / "terraform" / "ml-byoc" / "terraform.tfstate").exists()
+
+    # A runner that keeps .gridsync/ says so; a module with a backend needs nothing.
+    project.settings(f"terraform_bin: {TERRAFORM}\nterraform_local_state: true\n")
+    assert project.gridsync("plan", env=env).returncode == 0
+    project.settings(f"terraform_bin: {TERRAFORM}\n")
+    state = project.root.parent / "kept-state" / "ml-byoc.tfstate"
+    backend = f'terraform {{\n  backend "local" {{\n    path = "{state}"\n  }}\n}}\n'
+    (project.root / "infra" / "byoc" / "backend.tf").write_text(backend)
+    assert project.gridsync("apply", "--auto-approve", env=env).returncode == 0
+    assert state.is_file() and project.live()["ml-byoc"].phase == Phase.RUNNING

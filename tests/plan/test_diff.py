@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 import pytest
 from factories import GLOBAL, SECRET, desired, live, live_state, state
 
-from gridsync.config.model import DesiredCluster
+from gridsync.config.model import DesiredCluster, TerraformSettings
 from gridsync.live.backend import LiveCluster
 from gridsync.model import InstanceType, Phase
-from gridsync.plan.diff import Policy, compute_plan, live_fingerprint
+from gridsync.plan.diff import InfraFacts, Policy, compute_plan, live_fingerprint
 from gridsync.plan.model import Action, FieldChange, Plan
 
 
@@ -295,3 +295,39 @@ def test_field_changes_carry_env_templates() -> None:
     want = replace(desired("a"), templates={"external_id": "${env:EXT}"})
     fields = {f.field: f for f in _plan([want], []).changes[0].fields}
     assert fields["external_id"].template == "${env:EXT}" and fields["region"].template is None
+
+
+# --- Terraform state that would stay on a CI runner ----------------------------------------------
+
+
+def _byoc(name: str) -> DesiredCluster:
+    return replace(desired(name), terraform=TerraformSettings(module=f"infra/{name}"))
+
+
+@pytest.mark.parametrize(
+    ("live_clusters", "plans", "blocked"),
+    [
+        ((), {}, True),  # a create runs terraform apply
+        ((live("ml-a"),), {"ml-a": ("Terraform: 2 to add, 0 to change, 0 to destroy", True)}, True),
+        (
+            (live("ml-a"),),
+            {"ml-a": ("Terraform: 0 to add, 0 to change, 0 to destroy", False)},
+            False,
+        ),
+    ],
+)
+def test_terraform_state_left_on_a_ci_runner_blocks_what_would_apply_it(
+    live_clusters: tuple[LiveCluster, ...], plans: dict[str, tuple[str, bool]], blocked: bool
+) -> None:
+    facts = InfraFacts(plans=plans, runner_state=frozenset({"ml-a"}))
+    plan = compute_plan(
+        state(_byoc("ml-a"), _byoc("ml-b")),
+        live_state(GLOBAL, *live_clusters),
+        Policy(),
+        "t",
+        facts,
+    )
+    by_name = {c.name: c for c in plan.changes}
+    assert ("declares no backend" in by_name["ml-a"].blocked) is blocked
+    assert "terraform_local_state: true" in by_name["ml-a"].blocked or not blocked
+    assert by_name["ml-b"].blocked == ""  # not in runner_state: its module has a backend
