@@ -16,7 +16,7 @@ from typing import Any
 from gridsync.config.envsubst import SubstitutedTree, substitute_tree
 from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.project import project_path_message
-from gridsync.config.schemas import CLUSTER_SCHEMA, check
+from gridsync.config.schemas import CLUSTER_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
 from gridsync.model import (
     ARM_PREFIXES,
@@ -148,7 +148,7 @@ def _terraform_path_problems(document: YamlDocument, value: dict[str, Any]) -> l
 def _name_message(name: str, from_env: bool) -> str:
     if is_valid_name(name):
         return ""
-    shown = "from the environment" if from_env else repr(name)
+    shown = "from the environment" if from_env else quoted(name, limit=80)
     message = f"invalid cluster name {shown}: {NAME_RULE}"
     if len(name) > 63:
         message += f"; this one has {len(name)} characters"
@@ -167,14 +167,14 @@ def suggest_name(name: str) -> str:
 def _region_message(region: str, from_env: bool) -> str:
     if REGION_RE.fullmatch(region):
         return ""
-    shown = "the region from the environment" if from_env else f"region {region!r}"
+    shown = "the region from the environment" if from_env else f"region {quoted(region)}"
     return f"{shown} is not an AWS region name like 'us-east-1', 'eu-west-2' or 'us-gov-west-1'"
 
 
 def _role_arn_message(arn: str, from_env: bool) -> str:
     if ROLE_ARN_RE.fullmatch(arn):
         return ""
-    shown = "role_arn from the environment" if from_env else f"role_arn {arn!r}"
+    shown = "role_arn from the environment" if from_env else f"role_arn {quoted(arn)}"
     return f"{shown} is not an IAM role ARN like 'arn:aws:iam::123456789012:role/grid'"
 
 
@@ -197,7 +197,7 @@ def _instance_type_problems(
         where = document.where(path)
         message = _instance_type_message(name)
         if not message and name in first:
-            message = f"instance type '{name}' is listed twice (first at line {first[name]})"
+            message = f"instance type {quoted(name)} is listed twice (first at line {first[name]})"
         first.setdefault(name, where[0])
         if message:
             problems.append(Problem(*where, message, path))
@@ -207,9 +207,11 @@ def _instance_type_problems(
 def _instance_type_message(name: str) -> str:
     if is_arm_instance_type(name):
         families = ", ".join(ARM_PREFIXES)
-        return f"'{name}' is an ARM (Graviton) instance type; Grid refuses ARM types ({families})"
+        return f"{quoted(name)} is an ARM (Graviton) instance type; Grid refuses ARM types ({families})"
     if not INSTANCE_TYPE_RE.fullmatch(name):
-        return f"{name!r} does not look like an EC2 instance type (family.size, e.g. 't3.large')"
+        return (
+            f"{quoted(name)} does not look like an EC2 instance type (family.size, e.g. 't3.large')"
+        )
     return ""
 
 

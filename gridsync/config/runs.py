@@ -23,7 +23,7 @@ from gridsync.config.cluster import NAME_RULE, suggest_name
 from gridsync.config.discover import Found, discover
 from gridsync.config.model import ProjectSettings, RunConfig
 from gridsync.config.project import PROJECT_FILE, glob_message
-from gridsync.config.schemas import SchemaProblem, check
+from gridsync.config.schemas import SchemaProblem, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
 from gridsync.errors import Diagnostic
 from gridsync.model import Source, is_valid_name
@@ -271,7 +271,7 @@ def _datastore_problem(document: YamlDocument, train: dict[str, Any]) -> Problem
 
 
 def _framework_message(value: str) -> str:
-    message = f"framework must be one of {', '.join(FRAMEWORKS)}; got {value!r}"
+    message = f"framework must be one of {', '.join(FRAMEWORKS)}; got {quoted(value)}"
     close = difflib.get_close_matches(value, [f for f in FRAMEWORKS if "<" not in f], n=1)
     return f"{message}; did you mean '{close[0]}'?" if close else message
 
@@ -280,7 +280,7 @@ def _rule_problems(document: YamlDocument, value: dict[str, Any]) -> list[Proble
     problems: list[Problem] = []
     cluster = _get(value, _CLUSTER)
     if isinstance(cluster, str) and cluster and not is_valid_name(cluster):
-        message = f"{cluster!r} is not a valid cluster name or id: {NAME_RULE}"
+        message = f"{quoted(cluster)} is not a valid cluster name or id: {NAME_RULE}"
         suggestion = suggest_name(cluster)
         if suggestion:
             message += f"; did you mean '{suggestion}'?"

@@ -134,6 +134,14 @@ def _label(path: YamlPath) -> str:
     return keys[-1] if isinstance(path[-1], str) else format_path(path[path.index(keys[-1]) :])
 
 
+def quoted(text: str, limit: int = 60) -> str:
+    """`repr(text)`, its first characters only when it is long: a huge value (a 4 MB file can hold
+    one) never floods a message."""
+    return (
+        repr(text) if len(text) <= limit else f"{text[: limit - 3]!r}... ({len(text)} characters)"
+    )
+
+
 def _plain(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 

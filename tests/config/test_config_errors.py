@@ -342,3 +342,9 @@ def test_config_error_counts_only_errors(project: Project) -> None:
     severities = sorted(d.severity for d in caught.value.diagnostics)
     assert severities == ["error", "note"]
     assert "1 error(s)" in str(caught.value)
+
+
+def test_a_huge_value_is_quoted_only_in_part(project: Project) -> None:
+    project.write("clusters/c.yaml", replace("region: us-east-1", "region: " + "x" * 5000))
+    region = find(project.errors(), 5, 9, "(5000 characters) is not an AWS region name")
+    assert len(region.message) < 200
