@@ -57,7 +57,10 @@ def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> 
     sensitive = _sensitive(tree)
     problems = _env_problems(document, tree)
     for found in check(
-        CLUSTER_SCHEMA, tree.value, lambda path: bool(path) and path[0] in sensitive
+        CLUSTER_SCHEMA,
+        tree.value,
+        lambda path: bool(path) and path[0] in sensitive,
+        document.unbuilt,
     ):
         problems.append(
             Problem(*document.where(found.path, key=found.at_key), found.message, found.path)

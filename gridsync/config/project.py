@@ -101,7 +101,7 @@ def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
     raw: dict[str, Any] = document.value
     problems = [
         Problem(*document.where(p.path, key=p.at_key), p.message, p.path)
-        for p in check(PROJECT_SCHEMA, raw)
+        for p in check(PROJECT_SCHEMA, raw, skip=document.unbuilt)
     ]
     if not problems:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)

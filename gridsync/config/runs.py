@@ -182,7 +182,10 @@ def check_run_document(
         kind = "a list" if isinstance(value, list) else "a single value"
         message = f"a run config must be a mapping (compute:, hyper_params:), got {kind}"
         return None, [Problem(*document.start, message)]
-    problems = [_schema_problem(document, found) for found in check(RUN_SCHEMA, value)]
+    problems = [
+        _schema_problem(document, found)
+        for found in check(RUN_SCHEMA, value, skip=document.unbuilt)
+    ]
     problems.extend(_rule_problems(document, value))
     return _run_config(document, rel, value, bound_to), problems
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -64,9 +64,13 @@ def _validator(name: str) -> Any:
 
 
 def check(
-    name: str, instance: Any, redact: Callable[[YamlPath], bool] | None = None
+    name: str,
+    instance: Any,
+    redact: Callable[[YamlPath], bool] | None = None,
+    skip: Collection[YamlPath] = (),
 ) -> list[SchemaProblem]:
-    """Every schema problem of `instance`; values at paths where `redact` is true are not quoted.
+    """Every schema problem of `instance`; values at paths where `redact` is true are not quoted,
+    and problems at paths in `skip` (values whose cause is reported already) are left out.
 
     A valid instance is recognised by the compiled predicate alone (jsonschema is not even
     imported); jsonschema runs only for the others, and its errors are the ones reported.
@@ -77,6 +81,8 @@ def check(
     problems: list[SchemaProblem] = []
     for error in _validator(name).iter_errors(instance):
         path: YamlPath = tuple(error.absolute_path)
+        if path in skip:  # its cause (an unsupported tag) is reported already
+            continue
         hide = redact is not None and redact(path)
         problems.extend(_convert(error, path, hide))
     return problems

@@ -65,6 +65,8 @@ class YamlDocument:
     start: Position
     values: dict[YamlPath, Position] = field(default_factory=dict)
     keys: dict[YamlPath, Position] = field(default_factory=dict)
+    # Values already reported and read as null (an unsupported tag): checks of them say nothing new.
+    unbuilt: frozenset[YamlPath] = frozenset()
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
@@ -199,7 +201,8 @@ def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem
         value = builder.build(node, ())
     except _Oversized as exc:
         return None, [exc.problem]
-    document = YamlDocument(index, value, _pos(node), builder.values, builder.keys)
+    unbuilt = frozenset(builder.unbuilt)
+    document = YamlDocument(index, value, _pos(node), builder.values, builder.keys, unbuilt)
     return document, builder.problems
 
 
@@ -223,6 +226,7 @@ class _Builder:
         self.values: dict[YamlPath, Position] = {}
         self.keys: dict[YamlPath, Position] = {}
         self.problems: list[Problem] = []
+        self.unbuilt: set[YamlPath] = set()
         self.root = root
         self.budget = MAX_NODES
 
@@ -256,6 +260,7 @@ class _Builder:
         if node.tag == expected:
             return True
         self.problems.append(Problem(*_pos(node), f"unsupported YAML tag {node.tag!r}", path))
+        self.unbuilt.add(path)
         return False
 
     def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
@@ -267,6 +272,7 @@ class _Builder:
                 self.problems.append(Problem(*_pos(node), error, path))
             return value
         self.problems.append(Problem(*_pos(node), f"unsupported YAML tag {node.tag!r}", path))
+        self.unbuilt.add(path)
         return None
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:

@@ -348,3 +348,9 @@ def test_a_huge_value_is_quoted_only_in_part(project: Project) -> None:
     project.write("clusters/c.yaml", replace("region: us-east-1", "region: " + "x" * 5000))
     region = find(project.errors(), 5, 9, "(5000 characters) is not an AWS region name")
     assert len(region.message) < 200
+
+
+def test_an_unsupported_tag_is_one_error_not_also_a_wrong_type(project: Project) -> None:
+    project.write("clusters/c.yaml", replace("region: us-east-1", "region: !vault secret/r"))
+    diagnostics = project.errors()
+    assert [(d.line, d.message) for d in diagnostics] == [(5, "unsupported YAML tag '!vault'")]
