@@ -11,10 +11,11 @@ re-plans from live state.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,8 @@ class Executor:
     root: Path | None = None  # the project root, for run config edits; None: leave files alone
     infra: Infra | None = None  # Terraform and AWS, for plans with infrastructure
     _settled_calls: int = field(default=0, init=False)  # calls finished so far
+    _ready: list[tuple[int, Chain]] = field(default_factory=list, init=False)  # heap, plan order
+    _waiting: dict[Chain, None] = field(default_factory=dict, init=False)  # an ordered set
     _seen: tuple[int, LiveState] | None = field(default=None, init=False)  # last round, current
 
     def run(self, plan: Plan) -> ApplyResult:
@@ -60,10 +63,11 @@ class Executor:
             for c in plan.changes
             if not c.blocked
         ]
-        chains = [c for c in chains if c.steps]
+        chains = [replace(c, order=order) for order, c in enumerate(c for c in chains if c.steps)]
         interrupted = self._drive(chains)
-        runs = tuple(self._write_run(edit, chains, interrupted) for edit in plan.run_edits)
-        context = None if plan.context is None else self._set_context(plan, chains, interrupted)
+        by_name = {c.change.name: c for c in chains}
+        runs = tuple(self._write_run(edit, by_name, interrupted) for edit in plan.run_edits)
+        context = None if plan.context is None else self._set_context(plan, by_name, interrupted)
         outcomes = tuple(self._outcome(c) for c in chains)
         return ApplyResult(outcomes, context, interrupted, runs, self._live_after())
 
@@ -82,6 +86,8 @@ class Executor:
         it is out; it observes only the chains that were already waiting when it was sent.
         """
         start = self.clock()
+        for chain in chains:
+            self._file(chain)
         inflight: dict[Future[str | None], Chain] = {}
         poll = PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
         round_: _Round | None = None
@@ -95,34 +101,37 @@ class Executor:
                     announced = True
                     self.progress.event("apply", "interrupted: letting calls in flight finish")
                 if not self.stop.is_set():
-                    self._launch(pool, chains, inflight)
-                waiting = [c for c in chains if not c.done and c.step in WAITS]
+                    self._launch(pool, inflight)
+                waiting = bool(self._waiting)
                 if not inflight and round_ is None and (self.stop.is_set() or not waiting):
                     break
                 if round_ is None and waiting and poll.due() and not self.stop.is_set():
                     future = poller.submit(self.backend.list_clusters)
-                    round_ = _Round(future, waiting, self._settled_calls)
+                    round_ = _Round(future, list(self._waiting), self._settled_calls)
                 pause = None if round_ is not None or not waiting else poll.remaining()
                 self._settle(inflight, round_, pause)
                 if round_ is not None and round_.future.done():
                     self._observe_round(round_, start)
                     round_ = None
                     poll.next_round()
-                self._expire(waiting, start)
+                self._expire(start)
         return self.stop.is_set()
 
-    def _launch(
-        self,
-        pool: ThreadPoolExecutor,
-        chains: list[Chain],
-        inflight: dict[Future[str | None], Chain],
-    ) -> None:
-        busy = set(inflight.values())
-        for chain in chains:
-            if len(inflight) >= self.parallelism:
-                return
-            if chain in busy or chain.done or chain.step in WAITS:
-                continue
+    def _file(self, chain: Chain) -> None:
+        """Put a chain where its state says, after every change of it: ready, waiting or done.
+
+        Each event then costs the chains it touches, not a pass over every chain."""
+        self._waiting.pop(chain, None)
+        if chain.done:
+            return
+        if chain.step in WAITS:
+            self._waiting[chain] = None
+        else:
+            heapq.heappush(self._ready, (chain.order, chain))
+
+    def _launch(self, pool: ThreadPoolExecutor, inflight: dict[Future[str | None], Chain]) -> None:
+        while self._ready and len(inflight) < self.parallelism:
+            _, chain = heapq.heappop(self._ready)
             if chain.index == 0:
                 chain.started = self.clock()
             step = known(chain.step)
@@ -217,6 +226,7 @@ class Executor:
             chain.cluster_id = result
         self.progress.event(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
+        self._file(chain)
 
     def _observe_round(self, round_: _Round, start: float) -> None:
         try:
@@ -231,6 +241,7 @@ class Executor:
         for chain in waiting:
             found = by_id.get(chain.cluster_id or "") or by_name.get(chain.change.name)
             self._observe(chain, found)
+            self._file(chain)
         self.progress.waiting(
             {c.change.name: c.last_phase for c in waiting if not c.done}, self.clock() - start
         )
@@ -253,14 +264,14 @@ class Executor:
         elif found.terminating:
             self._fail(chain, "the cluster is being deleted by someone else")
 
-    def _expire(self, waiting: list[Chain], start: float) -> None:
-        if self.clock() - start < self.waits.timeout:
+    def _expire(self, start: float) -> None:
+        if not self._waiting or self.clock() - start < self.waits.timeout:
             return
-        for chain in waiting:
-            if not chain.done:
-                chain.status = Status.INCOMPLETE
-                chain.detail = f"timed out after {self.waits.timeout:.0f}s ({chain.step}; last seen {chain.last_phase or 'unknown'})"
-                chain.index = len(chain.steps)
+        for chain in list(self._waiting):
+            chain.status = Status.INCOMPLETE
+            chain.detail = f"timed out after {self.waits.timeout:.0f}s ({chain.step}; last seen {chain.last_phase or 'unknown'})"
+            chain.index = len(chain.steps)
+            self._file(chain)
 
     def _advance(self, chain: Chain) -> None:
         chain.index += 1
@@ -290,9 +301,9 @@ class Executor:
 
     # --- run configs and context ---------------------------------------------------------------
 
-    def _write_run(self, edit: RunEdit, chains: list[Chain], interrupted: bool) -> Outcome:
+    def _write_run(self, edit: RunEdit, chains: dict[str, Chain], interrupted: bool) -> Outcome:
         """Point one run config at its cluster, once that cluster is known to run."""
-        chain = next((c for c in chains if c.change.name == edit.cluster), None)
+        chain = chains.get(edit.cluster)
         skipped = self._why_not_written(chain, interrupted)
         if skipped or self.root is None:
             return Outcome(edit.path, Action.UPDATE, Status.NOT_ATTEMPTED, f"not edited: {skipped}")
@@ -316,10 +327,10 @@ class Executor:
             return "its cluster did not reach RUNNING"
         return ""
 
-    def _set_context(self, plan: Plan, chains: list[Chain], interrupted: bool) -> Outcome:
+    def _set_context(self, plan: Plan, chains: dict[str, Chain], interrupted: bool) -> Outcome:
         context = known(plan.context)
         name = context.after
-        chain = next((c for c in chains if c.change.name == name), None)
+        chain = chains.get(name)
         if interrupted or (chain is not None and chain.status != Status.SUCCEEDED):
             return Outcome(name, Action.UPDATE, Status.NOT_ATTEMPTED, "cluster context not set")
         try:

@@ -45,6 +45,7 @@ class Chain:
     last_phase: str = ""
     seconds: float = 0.0
     leftovers: tuple[str, ...] = ()
+    order: int = 0  # its place in the plan: ready chains are launched in plan order
 
     @property
     def step(self) -> Step | None:
