@@ -20,7 +20,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 _SCRUBBED_PREFIXES = ("AWS_", "GRID_", "GRIDSYNC_", "GITHUB_", "TF_", "BOTO")
-_SCRUBBED = {"NO_COLOR", "FORCE_COLOR", "CI", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"}
+# PYTHONDONTWRITEBYTECODE too: the untimed first runs write byte-code, as a first run on a
+# user's machine does; where it is set (some sandboxes), every measured run would compile gridsync.
+_SCRUBBED = {
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CI",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "PYTHONDONTWRITEBYTECODE",
+}
 _LOG_LINE = re.compile(r"^([A-Z]+) (\S+) (\d{3}) ([0-9.]+)ms")
 
 
