@@ -24,6 +24,8 @@ from gridsync.config.yamlsrc import YamlPath, format_path
 CLUSTER_SCHEMA = "cluster.schema.json"
 PROJECT_SCHEMA = "gridsync.schema.json"
 
+# Words YAML 1.1 (PyYAML's default) reads as booleans; YAML 1.2 keeps them strings.
+_YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -117,7 +119,10 @@ def _message(kind: str, expected: Any, instance: Any, path: YamlPath, hide: bool
     got = describe(instance, hide)
     if kind == "type":
         names = [expected] if isinstance(expected, str) else expected
-        return f"expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, got {got}"
+        message = f"expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, got {got}"
+        if "boolean" in names and isinstance(instance, str) and instance.lower() in _YAML11_BOOLS:
+            message += " (gridsync reads YAML 1.2, where only true and false are booleans)"
+        return message
     if kind == "const":
         return f"{label} must be {expected!r}, got {got}"
     if kind == "enum":

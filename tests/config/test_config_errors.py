@@ -103,7 +103,8 @@ CASES = [
         BASE + "protect: yes\n",
         8,
         10,
-        "expected a boolean, got the string 'yes'",
+        "expected a boolean, got the string 'yes' (gridsync reads YAML 1.2, where only true and "
+        "false are booleans)",
         yaml_path="protect",
     ),
     Case(
@@ -354,3 +355,9 @@ def test_an_unsupported_tag_is_one_error_not_also_a_wrong_type(project: Project)
     project.write("clusters/c.yaml", replace("region: us-east-1", "region: !vault secret/r"))
     diagnostics = project.errors()
     assert [(d.line, d.message) for d in diagnostics] == [(5, "unsupported YAML tag '!vault'")]
+
+
+def test_the_yaml_1_2_hint_is_only_for_yaml_1_1_booleans(project: Project) -> None:
+    project.write("clusters/c.yaml", BASE + "protect: maybe\n")
+    (found,) = project.errors()
+    assert found.message == "expected a boolean, got the string 'maybe'"
