@@ -86,6 +86,7 @@ class Executor:
         it is out; it observes only the chains that were already waiting when it was sent.
         """
         start = self.clock()
+        self._ready, self._waiting, self._seen = [], {}, None  # an Executor may run plans again
         for chain in chains:
             self._file(chain)
         inflight: dict[Future[str | None], Chain] = {}
