@@ -270,3 +270,16 @@ def test_no_live_state_after_apply_when_a_call_finished_after_the_last_round(
     no_wait = WaitPolicy(10, poll_min=0.02, poll_max=0.05, wait=False)
     result = run(plane, plan_for(plane, desired("a", cost_savings=True)), waits=no_wait)
     assert result.ok and result.live_after is None  # an update, no poll round after it
+
+
+def test_an_executor_stopped_early_runs_only_the_next_plan_next_time(
+    plane: LocalControlPlane,
+) -> None:
+    backend = Counting(plane)
+    executor = Executor(backend, parallelism=1, waits=QUICK)
+    executor.stop.set()
+    stopped = executor.run(plan_for(plane, desired("a"), desired("b")))
+    assert stopped.interrupted and backend.calls.count("create") == 0
+    executor.stop.clear()
+    assert executor.run(plan_for(plane, desired("c"))).ok
+    assert {c.name for c in plane.list_clusters().clusters} == {"Grid Cloud", "c"}
