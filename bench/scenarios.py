@@ -195,12 +195,26 @@ class ApplySample:
 
 
 @dataclass(frozen=True)
+class ApplyClock:
+    """The server's provisioning time and the client's poll_max, scaled together."""
+
+    provision: float
+    poll_max: str
+
+
+FAST_CLOCK = ApplyClock(PROVISION_SECONDS, POLL_MAX)  # the issue's benchmark
+SLOW_CLOCK = ApplyClock(10.0, "1s")  # ten times slower: do the fixed costs stay fixed?
+QUICK_SLOW_CLOCK = ApplyClock(2.0, "0.2s")  # for --quick
+
+
+@dataclass(frozen=True)
 class ApplyResult:
     clusters: int
     parallelism: int
     samples: tuple[ApplySample, ...]
-    imports: Stat  # a fresh interpreter importing what an apply over the API imports
-    libraries: Stat  # the same, third-party libraries only (click, PyYAML, httpx)
+    clock: ApplyClock
+    imports: Stat | None  # a fresh interpreter importing what an apply over the API imports
+    libraries: Stat | None  # the same, third-party libraries only (click, PyYAML, httpx)
 
     def stat(self, name: str) -> Stat:
         return Stat(tuple(float(getattr(s, name)) for s in self.samples))
@@ -210,14 +224,14 @@ class ApplyResult:
         return Stat(tuple(s.wall / s.ideal for s in self.samples))
 
 
-def _server_root(bench: Bench) -> Path:
+def _server_root(bench: Bench, provision: float) -> Path:
     root = bench.work / "server"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     (root / "gridsync.yaml").write_text(
         "# The local control plane's own clock, for `gridsync local-grid serve`.\n"
         "backend:\n  type: local\n  local:\n    state: grid.db\n"
-        f"    queued_seconds: 0\n    provision_seconds: {PROVISION_SECONDS}\n"
+        f"    queued_seconds: 0\n    provision_seconds: {provision}\n"
         "    delete_seconds: 1\n",
         encoding="utf-8",
     )
@@ -228,23 +242,29 @@ def _client_env(bench: Bench, url: str) -> dict[str, str]:
     return {**bench.env, "GRID_URL": url, "GRID_USER_ID": USER, "GRID_API_KEY": KEY}
 
 
-def apply_scenario(bench: Bench) -> ApplyResult:
+def apply_scenario(
+    bench: Bench, clock: ApplyClock = FAST_CLOCK, times: int | None = None
+) -> ApplyResult:
+    """`gridsync apply` of the fleet's creates over HTTP; with the FAST_CLOCK also the start-up
+    parts (imports) that bound it."""
     sizes = bench.sizes
     spec = FleetSpec(
         sizes.apply_clusters,
         max(1, sizes.apply_clusters // 10),
         runs=0,
         parallelism=sizes.parallelism,
-        poll_max=POLL_MAX,
+        poll_max=clock.poll_max,
     )
     fleet = write_fleet(bench.work / "client", spec)
-    samples = bench.repeat(lambda: _apply_once(bench, fleet))
+    samples = bench.repeat(lambda: _apply_once(bench, fleet, clock.provision), times)
+    fast = clock == FAST_CLOCK
     return ApplyResult(
         sizes.apply_clusters,
         sizes.parallelism,
         tuple(samples),
-        _python(bench, IMPORTS_CODE),
-        _python(bench, LIBRARIES_CODE),
+        clock,
+        _python(bench, IMPORTS_CODE) if fast else None,
+        _python(bench, LIBRARIES_CODE) if fast else None,
     )
 
 
@@ -267,10 +287,10 @@ def _python(bench: Bench, code: str) -> Stat:
     return Stat(tuple(r.seconds for r in runs[1:]))  # the first run warms the caches
 
 
-def _apply_once(bench: Bench, fleet: Fleet) -> ApplySample:
+def _apply_once(bench: Bench, fleet: Fleet, provision: float) -> ApplySample:
     shutil.rmtree(fleet.root / ".gridsync", ignore_errors=True)
     (bench.work / "home" / ".grid" / "settings.json").unlink(missing_ok=True)
-    with GridServer(bench.gridsync, _server_root(bench), bench.env) as server:
+    with GridServer(bench.gridsync, _server_root(bench, provision), bench.env) as server:
         url = server.start("--latency-ms", str(LATENCY_MS))
         args = ["apply", "--backend", "api", "--auto-approve"]
         run = bench.run(args, fleet.root, _client_env(bench, url)).check("gridsync apply")
@@ -278,10 +298,12 @@ def _apply_once(bench: Bench, fleet: Fleet) -> ApplySample:
     created = len(_CREATED.findall(run.stdout))
     if created != len(fleet.cluster_names):
         raise BenchError(f"apply created {created} of {len(fleet.cluster_names)} clusters")
-    return _analyse(run, requests, len(fleet.cluster_names), bench.sizes.parallelism)
+    return _analyse(run, requests, len(fleet.cluster_names), bench.sizes.parallelism, provision)
 
 
-def _analyse(run: Run, requests: list[Request], clusters: int, parallelism: int) -> ApplySample:
+def _analyse(
+    run: Run, requests: list[Request], clusters: int, parallelism: int, provision: float
+) -> ApplySample:
     posts = [r for r in requests if r.method == "POST" and r.path == CLUSTERS_ROUTE]
     lists = sorted(
         (r for r in requests if r.method == "GET" and r.path == CLUSTERS_ROUTE),
@@ -307,7 +329,7 @@ def _analyse(run: Run, requests: list[Request], clusters: int, parallelism: int)
         waiting=max(0.0, final.ended - last_post),
         finishing=max(0.0, run.ended - final.ended),
         latency=latency,
-        ideal=math.ceil(clusters / parallelism) * latency + PROVISION_SECONDS,
+        ideal=math.ceil(clusters / parallelism) * latency + provision,
         routes=dict(Counter(f"{r.method} {_route(r.path)}" for r in requests)),
         list_before=sum(1 for r in lists if r.started < first),
         plan_list=sum(r.ms for r in lists if r.started < first) / 1000,
@@ -358,7 +380,7 @@ def runbook_scenario(bench: Bench) -> RunbookResult:
     until it is RUNNING. Polled every 50 ms here (the real CLI: every 60 s) to measure the bare
     request + provisioning time."""
     poll = 0.05
-    with GridServer(bench.gridsync, _server_root(bench), bench.env) as server:
+    with GridServer(bench.gridsync, _server_root(bench, PROVISION_SECONDS), bench.env) as server:
         url = server.start("--latency-ms", str(LATENCY_MS))
         port = int(url.rsplit(":", 1)[1].strip("/"))
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

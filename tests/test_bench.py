@@ -106,6 +106,8 @@ def test_quick_run_reports_every_section_with_numbers() -> None:
     assert re.search(r"`gridsync apply` wall time \| " + MEDIAN, report)
     assert re.search(r"\*\*Ideal\*\*\s=\s.*?\*\*\d+\.\d+\ss\*\*", report, re.DOTALL)
     assert re.search(r"ratio \| \d+\.\d+ x", report)
+    assert len(re.findall(r"ratio \| \d+\.\d+ x", report)) == 2  # the 1 s clock and a slower one
+    assert re.search(r"wall time over the ideal \| \d+\.\d+ s", report)
     assert re.search(r"\| 1 \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|", report)  # poll rounds
     assert re.search(r"\| \d+ MB median, \d+ MB max", report)
     assert re.search(r"extrapolated\sto\s\d+\sclusters:\s\*\*\d+\ss\*\*", report)
