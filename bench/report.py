@@ -298,8 +298,13 @@ latencies and its fixed overhead above.
 
 def _apply_slow(r: Results) -> str:
     a, s = r.apply, r.apply_slow
-    over = {x: x.stat("wall").median - x.stat("ideal").median for x in (a, s)}
-    lag = {x: x.stat("waiting").median - x.clock.provision for x in (a, s)}
+
+    def over(x: ApplyResult) -> float:
+        return x.stat("wall").median - x.stat("ideal").median
+
+    def lag(x: ApplyResult) -> float:
+        return x.stat("waiting").median - x.clock.provision
+
     return f"""The same apply with the server's provisioning at {s.clock.provision:g} s and `poll_max:
 {s.clock.poll_max}` (both scaled by {s.clock.provision / a.clock.provision:g}), everything else
 unchanged:
@@ -309,12 +314,12 @@ unchanged:
 | `gridsync apply` wall time | {s.stat("wall").show()} |
 | ideal | {s.stat("ideal").show()} |
 | ratio | {s.ratio.show("x")} |
-| wall time over the ideal | {over[s]:.2f} s (at {a.clock.provision:g} s provisioning: {over[a]:.2f} s) |
+| wall time over the ideal | {over(s):.2f} s (at {a.clock.provision:g} s provisioning: {over(a):.2f} s) |
 
-Of the {over[s]:.2f} s, {lag[s]:.2f} s is the poll: the last clusters were seen that long after
+Of the {over(s):.2f} s, {lag(s):.2f} s is the poll: the last clusters were seen that long after
 their provisioning ended, at most `poll_max` ({s.clock.poll_max}) plus one list call, and it grows
-with `poll_max` ({lag[a]:.2f} s at {a.clock.poll_max}). The rest, start-up, submission and
-finishing, is {over[s] - lag[s]:.2f} s ({over[a] - lag[a]:.2f} s at {a.clock.provision:g} s
+with `poll_max` ({lag(a):.2f} s at {a.clock.poll_max}). The rest, start-up, submission and
+finishing, is {over(s) - lag(s):.2f} s ({over(a) - lag(a):.2f} s at {a.clock.provision:g} s
 provisioning): it does not grow with the provisioning time.
 """
 
