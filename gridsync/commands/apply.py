@@ -84,7 +84,8 @@ def _plan_and_apply(
     console: Console,
     confirm: Confirm | None,
 ) -> int:
-    plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace)
+    live = backend.list_clusters()
+    plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace, live=live)
     if options.planfile is not None:
         saved = planfile.load(options.planfile)
         planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
@@ -94,7 +95,7 @@ def _plan_and_apply(
     if not any(c.waits for c in plan.changes) and plan.context is None and not plan.run_edits:
         console.result(text.render_plan(plan, color=console.color))
         console.log("Nothing to apply.")
-        _record(plan, ApplyResult(()), backend, inputs.settings)
+        _record(plan, ApplyResult((), live_after=live), backend, inputs.settings)  # as just read
         return ExitCode.OK
     if options.planfile is None and not _approved(plan, options, console, confirm):
         console.log("Apply cancelled; nothing was changed.")
