@@ -55,7 +55,8 @@ class Executor:
     _settled_calls: int = field(default=0, init=False)  # calls finished so far
     _ready: list[tuple[int, Chain]] = field(default_factory=list, init=False)  # heap, plan order
     _waiting: dict[Chain, None] = field(default_factory=dict, init=False)  # an ordered set
-    _seen: tuple[int, LiveState] | None = field(default=None, init=False)  # last round, current
+    # The last poll round's live state while no call has finished since its list call was sent.
+    _seen: LiveState | None = field(default=None, init=False)
 
     def run(self, plan: Plan) -> ApplyResult:
         chains = [
@@ -69,13 +70,7 @@ class Executor:
         runs = tuple(self._write_run(edit, by_name, interrupted) for edit in plan.run_edits)
         context = None if plan.context is None else self._set_context(plan, by_name, interrupted)
         outcomes = tuple(self._outcome(c) for c in chains)
-        return ApplyResult(outcomes, context, interrupted, runs, self._live_after())
-
-    def _live_after(self) -> LiveState | None:
-        """The last poll round's live state, if no call finished after its list call was sent."""
-        if self._seen is None or self._seen[0] != self._settled_calls:
-            return None
-        return self._seen[1]
+        return ApplyResult(outcomes, context, interrupted, runs, self._seen)
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -215,6 +210,7 @@ class Executor:
     def _settled(self, chain: Chain, future: Future[str | None]) -> None:
         step = chain.step
         self._settled_calls += 1
+        self._seen = None  # that call may have changed live state since the last round
         try:
             result = future.result()
         except GridsyncError as exc:
@@ -236,7 +232,7 @@ class Executor:
             self.progress.event("apply", f"could not read live state, will retry: {exc.message}")
             return
         if round_.settled_calls == self._settled_calls:
-            self._seen = (self._settled_calls, live)
+            self._seen = live
         waiting = [c for c in round_.chains if not c.done and c.step in WAITS]
         by_id, by_name = live.by_id(), live.by_name()  # once per round, not per cluster
         for chain in waiting:
