@@ -11,11 +11,18 @@ import click
 
 from gridsync.cli.local_grid import local_grid
 from gridsync.cli.options import (
+    COLOR_CHOICE,
+    COLOR_HELP,
     CONTEXT_SETTINGS,
+    DEBUG_HELP,
+    GITHUB_HELP,
+    PROJECT_HELP,
+    ROOT_HELP,
+    ROOT_TYPE,
     Duration,
     State,
     backend_option,
-    project_option,
+    global_options,
 )
 
 
@@ -25,30 +32,15 @@ from gridsync.cli.options import (
     "-C",
     "--chdir",
     "root",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=ROOT_TYPE,
     default=".",
     show_default=True,
-    help="Project root: where gridsync.yaml and clusters/ are.",
+    help=ROOT_HELP,
 )
-@click.option(
-    "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Colour output. auto: only on a terminal and when NO_COLOR is unset.",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-@click.option(
-    "--github/--no-github",
-    default=None,
-    help="GitHub Actions output: annotations, step summary, step outputs "
-    "[default: on when GITHUB_ACTIONS=true].",
-)
-@click.option(
-    "--project",
-    envvar="GRIDSYNC_PROJECT",
-    help="The project of gridsync.yaml's projects: to work on (also after the command).",
-)
+@click.option("--color", type=COLOR_CHOICE, default="auto", show_default=True, help=COLOR_HELP)
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@click.option("--github/--no-github", default=None, help=GITHUB_HELP)
+@click.option("--project", envvar="GRIDSYNC_PROJECT", help=PROJECT_HELP)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -60,17 +52,18 @@ def cli(
 ) -> None:
     """Plan and apply Grid clusters declared in YAML.
 
+    Every option here may also follow the command (`gridsync plan --github`).
+
     \b
     Exit codes: 0 ok / no changes, 1 error, 2 changes (plan --detailed-exitcode),
     3 internal error, 4 stale plan, 5 lock timeout, 6 partial apply,
     7 blocked by a safety rule, 130 interrupted.
     """
-    ctx.obj = State(root, color, debug, project)
-    ctx.obj.github = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+    ctx.obj = State(root, color, debug, project, github)
 
 
 @cli.command()
-@project_option
+@global_options
 @click.pass_obj
 def validate(state: State) -> int:
     """Check cluster files and gridsync.yaml offline (no credentials, no live state)."""
@@ -118,7 +111,7 @@ def validate(state: State) -> int:
     help="Plan against a saved snapshot (`gridsync live --output json`, or `grid clusters` text) "
     "instead of a backend: no credentials needed.",
 )
-@project_option
+@global_options
 @click.pass_obj
 def plan(
     state: State,
@@ -186,7 +179,7 @@ def plan(
     help="Delete with force: Grid forgets the cluster at once WITHOUT cleaning its cloud resources.",
 )
 @backend_option
-@project_option
+@global_options
 @click.pass_obj
 def apply(
     state: State,
@@ -241,7 +234,7 @@ def _confirm_on_tty() -> Any:
     help="A plan saved with `gridsync plan --out FILE`.",
 )
 @click.option("--pr", type=int, help="The pull request [default: from GITHUB_EVENT_PATH].")
-@project_option
+@global_options
 @click.pass_obj
 def comment(state: State, plan_file: Path, pr: int | None) -> int:
     """Post a saved plan as one sticky pull-request comment, updated in place on every push."""
@@ -256,7 +249,7 @@ def comment(state: State, plan_file: Path, pr: int | None) -> int:
 )
 @click.option("--markdown", is_flag=True, help="Print the report as Markdown.")
 @backend_option
-@project_option
+@global_options
 @click.pass_obj
 def drift(state: State, issue: bool, markdown: bool, backend: str | None) -> int:
     """Report live changes made outside gridsync, and merged changes not yet applied (exit 2)."""
@@ -280,7 +273,7 @@ def projects(state: State, as_json: bool) -> int:
 
 @cli.command("preflight")
 @click.argument("clusters", nargs=-1)
-@project_option
+@global_options
 @click.pass_obj
 def preflight(state: State, clusters: tuple[str, ...]) -> int:
     """Check the AWS account and quotas of clusters (all that declare aws: or infrastructure:).
@@ -302,7 +295,7 @@ def preflight(state: State, clusters: tuple[str, ...]) -> int:
     help="table as `grid clusters` shows it; json: a snapshot (no secrets) for `plan --live`.",
 )
 @backend_option
-@project_option
+@global_options
 @click.pass_obj
 def live(state: State, output: str, backend: str | None) -> int:
     """Print the live clusters."""
