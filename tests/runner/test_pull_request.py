@@ -1,0 +1,132 @@
+"""The pull-request journey on a real runner: examples/github/gridsync-plan.yml, as a team copies it,
+run by act on pull requests against the Grid control plane over HTTP and a fake GitHub."""
+
+from __future__ import annotations
+
+import pytest
+from act import ActRun, Runner
+from conftest import (
+    SECRET_VALUES,
+    Plane,
+    TeamRepo,
+    cluster_yaml,
+    pull_request_event,
+    secrets,
+)
+from github.fake_github import FakeGitHub
+
+pytestmark = pytest.mark.runner
+
+PR = 12
+
+
+def plan_on_pr(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub, base: str
+) -> ActRun:
+    return runner.run(
+        team.root,
+        "pull_request",
+        pull_request_event(PR, team.head(), base),
+        workflow="gridsync-plan.yml",
+        secrets=secrets(),
+        env={"GITHUB_API_URL": github.url, "GRID_URL": plane.url},
+    )
+
+
+def assert_no_secret(run: ActRun, github: FakeGitHub) -> None:
+    bodies = [c["body"] for c in github.comments.get(PR, [])]
+    for secret in SECRET_VALUES:
+        assert secret not in run.log
+        assert secret not in run.summary("plan")
+        assert not any(secret in body for body in bodies)
+
+
+def test_pushes_to_a_pull_request_keep_one_sticky_comment_current(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub
+) -> None:
+    base = team.head()
+    team.branch("change")
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1"))
+    team.commit("Add a dev cluster")
+
+    first = plan_on_pr(runner, team, plane, github, base)
+    assert first.returncode == 0, first.log
+    assert first.job_succeeded("plan") is True
+    assert first.job_succeeded("plan-fork") is None  # a branch of this repository: not a fork
+    [comment] = github.comments[PR]
+    assert "ml-dev-use1" in comment["body"] and "plan_id" in comment["body"]
+    assert "ml-dev-use1" in first.summary("plan")
+    assert "true" in first.outputs("has_changes")
+    assert (runner.artifacts / str(runner.last_run_id) / "gridsync-plan" / "plan.json").is_file()
+    assert_no_secret(first, github)
+
+    team.write("clusters/ml-eval-use1.yaml", cluster_yaml("ml-eval-use1"))
+    team.commit("And an eval cluster")
+    second = plan_on_pr(runner, team, plane, github, base)
+    assert second.returncode == 0, second.log
+    [updated] = github.comments[PR]
+    assert updated["id"] == comment["id"]
+    assert "ml-eval-use1" in updated["body"]
+    assert plane.names() == set()  # plans change nothing
+    assert_no_secret(second, github)
+
+
+def test_a_blocked_plan_replaces_the_comment_and_fails_the_job(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub
+) -> None:
+    base = team.head()
+    team.branch("change")
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1"))
+    team.commit("Add a dev cluster")
+    assert plan_on_pr(runner, team, plane, github, base).returncode == 0
+
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1", protect="true"))
+    team.write("gridsync.yaml", (team.root / "gridsync.yaml").read_text() + "max_deletes: 0\n")
+    blocked_plane_state = plane.names()
+    # A replace needs --allow-replace: a region change of a live cluster is blocked.
+    team.write("clusters/ml-prod-use1.yaml", cluster_yaml("ml-prod-use1", region="us-west-2"))
+    team.commit("Move prod")
+    _apply_main_state(plane, team, base)
+    blocked = plan_on_pr(runner, team, plane, github, base)
+    assert blocked.returncode != 0
+    assert blocked.job_succeeded("plan") is False
+    assert "blocked" in blocked.log
+    [comment] = github.comments[PR]
+    assert "blocked" in comment["body"].lower()
+    assert "ml-prod-use1" in comment["body"]
+    assert plane.names() == blocked_plane_state | {"ml-prod-use1"}
+    assert_no_secret(blocked, github)
+
+
+def _apply_main_state(plane: Plane, team: TeamRepo, base: str) -> None:
+    """What main declares, applied to the control plane directly (as an earlier merge did)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from conftest import API_KEY, EXTERNAL_ID, ROLE_ARN, USER_ID, git
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "main"
+        git(team.root, "worktree", "add", "-q", str(work), base)
+        env = {
+            **os.environ,
+            "GRID_URL": plane.url,
+            "GRID_USER_ID": USER_ID,
+            "GRID_API_KEY": API_KEY,
+            "ML_PROD_ROLE_ARN": ROLE_ARN,
+            "ML_PROD_EXTERNAL_ID": EXTERNAL_ID,
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "gridsync", "apply", "--auto-approve"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        git(team.root, "worktree", "remove", "--force", str(work))
