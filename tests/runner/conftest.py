@@ -69,6 +69,44 @@ class Plane:
         )
         return dict(json.loads(done.stdout))
 
+    def env(self) -> dict[str, str]:
+        """What a trusted job has: the control plane's URL, its credentials, the files' secrets."""
+        return {
+            **os.environ,
+            "GRID_URL": self.url,
+            "GRID_USER_ID": USER_ID,
+            "GRID_API_KEY": API_KEY,
+            "ML_PROD_ROLE_ARN": ROLE_ARN,
+            "ML_PROD_EXTERNAL_ID": EXTERNAL_ID,
+        }
+
+    def apply(self, team: TeamRepo, ref: str = "HEAD") -> None:
+        """What `ref` of the team's repository declares, applied (as an earlier merge did)."""
+        work = team.root.parent / f"applied-{ref[:12]}"
+        git(team.root, "worktree", "add", "-q", "--detach", str(work), ref)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "gridsync", "apply", "--auto-approve"],
+                cwd=work,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+        finally:
+            git(team.root, "worktree", "remove", "--force", str(work))
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """A call to the control plane's REST API, as someone outside gridsync makes it."""
+        import httpx
+
+        with httpx.Client(base_url=self.url, auth=(USER_ID, API_KEY), timeout=10) as client:
+            response = client.request(method, path, json=body)
+            response.raise_for_status()
+            return response.json()
+
     def names(self) -> set[str]:
         """The BYOC clusters that are not being torn down."""
         return {

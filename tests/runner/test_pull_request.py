@@ -86,7 +86,7 @@ def test_a_blocked_plan_replaces_the_comment_and_fails_the_job(
     # A replace needs --allow-replace: a region change of a live cluster is blocked.
     team.write("clusters/ml-prod-use1.yaml", cluster_yaml("ml-prod-use1", region="us-west-2"))
     team.commit("Move prod")
-    _apply_main_state(plane, team, base)
+    plane.apply(team, base)
     blocked = plan_on_pr(runner, team, plane, github, base)
     assert blocked.returncode != 0
     assert blocked.job_succeeded("plan") is False
@@ -96,37 +96,3 @@ def test_a_blocked_plan_replaces_the_comment_and_fails_the_job(
     assert "ml-prod-use1" in comment["body"]
     assert plane.names() == blocked_plane_state | {"ml-prod-use1"}
     assert_no_secret(blocked, github)
-
-
-def _apply_main_state(plane: Plane, team: TeamRepo, base: str) -> None:
-    """What main declares, applied to the control plane directly (as an earlier merge did)."""
-    import os
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    from conftest import API_KEY, EXTERNAL_ID, ROLE_ARN, USER_ID, git
-
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "main"
-        git(team.root, "worktree", "add", "-q", str(work), base)
-        env = {
-            **os.environ,
-            "GRID_URL": plane.url,
-            "GRID_USER_ID": USER_ID,
-            "GRID_API_KEY": API_KEY,
-            "ML_PROD_ROLE_ARN": ROLE_ARN,
-            "ML_PROD_EXTERNAL_ID": EXTERNAL_ID,
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "gridsync", "apply", "--auto-approve"],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        git(team.root, "worktree", "remove", "--force", str(work))
