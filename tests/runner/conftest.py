@@ -80,13 +80,13 @@ class Plane:
             "ML_PROD_EXTERNAL_ID": EXTERNAL_ID,
         }
 
-    def apply(self, team: TeamRepo, ref: str = "HEAD") -> None:
+    def apply(self, team: TeamRepo, ref: str = "HEAD", *args: str) -> None:
         """What `ref` of the team's repository declares, applied (as an earlier merge did)."""
-        work = team.root.parent / f"applied-{ref[:12]}"
+        work = team.root.parent / f"applied-{len(list(team.root.parent.glob('applied-*')))}"
         git(team.root, "worktree", "add", "-q", "--detach", str(work), ref)
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "gridsync", "apply", "--auto-approve"],
+                [sys.executable, "-m", "gridsync", "apply", "--auto-approve", *args],
                 cwd=work,
                 env=self.env(),
                 capture_output=True,
@@ -97,6 +97,9 @@ class Plane:
             assert done.returncode == 0, done.stdout + done.stderr
         finally:
             git(team.root, "worktree", "remove", "--force", str(work))
+
+    def apply_project(self, team: TeamRepo, project: str) -> None:
+        self.apply(team, "HEAD", "--project", project)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """A call to the control plane's REST API, as someone outside gridsync makes it."""
