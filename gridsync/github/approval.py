@@ -14,8 +14,10 @@ from typing import Any
 
 from gridsync.github.api import GitHub
 from gridsync.github.context import PullRequest
-from gridsync.plan.diff import REPLACE_LABEL as LABEL
+from gridsync.plan.diff import REPLACE_LABEL
 from gridsync.render.common import clean
+
+LABEL = REPLACE_LABEL
 
 
 @dataclass(frozen=True)
