@@ -83,7 +83,7 @@ def apply(
     try:
         code = _apply(target, options, env, console, confirm, seen)
     except GridsyncError as exc:
-        _report(seen, exc.exit_code, exc.message, target, options, env, console)
+        _report(seen, exc.exit_code, str(exc), target, options, env, console)
         raise
     _report(seen, code, "", target, options, env, console)
     return code
