@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gridsync.console import Console
-from gridsync.errors import Diagnostic, ExitCode, UsageError
+from gridsync.errors import Diagnostic, ExitCode, GridsyncError, UsageError
 from gridsync.github.api import GitHub
 from gridsync.github.comment import Record, record_body, upsert_comment
 from gridsync.github.context import event_pull, run_info
@@ -66,11 +66,15 @@ def post_errors(
     env: Mapping[str, str],
     console: Console,
 ) -> None:
-    """Validation errors (path:line:col) in place of the plan, until a push fixes them."""
+    """Validation errors (path:line:col) in place of the plan, until a push fixes them. A
+    failure to post is a warning: the caller goes on to report the errors themselves."""
     from gridsync.render.diagnostics import render_markdown
 
     text = render_markdown(diagnostics)
-    _post(Record("validate", text, "", project, run_info(env)), pr, env, console)
+    try:
+        _post(Record("validate", text, "", project, run_info(env)), pr, env, console)
+    except GridsyncError as exc:
+        console.log(f"warning: the validation errors were not posted on the pull request: {exc}")
 
 
 def post_apply(

@@ -348,3 +348,14 @@ def test_drift_writes_the_report_to_the_summary_and_outputs(
         "items": "1",
     }
     assert "### gridsync drift: 1 item(s)" in (project.root.parent / "summary.md").read_text()
+
+
+def test_validation_errors_are_reported_even_when_the_comment_cannot_be_posted(
+    project: Project, fake: FakeGitHub
+) -> None:
+    project.write("clusters/bad.yaml", "apiVersion: gridsync/v1\nkind: Cluster\nname: Bad_Name\n")
+    env = push_env(project, fake)  # a push: no pull request to comment on
+    failed = project.gridsync("validate", "--comment", env=env)
+    assert failed.returncode == ExitCode.ERROR
+    assert "clusters/bad.yaml:3:7: error" in failed.stderr
+    assert "not posted on the pull request: no pull request to comment on" in failed.stderr
