@@ -3,7 +3,8 @@ other than the pull request's author.
 
 GitHub lets only people with triage or write access add labels, but an author with write access
 could label their own pull request; that is not a review, so the label counts only when the last
-`labeled` event for it (GET /repos/{o}/{r}/issues/{n}/events) was by another login.
+`labeled` event for it (GET /repos/{o}/{r}/issues/{n}/events) was by another login. Nor is a
+bot's label (a login ending in `[bot]`, e.g. a labeler workflow the author's push can trigger).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def label_approval(github: GitHub, pull: PullRequest) -> Approval:
             False,
             f"{LABEL} on #{pull.number} was added by its author @{clean(actor)}, which is not a "
             "review: another person with triage or write access must add it",
+        )
+    if actor.casefold().endswith("[bot]"):
+        return Approval(
+            False, f"{LABEL} on #{pull.number} was added by the bot @{clean(actor)}, not a reviewer"
         )
     return Approval(True, f"replace approved: @{clean(actor)} added {LABEL}", by=clean(actor))
 

@@ -45,6 +45,12 @@ def test_the_author_adding_it_is_not_a_review(
     assert not approval.approved and "added by its author" in approval.why
 
 
+def test_a_bot_adding_it_is_not_a_review(fake: FakeGitHub, github: GitHub) -> None:
+    data = fake.add_pull(7, head_sha=HEAD, labels=[LABEL], labeled_by="github-actions[bot]")
+    approval = label_approval(github, pull_from(data))  # type: ignore[arg-type]
+    assert not approval.approved and "bot" in approval.why
+
+
 def test_the_last_labeled_event_counts(fake: FakeGitHub, github: GitHub) -> None:
     """A reviewer labelled, someone removed it, the author put it back: not approved."""
     fake.add_pull(7, head_sha=HEAD, user="alice", labels=[LABEL], labeled_by="bob")
