@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from gridsync.cli.github import reviewed_plan, snapshot_run
 from gridsync.cli.local_grid import local_grid
 from gridsync.cli.options import (
     COLOR_CHOICE,
@@ -63,13 +64,19 @@ def cli(
 
 
 @cli.command()
+@click.option(
+    "--comment",
+    is_flag=True,
+    help="On errors, replace the sticky pull-request comment with them (GITHUB_TOKEN, GITHUB_REPOSITORY).",
+)
+@click.option("--pr", type=int, help="The pull request to comment on [default: from the event].")
 @global_options
 @click.pass_obj
-def validate(state: State) -> int:
+def validate(state: State, comment: bool, pr: int | None) -> int:
     """Check cluster files and gridsync.yaml offline (no credentials, no live state)."""
     from gridsync.commands.validate import validate as run
 
-    return run(state.target, os.environ, state.console)
+    return run(state.target, os.environ, state.console, comment=comment, pr=pr)
 
 
 @cli.command()
@@ -103,6 +110,11 @@ def validate(state: State) -> int:
     help="Also post the plan as the sticky pull-request comment (GITHUB_TOKEN, GITHUB_REPOSITORY).",
 )
 @click.option("--pr", type=int, help="The pull request to comment on [default: from the event].")
+@click.option(
+    "--changes-only",
+    is_flag=True,
+    help="With the comment: post nothing for a plan with no changes, and mark an older comment outdated.",
+)
 @backend_option
 @click.option(
     "--live",
@@ -121,6 +133,7 @@ def plan(
     allow_replace: bool,
     comment: bool,
     pr: int | None,
+    changes_only: bool,
     backend: str | None,
     live_file: Path | None,
 ) -> int:
@@ -129,7 +142,16 @@ def plan(
     from gridsync.commands.plan import plan as run
 
     options = PlanOptions(
-        fmt, out, detailed_exitcode, allow_replace, backend, live_file, state.github, comment, pr
+        fmt,
+        out,
+        detailed_exitcode,
+        allow_replace,
+        backend,
+        live_file,
+        state.github,
+        comment,
+        pr,
+        changes_only,
     )
     return run(state.target, options, os.environ, state.console)
 
@@ -178,6 +200,14 @@ def plan(
     is_flag=True,
     help="Delete with force: Grid forgets the cluster at once WITHOUT cleaning its cloud resources.",
 )
+@click.option(
+    "--comment",
+    is_flag=True,
+    help="Post the result (or why apply refused) as the sticky comment of the merged pull request.",
+)
+@click.option(
+    "--pr", type=int, help="That pull request [default: the event's, else GITHUB_SHA's merged one]."
+)
 @backend_option
 @global_options
 @click.pass_obj
@@ -193,6 +223,8 @@ def apply(
     expect_plan_id: str | None,
     no_write_runs: bool,
     force_delete: bool,
+    comment: bool,
+    pr: int | None,
     backend: str | None,
 ) -> int:
     """Carry out the plan (or a saved PLANFILE, if live state has not moved since)."""
@@ -211,6 +243,9 @@ def apply(
         write_runs=not no_write_runs,
         expect_plan_id=expect_plan_id,
         lock_timeout=lock_timeout,
+        github=state.github,
+        comment=comment,
+        pr=pr,
     )
     return run(state.target, options, os.environ, state.console, _confirm_on_tty())
 
@@ -234,13 +269,18 @@ def _confirm_on_tty() -> Any:
     help="A plan saved with `gridsync plan --out FILE`.",
 )
 @click.option("--pr", type=int, help="The pull request [default: from GITHUB_EVENT_PATH].")
+@click.option(
+    "--changes-only",
+    is_flag=True,
+    help="With the comment: post nothing for a plan with no changes, and mark an older comment outdated.",
+)
 @global_options
 @click.pass_obj
-def comment(state: State, plan_file: Path, pr: int | None) -> int:
+def comment(state: State, plan_file: Path, pr: int | None, changes_only: bool) -> int:
     """Post a saved plan as one sticky pull-request comment, updated in place on every push."""
-    from gridsync.commands.github_out import comment as run
+    from gridsync.commands.pr_comment import comment as run
 
-    return run(plan_file, pr, state.project, os.environ, state.console)
+    return run(plan_file, pr, state.project, os.environ, state.console, changes_only=changes_only)
 
 
 @cli.command("drift")
@@ -256,7 +296,12 @@ def drift(state: State, issue: bool, markdown: bool, backend: str | None) -> int
     from gridsync.commands.drift import DriftOptions
     from gridsync.commands.drift import drift as run
 
-    return run(state.target, DriftOptions(backend, issue, markdown), os.environ, state.console)
+    return run(
+        state.target,
+        DriftOptions(backend, issue, markdown, state.github),
+        os.environ,
+        state.console,
+    )
 
 
 @cli.command("projects")
@@ -305,3 +350,5 @@ def live(state: State, output: str, backend: str | None) -> int:
 
 
 cli.add_command(local_grid)
+cli.add_command(reviewed_plan)
+cli.add_command(snapshot_run)

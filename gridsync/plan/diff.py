@@ -53,6 +53,7 @@ class Policy:
     protected: tuple[str, ...] = ()
     max_deletes: int | None = None
     allow_replace: bool = False
+    approved_by: str = ""  # who allowed replaces, as plans show it ("" = "--allow-replace")
 
     def is_protected(self, name: str, desired: DesiredCluster | None = None) -> bool:
         return (desired is not None and desired.protect) or _matches(name, self.protected)
@@ -62,6 +63,8 @@ def _matches(name: str, globs: Iterable[str]) -> bool:
     return any(fnmatchcase(name, glob) for glob in globs)
 
 
+# The pull-request label that approves a replace in review (gridsync.github.approval reads it).
+REPLACE_LABEL = "gridsync:allow-replace"
 TERRAFORM_DIR = ".gridsync/terraform"  # per-cluster Terraform work dirs, under the project root
 
 
@@ -199,7 +202,7 @@ def _workdir(cluster: str) -> str:
 def _replace_change(
     base: Change, fields: tuple[FieldChange, ...], reason: str, policy: Policy, *, forced: bool
 ) -> Change:
-    blocked = ""
+    blocked, approved = "", ""
     if policy.is_protected(base.name, base.desired):
         blocked = (
             f"'{base.name}' is protected (protect: true or a 'protected' glob in gridsync.yaml); "
@@ -208,8 +211,11 @@ def _replace_change(
     elif forced and not policy.allow_replace:
         blocked = (
             f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
-            "created again (its workloads stop). Rerun with --allow-replace to allow that."
+            "created again (its workloads stop). Rerun with --allow-replace to allow that (on a "
+            f"pull request: a reviewer adds the label {REPLACE_LABEL})."
         )
+    elif forced:
+        approved = policy.approved_by or "--allow-replace"
     recreate = _create_fields(base.desired) if base.desired is not None else ()
     return replace(
         base,
@@ -218,6 +224,7 @@ def _replace_change(
         reason=reason,
         blocked=blocked,
         recreate=recreate,
+        approved=approved,
     )
 
 
