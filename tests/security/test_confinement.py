@@ -386,3 +386,26 @@ def test_a_run_binding_that_resolves_outside_is_refused(repo: Path, tmp_path: Pa
     result = gridsync(repo, "validate")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "symlink escapes the project root" in result.stdout + result.stderr
+
+
+def test_a_changed_module_of_an_existing_cluster_plans_as_an_update_and_a_new_plan_id(
+    repo: Path, tmp_path: Path
+) -> None:
+    """After merge Terraform's summary is in the plan, so the reviewed plan_id no longer matches:
+    nobody applies a Terraform plan they have not seen."""
+    applied = gridsync(repo, "apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    base = commit(repo, "base")
+    outputs = repo / "infra" / "byoc" / "outputs.tf"
+    outputs.write_text(outputs.read_text() + 'output "extra" { value = "x" }\n')
+    commit(repo, "head: the module changes")
+    on_pr = gridsync(repo, "plan", "--format", "json", env=pull_request(tmp_path, base))
+    assert on_pr.returncode == 0, on_pr.stdout + on_pr.stderr
+    planned = json.loads(on_pr.stdout)
+    change = next(c for c in planned["changes"] if c["name"] == "ml-byoc")
+    assert change["action"] == "update" and change["terraform"]["apply"] is True
+    assert change["terraform"]["summary"] == "Terraform plans after merge"
+    assert any("its module changed" in note["message"] for note in planned["notes"])
+    merged = gridsync(repo, "plan", "--format", "json", env={"GITHUB_EVENT_NAME": "push"})
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert json.loads(merged.stdout)["plan_id"] != planned["plan_id"]
