@@ -179,7 +179,8 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
         change.name, (f"Terraform: not planned ({infra.note})", False)
     )
     if change.name in infra.deferred:
-        summary, changed = DEFERRED, infra.deferred[change.name][1]
+        reason, changed = infra.deferred[change.name]
+        summary = f"{DEFERRED}: {reason}"  # in every format, the grid commands included
     if change.action == Action.NOOP and changed and not change.blocked:
         why = "its module changed" if change.name in infra.deferred else "Terraform has changes"
         change = replace(change, action=Action.UPDATE, reason=why)

@@ -147,7 +147,7 @@ def test_a_pull_request_that_changes_a_module_never_runs_it(
     for fmt in ("text", "markdown", "json"):
         assert "Terraform plans after merge" in outputs[fmt], fmt
         assert "its module changed in this pull request (infra/byoc/" in outputs[fmt], fmt
-    assert "Terraform plans after merge" in outputs["grid-commands"]
+    assert "# Terraform plans after merge: its module changed" in outputs["grid-commands"]
     change = next(c for c in json.loads(outputs["json"])["changes"] if c["name"] == "ml-byoc")
     assert change["action"] == "create"
     assert "(known after apply)" in outputs["text"]  # role_arn and external_id come from Terraform
@@ -404,7 +404,7 @@ def test_a_changed_module_of_an_existing_cluster_plans_as_an_update_and_a_new_pl
     planned = json.loads(on_pr.stdout)
     change = next(c for c in planned["changes"] if c["name"] == "ml-byoc")
     assert change["action"] == "update" and change["terraform"]["apply"] is True
-    assert change["terraform"]["summary"] == "Terraform plans after merge"
+    assert change["terraform"]["summary"].startswith("Terraform plans after merge: its module")
     assert any("its module changed" in note["message"] for note in planned["notes"])
     merged = gridsync(repo, "plan", "--format", "json", env={"GITHUB_EVENT_NAME": "push"})
     assert merged.returncode == 0, merged.stdout + merged.stderr
