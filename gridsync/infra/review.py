@@ -6,8 +6,11 @@ environment is no boundary (a child of the same user can read its parent's envir
 a pull request Terraform runs only code that was reviewed before: a module runs when nothing
 Terraform could read for it differs from the pull request's base commit.
 
-- The event: GITHUB_EVENT_NAME starting with `pull_request` (`pull_request`,
-  `pull_request_target`, ...). Any other event (a push after merge, a manual run) runs Terraform.
+- The event: runs outside GitHub Actions (no GITHUB_EVENT_NAME) and the events that only run
+  reviewed code (REVIEWED_EVENTS: a push after merge, a schedule, a manual run...) run Terraform.
+  A `pull_request*` event is checked against its base commit. Any other event (`issue_comment`
+  bots that check out a pull request, `workflow_run`, ...) has no base to check against: every
+  module counts as changed.
 - The base: `pull_request.base.sha` of the event payload at GITHUB_EVENT_PATH. When it cannot be
   read, or the commit is not in the clone (a shallow checkout), or git cannot answer, every
   module counts as changed: fail safe.
@@ -35,6 +38,9 @@ from pathlib import Path, PurePosixPath
 
 from gridsync.config.model import TerraformSettings
 
+REVIEWED_EVENTS = frozenset(
+    {"push", "schedule", "workflow_dispatch", "merge_group", "release", "repository_dispatch"}
+)
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _GIT_TIMEOUT_SECONDS = 60.0
 FETCH_HINT = "check out with `fetch-depth: 0` (or 2) in actions/checkout"
@@ -50,7 +56,7 @@ class Deferral:
 class Review:
     """What this run knows about the change it plans. The default: not a pull request."""
 
-    pull_request: bool = False
+    unreviewed: bool = False  # the run may plan code nobody reviewed (a pull request)
     problem: str = ""  # why no file can count as reviewed (payload, base commit, git)
     changed: tuple[str, ...] = ()  # changed files, relative to the project root
     outside: tuple[str, ...] = ()  # changed files outside the project, relative to the repo
@@ -58,7 +64,7 @@ class Review:
 
     def deferral(self, settings: TerraformSettings) -> Deferral | None:
         """Why Terraform must not run this module now; None when it may."""
-        if not self.pull_request:
+        if not self.unreviewed:
             return None
         if self.problem:
             return Deferral(self.problem, module_changed=True)
@@ -77,9 +83,18 @@ class Review:
 
 
 def review_for(env: Mapping[str, str], root: Path, data_globs: Sequence[str]) -> Review:
-    """The Review of this run: a pull request when GITHUB_EVENT_NAME says so."""
-    if not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+    """The Review of this run, from GITHUB_EVENT_NAME and the event payload."""
+    event = env.get("GITHUB_EVENT_NAME", "")
+    if not event or event in REVIEWED_EVENTS:
         return Review()
+    if not event.startswith("pull_request"):
+        reviewed = ", ".join(sorted(REVIEWED_EVENTS))
+        return Review(
+            True,
+            problem=f"a {_printable(event)} run may check out code nobody has reviewed (only "
+            f"{reviewed} runs count as reviewed, and pull_request runs are checked against "
+            "their base commit)",
+        )
     base = _base_sha(env.get("GITHUB_EVENT_PATH", ""))
     if not _SHA.fullmatch(base):
         return Review(True, problem=base)
@@ -124,9 +139,9 @@ def _changes(root: Path, base: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for name in sorted({*diff.split("\0"), *untracked.split("\0")} - {""}):
         path = PurePosixPath(name)
         if prefix == PurePosixPath(".") or path.is_relative_to(prefix):
-            inside.append(path.relative_to(prefix).as_posix())
+            inside.append(_printable(path.relative_to(prefix).as_posix()))
         else:
-            outside.append(name)
+            outside.append(_printable(name))
     return tuple(inside), tuple(outside)
 
 
@@ -179,6 +194,11 @@ def _match(segments: list[str], parts: list[str]) -> bool:
     if head == "**":
         return any(_match(rest, parts[i:]) for i in range(len(parts) + 1))
     return bool(parts) and fnmatchcase(parts[0], head) and _match(rest, parts[1:])
+
+
+def _printable(name: str) -> str:
+    """A file name a pull request chose, safe to show: control characters escaped."""
+    return name if name.isprintable() else ascii(name)
 
 
 def _normal(written: str) -> PurePosixPath:

@@ -409,3 +409,33 @@ def test_a_changed_module_of_an_existing_cluster_plans_as_an_update_and_a_new_pl
     merged = gridsync(repo, "plan", "--format", "json", env={"GITHUB_EVENT_NAME": "push"})
     assert merged.returncode == 0, merged.stdout + merged.stderr
     assert json.loads(merged.stdout)["plan_id"] != planned["plan_id"]
+
+
+@pytest.mark.parametrize("event", ["issue_comment", "workflow_run"])
+def test_other_events_count_as_unreviewed(repo: Path, tmp_path: Path, event: str) -> None:
+    """A `/plan` comment bot (issue_comment) or a workflow_run job may check out a pull request
+    with secrets in the environment and has no base commit to compare with: fail safe."""
+    marker = tmp_path / "provider-ran"
+    hostile_module(repo / "infra" / "byoc", marker)
+    commit(repo, "a pull request's head, checked out by a bot")
+    result = gridsync(repo, "plan", env={**SECRETS, "GITHUB_EVENT_NAME": event})
+    assert not marker.exists()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"a {event} run may check out code nobody has reviewed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("clusters/**/*.yaml", "clusters/a.yaml", True),
+        ("clusters/**/*.yaml", "clusters/x/y/a.yaml", True),
+        ("clusters/**/*.yaml", "clusters/a.yml", False),
+        ("clusters/*.yaml", "clusters/x/a.yaml", False),
+        ("runs/**/*.yaml", "infra/runs/a.yaml", False),
+        ("./clusters/*.yaml", "clusters/a.yaml", True),
+    ],
+)
+def test_which_changed_files_count_as_data(pattern: str, path: str, matches: bool) -> None:
+    from gridsync.infra.review import glob_matches
+
+    assert glob_matches(pattern, path) is matches
