@@ -309,7 +309,12 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 
 
 def gridsync_env(command: str, args: str = "", **extra: str) -> dict[str, str]:
-    env = {"GRIDSYNC_COMMAND": command, "GRIDSYNC_ARGS": args, "GRIDSYNC_PROJECT": ""}
+    env = {
+        "GRIDSYNC_COMMAND": command,
+        "GRIDSYNC_ARGS": args,
+        "GRIDSYNC_PROJECT": "",
+        "GRIDSYNC_COMMENT": "false",
+    }
     env.update({"GRIDSYNC_ARTIFACT": "", "GRIDSYNC_OUTPUT_FILE": "", **extra})
     return env
 
@@ -320,6 +325,7 @@ def test_args_are_split_like_a_shell_but_never_run_or_expanded(runner: Runner) -
     assert result.code == 0, result.stderr
     assert result.argv == [
         "apply",
+        "--github",
         "--auto-approve",
         "--expect-plan-id",
         "a b",
@@ -349,7 +355,7 @@ def test_plan_saves_the_plan_and_reports_it_as_outputs(runner: Runner) -> None:
 def test_a_project_is_passed_on_and_names_the_artifact(runner: Runner) -> None:
     result = runner.run("run", gridsync_env("plan", GRIDSYNC_PROJECT="fleet-a"))
     assert result.argv is not None
-    assert result.argv[:3] == ["plan", "--project", "fleet-a"]
+    assert result.argv[:4] == ["plan", "--github", "--project", "fleet-a"]
     assert result.outputs["artifact"] == "gridsync-plan-fleet-a"
 
 
