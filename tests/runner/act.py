@@ -61,11 +61,13 @@ class ActRun:
         """Every non-empty value a step or action set for `key` (act logs each `set-output`)."""
         return set(re.findall(rf"::set-output:: {re.escape(key)}=(.+)", self.log))
 
-    def job_succeeded(self, job: str) -> bool | None:
-        """True, False, or None when the job did not run (act logs each job's end)."""
-        if re.search(rf"\[[^\]]*/{re.escape(job)}[^\]]*\] 🏁  Job succeeded", self.log):
+    def job_succeeded(self, name: str) -> bool | None:
+        """True, False, or None when no job of that display name ran (act logs each job's end
+        as `[workflow/name] 🏁  Job succeeded`; a matrix job's name ends in `-N`)."""
+        prefix = rf"\[[^\]/]*/{re.escape(name)}(?:-\d+)?\s*\] 🏁  Job "
+        if re.search(prefix + "succeeded", self.log):
             return True
-        if re.search(rf"\[[^\]]*/{re.escape(job)}[^\]]*\] 🏁  Job failed", self.log):
+        if re.search(prefix + "failed", self.log):
             return False
         return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from act import ActRun, Runner
 from conftest import (
+    GITHUB_TOKEN,
     SECRET_VALUES,
     Plane,
     TeamRepo,
@@ -18,6 +19,7 @@ from github.fake_github import FakeGitHub
 pytestmark = pytest.mark.runner
 
 PR = 12
+FORK_JOB = "plan (fork, against the live snapshot)"
 
 
 def plan_on_pr(
@@ -52,7 +54,7 @@ def test_pushes_to_a_pull_request_keep_one_sticky_comment_current(
     first = plan_on_pr(runner, team, plane, github, base)
     assert first.returncode == 0, first.log
     assert first.job_succeeded("plan") is True
-    assert first.job_succeeded("plan-fork") is None  # a branch of this repository: not a fork
+    assert first.job_succeeded(FORK_JOB) is None  # a branch of this repository: not a fork
     [comment] = github.comments[PR]
     assert "ml-dev-use1" in comment["body"] and "plan_id" in comment["body"]
     assert "ml-dev-use1" in first.summary("plan")
@@ -96,3 +98,76 @@ def test_a_blocked_plan_replaces_the_comment_and_fails_the_job(
     assert "ml-prod-use1" in comment["body"]
     assert plane.names() == blocked_plane_state | {"ml-prod-use1"}
     assert_no_secret(blocked, github)
+
+
+def test_a_file_that_fails_validation_replaces_the_comment_with_file_and_line(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub
+) -> None:
+    base = team.head()
+    team.branch("change")
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1"))
+    team.commit("Add a dev cluster")
+    assert plan_on_pr(runner, team, plane, github, base).returncode == 0
+
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1", regoin="us-east-1"))
+    team.commit("A typo")
+    invalid = plan_on_pr(runner, team, plane, github, base)
+    assert invalid.returncode != 0
+    assert invalid.job_succeeded("plan") is False
+    [comment] = github.comments[PR]
+    assert "clusters/ml-dev-use1.yaml:9" in comment["body"]
+    assert "regoin" in comment["body"]
+    assert "plan_id" not in comment["body"]
+    assert "::error file=clusters/ml-dev-use1.yaml,line=9" in invalid.log
+    assert_no_secret(invalid, github)
+
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1"))
+    team.commit("Fix the typo")
+    fixed = plan_on_pr(runner, team, plane, github, base)
+    assert fixed.returncode == 0, fixed.log
+    [comment] = github.comments[PR]
+    assert "plan_id" in comment["body"]
+
+
+def test_a_pull_request_from_a_fork_plans_against_the_published_snapshot_without_secrets(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub
+) -> None:
+    plane.apply(team)
+    published = runner.run(
+        team.root,
+        "schedule",
+        {
+            "schedule": "17 */6 * * *",
+            "repository": {"full_name": github.repository, "default_branch": "main"},
+        },
+        workflow="gridsync-drift.yml",
+        secrets=secrets(),
+        env={"GITHUB_API_URL": github.url, "GRID_URL": plane.url},
+    )
+    assert published.returncode == 0, published.log
+    github.add_workflow_run(
+        "gridsync-drift.yml",
+        event="schedule",
+        run_id=runner.last_run_id,
+        head_repository=github.repository,
+    )
+    base = team.head()
+    team.branch("change")
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1"))
+    team.commit("A fork adds a cluster")
+
+    fork = runner.run(
+        team.root,
+        "pull_request",
+        pull_request_event(PR, team.head(), base, fork=True),
+        workflow="gridsync-plan.yml",
+        secrets={"GITHUB_TOKEN": GITHUB_TOKEN},  # GitHub gives a fork's run no other secret
+        env={"GITHUB_API_URL": github.url},  # and nothing names the control plane
+    )
+    assert fork.returncode == 0, fork.log
+    assert fork.job_succeeded("plan") is None  # the job with secrets does not run for a fork
+    assert fork.job_succeeded(FORK_JOB) is True
+    assert "ml-dev-use1" in fork.summary("plan-fork")
+    assert "taken at" in fork.summary("plan-fork")
+    assert "true" in fork.outputs("has_changes")
+    assert PR not in github.comments
