@@ -4,13 +4,19 @@ replace, goes through only as the examples' README says."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from act import ActRun, Runner
 from conftest import (
+    GITHUB_TOKEN,
     SECRET_VALUES,
     Plane,
     TeamRepo,
     cluster_yaml,
+    git,
     pull_request_event,
     push_event,
     secrets,
@@ -47,6 +53,7 @@ def merge(
     github: FakeGitHub,
     base: str,
     labels: tuple[str, ...] = (),
+    env_extra: dict[str, str] | None = None,
 ) -> ActRun:
     head = team.head()
     team.checkout("main")
@@ -60,7 +67,7 @@ def merge(
         push_event(merged, base),
         workflow="gridsync-apply.yml",
         secrets=secrets(),
-        env=env(plane, github),
+        env={**env(plane, github), **(env_extra or {})},
     )
     for secret in SECRET_VALUES:
         assert secret not in run.log
@@ -146,3 +153,50 @@ def test_a_replace_goes_through_once_a_reviewer_labels_the_pull_request(
     assert applied.outputs("allow_replace") == {"true"}
     region = plane.request("GET", "/v1/core/clusters/ml-prod-use1")["spec"]["driver"]
     assert region["kubernetes"]["aws"]["region"] == "us-west-2"
+
+
+def test_run_config_edits_reach_the_default_branch_after_the_apply(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub, tmp_path: Path
+) -> None:
+    server = tmp_path / "server"
+    remote = server / f"{github.repository}.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    base = team.head()
+    plane.apply(team)
+    team.branch("change")
+    team.write("clusters/ml-dev-use1.yaml", cluster_yaml("ml-dev-use1", runs='["runs/dev/*.yaml"]'))
+    team.write("runs/dev/train.yaml", "compute:\n  provider:\n    cluster: ml-prod-use1  # old\n")
+    team.commit("A dev cluster, and the dev runs move to it")
+    reviewed = review(runner, team, plane, github, base)
+    assert reviewed.returncode == 0, reviewed.log
+    assert "runs/dev/train.yaml" in github.comments[PR][0]["body"]
+
+    git(team.root, "push", "-q", remote.as_uri(), f"{base}:refs/heads/main")
+    # The job pushes to https://github.com/acme/infra.git; git sends that to the bare repository.
+    instead_of = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{server.as_uri()}/.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://github.com/",
+    }
+    applied = merge(runner, team, plane, github, base, env_extra=instead_of)
+    assert applied.returncode == 0, applied.log
+    pushed = git(remote, "show", "main:runs/dev/train.yaml")
+    assert pushed == "compute:\n  provider:\n    cluster: ml-dev-use1  # old"
+    assert git(remote, "log", "-1", "--format=%an %s", "main") == (
+        "github-actions[bot] gridsync: point run configs at their clusters"
+    )
+    assert git(remote, "rev-parse", "main^") == team.head()  # on top of the applied merge
+    # The loop is closed: the default branch as pushed plans to no change at all.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", remote.as_uri(), str(clone))
+    replan = subprocess.run(
+        [sys.executable, "-m", "gridsync", "plan", "--detailed-exitcode"],
+        cwd=clone,
+        env=plane.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert replan.returncode == 0, replan.stdout + replan.stderr
+    assert GITHUB_TOKEN not in applied.log
