@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from gridsync import interrupts
 from gridsync.errors import GridsyncError
 
 for _name in ("python_terraform", "python_terraform.terraform", "python_terraform.tfstate"):
@@ -112,6 +113,20 @@ def command_line(binary: str, workdir: Path, command: str, *args: str, **options
     return cast(list[str], wrapper.generate_cmd_string(command, *args, **options))
 
 
+# Terraform commands running now, by pid (= their process group): a signal that stops gridsync at
+# once interrupts them (Terraform then stops gracefully and writes its state).
+_RUNNING: dict[int, None] = {}
+
+
+def interrupt_running() -> None:
+    """SIGINT every running Terraform command's group; safe in a signal handler (no lock, no I/O)."""
+    for pid in list(_RUNNING):
+        _signal_group(pid, signal.SIGINT)
+
+
+interrupts.on_stop_now.append(interrupt_running)
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -138,6 +153,7 @@ def run(
         raise TerraformError(
             f"{what}: cannot run {argv[0]}: {exc.strerror}", hint=INSTALL_HINT
         ) from exc
+    _RUNNING[proc.pid] = None
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -149,6 +165,7 @@ def run(
         # Interrupted from outside (KeyboardInterrupt): leave no Terraform running behind.
         if proc.poll() is None:
             _stop(proc)
+        _RUNNING.pop(proc.pid, None)
     result = Completed(proc.returncode, stdout, stderr)
     if result.code not in ok_codes:
         raise failure(what, result, cwd)
