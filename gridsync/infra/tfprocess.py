@@ -114,12 +114,15 @@ def command_line(binary: str, workdir: Path, command: str, *args: str, **options
 
 
 # Terraform commands running now, by pid (= their process group): a signal that stops gridsync at
-# once interrupts them (Terraform then stops gracefully and writes its state).
+# once interrupts them (Terraform then stops gracefully and writes its state), and any command
+# started after it (or registered just after it looked) is interrupted as soon as it runs.
 _RUNNING: dict[int, None] = {}
+_stopping: list[bool] = []
 
 
 def interrupt_running() -> None:
     """SIGINT every running Terraform command's group; safe in a signal handler (no lock, no I/O)."""
+    _stopping.append(True)
     for pid in list(_RUNNING):
         _signal_group(pid, signal.SIGINT)
 
@@ -154,6 +157,8 @@ def run(
             f"{what}: cannot run {argv[0]}: {exc.strerror}", hint=INSTALL_HINT
         ) from exc
     _RUNNING[proc.pid] = None
+    if _stopping:  # gridsync is stopping at once: the handler may have looked before it was listed
+        _signal_group(proc.pid, signal.SIGINT)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:

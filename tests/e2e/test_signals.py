@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,3 +122,54 @@ def test_one_signal_while_planning_prints_a_line_and_exits_with_its_code(
     assert process.returncode == code, out + err
     assert f"Interrupted ({name}): gridsync stopped." in err, err
     assert "Traceback" not in out + err
+
+
+MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
+BYOC = """\
+apiVersion: gridsync/v1
+kind: Cluster
+name: ml-byoc
+provider: aws
+region: us-east-1
+infrastructure:
+  terraform:
+    module: infra/byoc
+    vars: {cluster_name: ml-byoc, external_id: x, role_arn: "arn:aws:iam::123456789012:role/byoc"}
+"""
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_sigterm_while_terraform_runs_stops_it_and_exits_143(
+    project: Project, tmp_path: Path, command: str
+) -> None:
+    """A Terraform that takes 30 s (a real process, its own group): SIGTERM stops both at once."""
+    shutil.copytree(MODULE, project.root / "infra" / "byoc")
+    pidfile = tmp_path / "terraform.pid"
+    slow = tmp_path / "slow-terraform"
+    real = Path(sys.executable).parent / "terraform"
+    slow.write_text(f'#!/bin/sh\necho $$ > {pidfile}\nsleep 30\nexec {real} "$@"\n')
+    slow.chmod(0o755)
+    project.settings(f"terraform_bin: {slow}\n")
+    project.write("clusters/ml-byoc.yaml", BYOC)
+    args = ("apply", "--auto-approve") if command == "apply" else ("plan",)
+    process = project.start(*args)
+    deadline = time.monotonic() + 30
+    while not pidfile.exists() or not pidfile.read_text().strip():
+        assert process.poll() is None and time.monotonic() < deadline, "terraform never started"
+        time.sleep(0.05)
+    terraform = int(pidfile.read_text())
+    elapsed, out, err = exit_after(process, signal.SIGTERM)
+    assert elapsed < BOUND, f"{elapsed:.1f}s\n{out}{err}"
+    assert process.returncode == ExitCode.TERMINATED, out + err
+    assert "Interrupted (SIGTERM): gridsync stopped." in err, err
+    assert "Traceback" not in out + err
+    assert not pid_alive(terraform), "terraform was left running"
+    assert "ml-byoc" not in project.live()
