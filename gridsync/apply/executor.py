@@ -241,10 +241,11 @@ class Executor:
     ) -> None:
         """Wait for a call or the poll round to finish (or `timeout`); take in finished calls."""
         futures: list[Future[Any]] = [*inflight, *([round_.future] if round_ else [])]
-        timeout = SLICE if timeout is None else min(timeout, SLICE)
         if not futures:
-            time.sleep(timeout)
+            if timeout:
+                time.sleep(min(timeout, SLICE))
             return
+        timeout = SLICE if timeout is None else min(timeout, SLICE)
         for future in wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done:
             chain = inflight.pop(future, None)
             if chain is not None:
