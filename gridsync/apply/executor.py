@@ -77,9 +77,10 @@ class Executor:
         return ApplyResult(outcomes, context, interrupted, runs, self._live_after(chains))
 
     def _live_after(self, chains: list[Chain]) -> LiveState | None:
-        """The last round's live state when no call finished after it was sent. After a hard stop,
-        where no list call may be waited for: only the clusters seen RUNNING after their last call."""
-        if not self.stop.hard:
+        """The last round's live state when no call finished after it was sent. After a stop, when
+        nothing more may be waited for (a second signal must find no list call to wait out): only
+        the clusters seen RUNNING after their last call, which is all the record may hold as true."""
+        if not self.stop.is_set():
             return self._seen
         seen = [c.seen for c in chains if c.seen is not None and c.status == Status.SUCCEEDED]
         return LiveState(tuple(sorted(seen, key=lambda c: c.name)))

@@ -102,6 +102,28 @@ def test_a_second_signal_stops_apply_at_once_with_the_summary(
     assert record["clusters"] == {}
 
 
+def test_stopped_at_once_while_waiting_the_summary_tells_settled_from_in_flight(
+    project: Project, slow_server: Server
+) -> None:
+    """ml-a's create settled and it is being waited for (a poll round is out); ml-b's create is
+    out. Two Ctrl-C: neither the round nor the create is waited for, and the summary says which."""
+    two_clusters(project)
+    process = start(project, slow_server, "apply", "--auto-approve", "--parallelism", "1")
+    seen: list[str] = []
+    read_until(process, "ml-a: create requested", seen)
+    read_until(process, "ml-b: creating", seen)
+    process.send_signal(signal.SIGINT)
+    read_until(process, "interrupted: letting calls in flight finish", seen)
+    elapsed, out, err = exit_after(process, signal.SIGINT)
+    output = out + "".join(seen) + err
+    assert elapsed < BOUND, f"{elapsed:.1f}s after the second signal\n{output}"
+    assert process.returncode == ExitCode.INTERRUPTED, output
+    assert "Apply interrupted: 0 succeeded, 0 failed, 2 incomplete." in out, output
+    assert "ml-a  create incomplete: stopped before: wait until running" in out, output
+    assert "ml-b  create incomplete: may still be in flight: create was sent" in out, output
+    assert "stopped at once; may still be in flight: ml-b" in err, output
+
+
 @pytest.mark.parametrize(
     ("sig", "code"),
     [(signal.SIGTERM, ExitCode.TERMINATED), (signal.SIGINT, ExitCode.INTERRUPTED)],
