@@ -146,6 +146,24 @@ def test_one_signal_while_planning_prints_a_line_and_exits_with_its_code(
     assert "Traceback" not in out + err
 
 
+def test_sigterm_while_waiting_for_the_lock_exits_143_at_once(
+    project: Project, slow_server: Server
+) -> None:
+    """One apply holds the lock (its plan's list call is out for 8 s); another waits for it."""
+    two_clusters(project)
+    holder = start(project, slow_server, "apply", "--auto-approve")
+    time.sleep(1.5)
+    waiter = start(project, slow_server, "apply", "--auto-approve", "--lock-timeout", "60s")
+    time.sleep(1.5)
+    assert waiter.poll() is None and holder.poll() is None
+    elapsed, out, err = exit_after(waiter, signal.SIGTERM)
+    assert elapsed < BOUND, f"{elapsed:.1f}s\n{out}{err}"
+    assert waiter.returncode == ExitCode.TERMINATED, out + err
+    assert "Interrupted (SIGTERM): gridsync stopped." in err and "Traceback" not in err, err
+    exit_after(holder, signal.SIGTERM)
+    assert holder.returncode == ExitCode.TERMINATED
+
+
 MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
 BYOC = """\
 apiVersion: gridsync/v1
