@@ -186,7 +186,7 @@ def describe(value: Any, hide: bool = False) -> str:
     if isinstance(value, str):
         return "a string" if hide else f"the string {_plain(repr(value))}"
     if isinstance(value, int):
-        return "an integer" if hide else f"the integer {value}"
+        return "an integer" if hide else f"the integer {_plain(str(value))}"
     if isinstance(value, float):
         return "a number" if hide else f"the number {value}"
     if value is None:
