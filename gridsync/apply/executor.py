@@ -142,7 +142,9 @@ class Executor:
     def _abandon(self, inflight: dict[Future[str | None], Chain]) -> None:
         """A hard stop: take in the calls that did finish; the others may still be in flight."""
         for future, chain in list(inflight.items()):
-            if future.done():
+            if future.cancelled():  # still queued when the pool shut down: it was never sent
+                inflight.pop(future)
+            elif future.done():
                 inflight.pop(future)
                 self._settled(chain, future)
         for chain in inflight.values():

@@ -86,6 +86,7 @@ def test_a_second_signal_stops_apply_at_once_with_the_summary(
     seen: list[str] = []
     for name in NAMES:
         read_until(process, f"{name}: creating", seen)
+    time.sleep(0.5)  # "creating" is printed when the call is queued: let the workers send them
     process.send_signal(signal.SIGINT)
     read_until(process, "interrupted: letting calls in flight finish", seen)
     elapsed, out, err = exit_after(process, second)
@@ -112,6 +113,7 @@ def test_stopped_at_once_while_waiting_the_summary_tells_settled_from_in_flight(
     seen: list[str] = []
     read_until(process, "ml-a: create requested", seen)
     read_until(process, "ml-b: creating", seen)
+    time.sleep(0.5)  # "creating" is printed when the call is queued: let a worker send it
     process.send_signal(signal.SIGINT)
     read_until(process, "interrupted: letting calls in flight finish", seen)
     elapsed, out, err = exit_after(process, signal.SIGINT)
