@@ -40,7 +40,8 @@ class ExitCode(IntEnum):
     LOCK_TIMEOUT = 5
     PARTIAL = 6
     BLOCKED = 7
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+    TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 @dataclass(frozen=True, order=True)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from gridsync.apply.outcome import Status
+from gridsync.live.backend import LiveCluster
 from gridsync.plan.model import Action, Change
 
 Clock = Callable[[], float]
@@ -46,6 +47,7 @@ class Chain:
     seconds: float = 0.0
     leftovers: tuple[str, ...] = ()
     order: int = 0  # its place in the plan: ready chains are launched in plan order
+    seen: LiveCluster | None = None  # as the poll round that saw it RUNNING saw it
 
     @property
     def step(self) -> Step | None:

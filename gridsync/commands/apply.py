@@ -6,14 +6,10 @@ plans again and refuses unless the result is the plan that was saved (stale plan
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from gridsync.apply.executor import Executor
@@ -26,6 +22,7 @@ from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.config.model import ProjectSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
+from gridsync.interrupts import StopRequest, exit_code_for, graceful
 from gridsync.live.backend import Backend
 from gridsync.live.factory import open_backend
 from gridsync.model import Phase
@@ -163,12 +160,13 @@ def _plan_and_apply(
         console.log("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
     infra = _infra(plan, inputs, env)
-    result = _execute(plan, backend, inputs.settings, options, console, infra)
+    stop = StopRequest()
+    result = _execute(plan, backend, inputs.settings, options, console, infra, stop)
     seen.result = result
     _record(plan, result, backend, inputs.settings)
     console.result(render_summary(result, color=console.color))
     if result.interrupted:
-        return ExitCode.INTERRUPTED
+        return exit_code_for(stop.signum)
     return ExitCode.OK if result.ok else ExitCode.PARTIAL
 
 
@@ -254,6 +252,7 @@ def _execute(
     options: ApplyOptions,
     console: Console,
     infra: Infra | None,
+    stop: StopRequest,
 ) -> ApplyResult:
     progress: Progress = (
         TtyProgress(console.err) if console.err_is_tty else LineProgress(console.err)
@@ -272,33 +271,11 @@ def _execute(
         force_delete=options.force_delete,
         root=settings.root if options.write_runs else None,
         infra=infra,
+        stop=stop,
     )
     try:
-        with _stop_on_interrupt(executor.stop):
+        with graceful(executor.stop):
             return executor.run(plan)
     finally:
         if isinstance(progress, TtyProgress):
             progress.close()
-
-
-@contextmanager
-def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
-    """The first Ctrl-C (or SIGTERM) asks apply to stop after the calls in flight; a second
-    Ctrl-C interrupts at once. Only possible on the main thread; elsewhere nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, action in previous.items():
-            signal.signal(sig, action)

@@ -17,7 +17,7 @@ from gridsync.config.model import (
     ProjectSettings,
     WaitSettings,
 )
-from gridsync.config.schemas import PROJECT_SCHEMA, check
+from gridsync.config.schemas import PROJECT_SCHEMA, check, non_finite, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
 from gridsync.confine import is_inside
 from gridsync.errors import ConfigError, Diagnostic, UsageError
@@ -27,30 +27,41 @@ _AMOUNT = r"[0-9]+(?:\.[0-9]+)?"
 _NUMBER = re.compile(_AMOUNT)
 _DURATION = re.compile(rf"(?:(?P<h>{_AMOUNT})h)?(?:(?P<m>{_AMOUNT})m)?(?:(?P<s>{_AMOUNT})s)?")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+MAX_DURATION_SECONDS = 30 * 24 * 3600
 
 
 def parse_duration(text: str | int | float) -> float:
     """Seconds from a number of seconds or a string like "30s", "5m", "1h30m", "1.5h" or "90".
 
-    Raises ValueError (with a message fit for users) for anything else, negative or not finite.
+    Raises ValueError (with a message fit for users) for anything else: negative, not finite, or
+    longer than MAX_DURATION_SECONDS (a lock's expiry and every deadline must stay computable).
     """
     if isinstance(text, bool):
         raise ValueError("expected a duration, got a boolean")
     if isinstance(text, int | float):
-        if not math.isfinite(text) or text < 0:
+        if (isinstance(text, float) and not math.isfinite(text)) or text < 0:
             raise ValueError(f"a duration must be a finite number of seconds >= 0, got {text}")
-        return float(text)
+        return _bounded(float(min(text, MAX_DURATION_SECONDS + 1)), str(text))
     value = text.strip()
     if _NUMBER.fullmatch(value):
-        return float(value)
+        return _bounded(float(value), text)
     match = _DURATION.fullmatch(value)
     if not value or match is None or not any(match.groupdict().values()):
         raise ValueError(
-            f"{text!r} is not a duration; write seconds (90) or a string like 30s, 5m, 1h30m, 1.5h"
+            f"{quoted(text)} is not a duration; write seconds (90) or a string like 30s, 5m, "
+            "1h30m, 1.5h"
         )
-    return sum(
+    seconds = sum(
         float(amount) * _UNIT_SECONDS[unit] for unit, amount in match.groupdict().items() if amount
     )
+    return _bounded(seconds, text)
+
+
+def _bounded(seconds: float, written: str) -> float:
+    if seconds > MAX_DURATION_SECONDS:
+        shown = written if len(written) <= 20 else f"{written[:17]}..."
+        raise ValueError(f"a duration must be at most 30 days (2592000 seconds), got {shown}")
+    return seconds
 
 
 def load_project(root: Path, project: str | None = None) -> ProjectSettings:
@@ -100,10 +111,9 @@ def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Pro
     if not isinstance(document.value, dict):
         return {}, [Problem(*document.start, f"{PROJECT_FILE} must be a mapping of settings")]
     raw: dict[str, Any] = document.value
-    problems = [
-        Problem(*document.where(p.path, key=p.at_key), p.message, p.path)
-        for p in check(PROJECT_SCHEMA, raw, skip=document.unbuilt)
-    ]
+    found = check(PROJECT_SCHEMA, raw, skip=document.unbuilt)
+    found += non_finite(document.non_finite, {p.path for p in found})
+    problems = [Problem(*document.where(p.path, key=p.at_key), p.message, p.path) for p in found]
     if not problems:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)
         problems += _path_problems(document, raw, root)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from gridsync import interrupts
 from gridsync.config.project import terraform_bin_message
 from gridsync.confine import is_inside
 from gridsync.errors import GridsyncError
@@ -158,6 +159,23 @@ def command_line(binary: str, workdir: Path, command: str, *args: str, **options
     return cast(list[str], wrapper.generate_cmd_string(command, *args, **options))
 
 
+# Terraform commands running now, by pid (= their process group): a signal that stops gridsync at
+# once interrupts them (Terraform then stops gracefully and writes its state), and any command
+# started after it (or registered just after it looked) is interrupted as soon as it runs.
+_RUNNING: dict[int, None] = {}
+_stopping: list[bool] = []
+
+
+def interrupt_running() -> None:
+    """SIGINT every running Terraform command's group; safe in a signal handler (no lock, no I/O)."""
+    _stopping.append(True)
+    for pid in list(_RUNNING):
+        _signal_group(pid, signal.SIGINT)
+
+
+interrupts.on_stop_now.append(interrupt_running)
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -184,6 +202,9 @@ def run(
         raise TerraformError(
             f"{what}: cannot run {argv[0]}: {exc.strerror}", hint=INSTALL_HINT
         ) from exc
+    _RUNNING[proc.pid] = None
+    if _stopping:  # gridsync is stopping at once: the handler may have looked before it was listed
+        _signal_group(proc.pid, signal.SIGINT)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -195,6 +216,7 @@ def run(
         # Interrupted from outside (KeyboardInterrupt): leave no Terraform running behind.
         if proc.poll() is None:
             _stop(proc)
+        _RUNNING.pop(proc.pid, None)
     result = Completed(proc.returncode, stdout, stderr)
     if result.code not in ok_codes:
         raise failure(what, result, cwd)

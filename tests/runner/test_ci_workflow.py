@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from act import PROJECT, Runner, copy_action
-from conftest import REPOSITORY, git, push_event
+from journey import REPOSITORY, git, push_event
 
 pytestmark = pytest.mark.runner
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 from act import ActRun, Runner
-from conftest import SECRET_VALUES, Plane, TeamRepo, secrets
 from github.fake_github import FakeGitHub
+from journey import SECRET_VALUES, Plane, TeamRepo, secrets
 
 pytestmark = pytest.mark.runner
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from act import ActRun, Runner
-from conftest import (
+from github.fake_github import FakeGitHub
+from journey import (
     GITHUB_TOKEN,
     SECRET_VALUES,
     Plane,
@@ -14,7 +15,6 @@ from conftest import (
     pull_request_event,
     secrets,
 )
-from github.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.runner
 

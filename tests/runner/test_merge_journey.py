@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from act import ActRun, Runner
-from conftest import (
+from github.fake_github import FakeGitHub
+from journey import (
     GITHUB_TOKEN,
     SECRET_VALUES,
     Plane,
@@ -21,7 +22,6 @@ from conftest import (
     push_event,
     secrets,
 )
-from github.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.runner
 

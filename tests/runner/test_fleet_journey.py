@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from act import Runner
-from conftest import (
+from github.fake_github import FakeGitHub
+from journey import (
     PROJECT_SETTINGS,
     SECRET_VALUES,
     Plane,
@@ -16,7 +17,6 @@ from conftest import (
     push_event,
     secrets,
 )
-from github.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.runner
 
