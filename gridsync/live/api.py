@@ -78,6 +78,8 @@ class GridApi:
         credentials: Credentials,
         *,
         settings_path: Path,
+        context_path: Path | None = None,
+        context_override: str | None = None,
         client: httpx.Client | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
@@ -86,7 +88,9 @@ class GridApi:
     ) -> None:
         self._base = base_url.rstrip("/")
         self._credentials = credentials
-        self._settings_path = settings_path
+        self._settings_path = settings_path  # where set_context writes (GRID_SETTINGS_PATH)
+        self._context_path = context_path or settings_path  # where the CLI reads it
+        self._context_override = context_override  # GRID_CLUSTER_ID: beats the file
         self._owns_client = client is None
         self._client = client or httpx.Client(
             timeout=retry.timeout, headers={"User-Agent": USER_AGENT}
@@ -105,9 +109,8 @@ class GridApi:
 
     def list_clusters(self) -> LiveState:
         clusters, default = self._list()
-        return LiveState(
-            clusters=clusters, context=read_context(self._settings_path), default_cluster=default
-        )
+        context = self._context_override or read_context(self._context_path)
+        return LiveState(clusters=clusters, context=context, default_cluster=default)
 
     def get(self, cluster_id: str) -> LiveCluster:
         return wire.cluster_from_wire(self._call("GET", _cluster_path(cluster_id)))
