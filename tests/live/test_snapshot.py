@@ -19,7 +19,7 @@ GRID_CLUSTERS = """\
 ┏━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━┓
 ┃ id           ┃ name         ┃ type       ┃ status      ┃ created     ┃
 ┡━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━┩
-│ prod-2       │ Grid Cloud   │ grid-cloud │ running     │ a year ago  │
+│ prod-2       │ grid-cloud   │ grid-cloud │ running     │ a year ago  │
 │ ml-a         │ ml-a         │ byoc       │ running     │ 2 days ago  │
 │ ml-very-long │ ml-very-long │ byoc       │ terminating │ 3 hours ago │
 │ -name        │ -name        │            │             │             │
@@ -51,7 +51,7 @@ def test_json_snapshot_has_no_secrets_and_round_trips(tmp_path: Path) -> None:
     assert by_name["ml-a"].spec is not None and by_name["ml-a"].spec.cost_savings
     assert by_name["ml-a"].unknown == {"role_arn", "external_id"}
     assert (by_name["ml-b"].phase, by_name["ml-b"].reason) == (Phase.FAILED, "quota")
-    assert by_name["Grid Cloud"].is_global and by_name["Grid Cloud"].spec is None
+    assert by_name["grid-cloud"].is_global and by_name["grid-cloud"].spec is None
     assert "role_arn and external_id not compared" in backend.description
 
 
@@ -75,12 +75,12 @@ def test_grid_clusters_table(tmp_path: Path) -> None:
     backend = load_snapshot(write(tmp_path, GRID_CLUSTERS))
     clusters = backend.list_clusters().by_name()
     assert set(clusters) == {
-        "Grid Cloud",
+        "grid-cloud",
         "ml-a",
         "ml-very-long-name",
         "ml-b",
     }  # deleted ones hidden
-    assert clusters["Grid Cloud"].cluster_type == ClusterType.GLOBAL
+    assert clusters["grid-cloud"].cluster_type == ClusterType.GLOBAL
     assert clusters["ml-very-long-name"].terminating
     assert clusters["ml-b"].phase == Phase.FAILED
     assert clusters["ml-a"].spec is None
@@ -146,6 +146,6 @@ def test_the_real_grid_cli_table() -> None:
     path = Path(__file__).parents[1] / "data" / "snapshots" / "grid-clusters-0.8.81.txt"
     clusters = load_snapshot(path).list_clusters().by_name()
     assert {n: (c.cluster_type, c.status) for n, c in clusters.items()} == {
-        "Grid Cloud": (ClusterType.GLOBAL, "running"),
+        "grid-cloud": (ClusterType.GLOBAL, "running"),
         "ml-cli": (ClusterType.BYOC, "running"),
     }
