@@ -263,3 +263,60 @@ def _context_plan(world: World, tmp_path: Path, name: str) -> int:
     run = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project)
     assert run.returncode in (0, 2), said(run)
     return run.returncode
+
+
+FOLLOWER = """\
+#!{python}
+# A user following `plan --format grid-commands` word for word in `grid edit cluster`'s editor.
+import json, re, shlex, sys
+path = sys.argv[1]
+doc = json.load(open(path))
+for line in open("{steps}").read().splitlines():
+    where, _, what = line.partition(": ")
+    *parents, key = where.split(".")
+    node = doc
+    for part in parents:
+        node = node[part]
+    found = re.fullmatch(r"(add|remove|change to) (\\S+)(?: \\((.*)\\))?", what)
+    if key == "instance_types" and found:
+        verb, name, extra = found.groups()
+        kept = [t for t in node[key] if t["name"] != name]
+        entry = {{"name": name, **{{k: int(v) for k, v in re.findall(r"(\\w+)=(\\d+)", extra or "")}}}}
+        node[key] = kept if verb == "remove" else kept + [entry]
+    else:
+        node[key] = shlex.split(what)[0]
+json.dump(doc, open(path, "w"))
+"""
+
+
+def test_grid_commands_edit_steps_work_in_the_cli_editor(world: World, tmp_path: Path) -> None:
+    login(world)
+    args = (
+        "--role-arn",
+        ROLE,
+        "--external-id",
+        "ext-1",
+        "--instance-types",
+        "t3.large,g4dn.xlarge",
+    )
+    world.grid("clusters", "aws", "ml-u", *args).check_returncode()
+    project = tmp_path / "project"
+    (project / "clusters").mkdir(parents=True)
+    (project / "clusters" / "ml-u.yaml").write_text(
+        "apiVersion: gridsync/v1\nkind: Cluster\nname: ml-u\nprovider: aws\nregion: us-east-1\n"
+        f"role_arn: {ROLE}-2\nexternal_id: ext-1\ncost_savings: true\ninstance_types:\n"
+        "  - t3.large\n  - {name: p3.2xlarge, overprovisioned_ondemand_count: 1, root_volume_size: 200}\n"
+    )
+    script = world.gridsync("plan", "--backend", "api", "--format", "grid-commands", cwd=project)
+    assert script.returncode == 0, said(script)
+    steps = script.stdout.split("# in the editor (snake_case keys), change:\n")[1]
+    lines = [line[4:] for line in steps.splitlines() if line.startswith("#   ")]
+    assert len(lines) == 4, script.stdout  # role_arn, cost_savings, -g4dn.xlarge, +p3.2xlarge
+    (tmp_path / "steps").write_text("\n".join(lines))
+    follower = tmp_path / "follower"
+    follower.write_text(FOLLOWER.format(python=sys.executable, steps=tmp_path / "steps"))
+    follower.chmod(0o755)
+    edit = world.grid("edit", "cluster", "ml-u", EDITOR=str(follower))
+    assert edit.returncode == 0 and "not found" not in said(edit), said(edit)
+    again = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project)
+    assert again.returncode == 0, said(again)  # followed as written, the instructions did it all
