@@ -215,6 +215,16 @@ def test_list_context_instance_types_and_delete(world: World, tmp_path: Path) ->
     assert refused.returncode == 1 and "cut" in refused.stderr, said(refused)
     assert "Traceback" not in refused.stderr
 
+    # set-cluster-context lists through the SDK's error wrapper: the user reads the message.
+    bad = {"GRID_USER_ID": "local-user", "GRID_API_KEY": "wrong"}
+    refused = world.grid("user", "set-cluster-context", "ml-a", **bad)
+    assert refused.returncode == 1, said(refused)
+    assert "GridException: missing or invalid credentials" in said(refused), said(refused)
+    assert "HTTP response body" not in said(refused)
+    # `grid clusters` calls the generated client itself: a raw dump, its body holding the detail.
+    dumped = world.grid("clusters", **bad)
+    assert dumped.returncode == 1 and '"details":[{"message":"missing or invalid' in said(dumped)
+
     types = world.grid("instance-types", "--cluster", "ml-a")
     assert types.returncode == 0, said(types)
     assert re.search(r"│ p3\.2xlarge +│ +3\.06 │ +0\.918 │ +8 │ +1 │ +61 │ +v100 │", types.stdout)
