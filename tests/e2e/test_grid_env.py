@@ -73,7 +73,8 @@ def test_a_backend_url_in_gridsync_yaml_never_receives_credentials(
     listener = Listener()
     with serving(listener):
         point_backend_at(project, listener.url)
-        for env in (grid.env(), {"GRID_USER_ID": "local-user", "GRID_API_KEY": "k"}):
+        logins = {"GRID_USERNAME": "local", "GRID_API_KEY": "k"}  # the username login flow
+        for env in (grid.env(), {"GRID_USER_ID": "local-user", "GRID_API_KEY": "k"}, logins):
             run = project.gridsync("plan", env=env)
             assert run.returncode == ExitCode.ERROR, run.stdout + run.stderr
             assert "gridsync.yaml:3: backend.url is" in run.stderr
