@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Drive the local control plane with the real, last published grid CLI (lightning-grid 0.8.81):
 # login, create, list, edit, set the cluster context, delete. Proves the server speaks Grid's wire
-# format to a client someone else wrote. Not part of the test suite: it installs an old CLI with
-# old pins (about a minute) and needs Python 3.9 (the CLI does not run on 3.11).
+# format to a client someone else wrote. A quick manual run; the suite's tests/interop covers every
+# command and its error path. Needs Python 3.9 (the CLI does not run on 3.11).
 # Usage: scripts/grid-cli-interop.sh [PYTHON3.9]   (run from the repository root, after the README install)
 set -euo pipefail
 py39=${1:-python3.9}
@@ -10,13 +10,8 @@ work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 gridsync=$PWD/.venv/bin/gridsync
 
-"$py39" -m venv "$work/cli"
-"$work/cli/bin/pip" install -q --no-deps lightning-grid==0.8.81 pipreqs yarg docopt
-"$work/cli/bin/pip" install -q --prefer-binary rich==12.5.1 click==8.0.4 pyyaml==5.4.1 gql==3.4.0 \
-  humanize==3.14.0 requests-toolbelt==0.9.1 urllib3==1.26.12 websockets==9.1 yaspin==0.18.0 \
-  websocket-client==1.2.1 arrow dataclasses-json marshmallow packaging python-dateutil pytz \
-  requests tqdm ujson ulid-py validators
-grid=$work/cli/bin/grid
+scripts/grid-cli-venv.sh .venv-grid-cli "$py39"
+grid=$PWD/.venv-grid-cli/bin/grid
 
 mkdir -p "$work/plane" "$work/home"
 (cd "$work/plane" && exec "$gridsync" local-grid serve --port 0 >url 2>log) &

@@ -55,7 +55,7 @@ def live(
     )
 
 
-GLOBAL = LiveCluster("prod-2", "Grid Cloud", ClusterType.GLOBAL, Phase.RUNNING, Phase.RUNNING)
+GLOBAL = LiveCluster("prod-2", "grid-cloud", ClusterType.GLOBAL, Phase.RUNNING, Phase.RUNNING)
 
 
 def state(*clusters: DesiredCluster) -> DesiredState:

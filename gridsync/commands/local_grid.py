@@ -69,6 +69,12 @@ def serve(target: Target, options: ServeOptions, env: Mapping[str, str], console
     console.log(
         f"Serving {plane.description} at {server.url} (user id {options.auth.user_id!r}); Ctrl-C stops."
     )
+    if options.auth.is_public_default:
+        console.log(
+            "warning: serving with the public default credentials (user id local-user, API key "
+            "local-api-key): anything on this machine can use them; set --api-key or "
+            "GRIDSYNC_LOCAL_API_KEY to a secret of your own"
+        )
     if faults.active:
         console.log(f"Injecting faults: {_describe(faults)}")
     console.result(server.url)

@@ -29,7 +29,8 @@ class LocalBackendSettings:
 class BackendSettings:
     type: str = "auto"  # "auto" | "local" | "api"; auto: api when Grid credentials are configured
     local: LocalBackendSettings = field(default_factory=LocalBackendSettings)
-    url: str | None = None  # api backend base URL (GRID_URL overrides)
+    url: str | None = None  # must equal the environment's Grid URL (live/gridenv.py)
+    url_source: str = "gridsync.yaml"  # file:line of backend.url, for messages
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ def load_project(root: Path, project: str | None = None) -> ProjectSettings:
     yaml_file = read_yaml_file(path, PROJECT_FILE)
     problems = list(yaml_file.problems)
     raw: dict[str, Any] = {}
+    url_line = 0
     for position, document in enumerate(yaml_file.documents):
         if position > 0:
             message = f"{PROJECT_FILE} must hold a single YAML document"
@@ -85,11 +87,25 @@ def load_project(root: Path, project: str | None = None) -> ProjectSettings:
             continue
         raw, found = _check(document, root)
         problems.extend((document.index, problem) for problem in found)
+        url_line = _url_line(document, project)
     if problems:
         raise ConfigError(
             _diagnostics(yaml_file, problems), f"{PROJECT_FILE} has {len(problems)} error(s)"
         )
-    return _settings(root, _select(raw, project), project, tuple(raw.get("projects", {})))
+    settings = _settings(root, _select(raw, project), project, tuple(raw.get("projects", {})))
+    backend = replace(settings.backend, url_source=f"{PROJECT_FILE}:{url_line}")
+    return replace(settings, backend=backend)
+
+
+def _url_line(document: YamlDocument, project: str | None) -> int:
+    """The line of the backend.url in force (the project's own first), for messages."""
+    paths: list[tuple[str, ...]] = [("backend", "url")]
+    if project is not None:
+        paths.insert(0, ("projects", project, "backend", "url"))
+    for path in paths:
+        if path in document.values:
+            return document.values[path][0]
+    return document.start[0]
 
 
 def _select(raw: dict[str, Any], project: str | None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from gridsync.config.cluster import NAME_RULE, suggest_name
 from gridsync.config.discover import Found, discover
 from gridsync.config.model import ProjectSettings, RunConfig
 from gridsync.config.project import PROJECT_FILE, glob_message
-from gridsync.config.schemas import SchemaProblem, check, quoted
+from gridsync.config.schemas import SchemaProblem, check, load_schema, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
 from gridsync.errors import Diagnostic
 from gridsync.model import Source, is_valid_name
@@ -31,13 +31,21 @@ from gridsync.model import Source, is_valid_name
 RUN_SCHEMA = "runconfig.schema.json"
 # `compute.provider` keys of Grid's older docs; the last grid CLI reads only `cluster` there.
 LEGACY_PROVIDER_KEYS = frozenset({"vendor", "region", "credentials"})
-FRAMEWORKS = ("lightning", "torch", "tensorflow", "julia", "julia:<version>", "torchelastic")
 SESSION_KEYS = ("instance_type", "disk_size")  # a session config's compute.train keys
 
 _PROVIDER: YamlPath = ("compute", "provider")
 _CLUSTER: YamlPath = ("compute", "provider", "cluster")
 _TRAIN: YamlPath = ("compute", "train")
 _DATASTORE = ("datastore_name", "datastore_version")
+_SETTINGS: YamlPath = ("hyper_params", "settings")
+_OPTIONS: YamlPath = (*_SETTINGS, "strategy_options")
+_PACKAGE_MANAGER: YamlPath = (*_TRAIN, "dependency_file_info", "package_manager")
+
+
+def frameworks() -> tuple[str, ...]:
+    """The frameworks Grid accepts, from the schema (its one home)."""
+    train = load_schema(RUN_SCHEMA)["properties"]["compute"]["properties"]["train"]
+    return tuple(train["properties"]["framework"]["enum"])
 
 
 @dataclass(frozen=True)
@@ -257,6 +265,11 @@ def _reworded(document: YamlDocument, found: SchemaProblem) -> Problem | None:
         message = _framework_message(value)
     elif path[:-1] == (*_TRAIN, "environment") and isinstance(value, bool | int | float):
         message = f"{found.message}; quote the value: environment values are strings"
+    elif path[:-1] == _OPTIONS and isinstance(value, bool | int | float):
+        message = (
+            f'{found.message}; quote it ({path[-1]}: "{value}"): Grid takes strategy options '
+            "as a map of strings"
+        )
     if not message:
         return None
     return Problem(*document.where(path), message, path)
@@ -274,8 +287,9 @@ def _datastore_problem(document: YamlDocument, train: dict[str, Any]) -> Problem
 
 
 def _framework_message(value: str) -> str:
-    message = f"framework must be one of {', '.join(FRAMEWORKS)}; got {quoted(value)}"
-    close = difflib.get_close_matches(value, [f for f in FRAMEWORKS if "<" not in f], n=1)
+    known = frameworks()
+    message = f"framework must be one of {', '.join(known)}; got {quoted(value)}"
+    close = difflib.get_close_matches(value, known, n=1)
     return f"{message}; did you mean '{close[0]}'?" if close else message
 
 
@@ -298,4 +312,42 @@ def _rule_problems(document: YamlDocument, value: dict[str, Any]) -> list[Proble
                 "gridsync treats this file as a session config"
             )
             problems.append(Problem(*document.where(path, key=True), message, path, "warning"))
+    problems.extend(_sweep_problems(document, value))
+    if _get(value, _PACKAGE_MANAGER) is not None:
+        message = "package_manager is not read by Grid (the grid CLI reads only path); remove it"
+        where = document.where(_PACKAGE_MANAGER, key=True)
+        problems.append(Problem(*where, message, _PACKAGE_MANAGER, "warning"))
+    return problems
+
+
+def _sweep_problems(document: YamlDocument, value: dict[str, Any]) -> list[Problem]:
+    """`grid run --config` reads hyper_params.settings.strategy and strategy_options only: its
+    num_trials and seed are ignored, so random_search that relies on them fails in the CLI."""
+    settings = _get(value, _SETTINGS)
+    if not isinstance(settings, dict):
+        return []
+    options = settings.get("strategy_options")
+    has_trials = isinstance(options, dict) and "num_trials" in options
+    random = settings.get("strategy") == "random_search"
+    problems: list[Problem] = []
+    for key in ("num_trials", "seed"):
+        if key not in settings:
+            continue
+        path = (*_SETTINGS, key)
+        fails = key == "num_trials" and random and not has_trials
+        message = (
+            f"hyper_params.settings.{key} is ignored by `grid run --config` (only strategy and "
+            f'strategy_options are read); write strategy_options: {{{key}: "{settings[key]}"}}'
+        )
+        if fails:
+            message += "; as written, random_search fails for want of num_trials"
+        where = document.where(path, key=True)
+        problems.append(Problem(*where, message, path, "error" if fails else "warning"))
+    if random and not has_trials and "num_trials" not in settings:
+        message = (
+            'random_search needs num_trials: write strategy_options: {num_trials: "10"} '
+            "(or pass --num_trials to every `grid run`)"
+        )
+        where = document.where((*_SETTINGS, "strategy"))
+        problems.append(Problem(*where, message, (*_SETTINGS, "strategy"), "warning"))
     return problems

@@ -16,6 +16,9 @@ _DOCUMENT = "the Terraform cluster document"
 _AWS_PATH = ("spec", "driver", "kubernetes", "aws")
 _REQUIRED_AWS = ("region", "role_arn", "external_id")
 ROLE_FIELDS = ("role_arn", "external_id")
+# Map-valued fields of Grid's cluster model (`dict(str, str)` in the CLI's generated client): their
+# keys are the user's (environment variable names), sent as they are, never re-cased.
+MAP_FIELDS = frozenset({("spec", "driver", "kubernetes", "extraGridletEnvVar")})
 
 
 def output_value(outputs: Mapping[str, Any], name: str) -> Any:
@@ -33,7 +36,8 @@ def cluster_request_from_output(value: Any) -> dict[str, Any]:
     """Grid's wire create body {"name", "spec"} (camelCase) from a `gridv1_cluster` output.
 
     The value is a JSON string or an object, in the snake_case `--edit-before-creation` shape or
-    already camelCase. Every key is converted (grpc-gateway takes both; gridsync sends camelCase).
+    already camelCase. Every field name is converted (grpc-gateway takes both; gridsync sends
+    camelCase); the keys inside a map-valued field (MAP_FIELDS) are data and stay as written.
     """
     request: dict[str, Any] = _camel_keys(_parse(value))
     _require(request, ("name",))
@@ -81,19 +85,18 @@ def _parse(value: Any) -> dict[str, Any]:
     return value
 
 
-def _camel_keys(value: Any, path: str = "") -> Any:
+def _camel_keys(value: Any, path: tuple[str, ...] = ()) -> Any:
     if isinstance(value, list):
         return [_camel_keys(item, path) for item in value]
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or path in MAP_FIELDS:
         return value
     out: dict[str, Any] = {}
     for key, item in value.items():
         camel = snake_to_camel(str(key))
         if camel in out:
-            raise TerraformError(
-                f"{_DOCUMENT}: {path}{camel} is given twice (snake and camel case)"
-            )
-        out[camel] = _camel_keys(item, f"{path}{camel}.")
+            where = ".".join((*path, camel))
+            raise TerraformError(f"{_DOCUMENT}: {where} is given twice (snake and camel case)")
+        out[camel] = _camel_keys(item, (*path, camel))
     return out
 
 

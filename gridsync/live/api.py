@@ -1,4 +1,10 @@
-"""The Backend over Grid's REST API (httpx), sending exactly the requests the `grid` CLI sends.
+"""The Backend over Grid's REST API (httpx), sending the requests the `grid` CLI sends.
+
+Same methods, paths, query strings and JSON bodies as the CLI (lightning-grid 0.8.81), and the same
+`Authorization` and `Accept: application/json`. What differs, on purpose: `User-Agent` is
+`gridsync/<version>` (the CLI sends `Grid-CLI-0.8.81`; a server's logs should say who called);
+`Content-Type: application/json` goes only with a body (the CLI sends it on every request); and
+`Accept-Encoding` is httpx's (the CLI's urllib3 sends `identity`).
 
 Requests that are safe to repeat (GET, PUT, DELETE) are retried on connection errors, timeouts,
 5xx and 429, with full-jitter exponential backoff or the server's Retry-After (capped). A create is
@@ -43,6 +49,7 @@ from gridsync.model import ClusterSpec, ClusterType, Phase
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"gridsync/{__version__}"
+HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 CLUSTERS = "/v1/core/clusters"
 LIST_QUERY = {"phaseNotIn": Phase.DELETED.value}  # exactly as `grid clusters` lists
 
@@ -78,6 +85,8 @@ class GridApi:
         credentials: Credentials,
         *,
         settings_path: Path,
+        context_path: Path | None = None,
+        context_override: str | None = None,
         client: httpx.Client | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
@@ -86,11 +95,11 @@ class GridApi:
     ) -> None:
         self._base = base_url.rstrip("/")
         self._credentials = credentials
-        self._settings_path = settings_path
+        self._settings_path = settings_path  # where set_context writes (GRID_SETTINGS_PATH)
+        self._context_path = context_path or settings_path  # where the CLI reads it
+        self._context_override = context_override  # GRID_CLUSTER_ID: beats the file
         self._owns_client = client is None
-        self._client = client or httpx.Client(
-            timeout=retry.timeout, headers={"User-Agent": USER_AGENT}
-        )
+        self._client = client or httpx.Client(timeout=retry.timeout, headers=HEADERS)
         self._retry = retry
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
@@ -105,9 +114,8 @@ class GridApi:
 
     def list_clusters(self) -> LiveState:
         clusters, default = self._list()
-        return LiveState(
-            clusters=clusters, context=read_context(self._settings_path), default_cluster=default
-        )
+        context = self._context_override or read_context(self._context_path)
+        return LiveState(clusters=clusters, context=context, default_cluster=default)
 
     def get(self, cluster_id: str) -> LiveCluster:
         return wire.cluster_from_wire(self._call("GET", _cluster_path(cluster_id)))
@@ -230,7 +238,7 @@ class GridApi:
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
     ) -> Outcome:
         """One try: the response, or the transport error that is worth another try."""
-        headers = {"Authorization": self._authorization(), "User-Agent": USER_AGENT}
+        headers = {"Authorization": self._authorization(), **HEADERS}
         try:
             response = self._client.request(
                 method,

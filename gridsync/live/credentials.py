@@ -2,7 +2,8 @@
 
 Sources, in order: env `GRID_USER_ID` + `GRID_API_KEY`; the JSON file at `GRID_CREDENTIAL_PATH`
 (default `~/.grid/credentials.json`) holding `{"UserID": "...", "APIKey": "..."}`, as `grid login`
-writes it; env `GRID_USERNAME` + `GRID_API_KEY`, whose user id is found by logging in.
+writes it (with `CI` set, `~/.grid/credentials.json` only: the grid CLI then ignores
+GRID_CREDENTIAL_PATH, `grid/sdk/auth.py`); env `GRID_USERNAME` + `GRID_API_KEY`, whose user id is found by logging in.
 
 The API key never appears in a repr, an error message or a log line; neither does a file's content.
 """
@@ -84,8 +85,10 @@ def find_credentials(env: Mapping[str, str]) -> Credentials | None:
 
 
 def credential_path(env: Mapping[str, str]) -> tuple[str, Path | None]:
-    """The configured credentials path as written, and expanded (`~` from env HOME; None without it)."""
-    raw = env.get("GRID_CREDENTIAL_PATH") or DEFAULT_CREDENTIAL_PATH
+    """The configured credentials path as written, and expanded (`~` from env HOME; None without it).
+
+    With `CI` set (to anything), GRID_CREDENTIAL_PATH is ignored, as the grid CLI ignores it."""
+    raw = (None if env.get("CI") else env.get("GRID_CREDENTIAL_PATH")) or DEFAULT_CREDENTIAL_PATH
     if raw == "~" or raw.startswith("~/"):
         home = env.get("HOME")
         return raw, (Path(home) / raw[2:] if home else None)

@@ -14,7 +14,6 @@ from gridsync.errors import GridsyncError, UsageError
 from gridsync.live.backend import Backend
 
 BACKENDS = ("auto", "local", "api")
-DEFAULT_GRID_URL = "https://platform.grid.ai"
 
 
 def backend_kind(settings: ProjectSettings, choice: str | None, env: Mapping[str, str]) -> str:
@@ -67,6 +66,7 @@ def _refuse_local_in_ci_with_credentials(env: Mapping[str, str]) -> None:
 def _open_api(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:
     from gridsync.live.api import GridApi
     from gridsync.live.credentials import find_credentials
+    from gridsync.live.gridenv import api_url, cluster_override, home_settings
     from gridsync.live.gridsettings import settings_path
 
     credentials = find_credentials(env)
@@ -76,9 +76,11 @@ def _open_api(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:
             hint="set GRID_USER_ID and GRID_API_KEY, or GRID_USERNAME and GRID_API_KEY, or write "
             "~/.grid/credentials.json (GRID_CREDENTIAL_PATH); or use --backend local",
         )
-    base_url = env.get("GRID_URL") or settings.backend.url or DEFAULT_GRID_URL
+    url = api_url(env, settings.backend.url, settings.backend.url_source)
     return GridApi(
-        base_url.rstrip("/"),
+        url.url,
         credentials,
         settings_path=settings_path(env),
+        context_path=home_settings(env),
+        context_override=cluster_override(env),
     )

@@ -1,7 +1,8 @@
 """The user's Grid settings file (`~/.grid/settings.json`), read and written like the grid CLI.
 
-gridsync reads and writes one key, `context` (the cluster id `grid user set-cluster-context`
-sets); every other key the file holds is kept as it is. Writes are atomic: a temporary file in the
+gridsync writes one key, `context` (the cluster id `grid user set-cluster-context` sets), and
+reads `context` and `grid_url` (see live/gridenv.py for which file each comes from); every other
+key the file holds is kept as it is. Writes are atomic: a temporary file in the
 same directory, then `os.replace`, so a reader never sees half a file.
 """
 
@@ -35,9 +36,14 @@ def settings_path(env: Mapping[str, str]) -> Path:
 
 def read_context(path: Path) -> str | None:
     """The `context` key of the settings file; None when the file or the key is missing."""
+    return read_key(path, "context")
+
+
+def read_key(path: Path, key: str) -> str | None:
+    """A string key of the settings file; None when the file or the key is missing or empty."""
     data = _load(path)
-    context = data.get("context") if data is not None else None
-    return context if isinstance(context, str) and context else None
+    value = data.get(key) if data is not None else None
+    return value if isinstance(value, str) and value else None
 
 
 def write_context(path: Path, cluster_id: str) -> None:

@@ -39,7 +39,7 @@ from gridsync.live.localdb import (
 )
 from gridsync.model import ClusterSpec, ClusterType, Phase
 
-GLOBAL_NAME = "Grid Cloud"
+GLOBAL_NAME = "grid-cloud"  # not in the CLI; its env.py comment calls the shared cloud so
 # Spec fields the server owns: a PUT cannot change them.
 _SERVER_OWNED = ("clusterType", "desiredState", "userId")
 
@@ -289,7 +289,11 @@ def _parse_body(body: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
 
 
 def _pin_server_owned(spec: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
-    """A PUT spec with the server-owned fields as stored (a client cannot change them)."""
+    """A PUT spec with the server-owned fields as stored (a client cannot change them).
+
+    The region is not one of them but cannot change in place either: moving a cluster to
+    another region means a new cluster (gridsync plans a replace; the CLI never offers it)."""
+    _check_region(spec, stored)
     out = copy.deepcopy(dict(spec))
     for key in _SERVER_OWNED:
         if key in stored:
@@ -297,6 +301,16 @@ def _pin_server_owned(spec: Mapping[str, Any], stored: Mapping[str, Any]) -> dic
         else:
             out.pop(key, None)
     return out
+
+
+def _check_region(spec: Mapping[str, Any], stored: Mapping[str, Any]) -> None:
+    before = (wire.aws_driver(stored) or {}).get("region")
+    after = (wire.aws_driver(spec) or {}).get("region")
+    if before and after != before:
+        raise InvalidArgument(
+            f"the region of a cluster cannot change in place ({before!r} to {after!r}); "
+            "delete the cluster and create it in the new region"
+        )
 
 
 def _check_editable(cluster_id: str, row: Row, now: float, name: str | None, stored: str) -> None:

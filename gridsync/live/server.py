@@ -5,7 +5,9 @@ any other Grid client can list, create, edit and delete clusters on it. Stdlib o
 (`http.server.ThreadingHTTPServer`, one thread per connection, HTTP/1.1 keep-alive). Loopback
 addresses only: there is no TLS and the credentials are test and demo ones.
 
-Per request: route -> count in `stats` -> fault decision (latency, spike) -> read the body (over
+Per request: a Host header that is not loopback (`127.0.0.1`, `localhost`, `[::1]`, any port) is
+refused with 421 at once, so a web page whose DNS name was rebound to 127.0.0.1 cannot drive it
+from a browser -> route -> count in `stats` -> fault decision (latency, spike) -> read the body (over
 1 MiB: 413) -> an injected 500/503/429 answers here, before anything is done -> auth -> the plane ->
 answer (or, for an injected drop, close the connection without one) -> one line in the request log,
 `METHOD PATH STATUS MS [fault=...]`, which never holds headers, bodies or credentials.
@@ -179,6 +181,11 @@ class _Handler(BaseHTTPRequestHandler):
         target = urlsplit(self.path)
         route, params = match_route(target.path)
         app.stats.add(self.command, route or UNMATCHED_ROUTE)
+        if not loopback_host(self.headers.get("Host")):
+            self.close_connection = True
+            reply = error_reply(421, _FOREIGN_HOST)
+            app.log.write(self.command, self.path, self._send(reply, []), started, ["host=refused"])
+            return
         decision = app.faults.decide()
         if decision.delay_seconds > 0:
             time.sleep(decision.delay_seconds)
@@ -273,6 +280,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             marks.append("disconnected")
         return str(reply.status)
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+_FOREIGN_HOST = (
+    "this local Grid server answers only requests addressed to a loopback host "
+    "(Host: 127.0.0.1, localhost or [::1], any port)"
+)
+
+
+def loopback_host(header: str | None) -> bool:
+    """Whether a Host header names 127.0.0.1, localhost or [::1], with or without a port."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        name, rest = host[: end + 1], host[end + 1 :]
+    else:
+        name, _, port = host.partition(":")
+        rest = f":{port}" if port else ""
+    return name in _LOOPBACK_HOSTS and (rest == "" or (rest[0] == ":" and rest[1:].isdigit()))
 
 
 def _loopback(host: str) -> tuple[str, int]:

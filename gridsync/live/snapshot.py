@@ -153,43 +153,76 @@ _STATUS = {
 _TYPES = {"byoc": ClusterType.BYOC, "grid-cloud": ClusterType.GLOBAL}
 
 
+_READ_COLUMNS = ("id", "name", "type", "status")  # what a plan reads; `created` may wrap freely
+_CUT = ("…", "...")
+
+
+@dataclass
+class _Row:
+    line: int  # 1-based line of the row's first text line
+    cells: list[str]
+    wrapped: set[int]  # columns continued on a further line
+
+
 def _from_table(text: str, path: Path) -> LiveState:
-    rows = _table_rows(text)
-    if not rows or "id" not in rows[0]:
+    header, rows = _table_rows(text)
+    if header is None or "id" not in header:
         raise GridsyncError(
             f"{path} is neither a JSON snapshot nor a `grid clusters` table (no header with 'id')",
             hint="save `grid clusters` output or `gridsync live --output json`",
         )
-    header, body = rows[0], rows[1:]
-    clusters = [_table_cluster(dict(zip(header, row, strict=False)), path) for row in body]
+    for row in rows:
+        _check_readable(header, row, path)
+    clusters = [_table_cluster(dict(zip(header, r.cells, strict=False)), path) for r in rows]
     return LiveState(
         tuple(sorted((c for c in clusters if c.phase != Phase.DELETED), key=lambda c: c.name))
     )
 
 
-def _table_rows(text: str) -> list[list[str]]:
-    """Cells of each table line. A wrapped row goes on over lines whose status cell is empty
-    (status words never wrap); those join the row above."""
-    rows: list[list[str]] = []
+def _table_rows(text: str) -> tuple[list[str] | None, list[_Row]]:
+    """The header and the rows. A row wraps onto lines whose status cell is empty (status words
+    never wrap); those lines are kept as continuations, marked, never guessed back together."""
+    header: list[str] | None = None
+    rows: list[_Row] = []
     status = -1
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         if not _SEPARATORS.search(line):
             continue
         cells = [c.strip() for c in _SEPARATORS.split(line)[1:-1]]
-        if not rows:
-            rows.append([c.lower() for c in cells])
-            status = rows[0].index("status") if "status" in rows[0] else -1
-        elif len(rows) > 1 and 0 <= status < len(cells) and not cells[status]:
-            rows[-1] = [_join(a, b) for a, b in zip(rows[-1], cells, strict=False)]
+        if header is None:
+            header = [c.lower() for c in cells]
+            status = header.index("status") if "status" in header else -1
+        elif rows and 0 <= status < len(cells) and not cells[status]:
+            rows[-1].wrapped |= {i for i, cell in enumerate(cells) if cell}
         elif any(cells):
-            rows.append(cells)
-    return rows
+            rows.append(_Row(number, cells, set()))
+    return header, rows
 
 
-def _join(first: str, more: str) -> str:
-    if not more:
-        return first
-    return first + more if first.endswith("-") or " " not in first + more else f"{first} {more}"
+def _check_readable(header: list[str], row: _Row, path: Path) -> None:
+    """Refuse a row whose id, name, type or status is cut with "…" or wrapped: taking either for
+    the real value would plan a delete of a cluster that does not exist and a create of one that
+    does."""
+    for column in _READ_COLUMNS:
+        if column not in header:
+            continue
+        index = header.index(column)
+        cell = row.cells[index] if index < len(row.cells) else ""
+        how = (
+            "cut"
+            if cell.endswith(_CUT)
+            else "wrapped onto the next line"
+            if index in row.wrapped
+            else None
+        )
+        if how is not None:
+            raise GridsyncError(
+                f"{path}:{row.line}: the {column} {cell!r} is {how} in this `grid clusters` table "
+                "(rich narrows it to the terminal, 80 columns through a pipe), so its real value "
+                "cannot be read; gridsync will not plan from a guess",
+                hint="save the table wider, `COLUMNS=250 grid clusters > FILE`, or better a "
+                "snapshot with `gridsync live --output json > FILE`",
+            )
 
 
 def _table_cluster(cells: Mapping[str, str], path: Path) -> LiveCluster:

@@ -15,11 +15,15 @@ from gridsync.plan.model import Action, Change, FieldChange, Plan, RunEdit
 from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, run_edit_target, summary_line
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-_WIRE = {
-    "region": "driver.kubernetes.aws.region",
-    "role_arn": "driver.kubernetes.aws.roleArn",
-    "external_id": "driver.kubernetes.aws.externalId",
-    "cost_savings": "performanceProfile",
+# Paths in the document `grid edit cluster` opens: snake_case, as its editor knows them only
+# (a camelCase key fails there with `ValueError: Field ... not found`).
+_AWS = "driver.kubernetes.aws"
+_EDITOR_PATHS = {
+    "region": f"{_AWS}.region",
+    "role_arn": f"{_AWS}.role_arn",
+    "external_id": f"{_AWS}.external_id",
+    "cost_savings": "performance_profile",
+    "instance_types": f"{_AWS}.instance_types",
 }
 
 
@@ -131,25 +135,31 @@ def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, 
     lines = [" \\\n  ".join(args)]
     extras = [f for f in types if str(f.after) != _type_name(f)]
     if extras:
-        lines.append(f"# then `grid edit cluster {shlex.quote(cluster)}` and set on instanceTypes:")
+        lines.append(
+            f"# then `grid edit cluster {shlex.quote(cluster)}` and set on "
+            f"{_EDITOR_PATHS['instance_types']}:"
+        )
         lines.extend(f"#   {clean(str(f.after))}" for f in extras)
     return lines
 
 
 def _edits(change: Change, variables: dict[str, str]) -> list[str]:
-    lines = ["# in the editor, change:"]
+    lines = ["# in the editor (snake_case keys), change:"]
     for field in change.fields:
         if field.field.startswith(INSTANCE_TYPE_PREFIX):
             verb = (
                 "add" if field.before is None else "remove" if field.after is None else "change to"
             )
             shown = field.after if field.after is not None else field.before
-            lines.append(f"#   instanceTypes: {verb} {clean(str(shown))}")
+            path = _EDITOR_PATHS["instance_types"]
+            lines.append(f"#   {path}: {verb} {clean(str(shown))}")
         elif field.field == "cost_savings":
             profile = "COST_SAVING" if field.after else "DEFAULT"
-            lines.append(f"#   performanceProfile: CLUSTER_PERFORMANCE_PROFILE_{profile}")
+            path = _EDITOR_PATHS["cost_savings"]
+            lines.append(f"#   {path}: CLUSTER_PERFORMANCE_PROFILE_{profile}")
         else:
-            lines.append(f"#   {_WIRE[field.field]}: {_value(change.name, field, variables)}")
+            path = _EDITOR_PATHS[field.field]
+            lines.append(f"#   {path}: {_value(change.name, field, variables)}")
     return lines
 
 

@@ -3,6 +3,7 @@ programs (`--output json`, a snapshot without secrets that `plan --live FILE` re
 
 from __future__ import annotations
 
+import calendar
 import json
 from datetime import UTC, datetime
 
@@ -39,14 +40,61 @@ def _line(cells: tuple[str, ...], widths: list[int]) -> str:
 
 
 def humanize(created_at: str, now: datetime) -> str:
-    """RFC 3339 -> `2 days ago`, like the grid CLI; `-` when unknown."""
+    """RFC 3339 -> what `grid clusters` shows (arrow 1.4's `humanize()` in English): `just now`,
+    `44 seconds ago`, `a minute ago`, `2 months ago`, `4 years ago`; `-` when unknown."""
     try:
-        then = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+        then = datetime.fromisoformat(created_at.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         return "-"
-    seconds = max(0, int((now - then.astimezone(UTC)).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' * (count != 1)} ago"
-    return "just now"
+    delta = round((then - now).total_seconds())
+    if abs(delta) < 10:
+        return "just now"
+    earlier, later = sorted((then, now))
+    words = _distance(abs(delta), _calendar_months(earlier, later))
+    return f"in {words}" if delta > 0 else f"{words} ago"
+
+
+_MINUTE, _HOUR, _DAY, _WEEK = 60, 3600, 86400, 604800
+_MONTH, _YEAR = 86400 * 30.5, 86400 * 365
+
+
+def _distance(diff: int, months: int) -> str:
+    """arrow's `auto` granularity, step by step, in its English words."""
+    steps: tuple[tuple[float, str, int], ...] = (
+        (_MINUTE, "{} seconds", 1),
+        (_MINUTE * 2, "a minute", 0),
+        (_HOUR, "{} minutes", _MINUTE),
+        (_HOUR * 2, "an hour", 0),
+        (_DAY, "{} hours", _HOUR),
+        (_DAY * 2, "a day", 0),
+        (_WEEK, "{} days", _DAY),
+    )
+    for limit, words, unit in steps:
+        if diff < limit:
+            return words.format(max(diff // unit, 1 if unit == 1 else 2)) if unit else words
+    if months >= 1 and diff < _YEAR:
+        return "a month" if months == 1 else f"{months} months"
+    if diff < _WEEK * 2:
+        return "a week"
+    if diff < _MONTH:
+        return f"{max(diff // _WEEK, 2)} weeks"
+    if diff < _YEAR * 2:
+        return "a year"
+    return f"{max(diff // _YEAR, 2)} years"
+
+
+def _calendar_months(earlier: datetime, later: datetime) -> int:
+    """Whole calendar months between two times, a part over 14 days counted as one (max 12)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if _add_months(earlier, months) > later:
+        months -= 1
+    if (later - _add_months(earlier, months)).days > 14:
+        months += 1
+    return min(months, 12)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    year, month = divmod(moment.month - 1 + months, 12)
+    year += moment.year
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

@@ -156,7 +156,7 @@ def test_stop_before_launch_leaves_everything_not_attempted(plane: LocalControlP
     executor.stop.set()
     result = executor.run(plan_for(plane, desired("a"), desired("b")))
     assert result.interrupted and statuses(result) == {"a": "not attempted", "b": "not attempted"}
-    assert [c.name for c in plane.list_clusters().clusters] == ["Grid Cloud"]
+    assert [c.name for c in plane.list_clusters().clusters] == ["grid-cloud"]
 
 
 def test_interrupt_while_waiting_reports_incomplete(tmp_path: Path) -> None:
@@ -282,4 +282,4 @@ def test_an_executor_stopped_early_runs_only_the_next_plan_next_time(
     assert stopped.interrupted and backend.calls.count("create") == 0
     executor.stop.clear()
     assert executor.run(plan_for(plane, desired("c"))).ok
-    assert {c.name for c in plane.list_clusters().clusters} == {"Grid Cloud", "c"}
+    assert {c.name for c in plane.list_clusters().clusters} == {"grid-cloud", "c"}

@@ -82,6 +82,43 @@ def test_the_reference_example_loads_clean(runs: Project) -> None:
     )
 
 
+@pytest.mark.parametrize("framework", ["pytorch", "torch", "julia", "julia:1.6.1", "julia:1.7.1"])
+def test_every_framework_grid_accepts_is_accepted(runs: Project, framework: str) -> None:
+    runs.write("runs/r.yaml", HEAD + f"    framework: '{framework}'\n")
+    assert runs.load().diagnostics == ()
+
+
+def test_ignored_sweep_keys_and_package_manager_are_warnings(runs: Project) -> None:
+    runs.write(
+        "runs/r.yaml",
+        HEAD
+        + "    dependency_file_info: {path: requirements.txt, package_manager: pip}\n"
+        + "hyper_params:\n  settings:\n    strategy: grid_search\n    num_trials: 3\n"
+        + "    seed: 7\n    strategy_options: {num_trials: '3', seed: '7'}\n",
+    )
+    found = {(d.line, d.severity, d.message.split(";")[0]) for d in runs.load().diagnostics}
+    assert found == {
+        (6, "warning", "package_manager is not read by Grid (the grid CLI reads only path)"),
+        (10, "warning", "hyper_params.settings.num_trials is ignored by `grid run --config` "
+         "(only strategy and strategy_options are read)"),
+        (11, "warning", "hyper_params.settings.seed is ignored by `grid run --config` "
+         "(only strategy and strategy_options are read)"),
+    }  # fmt: skip
+
+
+def test_random_search_without_num_trials_warns(runs: Project) -> None:
+    runs.write("runs/r.yaml", HEAD + "hyper_params: {settings: {strategy: random_search}}\n")
+    (warning,) = runs.load().diagnostics
+    assert warning.severity == "warning" and "random_search needs num_trials" in warning.message
+
+
+def test_the_projects_own_run_configs_load_clean() -> None:
+    """runs/research/train-resnet.yaml once relied on settings.num_trials, which the CLI ignores."""
+    root = Path(__file__).resolve().parents[2]
+    state = load_desired(load_project(root), {})
+    assert [d.format() for d in state.diagnostics if d.path.startswith("runs/")] == []
+
+
 def test_a_project_without_run_configs_is_unchanged(runs: Project) -> None:
     state = runs.load()
     assert (state.runs, state.diagnostics) == ((), ())
@@ -168,13 +205,29 @@ BAD = [
     Bad("no scratch key", "    scratch: {}\n", 6, 14, "scratch must hold exactly one key, got 0"),
     Bad(
         "framework",
-        "    framework: pytorch\n",
+        "    framework: pytorh\n",
         6,
         16,
-        "framework must be one of lightning, torch, tensorflow, julia, julia:<version>, "
-        "torchelastic; got 'pytorch'; did you mean 'torch'?",
+        "framework must be one of lightning, pytorch, torch, tensorflow, torchelastic, julia, "
+        "julia:1.6.1, julia:1.6.2, julia:1.6.3, julia:1.6.4, julia:1.6.5, julia:1.7.0, "
+        "julia:1.7.1; got 'pytorh'; did you mean 'pytorch'?",
     ),
     Bad("julia version", "    framework: 'julia:'\n", 6, 16, "got 'julia:'"),
+    Bad("julia refused by Grid", "    framework: 'julia:2.0'\n", 6, 16, "got 'julia:2.0'"),
+    Bad(
+        "integer strategy option",
+        "hyper_params: {settings: {strategy_options: {num_trials: 10}}}\n",
+        6,
+        58,
+        'quote it (num_trials: "10"): Grid takes strategy options as a map of strings',
+    ),
+    Bad(
+        "random_search relying on settings.num_trials",
+        "hyper_params: {settings: {strategy: random_search, num_trials: 10}}\n",
+        6,
+        52,
+        "hyper_params.settings.num_trials is ignored by `grid run --config`",
+    ),
     Bad(
         "strategy",
         "hyper_params: {settings: {strategy: bayes}}\n",

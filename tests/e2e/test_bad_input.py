@@ -6,7 +6,7 @@ exist yet and a run config bound to it. Had gridsync skipped the bad file instea
 `plan --out` and `apply --auto-approve`: exit 1, a diagnostic naming the file as
 `path:line:col:`, no traceback, the run finished within the timeout with bounded memory, and
 nothing written (every file under the test's tmp dir byte for byte, no plan file, the local
-control plane holds only Grid Cloud).
+control plane holds only grid-cloud).
 
 Small corpus files live in tests/data/badinput/; big or filesystem-dependent ones (the 50 MB
 file, 10,000 levels of nesting, symlinks) are generated here.
@@ -132,7 +132,7 @@ def assert_nothing_written(project: Project, before: dict[str, str], run: Run) -
         extra = {p.name for p in state.iterdir()} - STATE_FILES
         assert not extra, f"{extra} written\n{run.output}"
     if (state / "grid.db").exists():
-        assert list(project.live()) == ["prod-2"], run.output  # Grid Cloud only
+        assert list(project.live()) == ["prod-2"], run.output  # grid-cloud only
         assert project.live()["prod-2"].is_global
 
 

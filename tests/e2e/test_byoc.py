@@ -143,7 +143,7 @@ def test_a_terraform_failure_at_apply_stops_that_cluster_only(
     result = project.gridsync("apply", "--auto-approve", env=env)
     assert result.returncode == ExitCode.PARTIAL, result.stdout + result.stderr
     assert "Terraform output 'gridv1_cluster' not found" in result.stdout
-    assert set(project.live()) == {"Grid Cloud", "ml-plain"}
+    assert set(project.live()) == {"grid-cloud", "ml-plain"}
     fixed = doc.replace(
         "    vars:", "    outputs: {role_arn: role_arn, external_id: external_id}\n    vars:"
     )
@@ -191,7 +191,7 @@ def test_a_failing_terraform_binary_is_a_clear_error(
     result = project.gridsync("apply", "--auto-approve", env=env)
     assert result.returncode == ExitCode.ERROR
     assert "Failed to query available provider packages" in result.stderr
-    assert "Traceback" not in result.stderr and set(project.live()) == {"Grid Cloud"}
+    assert "Traceback" not in result.stderr and set(project.live()) == {"grid-cloud"}
 
 
 def test_terraform_runs_without_grid_or_github_credentials(
@@ -241,7 +241,7 @@ def test_in_ci_a_module_without_a_backend_is_refused_before_anything_runs(
     assert "declares no backend" in plan.stdout + plan.stderr
     apply = project.gridsync("apply", "--auto-approve", env=env)
     assert apply.returncode == ExitCode.BLOCKED
-    assert set(project.live()) == {"Grid Cloud"}
+    assert set(project.live()) == {"grid-cloud"}
     assert not (project.root / ".gridsync" / "terraform" / "ml-byoc" / "terraform.tfstate").exists()
 
     # A runner that keeps .gridsync/ says so; a module with a backend needs nothing.

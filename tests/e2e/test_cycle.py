@@ -35,7 +35,7 @@ def test_create_then_converged(project: Project) -> None:
     )
     apply_ok(project)
     live = project.live()
-    assert {n: c.phase for n, c in live.items() if n != "Grid Cloud"} == {
+    assert {n: c.phase for n, c in live.items() if n != "grid-cloud"} == {
         "ml-a": Phase.RUNNING,
         "ml-b": Phase.RUNNING,
     }
@@ -124,14 +124,14 @@ def test_prune_off_lists_unmanaged_and_prune_on_deletes_only_managed(project: Pr
     on = squash(project.gridsync("plan").stdout)
     assert "- ml-old will be deleted" in on and "Unmanaged clusters (left alone): team-b" in on
     apply_ok(project)
-    assert set(project.live()) == {"Grid Cloud", "ml-a", "team-b"}
+    assert set(project.live()) == {"grid-cloud", "ml-a", "team-b"}
 
 
 def test_prune_with_wildcard_never_touches_the_global_cluster(project: Project) -> None:
     project.settings("prune: true\nmanaged: ['*']\n")
     result = project.gridsync("apply", "--auto-approve")
     assert result.returncode == 0, result.stderr
-    assert "Grid Cloud" in project.live() and project.live()["Grid Cloud"].phase == Phase.RUNNING
+    assert "grid-cloud" in project.live() and project.live()["grid-cloud"].phase == Phase.RUNNING
 
 
 def test_protect_blocks_replace_and_prune(project: Project) -> None:

@@ -155,7 +155,7 @@ def test_broken_folder_reports_every_error_with_its_line(project: Project) -> No
         errors = [line for line in result.stderr.splitlines() if ": error: " in line]
         assert len(errors) >= 10 and all(line.startswith("clusters/") for line in errors)
         assert all(line.split(":")[1].isdigit() for line in errors)
-    assert set(project.live()) == {"Grid Cloud"}
+    assert set(project.live()) == {"grid-cloud"}
 
 
 def test_bad_option_is_exit_1_not_2(project: Project) -> None:

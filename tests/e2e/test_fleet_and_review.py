@@ -17,7 +17,7 @@ def test_apply_refuses_a_plan_that_changed_after_review(project: Project) -> Non
     assert result.returncode == ExitCode.STALE_PLAN
     assert f"reviewed plan_id {reviewed}" in result.stderr
     assert "+ ml-b" in result.stdout  # what apply would do now is shown
-    assert set(project.live()) == {"Grid Cloud"}
+    assert set(project.live()) == {"grid-cloud"}
     current = json.loads(project.gridsync("plan", "--format", "json").stdout)["plan_id"]
     assert project.gridsync("apply", "--auto-approve", "--expect-plan-id", current).returncode == 0
 
@@ -34,7 +34,7 @@ def test_projects_split_a_fleet(project: Project) -> None:
     assert [p["name"] for p in listed] == ["research", "prod"]
     assert project.gridsync("plan").returncode == ExitCode.ERROR  # a fleet needs --project
     assert project.gridsync("apply", "--auto-approve", "--project", "research").returncode == 0
-    assert set(project.live()) == {"Grid Cloud", "res-a"}
+    assert set(project.live()) == {"grid-cloud", "res-a"}
     prod = project.gridsync("--project", "prod", "plan")
     # prod prunes only prod-*: research's cluster is someone else's, left alone
     assert "+ prod-a" in prod.stdout and "Unmanaged clusters (left alone): res-a" in prod.stdout

@@ -42,7 +42,7 @@ def test_live_table_looks_like_grid_clusters(project: Project) -> None:
         line.split("|")[1].strip(): [c.strip() for c in line.split("|")[1:-1]]
         for line in table[3:-1]
     }
-    assert rows["prod-2"][:4] == ["prod-2", "Grid Cloud", "grid-cloud", "running"]
+    assert rows["prod-2"][:4] == ["prod-2", "grid-cloud", "grid-cloud", "running"]
     assert rows["ml-a"][:4] == ["ml-a", "ml-a", "byoc", "running"]
 
 

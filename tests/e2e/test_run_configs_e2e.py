@@ -18,7 +18,7 @@ TRAIN = (
     "    storage_gb: 100\r\n"
     "    environment: &env {MY_VAR: \"1\", STAGE: 'nightly'}\r\n"
     "hyper_params:\r\n"
-    "  settings: {strategy: random_search, num_trials: 10}\r\n"
+    '  settings: {strategy: random_search, strategy_options: {num_trials: "10"}}\r\n'
     '  params: {--learning_rate: "uniform(1e-5, 1e-1, 20)"}\r\n'
 )
 SESSION = "compute:\n  train:\n    instance_type: t3.large\n    disk_size: 200\n"

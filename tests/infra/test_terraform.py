@@ -563,3 +563,16 @@ def test_request_instance_types_need_names() -> None:
     document["spec"]["driver"]["kubernetes"]["aws"]["instance_types"] = [{"root_volume_size": 1}]
     with pytest.raises(TerraformError, match=r"instanceTypes\[0\] has no name"):
         cluster_request_from_output(document)
+
+
+def test_keys_inside_map_fields_are_sent_as_written() -> None:
+    """`extra_gridlet_env_var` holds environment variable names: the CLI sends them unchanged."""
+    aws = {"region": "us-east-1", "role_arn": "r", "external_id": "e"}
+    env = {"MY_VAR": "1", "log_level": "debug", "camelCase": "x"}
+    document = {
+        "name": "x",
+        "spec": {"driver": {"kubernetes": {"aws": aws, "extra_gridlet_env_var": env}}},
+    }
+    kubernetes = cluster_request_from_output(json.dumps(document))["spec"]["driver"]["kubernetes"]
+    assert kubernetes["extraGridletEnvVar"] == env
+    assert kubernetes["aws"]["roleArn"] == "r"  # field names are still camelCased

@@ -134,7 +134,9 @@ def test_list_clusters_sends_one_exact_request(
         "phaseNotIn=CLUSTER_STATE_DELETED",
     )
     assert request.headers["authorization"] == BASIC
+    # As the grid CLI, but for the User-Agent (see the module docstring of live/api.py).
     assert request.headers["user-agent"] == f"gridsync/{__version__}"
+    assert request.headers["accept"] == "application/json"
     assert request.raw == b""
     assert [c.name for c in state.clusters] == ["Grid Cloud", "alpha", "zeta"]
     assert state.clusters[2].phase == "CLUSTER_STATE_SOMETHING_NEW"

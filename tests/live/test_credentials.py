@@ -75,6 +75,15 @@ def test_file_at_grid_credential_path(tmp_path: Path) -> None:
     assert found == Credentials("u-2", KEY, str(path))
 
 
+def test_with_ci_set_grid_credential_path_is_ignored_like_the_cli(tmp_path: Path) -> None:
+    elsewhere = write(tmp_path / "elsewhere.json", json.dumps({"UserID": "u-2", "APIKey": KEY}))
+    write(tmp_path / ".grid/credentials.json", json.dumps({"UserID": "u-home", "APIKey": KEY}))
+    env = {"HOME": str(tmp_path), "GRID_CREDENTIAL_PATH": str(elsewhere), "CI": "true"}
+    found = find_credentials(env)
+    assert found == Credentials("u-home", KEY, "~/.grid/credentials.json")
+    assert find_credentials({**env, "CI": ""}) == Credentials("u-2", KEY, str(elsewhere))
+
+
 def test_nothing_configured_is_none(tmp_path: Path) -> None:
     assert find_credentials({"HOME": str(tmp_path)}) is None
     assert find_credentials({}) is None

@@ -67,7 +67,7 @@ def test_fresh_state_holds_only_the_global_cluster(
     state = plane.list_clusters()
     assert (tmp_path / STATE).is_file()
     assert [(c.id, c.name, c.cluster_type, c.phase) for c in state.clusters] == [
-        ("prod-2", "Grid Cloud", ClusterType.GLOBAL, Phase.RUNNING)
+        ("prod-2", "grid-cloud", ClusterType.GLOBAL, Phase.RUNNING)
     ]
     assert state.clusters[0].spec is None
     assert (state.context, state.default_cluster) == (None, "prod-2")
@@ -293,15 +293,15 @@ def test_list_filters(plane: LocalControlPlane, clock: FakeClock) -> None:
     plane.delete("c-gone")
     clock.advance(50)
     running, pending = Phase.RUNNING.value, Phase.PENDING.value
-    # Sorted by name: prod-2 is "Grid Cloud".
-    assert _ids(plane.list_wire()) == ["prod-2", "a-running", "b-pending", "c-gone"]
-    assert _ids(plane.list_wire(phase_in=[running])) == ["prod-2", "a-running"]
+    # Sorted by name: prod-2 is "grid-cloud".
+    assert _ids(plane.list_wire()) == ["a-running", "b-pending", "c-gone", "prod-2"]
+    assert _ids(plane.list_wire(phase_in=[running])) == ["a-running", "prod-2"]
     assert _ids(plane.list_wire(phase_in=[running, pending])) == [
-        "prod-2",
         "a-running",
         "b-pending",
+        "prod-2",
     ]
-    assert _ids(plane.list_wire(phase_not_in=[DELETED])) == ["prod-2", "a-running", "b-pending"]
+    assert _ids(plane.list_wire(phase_not_in=[DELETED])) == ["a-running", "b-pending", "prod-2"]
     assert _ids(plane.list_wire(phase_not_in=[DELETED, running])) == ["b-pending"]
     assert _ids(plane.list_wire(type_in=[ClusterType.BYOC], phase_not_in=[DELETED])) == [
         "a-running",

@@ -97,7 +97,8 @@ def rpc(response: httpx.Response, status: int, code: int) -> str:
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert set(body) == {"code", "message", "details"}
-    assert (body["code"], body["details"]) == (code, [])
+    # The message is also the one detail, which the grid CLI's SDK shows instead of a raw dump.
+    assert (body["code"], body["details"]) == (code, [{"message": body["message"]}])
     return str(body["message"])
 
 
@@ -146,9 +147,9 @@ def test_list_filters_are_repeatable(
     create(client, "beta")
     client.delete(f"{CLUSTERS}/beta")
     clock.t += 50  # beta is gone: DELETED
-    # Sorted by name: prod-2 is "Grid Cloud". No filter: everything, DELETED included.
-    assert ids(client.get(CLUSTERS)) == ["prod-2", "alpha", "beta"]
-    assert ids(client.get(CLUSTERS, params={"phaseNotIn": DELETED})) == ["prod-2", "alpha"]
+    # Sorted by name: prod-2 is "grid-cloud". No filter: everything, DELETED included.
+    assert ids(client.get(CLUSTERS)) == ["alpha", "beta", "prod-2"]
+    assert ids(client.get(CLUSTERS, params={"phaseNotIn": DELETED})) == ["alpha", "prod-2"]
     both = client.get(CLUSTERS, params={"phaseIn": [DELETED, Phase.PENDING.value]})
     assert str(both.request.url).endswith(
         "?phaseIn=CLUSTER_STATE_DELETED&phaseIn=CLUSTER_STATE_PENDING"
@@ -256,14 +257,18 @@ def test_instance_types(client: httpx.Client) -> None:
     client.post(CLUSTERS, json={"name": "prod-use1", "spec": spec})
     response = client.get(f"{CLUSTERS}/prod-use1/instance-types")
     assert response.status_code == 200
+    # As Grid's V1InstanceType: cpu/gpu/memory strings, AVAILABILITY_* enums, a type offered
+    # both ways listed once per way, each with its own price (grid instance-types sorts by spot).
+    ok = {"availability": "AVAILABILITY_AVAILABLE"}
+    t3 = {"name": "t3.medium", "cpu": "2", "gpu": "0", "memory": "4"}
+    p3 = {"name": "p3.2xlarge", "cpu": "8", "gpu": "1", "memory": "61"}
     assert response.json() == {
         "instanceTypes": [
-            {"name": "t3.medium", "cpu": 2, "gpu": 0, "memory": 4, "hourlyCost": 0.0416}
-            | {"spot": True, "availability": "AVAILABLE"},
-            {"name": "p3.2xlarge", "cpu": 8, "gpu": 1, "memory": 61, "hourlyCost": 3.06}
-            | {"spot": True, "availability": "AVAILABLE"},
-            {"name": "x9.mystery", "cpu": 0, "gpu": 0, "memory": 0, "hourlyCost": 0}
-            | {"spot": False},
+            t3 | {"hourlyCost": 0.0416, "spot": False} | ok,
+            t3 | {"hourlyCost": 0.0125, "spot": True} | ok,
+            p3 | {"hourlyCost": 3.06, "spot": False} | ok,
+            p3 | {"hourlyCost": 0.918, "spot": True} | ok,
+            {"name": "x9.mystery", "cpu": "0", "gpu": "0", "memory": "0", "spot": False},
         ]
     }
     rpc(client.get(f"{CLUSTERS}/nope/instance-types"), 404, 5)
@@ -357,13 +362,13 @@ def raw_exchange(server: GridServer, data: bytes) -> bytes:
 def test_a_client_leaving_mid_request_does_not_hurt_the_server(
     server: GridServer, client: httpx.Client, log: io.StringIO
 ) -> None:
-    head = f"POST {CLUSTERS} HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n".encode()
+    head = f"POST {CLUSTERS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n\r\n".encode()
     assert raw_exchange(server, head + b'{"name": "half') == b""
     eventually(lambda: "disconnected" in log.getvalue())
     garbage = raw_exchange(server, b"GET / HTTP/1.x\r\n\r\n")
     assert garbage.startswith(b"HTTP/1.1 400") and b'"code":3' in garbage
     bad_length = raw_exchange(
-        server, f"GET {CLUSTERS} HTTP/1.1\r\nContent-Length: x\r\n\r\n".encode()
+        server, f"GET {CLUSTERS} HTTP/1.1\r\nHost: localhost\r\nContent-Length: x\r\n\r\n".encode()
     )
     assert bad_length.startswith(b"HTTP/1.1 400") and b"Content-Length" in bad_length
     assert client.get(CLUSTERS).status_code == 200

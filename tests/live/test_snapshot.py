@@ -14,19 +14,35 @@ from gridsync.model import ClusterType, Phase
 from gridsync.plan.diff import Policy, compute_plan
 from gridsync.plan.model import Action
 
-# As the grid CLI (rich) prints it, with a wrapped name cell.
+# As the grid CLI (rich) prints it, with a wrapped `created` cell (which a plan does not read).
 GRID_CLUSTERS = """\
-┏━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━┓
-┃ id           ┃ name         ┃ type       ┃ status      ┃ created     ┃
-┡━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━┩
-│ prod-2       │ Grid Cloud   │ grid-cloud │ running     │ a year ago  │
-│ ml-a         │ ml-a         │ byoc       │ running     │ 2 days ago  │
-│ ml-very-long │ ml-very-long │ byoc       │ terminating │ 3 hours ago │
-│ -name        │ -name        │            │             │             │
-│ ml-b         │ ml-b         │ byoc       │ failed      │ 1 hour ago  │
-│ ml-gone      │ ml-gone      │ byoc       │ deleted     │ 5 days ago  │
-└──────────────┴──────────────┴────────────┴─────────────┴─────────────┘
+┏━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━┓
+┃ id                ┃ name              ┃ type       ┃ status      ┃ created    ┃
+┡━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━┩
+│ prod-2            │ grid-cloud        │ grid-cloud │ running     │ a year ago │
+│ ml-a              │ ml-a              │ byoc       │ running     │ 2 days ago │
+│ ml-very-long-name │ ml-very-long-name │ byoc       │ terminating │ 3 hours    │
+│                   │                   │            │             │ ago        │
+│ ml-b              │ ml-b              │ byoc       │ failed      │ an hour    │
+│                   │                   │            │             │ ago        │
+│ ml-gone           │ ml-gone           │ byoc       │ deleted     │ 5 days ago │
+└───────────────────┴───────────────────┴────────────┴─────────────┴────────────┘
 """
+# Through a pipe (80 columns): long names cut with "…", a name with a space wrapped.
+UNREADABLE = [
+    (
+        "│ ml-xxxxxxxxxxxxx… │ ml-xxxxxxxxxxxxx… │ byoc │ running │ just now │\n",
+        "id 'ml-xxxxxxxxxxxxx…' is cut",
+    ),
+    (
+        "│ prod-2 │ Grid  │ grid-cloud │ running │ now │\n│        │ Cloud │            │         │     │\n",
+        "name 'Grid' is wrapped",
+    ),
+    (
+        "│ ml-very-long │ ml-very-long │ byoc │ running │ now │\n│ -name        │ -name        │      │         │     │\n",
+        "id 'ml-very-long' is wrapped",
+    ),
+]
 
 
 def write(tmp_path: Path, text: str, name: str = "live.txt") -> Path:
@@ -51,7 +67,7 @@ def test_json_snapshot_has_no_secrets_and_round_trips(tmp_path: Path) -> None:
     assert by_name["ml-a"].spec is not None and by_name["ml-a"].spec.cost_savings
     assert by_name["ml-a"].unknown == {"role_arn", "external_id"}
     assert (by_name["ml-b"].phase, by_name["ml-b"].reason) == (Phase.FAILED, "quota")
-    assert by_name["Grid Cloud"].is_global and by_name["Grid Cloud"].spec is None
+    assert by_name["grid-cloud"].is_global and by_name["grid-cloud"].spec is None
     assert "role_arn and external_id not compared" in backend.description
 
 
@@ -75,12 +91,12 @@ def test_grid_clusters_table(tmp_path: Path) -> None:
     backend = load_snapshot(write(tmp_path, GRID_CLUSTERS))
     clusters = backend.list_clusters().by_name()
     assert set(clusters) == {
-        "Grid Cloud",
+        "grid-cloud",
         "ml-a",
         "ml-very-long-name",
         "ml-b",
     }  # deleted ones hidden
-    assert clusters["Grid Cloud"].cluster_type == ClusterType.GLOBAL
+    assert clusters["grid-cloud"].cluster_type == ClusterType.GLOBAL
     assert clusters["ml-very-long-name"].terminating
     assert clusters["ml-b"].phase == Phase.FAILED
     assert clusters["ml-a"].spec is None
@@ -135,6 +151,19 @@ def test_bad_snapshots_are_clear_errors(tmp_path: Path, text: str, message: str)
         load_snapshot(write(tmp_path, text))
 
 
+@pytest.mark.parametrize(("rows", "message"), UNREADABLE)
+def test_a_table_with_cut_or_wrapped_cells_is_refused_not_guessed(
+    tmp_path: Path, rows: str, message: str
+) -> None:
+    text = (
+        "│ id │ name │ type │ status │ created │\n│ ml-a │ ml-a │ byoc │ running │ now │\n" + rows
+    )
+    with pytest.raises(GridsyncError, match=message) as caught:
+        load_snapshot(write(tmp_path, text))
+    assert f"live.txt:3: the {message.split()[0]}" in str(caught.value)
+    assert "COLUMNS=250 grid clusters" in caught.value.hint
+
+
 def test_a_snapshot_is_read_only(tmp_path: Path) -> None:
     backend = load_snapshot(write(tmp_path, GRID_CLUSTERS))
     with pytest.raises(UsageError, match="read-only"):
@@ -146,6 +175,6 @@ def test_the_real_grid_cli_table() -> None:
     path = Path(__file__).parents[1] / "data" / "snapshots" / "grid-clusters-0.8.81.txt"
     clusters = load_snapshot(path).list_clusters().by_name()
     assert {n: (c.cluster_type, c.status) for n, c in clusters.items()} == {
-        "Grid Cloud": (ClusterType.GLOBAL, "running"),
+        "grid-cloud": (ClusterType.GLOBAL, "running"),
         "ml-cli": (ClusterType.BYOC, "running"),
     }

@@ -100,14 +100,14 @@ def test_cost_saving_profile_sets_cost_savings() -> None:
 def test_global_cluster_without_aws_driver_has_no_spec() -> None:
     obj = {
         "id": "prod-2",
-        "name": "Grid Cloud",
+        "name": "grid-cloud",
         "spec": {"clusterType": "CLUSTER_TYPE_GLOBAL", "desiredState": "CLUSTER_STATE_RUNNING"},
         "status": {"phase": "CLUSTER_STATE_RUNNING"},
     }
     live = wire.cluster_from_wire(obj)
     assert live.spec is None
     assert live.is_global
-    assert live.name == "Grid Cloud"
+    assert live.name == "grid-cloud"
 
 
 def test_unknown_phase_and_type_survive_and_missing_fields_default() -> None:

@@ -91,7 +91,7 @@ def test_delete_replace_update_and_context() -> None:
         "grid [user] [set-cluster-context] [ml-r]",
     ]
     assert "[--region] [us-west-2]" in result.stdout
-    assert "#   performanceProfile: CLUSTER_PERFORMANCE_PROFILE_COST_SAVING" in render_plan(plan)
+    assert "#   performance_profile: CLUSTER_PERFORMANCE_PROFILE_COST_SAVING" in render_plan(plan)
 
 
 def test_blocked_changes_are_commented_out() -> None:
