@@ -427,3 +427,15 @@ def test_the_real_gridsync_validates_this_repository(tmp_path: Path) -> None:
     result = Runner(tmp_path, real_bin).run("run", gridsync_env("validate"), cwd=project)
     assert result.code == 0, result.stderr
     assert result.outputs["exit_code"] == "0", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["gridsync-plan.yml", "gridsync-apply.yml", "gridsync-fleet.yml"], ids=str
+)
+def test_path_filters_include_the_terraform_files_clusters_declare(name: str) -> None:
+    """A pull request that changes only a module (infrastructure.terraform.module, var_file) must
+    still be planned, and its merge applied."""
+    on = load(EXAMPLES / name).get("on", load(EXAMPLES / name).get(True))
+    for event, spec in on.items():
+        if isinstance(spec, dict) and "paths" in spec:
+            assert {"**/*.tf", "**/*.tfvars", "**/*.tfvars.json"} <= set(spec["paths"]), event

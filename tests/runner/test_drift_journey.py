@@ -58,6 +58,8 @@ def test_drift_opens_updates_and_closes_one_issue_and_publishes_the_snapshot(
     assert found.returncode == 0, found.log  # drift is reported, not a failed run
     [issue] = open_issues(github)
     assert "ml-prod-use1" in str(issue["body"])
+    assert "ml-prod-use1" in found.summary("drift")
+    assert found.outputs("drifted") == {"true"}
 
     again = drift(runner, team, plane, github)
     assert again.returncode == 0, again.log
