@@ -20,6 +20,7 @@ from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
 from gridsync.model import public_fields, spec_digest
+from gridsync.redact import mask_strings
 from gridsync.statedir import ensure_dir
 
 VERSION = 1
@@ -129,7 +130,12 @@ class AppliedRecord:
         for name in removed:
             entries.pop(name, None)
         clusters = {
-            n: {"digest": e.digest, "public": dict(e.public), "applied_at": e.applied_at}
+            # public values from ${env:} are secrets of the run too: masked, like every output
+            n: {
+                "digest": e.digest,
+                "public": mask_strings(dict(e.public)),
+                "applied_at": e.applied_at,
+            }
             for n, e in sorted(entries.items())
         }
         self.store.write(

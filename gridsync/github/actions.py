@@ -17,6 +17,7 @@ from pathlib import Path
 from gridsync.errors import Diagnostic, GridsyncError
 from gridsync.github.fit import close_open, scan
 from gridsync.model import Source
+from gridsync.output import append_text
 from gridsync.plan.model import Action, Change, Note, Plan
 
 LEVELS = ("error", "warning", "notice")  # most severe first
@@ -167,8 +168,7 @@ def step_summary(markdown: str, path: Path, limit: int = STEP_SUMMARY_LIMIT) -> 
     if len(text.encode()) > room:
         text = _truncated_summary(text, room)
     if text:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(text)
+        append_text(path, text)
 
 
 def _truncated_summary(text: str, room: int) -> str:
@@ -203,8 +203,7 @@ def set_outputs(values: Mapping[str, str], path: Path) -> None:
             chunks.append(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
         else:
             chunks.append(f"{key}={value}\n")
-    with path.open("a", encoding="utf-8", newline="\n") as out:
-        out.write("".join(chunks))
+    append_text(path, "".join(chunks))
 
 
 def _delimiter(value: str) -> str:
