@@ -52,8 +52,7 @@ class Secrets:
         self._lock = threading.Lock()
         self._values: set[str] = set()
         self._forms: dict[str, str] = {}  # every form a secret is written in -> its mask
-        # the forms lower-cased (matching ignores case), longest first; None: to sort again
-        self._ordered: tuple[tuple[str, str], ...] | None = ()
+        self._compiled: _Matcher | None = None  # None: to build again
         self._unannounced: list[str] = []  # registered, not yet sent to GitHub as ::add-mask::
 
     def add(self, value: str | None) -> None:
@@ -70,28 +69,22 @@ class Secrets:
             self._unannounced.extend(new)
             for v in new:
                 self._forms.update(escaped_forms(v))
-            self._ordered = None
+            self._compiled = None
 
-    def _longest_first(self) -> tuple[tuple[str, str], ...]:
-        ordered = self._ordered
-        if ordered is None:
+    def _matcher(self) -> _Matcher:
+        matcher = self._compiled
+        if matcher is None:
             with self._lock:
-                lowered = {form.lower(): mask for form, mask in self._forms.items()}
-                ordered = tuple(sorted(lowered.items(), key=lambda f: (-len(f[0]), f[0])))
-                self._ordered = ordered
-        return ordered
+                matcher = _Matcher.build(self._forms)
+                self._compiled = matcher
+        return matcher
 
     def mask(self, text: str, extra: Iterable[str] = ()) -> str:
         """`text` with every secret (and every `extra` value, whatever its length) as `***`.
 
         Matching ignores case: a message that lower-cases a value ("did you mean ...") must not
-        show it either."""
-        lowered = text.lower()
-        for form, replacement in self._longest_first():
-            if form in lowered:
-                pattern = re.compile(re.escape(form), re.IGNORECASE)
-                text = pattern.sub(replacement.replace("\\", "\\\\"), text)
-                lowered = text.lower()
+        show it either. Where secrets overlap, the union of their places is masked."""
+        text = self._matcher().mask(text)
         for value in sorted((v for v in extra if v), key=len, reverse=True):
             text = text.replace(value, MASK)
         return text
@@ -107,7 +100,76 @@ class Secrets:
 
     def clear(self) -> None:
         with self._lock:
-            self._values, self._forms, self._ordered, self._unannounced = set(), {}, (), []
+            self._values, self._forms, self._compiled, self._unannounced = set(), {}, None, []
+
+
+class _Matcher:
+    """Every form in one case-insensitive regex shaped as a trie (one pass over the text, however
+    many secrets: a fleet has one external id per cluster); very long forms are replaced one by one."""
+
+    TRIE_LIMIT = 200  # longer forms stay out of the regex (its nesting follows their length)
+
+    def __init__(
+        self, pattern: re.Pattern[str] | None, long: tuple[str, ...], masks: dict[str, str]
+    ):
+        self.pattern, self.long, self.masks = pattern, long, masks
+
+    @classmethod
+    def build(cls, forms: Mapping[str, str]) -> _Matcher:
+        masks = {form.lower(): mask for form, mask in forms.items()}
+        short = [form for form in masks if len(form) <= cls.TRIE_LIMIT]
+        long = tuple(sorted((f for f in masks if len(f) > cls.TRIE_LIMIT), key=len, reverse=True))
+        pattern = re.compile(f"(?=({_trie_regex(short)}))", re.IGNORECASE) if short else None
+        return cls(pattern, long, masks)
+
+    def mask(self, text: str) -> str:
+        for form in self.long:
+            if form in text.lower():
+                text = re.sub(re.escape(form), self.masks[form], text, flags=re.IGNORECASE)
+        if self.pattern is None:
+            return text
+        spans = [(m.start(1), m.end(1)) for m in self.pattern.finditer(text)]
+        if not spans:
+            return text
+        out, end = [], 0
+        for start, stop in _union(spans):
+            out += [text[end:start], self.masks.get(text[start:stop].lower(), MASK)]
+            end = stop
+        return "".join([*out, text[end:]])
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted (start, end) spans merged where they overlap."""
+    merged: list[tuple[int, int]] = []
+    for start, stop in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged
+
+
+def _trie_regex(forms: Iterable[str]) -> str:
+    """A regex matching any of `forms`, longest first at each place, factored as a trie."""
+    trie: dict[str, Any] = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_regex(trie)
+
+
+def _node_regex(node: dict[str, Any]) -> str:
+    ends = "" in node
+    branches = [
+        re.escape(char) + _node_regex(child) for char, child in sorted(node.items()) if char
+    ]
+    if not branches:
+        return ""
+    if len(branches) == 1 and not ends:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + ("?" if ends else "")
 
 
 def escaped_forms(value: str) -> dict[str, str]:

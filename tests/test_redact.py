@@ -121,3 +121,14 @@ def test_request_bodies_are_masked_string_by_string() -> None:
 def test_nothing_to_register(value: str | None) -> None:
     redact.register(value)
     assert redact.mask("text") == "text"
+
+
+def test_where_secrets_overlap_all_of_both_is_masked() -> None:
+    redact.register_all(["abcdef", "defghi"])
+    assert redact.mask("x abcdefghi y") == "x *** y"
+
+
+def test_a_fleets_worth_of_secrets_masks_in_one_pass() -> None:
+    redact.register_all(f"team{i % 7}-ext-{i:04d}" for i in range(1000))
+    text = "id team3-ext-0003, TEAM5-EXT-0999; team5-ext-1000\n" * 1000
+    assert redact.mask(text) == "id ***, ***; team5-ext-1000\n" * 1000
