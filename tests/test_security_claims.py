@@ -169,10 +169,11 @@ def test_byoc_secret_stays_out_of_output_plan_file_and_record_but_not_terraform_
 def test_validate_and_a_snapshot_plan_never_run_terraform_but_a_live_plan_does(root: Path) -> None:
     """What a fork's pull request gets (validate, plan --live) runs none of its code."""
     ran = root.parent / "terraform-ran"
-    (root / "evil.sh").write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
-    (root / "evil.sh").chmod(0o755)
+    evil = root.parent / "evil.sh"  # terraform_bin is never a file of the project
+    evil.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    evil.chmod(0o755)
     shutil.copytree(MODULE, root / "infra" / "byoc")
-    (root / "gridsync.yaml").write_text(SETTINGS + "terraform_bin: ./evil.sh\n")
+    (root / "gridsync.yaml").write_text(SETTINGS + f"terraform_bin: {evil}\n")
     (root / "clusters" / "ml-byoc.yaml").write_text(BYOC)
     snapshot = gridsync(root, "live", "--output", "json")
     assert snapshot.returncode == 0, snapshot.stderr
@@ -238,12 +239,13 @@ def test_a_module_symlinked_out_of_the_project_is_refused_before_terraform_runs(
     root: Path,
 ) -> None:
     ran = root.parent / "terraform-ran"
-    (root / "spy.sh").write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
-    (root / "spy.sh").chmod(0o755)
+    spy = root.parent / "spy.sh"
+    spy.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    spy.chmod(0o755)
     shutil.copytree(MODULE, root.parent / "outside")
     (root / "infra").mkdir()
     (root / "infra" / "byoc").symlink_to(root.parent / "outside")
-    (root / "gridsync.yaml").write_text(SETTINGS + "terraform_bin: ./spy.sh\n")
+    (root / "gridsync.yaml").write_text(SETTINGS + f"terraform_bin: {spy}\n")
     (root / "clusters" / "ml-byoc.yaml").write_text(BYOC)
     result = gridsync(root, "plan", env=ENV)
     assert result.returncode == 1

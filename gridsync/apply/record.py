@@ -21,7 +21,7 @@ from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
 from gridsync.model import public_fields, spec_digest
 from gridsync.redact import mask_strings
-from gridsync.statedir import ensure_dir
+from gridsync.statedir import ensure_dir, refuse_symlinks
 
 VERSION = 1
 
@@ -42,6 +42,7 @@ class FileStore:
         return str(self.path)
 
     def read(self) -> bytes | None:
+        refuse_symlinks(self.path)
         try:
             return self.path.read_bytes()
         except FileNotFoundError:

@@ -12,6 +12,7 @@ import click
 
 from gridsync.cli.commands import cli
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
+from gridsync.procguard import make_undumpable
 
 # Collect the youngest generation every 50,000 net allocations instead of 700: reading a large
 # project allocates many small, acyclic, long-lived objects (values, positions), and the default
@@ -21,6 +22,7 @@ GC_THRESHOLD = (50_000, 20, 20)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    make_undumpable()  # defence in depth only; see gridsync.procguard
     gc.set_threshold(*GC_THRESHOLD)
     sys.exit(run(argv))
 

@@ -56,6 +56,17 @@ class ApplyOptions:
     write_runs: bool = True  # False (--no-write-runs): leave run config files alone
     expect_plan_id: str | None = None  # --expect-plan-id: the plan reviewed on the pull request
     lock_timeout: float = 0.0  # --lock-timeout: how long to wait for another apply to finish
+    github: bool = False  # --github: the Markdown summary in the step summary, step outputs
+    comment: bool = False  # --comment: the result as the merged pull request's sticky comment
+    pr: int | None = None  # --pr: that pull request (default: the event's, or GITHUB_SHA's)
+
+
+@dataclass
+class _Seen:
+    """What an apply got to, for its report: the plan it computed and the result it reached."""
+
+    plan: Plan | None = None
+    result: ApplyResult | None = None
 
 
 def apply(
@@ -66,14 +77,62 @@ def apply(
     confirm: Confirm | None,
 ) -> int:
     """Plan and apply under the project's apply lock. `confirm` asks the user; None when there is
-    nobody to ask (no TTY)."""
+    nobody to ask (no TTY). With --github or --comment, the outcome is reported there too,
+    whether apply ran, partly failed or refused."""
+    seen = _Seen()
+    try:
+        code = _apply(target, options, env, console, confirm, seen)
+    except GridsyncError as exc:
+        _report(seen, exc.exit_code, str(exc), target, options, env, console)
+        raise
+    _report(seen, code, "", target, options, env, console)
+    return code
+
+
+def _apply(
+    target: Target,
+    options: ApplyOptions,
+    env: Mapping[str, str],
+    console: Console,
+    confirm: Confirm | None,
+    seen: _Seen,
+) -> int:
     inputs = load_inputs(target, env, console)
     with _lock(inputs.settings, env, options.lock_timeout):
         backend = open_backend(inputs.settings, options.backend, env)
         try:
-            return _plan_and_apply(inputs, backend, options, env, console, confirm)
+            return _plan_and_apply(inputs, backend, options, env, console, confirm, seen)
         finally:
             backend.close()
+
+
+def _report(
+    seen: _Seen,
+    code: int,
+    error: str,
+    target: Target,
+    options: ApplyOptions,
+    env: Mapping[str, str],
+    console: Console,
+) -> None:
+    """The step summary and outputs (--github) and the pull-request comment (--comment). A
+    failure to post is a warning: it never hides what apply did."""
+    if not (options.github or options.comment):
+        return
+    from gridsync.commands.github_out import apply_markdown, emit_apply
+
+    text = apply_markdown(seen.result, code, error)
+    if options.github:
+        emit_apply(seen.plan, seen.result, code, text, env)
+    if not options.comment:
+        return
+    from gridsync.commands.pr_comment import post_apply
+
+    plan_id = seen.plan.plan_id if seen.plan is not None else ""
+    try:
+        post_apply(text, plan_id, options.pr, target.project, env, console)
+    except GridsyncError as exc:
+        console.log(f"warning: the apply result was not posted on the pull request: {exc}")
 
 
 def _plan_and_apply(
@@ -83,9 +142,11 @@ def _plan_and_apply(
     env: Mapping[str, str],
     console: Console,
     confirm: Confirm | None,
+    seen: _Seen,
 ) -> int:
     live = backend.list_clusters()
     plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace, live=live)
+    seen.plan = plan
     if options.planfile is not None:
         saved = planfile.load(options.planfile)
         planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
@@ -95,13 +156,15 @@ def _plan_and_apply(
     if not any(c.waits for c in plan.changes) and plan.context is None and not plan.run_edits:
         console.result(text.render_plan(plan, color=console.color))
         console.log("Nothing to apply.")
-        _record(plan, ApplyResult((), live_after=live), backend, inputs.settings)  # as just read
+        seen.result = ApplyResult((), live_after=live)
+        _record(plan, seen.result, backend, inputs.settings)  # as just read
         return ExitCode.OK
     if options.planfile is None and not _approved(plan, options, console, confirm):
         console.log("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
     infra = _infra(plan, inputs, env)
     result = _execute(plan, backend, inputs.settings, options, console, infra)
+    seen.result = result
     _record(plan, result, backend, inputs.settings)
     console.result(render_summary(result, color=console.color))
     if result.interrupted:

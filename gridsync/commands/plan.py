@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridsync.commands.github_out import emit_plan, post_comment
-from gridsync.commands.session import Target, load_inputs, plan_against
+from gridsync.commands.github_out import emit_plan
+from gridsync.commands.pr_comment import post_errors, post_plan, replace_approval
+from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.console import Console
-from gridsync.errors import ExitCode, PlanBlocked
+from gridsync.errors import ConfigError, ExitCode, PlanBlocked
 from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
 from gridsync.plan.diff import desired_fingerprint
@@ -30,14 +31,24 @@ class PlanOptions:
     github: bool = False  # annotations, step summary and step outputs (GitHub Actions)
     comment: bool = False  # post the plan as the sticky pull-request comment
     pr: int | None = None  # the pull request to comment on (default: from GITHUB_EVENT_PATH)
+    changes_only: bool = False  # comment: post nothing for no changes; mark an older one outdated
 
 
 def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
-    inputs = load_inputs(target, env, console)
+    inputs = _inputs(target, options, env, console)
+    # On a pull request, the review label approves a replace as --allow-replace does.
+    approved_by = (
+        "" if options.allow_replace or not options.github else replace_approval(env, console)
+    )
     backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
         result = plan_against(
-            inputs, backend, env, allow_replace=options.allow_replace, snapshot=options.live
+            inputs,
+            backend,
+            env,
+            allow_replace=options.allow_replace or bool(approved_by),
+            snapshot=options.live,
+            approved_by=approved_by,
         )
     finally:
         backend.close()
@@ -45,7 +56,16 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     if options.github:
         emit_plan(result, env, console)
     if options.comment:
-        post_comment(result, result.plan_id, options.pr, inputs.settings.project, env, console)
+        project = inputs.settings.project
+        post_plan(
+            result,
+            result.plan_id,
+            options.pr,
+            project,
+            env,
+            console,
+            changes_only=options.changes_only,
+        )
     raise_if_blocked(result)
     if options.out is not None:
         planfile.save(result, options.out, desired_fingerprint(inputs.desired))
@@ -55,6 +75,18 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     if options.detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def _inputs(
+    target: Target, options: PlanOptions, env: Mapping[str, str], console: Console
+) -> Inputs:
+    """The desired state; with --comment, validation errors also replace the sticky comment."""
+    try:
+        return load_inputs(target, env, console)
+    except ConfigError as exc:
+        if options.comment:
+            post_errors(exc.diagnostics, options.pr, target.project, env, console)
+        raise
 
 
 def render(plan: Plan, fmt: str, *, color: bool) -> str:

@@ -54,13 +54,14 @@ def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Conso
     return Inputs(settings, desired)
 
 
-def policy_for(settings: ProjectSettings, *, allow_replace: bool) -> Policy:
+def policy_for(settings: ProjectSettings, *, allow_replace: bool, approved_by: str = "") -> Policy:
     return Policy(
         prune=settings.prune,
         managed=settings.managed,
         protected=settings.protected,
         max_deletes=settings.max_deletes,
         allow_replace=allow_replace,
+        approved_by=approved_by,
     )
 
 
@@ -72,12 +73,13 @@ def plan_against(
     allow_replace: bool,
     snapshot: Path | None = None,
     live: LiveState | None = None,
+    approved_by: str = "",
 ) -> Plan:
     """Read live state (unless the caller already has it), ask Terraform (and AWS) what they
     know, and diff. A snapshot plan (fork pull requests) runs neither Terraform nor AWS checks: it
     has no cloud credentials by design."""
     live = live if live is not None else backend.list_clusters()
-    policy = policy_for(inputs.settings, allow_replace=allow_replace)
+    policy = policy_for(inputs.settings, allow_replace=allow_replace, approved_by=approved_by)
     clusters = inputs.desired.clusters
     infra = terraform_facts(inputs.settings, clusters, live, env, snapshot=snapshot)
     plan = compute_plan(inputs.desired, live, policy, backend.description, infra)

@@ -19,6 +19,7 @@ from gridsync.config.model import (
 )
 from gridsync.config.schemas import PROJECT_SCHEMA, check
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
+from gridsync.confine import is_inside
 from gridsync.errors import ConfigError, Diagnostic, UsageError
 
 PROJECT_FILE = "gridsync.yaml"
@@ -71,7 +72,7 @@ def load_project(root: Path, project: str | None = None) -> ProjectSettings:
             message = f"{PROJECT_FILE} must hold a single YAML document"
             problems.append((document.index, Problem(*document.start, message)))
             continue
-        raw, found = _check(document)
+        raw, found = _check(document, root)
         problems.extend((document.index, problem) for problem in found)
     if problems:
         raise ConfigError(
@@ -95,7 +96,7 @@ def _diagnostics(yaml_file: YamlFile, problems: list[tuple[int, Problem]]) -> li
     return sorted(found, key=lambda d: (d.path, d.line, d.col))
 
 
-def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
+def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Problem]]:
     if not isinstance(document.value, dict):
         return {}, [Problem(*document.start, f"{PROJECT_FILE} must be a mapping of settings")]
     raw: dict[str, Any] = document.value
@@ -105,14 +106,59 @@ def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
     ]
     if not problems:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)
+        problems += _path_problems(document, raw, root)
     return raw, problems
+
+
+def _places(raw: dict[str, Any]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The top-level settings and every `projects:` entry, each with its YAML path prefix."""
+    places: list[tuple[tuple[str, ...], dict[str, Any]]] = [((), raw)]
+    places += [(("projects", name), entry) for name, entry in raw.get("projects", {}).items()]
+    return places
+
+
+def _path_problems(document: YamlDocument, raw: dict[str, Any], root: Path) -> list[Problem]:
+    """backend.local.state stays inside the project (symlinks resolved); terraform_bin is never a
+    path inside it (see terraform_bin_message)."""
+    problems = []
+    for prefix, settings in _places(raw):
+        state = settings.get("backend", {}).get("local", {}).get("state")
+        if isinstance(state, str):
+            path = (*prefix, "backend", "local", "state")
+            message = project_path_message(state, "backend.local.state")
+            if not message and not is_inside(root, root / state):
+                message = (
+                    f"backend.local.state {state!r} leads outside the project root through a "
+                    "symlink; keep the local state inside the repository"
+                )
+            if message:
+                problems.append(Problem(*document.where(path), message, path))
+        binary = settings.get("terraform_bin")
+        message = terraform_bin_message(binary) if isinstance(binary, str) else ""
+        if message:
+            path = (*prefix, "terraform_bin")
+            problems.append(Problem(*document.where(path), message, path))
+    return problems
+
+
+def terraform_bin_message(binary: str) -> str:
+    """Why terraform_bin cannot be used ("" when it can): a name looked up on PATH, or an absolute
+    path (it must also resolve outside the project, checked where it runs). A relative path is a
+    file of the repository, which a pull request can change."""
+    if "/" not in binary and "\\" not in binary:
+        return ""
+    if os.path.isabs(binary):
+        return ""
+    return (
+        f"terraform_bin {binary!r} is a path inside the project: a file of the repository is "
+        "code any pull request can change; write a name on PATH (terraform) or an absolute path "
+        "outside the project, or set GRIDSYNC_TERRAFORM_BIN in the CI environment"
+    )
 
 
 def _glob_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
     problems = []
-    places: list[tuple[tuple[str, ...], dict[str, Any]]] = [((), raw)]
-    places += [(("projects", name), entry) for name, entry in raw.get("projects", {}).items()]
-    for prefix, settings in places:
+    for prefix, settings in _places(raw):
         problems += _globs_of(document, prefix, settings)
     return problems
 

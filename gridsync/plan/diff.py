@@ -53,6 +53,7 @@ class Policy:
     protected: tuple[str, ...] = ()
     max_deletes: int | None = None
     allow_replace: bool = False
+    approved_by: str = ""  # who allowed replaces, as plans show it ("" = "--allow-replace")
 
     def is_protected(self, name: str, desired: DesiredCluster | None = None) -> bool:
         return (desired is not None and desired.protect) or _matches(name, self.protected)
@@ -62,6 +63,8 @@ def _matches(name: str, globs: Iterable[str]) -> bool:
     return any(fnmatchcase(name, glob) for glob in globs)
 
 
+# The pull-request label that approves a replace in review (gridsync.github.approval reads it).
+REPLACE_LABEL = "gridsync:allow-replace"
 TERRAFORM_DIR = ".gridsync/terraform"  # per-cluster Terraform work dirs, under the project root
 
 
@@ -76,6 +79,9 @@ class InfraFacts:
     # on the runner and be lost (unless gridsync.yaml says terraform_local_state: true).
     runner_state: frozenset[str] = frozenset()
     note: str = ""  # why Terraform was not planned, when it was not (e.g. a --live snapshot)
+    # Cluster name -> (why its module does not run on this pull request, whether the module's own
+    # files changed): Terraform plans after merge (gridsync.infra.review).
+    deferred: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 def compute_plan(
@@ -90,7 +96,7 @@ def compute_plan(
     live_by_name = live.by_name()
     live_by_id = live.by_id()
     changes: list[Change] = []
-    notes: list[Note] = list(_unresolved_notes(desired))
+    notes: list[Note] = [*_unresolved_notes(desired), *_deferred_notes(desired, infra)]
     claimed: set[str] = set()  # ids of live clusters matched to a declaration
     for cluster in desired.clusters:
         match = live_by_name.get(cluster.name) or live_by_id.get(cluster.name)
@@ -175,13 +181,31 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
     summary, changed = infra.plans.get(
         change.name, (f"Terraform: not planned ({infra.note})", False)
     )
+    if change.name in infra.deferred:
+        reason, changed = infra.deferred[change.name]
+        summary = f"{DEFERRED}: {reason}"  # in every format, the grid commands included
     if change.action == Action.NOOP and changed and not change.blocked:
-        change = replace(change, action=Action.UPDATE, reason="Terraform has changes")
+        why = "its module changed" if change.name in infra.deferred else "Terraform has changes"
+        change = replace(change, action=Action.UPDATE, reason=why)
     apply = change.action in (Action.CREATE, Action.REPLACE) or changed
     apply = apply and change.action != Action.NOOP
     if apply and change.name in infra.runner_state and not change.blocked:
         change = replace(change, blocked=_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
     return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
+
+
+DEFERRED = "Terraform plans after merge"
+
+
+def _deferred_notes(desired: DesiredState, infra: InfraFacts) -> Iterable[Note]:
+    for cluster in desired.clusters:
+        if cluster.name in infra.deferred:
+            reason = infra.deferred[cluster.name][0]
+            message = (
+                f"{cluster.name}: Terraform plans after merge, not on this pull request: {reason}. "
+                "A pull request never runs Terraform code it changes; apply on merge runs it."
+            )
+            yield Note("warning", message, cluster.where("infrastructure"))
 
 
 _RUNNER_STATE = (
@@ -199,7 +223,7 @@ def _workdir(cluster: str) -> str:
 def _replace_change(
     base: Change, fields: tuple[FieldChange, ...], reason: str, policy: Policy, *, forced: bool
 ) -> Change:
-    blocked = ""
+    blocked, approved = "", ""
     if policy.is_protected(base.name, base.desired):
         blocked = (
             f"'{base.name}' is protected (protect: true or a 'protected' glob in gridsync.yaml); "
@@ -208,8 +232,11 @@ def _replace_change(
     elif forced and not policy.allow_replace:
         blocked = (
             f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
-            "created again (its workloads stop). Rerun with --allow-replace to allow that."
+            "created again (its workloads stop). Rerun with --allow-replace to allow that (on a "
+            f"pull request: a reviewer adds the label {REPLACE_LABEL})."
         )
+    elif forced:
+        approved = policy.approved_by or "--allow-replace"
     recreate = _create_fields(base.desired) if base.desired is not None else ()
     return replace(
         base,
@@ -218,6 +245,7 @@ def _replace_change(
         reason=reason,
         blocked=blocked,
         recreate=recreate,
+        approved=approved,
     )
 
 

@@ -74,6 +74,10 @@ class Change:
     recreate: tuple[FieldChange, ...] = ()
     terraform: TerraformStep | None = None
     desired: DesiredCluster | None = None  # what apply writes; never rendered
+    # A replace Grid forces that was allowed, and by what: "--allow-replace", or the review
+    # label and who added it. Shown, never part of plan_id (the approval's source may differ
+    # between the pull request and the apply on merge; whether it is allowed may not).
+    approved: str = ""
 
     @property
     def waits(self) -> bool:
@@ -139,10 +143,16 @@ class Plan:
 
     @property
     def plan_id(self) -> str:
-        """A digest of the action set (what would be done, secrets hashed in, never shown)."""
+        """A digest of the action set (what would be done, secrets hashed in, never shown).
+
+        A blocked change counts too, so a plan whose replace was not approved never shares an id
+        with the same plan approved (a pin can never mix them); unblocked plans keep their ids.
+        """
         digest = hashlib.sha256()
         for change in self.actionable:
             digest.update(json.dumps([change.action, change.name, change.cluster_id]).encode())
+            if change.blocked:
+                digest.update(json.dumps(["blocked"]).encode())
             if change.terraform is not None:
                 tf = change.terraform
                 digest.update(json.dumps(["terraform", tf.summary, tf.apply, tf.destroy]).encode())

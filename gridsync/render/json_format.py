@@ -23,7 +23,7 @@ from gridsync.plan.model import (
 )
 from gridsync.render.common import masked, summary_counts
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 
 
 def render_plan(plan: Plan) -> str:
@@ -75,6 +75,7 @@ def _change(change: Change) -> dict[str, Any]:
         "live_phase": change.live_phase,
         "fields": [_field(field) for field in change.fields],
         "terraform": _terraform(change.terraform),
+        "approved": change.approved or None,
     }
 
 
@@ -161,6 +162,7 @@ def _change_from(data: Mapping[str, Any]) -> Change:
         terraform=TerraformStep(terraform["summary"], terraform["apply"], terraform["destroy"])
         if terraform
         else None,
+        approved=data.get("approved") or "",
     )
 
 

@@ -36,6 +36,10 @@ SERVER_SETTINGS = (
     "backend:\n  local: {queued_seconds: 0.05, provision_seconds: 0.2, delete_seconds: 0.1}\n"
 )
 PR = 7
+# What plan --github and apply --github write to $GITHUB_OUTPUT: nothing else may appear there.
+PLAN_OUTPUTS = {"has_changes", "creates", "updates", "replaces", "deletes", "plan_id"}
+APPLY_OUTPUTS = {"result", "applied", "created", "updated", "replaced", "deleted", "failed"}
+OUTPUT_KEYS = PLAN_OUTPUTS | APPLY_OUTPUTS | {"not_attempted"}
 # The workflow commands gridsync writes: annotations with escaped properties, and add-mask.
 _PROPERTY = r"(?:file|line|col|title)=[^,:\r\n]*"
 _OWN_COMMAND = re.compile(
@@ -260,4 +264,4 @@ def test_no_sink_holds_a_secret_or_starts_a_workflow_command(
     assert not started, f"workflow commands gridsync did not write: {started}"
     outputs = sinks.files.get("output.txt", "")
     keys = {line.split("=", 1)[0] for line in outputs.splitlines()}
-    assert keys <= {"has_changes", "creates", "updates", "replaces", "deletes", "plan_id"}
+    assert keys <= OUTPUT_KEYS, keys - OUTPUT_KEYS
