@@ -1,5 +1,6 @@
 """Where output goes. stdout carries results (a plan can be piped into a comment); stderr carries
-logs, progress and errors. Colour is decided once, here."""
+logs, progress and errors. Colour is decided once, here. Both streams go through
+`gridsync.output`: secrets masked, no line a workflow command unless written with `command`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TextIO, cast
+
+from gridsync.output import safe_stream
 
 
 def decide_color(choice: str, stream: TextIO, env: Mapping[str, str]) -> bool:
@@ -33,6 +36,10 @@ class Console:
     color: bool = False  # for results on stdout
     err_color: bool = False  # for logs and progress on stderr
 
+    def __post_init__(self) -> None:
+        self.out = cast(TextIO, safe_stream(self.out))
+        self.err = cast(TextIO, safe_stream(self.err))
+
     @classmethod
     def create(cls, color_choice: str, env: Mapping[str, str] = os.environ) -> Console:
         return cls(
@@ -47,6 +54,12 @@ class Console:
     def result(self, text: str) -> None:
         self.out.write(text if text.endswith("\n") or not text else text + "\n")
         self.out.flush()
+
+    def command(self, text: str) -> None:
+        """Workflow commands gridsync made (annotations), on stdout: masked, never neutralised."""
+        stream = safe_stream(self.out)
+        stream.write_command(text if text.endswith("\n") or not text else text + "\n")
+        stream.flush()
 
     def log(self, text: str) -> None:
         self.err.write(text if text.endswith("\n") else text + "\n")

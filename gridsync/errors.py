@@ -56,8 +56,11 @@ class Diagnostic:
     severity: str = "error"  # "error" | "warning" | "note"
 
     def format(self) -> str:
-        where = f"{self.yaml_path}: " if self.yaml_path else ""
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {where}{self.message}"
+        """One line: a file name, key or value with a newline in it is shown escaped (`\\x0a`)."""
+        from gridsync.output import clean
+
+        where = f"{clean(self.yaml_path)}: " if self.yaml_path else ""
+        return f"{clean(self.path)}:{self.line}:{self.col}: {self.severity}: {where}{clean(self.message)}"
 
 
 class GridsyncError(Exception):

@@ -106,7 +106,10 @@ class Source:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        """`path:line`, the path on one line (a file name may hold a newline)."""
+        from gridsync.output import clean
+
+        return f"{clean(self.path)}:{self.line}"
 
 
 def spec_digest(spec: ClusterSpec) -> str:

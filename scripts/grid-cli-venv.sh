@@ -5,6 +5,12 @@
 set -euo pipefail
 dir=$1
 py39=${2:-python3.9}
+if ! "$py39" -c 'import sys; assert sys.version_info[:2] == (3, 9)' 2>/dev/null; then
+  # A pyenv install that is not the active version still has its interpreter on disk.
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9*/bin/python3.9 /usr/bin/python3.9; do
+    if [ -x "$candidate" ]; then py39=$candidate; break; fi
+  done
+fi
 pins="lightning-grid==0.8.81 rich==12.5.1 click==8.0.4 pyyaml==5.4.1 gql==3.4.0 humanize==3.14.0 requests-toolbelt==0.9.1 urllib3==1.26.12 websockets==9.1 yaspin==0.18.0 websocket-client==1.2.1"
 if [ -x "$dir/bin/grid" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$pins" ]; then
   exit 0

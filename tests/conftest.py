@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from gridsync import redact
+
 NETGUARD = Path(__file__).parent / "netguard"
 sys.path.insert(0, str(NETGUARD))
 import sitecustomize as netguard  # noqa: E402  (this folder's guard, not the interpreter's)
@@ -44,6 +46,7 @@ def isolated(
     monkeypatch.setattr(socket.socket, "connect", netguard._guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", netguard._guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", netguard._guarded_getaddrinfo)
+    redact.reset()  # a test is a run: no secret of another test masks its output
     yield home
 
 

@@ -20,6 +20,7 @@ from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
 from gridsync.model import public_fields, spec_digest
+from gridsync.redact import mask_strings
 from gridsync.statedir import ensure_dir, refuse_symlinks
 
 VERSION = 1
@@ -130,7 +131,12 @@ class AppliedRecord:
         for name in removed:
             entries.pop(name, None)
         clusters = {
-            n: {"digest": e.digest, "public": dict(e.public), "applied_at": e.applied_at}
+            # public values from ${env:} are secrets of the run too: masked, like every output
+            n: {
+                "digest": e.digest,
+                "public": mask_strings(dict(e.public)),
+                "applied_at": e.applied_at,
+            }
             for n, e in sorted(entries.items())
         }
         self.store.write(

@@ -41,8 +41,19 @@ def _threads_left() -> bool:
     return any(t is not main_thread and not t.daemon for t in threading.enumerate())
 
 
+def _guard_output(argv: list[str]) -> None:
+    """Before anything is printed: the credentials of the environment are known secrets, and
+    stdout and stderr go through the output layer (masking; no stray workflow commands)."""
+    from gridsync import output, redact
+
+    redact.register_environment(os.environ)
+    output.install(github=_github_flag(argv))
+
+
 def run(argv: list[str] | None = None) -> int:
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    _guard_output(args)
+    debug = "--debug" in args
     try:
         code = cli.main(args=argv, prog_name="gridsync", standalone_mode=False)
     except Interrupted as exc:
@@ -55,7 +66,7 @@ def run(argv: list[str] | None = None) -> int:
         exc.show()
         return ExitCode.ERROR  # never click's 2: with --detailed-exitcode 2 means "changes"
     except ConfigError as exc:
-        return _report_config_error(exc, _github_flag(sys.argv[1:] if argv is None else argv))
+        return _report_config_error(exc, _github_flag(args))
     except GridsyncError as exc:
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code

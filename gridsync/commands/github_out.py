@@ -28,7 +28,7 @@ def emit_plan(plan: Plan, env: Mapping[str, str], console: Console) -> None:
 
     text = format_annotations(annotations_for_plan(plan))
     if text:
-        console.result(text)
+        console.command(text)
     if env.get("GITHUB_STEP_SUMMARY"):
         step_summary(markdown.render_plan(plan), Path(env["GITHUB_STEP_SUMMARY"]))
     if env.get("GITHUB_OUTPUT"):
@@ -40,7 +40,7 @@ def emit_diagnostics(diagnostics: Iterable[Diagnostic], console: Console) -> Non
 
     text = format_annotations(annotations_for_diagnostics(diagnostics))
     if text:
-        console.result(text)
+        console.command(text)
 
 
 def emit_apply(

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gridsync.config.envsubst import SubstitutedTree, substitute_tree
+from gridsync import redact
+from gridsync.config.envsubst import SubstitutedTree, has_control, substitute_tree
 from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.project import project_path_message
 from gridsync.config.schemas import CLUSTER_SCHEMA, check, non_finite, quoted
@@ -30,7 +31,8 @@ from gridsync.model import (
 )
 
 REGION_RE = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
-ROLE_ARN_RE = re.compile(r"arn:aws[-a-z]*:iam::[0-9]{12}:role/.+")
+# IAM's own rule for role paths and names: letters, digits and +=,.@_- (and / in the path).
+ROLE_ARN_RE = re.compile(r"arn:aws[-a-z]*:iam::[0-9]{12}:role/[\w+=,.@/-]+", re.ASCII)
 INSTANCE_TYPE_RE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9-]+")
 NAME_RULE = (
     "Grid cluster names use lowercase letters, digits and '-', 1-63 characters, with no leading or "
@@ -54,6 +56,7 @@ def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> 
         message = f"a cluster document must be a mapping (apiVersion, kind, name, ...), got {kind}"
         return CheckedDocument(None, (Problem(*document.start, message),))
     tree = substitute_tree(document.value, env)
+    _register_secrets(tree)
     sensitive = _sensitive(tree)
     problems = _env_problems(document, tree)
     found_problems = check(
@@ -87,6 +90,18 @@ def _unresolved_paths(tree: SubstitutedTree) -> dict[YamlPath, tuple[str, ...]]:
     return {path: sub.unresolved for path, sub in tree.strings.items() if sub.unresolved}
 
 
+def _register_secrets(tree: SubstitutedTree) -> None:
+    """Values from the environment and the external id are masked by value in every output."""
+    for sub in tree.strings.values():
+        redact.register_all(sub.secrets)
+    for field in SECRET_FIELDS:
+        secret = tree.value.get(field) if isinstance(tree.value, dict) else None
+        substituted = tree.strings.get((field,))
+        if substituted is not None and (substituted.unresolved or substituted.errors):
+            continue  # the text as written (`${env:...}`), not a value
+        redact.register(secret if isinstance(secret, str) else None)
+
+
 def _sensitive(tree: SubstitutedTree) -> frozenset[str]:
     fields = {str(path[0]) for path, sub in tree.strings.items() if path and sub.references}
     return frozenset(fields | (SECRET_FIELDS & set(tree.value)))
@@ -118,6 +133,7 @@ def _rule_problems(document: YamlDocument, tree: SubstitutedTree) -> list[Proble
         (("name",), _name_message),
         (("region",), _region_message),
         (("role_arn",), _role_arn_message),
+        (("external_id",), _external_id_message),
     ]
     problems = []
     for path, rule in checks:
@@ -148,6 +164,17 @@ def _terraform_path_problems(document: YamlDocument, value: dict[str, Any]) -> l
             path: YamlPath = ("infrastructure", "terraform", key)
             problems.append(Problem(*document.where(path), message, path))
     return problems
+
+
+def _external_id_message(external_id: str, from_env: bool) -> str:
+    """A secret is never quoted; a line break or control character in it could smuggle text
+    into a command or a log line."""
+    if has_control(external_id):
+        return (
+            "external_id contains a newline or control character (not shown: it is a secret); "
+            "write it on one line"
+        )
+    return ""
 
 
 def _name_message(name: str, from_env: bool) -> str:

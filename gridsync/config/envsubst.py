@@ -4,7 +4,9 @@ Rules: a reference may be the whole string or embedded in a longer one; `$${` wr
 `:-default` is used when NAME is unset or empty (as in the shell). A string with a reference to a
 variable that is unset and has no default stays exactly as written and is reported as unresolved. A
 value containing a newline or another control character is refused: it could smuggle text into the
-spec. The environment is always passed in; nothing here reads ``os.environ``.
+spec. The environment is always passed in; nothing here reads ``os.environ``. Every value taken
+from the environment is listed in `Substituted.secrets`, for the caller to register with
+`gridsync.redact` (this module stays pure).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Substituted:
     references: tuple[str, ...] = ()  # every variable named, set or not
     unresolved: tuple[str, ...] = ()  # named, unset, no default
     errors: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()  # the values taken from the environment (not defaults)
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,10 @@ def substitute(text: str, env: Mapping[str, str]) -> Substituted:
         end = match.end()
         parts.append(_expand(match, env, references, unresolved, errors))
     parts.append(text[end:])
+    secrets = tuple(env[name] for name in references if env.get(name))
     if unresolved or errors:
-        return Substituted(text, tuple(references), tuple(unresolved), tuple(errors))
-    return Substituted("".join(parts), tuple(references))
+        return Substituted(text, tuple(references), tuple(unresolved), tuple(errors), secrets)
+    return Substituted("".join(parts), tuple(references), secrets=secrets)
 
 
 def _expand(
@@ -85,7 +89,7 @@ def _expand(
     if value is None:
         unresolved.append(name)
         return token
-    if _has_control(value):
+    if has_control(value):
         errors.append(
             f"environment variable {name} contains a newline or control character; "
             "refusing to use it"
@@ -94,7 +98,7 @@ def _expand(
     return value
 
 
-def _has_control(value: str) -> bool:
+def has_control(value: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
 
 

@@ -18,6 +18,7 @@ from gridsync.apply.outcome import ApplyResult, Status
 from gridsync.errors import Diagnostic, ExitCode, GridsyncError
 from gridsync.github.fit import close_open, scan
 from gridsync.model import Source
+from gridsync.output import append_text
 from gridsync.plan.drift import NOT_APPLIED, OUT_OF_BAND, DriftReport
 from gridsync.plan.model import Action, Change, Note, Plan
 
@@ -169,8 +170,7 @@ def step_summary(markdown: str, path: Path, limit: int = STEP_SUMMARY_LIMIT) -> 
     if len(text.encode()) > room:
         text = _truncated_summary(text, room)
     if text:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(text)
+        append_text(path, text)
 
 
 def _truncated_summary(text: str, room: int) -> str:
@@ -205,8 +205,7 @@ def set_outputs(values: Mapping[str, str], path: Path) -> None:
             chunks.append(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
         else:
             chunks.append(f"{key}={value}\n")
-    with path.open("a", encoding="utf-8", newline="\n") as out:
-        out.write("".join(chunks))
+    append_text(path, "".join(chunks))
 
 
 def _delimiter(value: str) -> str:

@@ -46,6 +46,8 @@ from gridsync.httpretry import (
     retry_after,
 )
 from gridsync.live.credentials import redact
+from gridsync.redact import mask_strings
+from gridsync.redact import register as register_secret
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class GitHub:
             )
         self._author = author
         self._token = token
+        register_secret(token)
         self.repository = repository
         self.api_url = api_url.rstrip("/")
         self._owns_client = client is None
@@ -298,7 +301,7 @@ class GitHub:
     ) -> Outcome:
         try:
             response = self._client.request(
-                method, url, params=params, json=json, headers=self._headers()
+                method, url, params=params, json=mask_strings(json), headers=self._headers()
             )
         except RETRYABLE as exc:
             return exc

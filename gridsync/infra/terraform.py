@@ -26,7 +26,12 @@ from typing import Any
 from gridsync.config.model import TerraformSettings
 from gridsync.infra import tfworkdir
 from gridsync.infra.review import Deferral, Review, review_for
-from gridsync.infra.tfoutput import cluster_request_from_output, output_value, role_from_outputs
+from gridsync.infra.tfoutput import (
+    cluster_request_from_output,
+    output_value,
+    register_outputs,
+    role_from_outputs,
+)
 from gridsync.infra.tfprocess import (
     Completed,
     TerraformError,
@@ -174,7 +179,9 @@ class Terraform:
             self._prepare(cluster, workdir, settings, record=False)
             result = self._run(cluster, workdir, "output", json=is_flagged, no_color=is_flagged)
         raw = _json_object(result, "terraform output -json")
-        return {name: item.get("value") for name, item in raw.items() if isinstance(item, dict)}
+        values = {name: item.get("value") for name, item in raw.items() if isinstance(item, dict)}
+        register_outputs(raw)
+        return values
 
     def destroy(self, cluster: str, settings: TerraformSettings) -> None:
         """init, then `destroy -auto-approve` (never python_terraform's removed `-force`).

@@ -6,10 +6,13 @@ here name keys and outputs, never values.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from gridsync import redact
 from gridsync.infra.tfprocess import TerraformError
 
 _DOCUMENT = "the Terraform cluster document"
@@ -19,6 +22,39 @@ ROLE_FIELDS = ("role_arn", "external_id")
 # Map-valued fields of Grid's cluster model (`dict(str, str)` in the CLI's generated client): their
 # keys are the user's (environment variable names), sent as they are, never re-cased.
 MAP_FIELDS = frozenset({("spec", "driver", "kubernetes", "extraGridletEnvVar")})
+
+# In a structured sensitive output (the cluster document), the keys whose values are secrets; the
+# rest (name, region, instance types) is what the plan shows anyway.
+_SECRET_KEY = re.compile(r"external_?id|secret|token|password|credential|api_?key", re.IGNORECASE)
+
+
+def register_outputs(raw: Mapping[str, Any]) -> None:
+    """Register the secrets of `terraform output -json` with the redaction layer: every string of
+    a sensitive scalar or list output, and of every output or key (in a document) named like a
+    secret (external_id, token, password...), sensitive or not."""
+    for name, item in raw.items():
+        if not isinstance(item, dict):
+            continue
+        value = item.get("value")
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        secret_name = _SECRET_KEY.search(str(name)) is not None
+        if secret_name or (item.get("sensitive") is True and not isinstance(value, dict)):
+            redact.register_strings(value)
+        _register_secret_keys(value)
+
+
+def _register_secret_keys(value: Any) -> None:
+    if isinstance(value, list):
+        for entry in value:
+            _register_secret_keys(entry)
+    elif isinstance(value, dict):
+        for key, entry in value.items():
+            if _SECRET_KEY.search(str(key)):
+                redact.register_strings(entry)
+            else:
+                _register_secret_keys(entry)
 
 
 def output_value(outputs: Mapping[str, Any], name: str) -> Any:
@@ -63,6 +99,8 @@ def role_from_outputs(outputs: Mapping[str, Any], names: Mapping[str, str]) -> d
         if not isinstance(value, str) or not value:
             raise TerraformError(f"Terraform output {output!r} ({field}) is not a non-empty string")
         role[field] = value
+        if field == "external_id":
+            redact.register(value)
     return role
 
 

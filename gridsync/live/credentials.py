@@ -34,6 +34,11 @@ class Credentials:
     source: str  # where they came from, for messages: never the key itself
     username: str | None = None
 
+    def __post_init__(self) -> None:
+        from gridsync import redact as layer
+
+        layer.register_all((self.api_key, self.user_id))
+
     @property
     def needs_login(self) -> bool:
         return not self.user_id
@@ -143,11 +148,11 @@ def _read_json(path: Path) -> Mapping[str, Any]:
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every non-empty secret replaced by `***`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """`text` with every secret of the run, and every non-empty one of `secrets`, as `***`."""
+    from gridsync import redact as layer
+
+    layer.register_all(secrets)
+    return layer.mask(text, extra=secrets)
 
 
 def rpc_message(response: httpx.Response, limit: int = _MESSAGE_LIMIT) -> str:

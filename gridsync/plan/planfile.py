@@ -9,14 +9,13 @@ plan, refused with its own exit code.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gridsync.errors import GridsyncError, StalePlan
+from gridsync.output import write_atomic
 from gridsync.plan.model import Plan
 from gridsync.render.json_format import FORMAT_VERSION, plan_from_dict, plan_to_dict
 
@@ -32,7 +31,8 @@ class SavedPlan:
 
 
 def save(plan: Plan, path: Path, desired_fingerprint: str) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a plan file."""
+    """Write atomically (temp file + rename) so a crash never leaves half a plan file; every
+    registered secret masked (`gridsync.output`)."""
     from gridsync import __version__
 
     data = plan_to_dict(plan)
@@ -41,16 +41,7 @@ def save(plan: Plan, path: Path, desired_fingerprint: str) -> None:
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "gridsync_version": __version__,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -6,12 +6,12 @@ Renderers read `Change.fields` (masked here where `sensitive`) and never `Change
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from gridsync.model import short_phase
+from gridsync.output import clean as clean  # re-exported: every renderer escapes with it
 from gridsync.plan.model import (
     ACTION_ORDER,
     Action,
@@ -48,21 +48,6 @@ VERBS = {
 }
 # Counted in the summary line, in this order (no-op is not part of it).
 SUMMARY_ACTIONS = tuple(a for a in ACTION_ORDER if a != Action.NOOP)
-
-# C0/C1 controls, DEL and the Unicode line/paragraph separators: anything that could move the
-# cursor, inject ANSI or split a line. Shown escaped (`\x1b`, `\u2028`) instead.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def clean(text: str) -> str:
-    """Text safe to print on one line: control characters become visible escapes."""
-    return _UNSAFE.sub(_escape_char, text)
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
 
 # --- counts and labels -------------------------------------------------------------------------
 

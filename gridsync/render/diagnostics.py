@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gridsync.errors import Diagnostic
+from gridsync.output import clean
 
 _COLORS = {"error": "31", "warning": "33", "note": "36"}
 
@@ -20,7 +21,7 @@ def _line(diagnostic: Diagnostic, color: bool) -> str:
     if not color:
         return text
     code = _COLORS.get(diagnostic.severity, "0")
-    where = f"{diagnostic.path}:{diagnostic.line}:{diagnostic.col}:"
+    where = f"{clean(diagnostic.path)}:{diagnostic.line}:{diagnostic.col}:"
     return text.replace(
         f"{where} {diagnostic.severity}:",
         f"\x1b[1m{where}\x1b[0m \x1b[{code}m{diagnostic.severity}:\x1b[0m",

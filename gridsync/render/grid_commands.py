@@ -4,15 +4,21 @@ Secrets never appear: a value written as `${env:NAME}` becomes the shell referen
 sensitive value written literally becomes a variable the script asks to be exported. Details the
 grid CLI cannot take on its command line (per-type overprovisioning and root volumes, edits) are
 written as the `grid edit cluster` steps to make.
+
+Nothing from the files can break out: every value is one quoted word (`'...'`, or `$'...'` when it
+holds a control character, so no newline, `$()` or backtick is live), every comment is one line,
+and every variable the script needs is checked (`: "${VAR:?set VAR}"`) before the first command.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 
+from gridsync.model import SECRET_FIELDS
 from gridsync.plan.model import Action, Change, FieldChange, Plan, RunEdit
 from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, run_edit_target, summary_line
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 # Paths in the document `grid edit cluster` opens: snake_case, as its editor knows them only
@@ -36,7 +42,7 @@ def render_plan(plan: Plan) -> str:
         body.extend(["", *_run_edit(edit)])
     if plan.context is not None:
         body.extend(["", f"# cluster context -> {clean(plan.context.after)}"])
-        body.append(f"grid user set-cluster-context {shlex.quote(plan.context.after)}")
+        body.append(f"grid user set-cluster-context {shell_word(plan.context.after)}")
     head = [
         "#!/usr/bin/env bash",
         f"# gridsync plan against {clean(plan.backend)}, as grid CLI commands.",
@@ -46,16 +52,21 @@ def render_plan(plan: Plan) -> str:
     if variables:
         head.append("# Export these first (values from the cluster files; never printed here):")
         head.extend(f"#   {var}  ({why})" for var, why in sorted(variables.items()))
-        head.extend(f': "${{{var}:?}}"' for var in sorted(variables))
+        head.extend(f': "${{{var}:?set {var}}}"' for var in sorted(variables))
     if not plan.has_changes:
         body.append("# No changes: nothing to run.")
-    return "\n".join(head + body) + "\n"
+    return "\n".join(_one_line_comment(line) for line in head + body) + "\n"
+
+
+def _one_line_comment(line: str) -> str:
+    """A comment cannot end early: any control character left in one is shown escaped."""
+    return clean(line) if line.lstrip().startswith("#") else line
 
 
 def _change(change: Change, variables: dict[str, str]) -> list[str]:
     if change.blocked:
         variables = {}  # a commented-out command needs nothing exported
-    name = shlex.quote(change.name)
+    name = shell_word(change.name)
     title = f"# {clean(change.name)}: {change.action}" + (
         f" ({clean(change.reason)})" if change.reason else ""
     )
@@ -86,7 +97,7 @@ def _terraform_before(change: Change) -> list[str]:
     step = change.terraform
     if step is None or not step.apply:
         return []
-    tf = f"terraform -chdir={shlex.quote(step.workdir)}"
+    tf = f"terraform -chdir={shell_word(step.workdir)}"
     where = f" ({change.source})" if change.source else ""
     return [
         f"# {clean(step.summary)}: gridsync copies the module{where} to {clean(step.workdir)}",
@@ -101,7 +112,7 @@ def _terraform_after(change: Change) -> list[str]:
     step = change.terraform
     if step is None or not step.destroy:
         return []
-    tf = f"terraform -chdir={shlex.quote(step.workdir)}"
+    tf = f"terraform -chdir={shell_word(step.workdir)}"
     return [
         "# once the cluster is gone (grid clusters), remove its infrastructure:",
         f"{tf} destroy -input=false -auto-approve",
@@ -118,7 +129,7 @@ def _run_edit(edit: RunEdit) -> list[str]:
 
 def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, str]) -> list[str]:
     by_name = {f.field: f for f in fields}
-    args = [f"grid clusters aws {shlex.quote(cluster)}"]
+    args = [f"grid clusters aws {shell_word(cluster)}"]
     for flag, key in (
         ("--role-arn", "role_arn"),
         ("--external-id", "external_id"),
@@ -128,7 +139,7 @@ def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, 
             args.append(f"{flag} {_value(cluster, by_name[key], variables)}")
     types = [f for f in fields if f.field.startswith(INSTANCE_TYPE_PREFIX) and f.after is not None]
     if types:
-        args.append("--instance-types " + shlex.quote(",".join(_type_name(f) for f in types)))
+        args.append("--instance-types " + shell_word(",".join(_type_name(f) for f in types)))
     if by_name.get("cost_savings") and by_name["cost_savings"].after is True:
         args.append("--cost-savings")
     args.append("--wait")
@@ -136,7 +147,7 @@ def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, 
     extras = [f for f in types if str(f.after) != _type_name(f)]
     if extras:
         lines.append(
-            f"# then `grid edit cluster {shlex.quote(cluster)}` and set on "
+            f"# then `grid edit cluster {shell_word(cluster)}` and set on "
             f"{_EDITOR_PATHS['instance_types']}:"
         )
         lines.extend(f"#   {clean(str(f.after))}" for f in extras)
@@ -170,31 +181,44 @@ def _type_name(field: FieldChange) -> str:
 def _value(cluster: str, field: FieldChange, variables: dict[str, str]) -> str:
     """A shell word for the desired value: env references kept, secrets as variables, else quoted."""
     if field.template is not None:
-        return _shell_template(field.template)
+        return _shell_template(field.template, variables, secret=field.field in SECRET_FIELDS)
     if field.sensitive:
         var = re.sub(r"[^A-Z0-9]", "_", f"{cluster}_{field.field}".upper())
         variables[var] = f"{field.field} of {cluster}"
         return f'"${{{var}}}"'
-    return shlex.quote(str(field.after))
+    return shell_word(str(field.after))
 
 
-def _shell_template(template: str) -> str:
-    """`arn:...:${env:ACCOUNT}:role/x` -> `"arn:...:${ACCOUNT}:role/x"`, literal text escaped."""
+def shell_word(value: str) -> str:
+    """One quoted shell word: `'...'`, or `$'...'` when `value` holds a control character."""
+    if not _CONTROL.search(value):
+        return "'" + value.replace("'", "'\\''") + "'"
+    return "$'" + clean(value.replace("\\", "\\\\").replace("'", "\\'")) + "'"
+
+
+def _shell_template(template: str, variables: dict[str, str], *, secret: bool) -> str:
+    """`arn:...:${env:ACCOUNT}:role/x` -> `"arn:...:${ACCOUNT}:role/x"`, literal text escaped; a
+    reference with no default is a variable the script checks first. In a secret (external_id)
+    the default is a secret too: left out, so the variable is always needed."""
     out, end = [], 0
     for match in _ENV_REF.finditer(template):
-        out.append(_dq(template[end : match.start()]))
+        out.append(double_quoted(template[end : match.start()]))
         end = match.end()
         if match.group(0) == "$${":
             out.append(r"\${")
             continue
-        default = match.group("default")
+        name, default = match.group("name"), None if secret else match.group("default")
+        if default is None:
+            variables.setdefault(name, f"${{env:{name}}} of the cluster files")
         out.append(
-            f"${{{match.group('name')}" + (f":-{_dq(default)}" if default is not None else "") + "}"
+            f"${{{name}" + (f":-{double_quoted(default)}" if default is not None else "") + "}"
         )
-    out.append(_dq(template[end:]))
+    out.append(double_quoted(template[end:]))
     return '"' + "".join(out) + '"'
 
 
-def _dq(text: str) -> str:
-    """Escape text for the inside of a double-quoted shell word."""
-    return re.sub(r'(["\\$`])', r"\\\1", text)
+def double_quoted(text: str) -> str:
+    """Text for the inside of a double-quoted shell word; a control character is spliced in as
+    `"$'\\n'"` (the word goes on, nothing runs)."""
+    text = re.sub(r'(["\\$`])', r"\\\1", text)
+    return _CONTROL.sub(lambda m: '"' + shell_word(m.group()) + '"', text)

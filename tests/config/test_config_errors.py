@@ -361,3 +361,37 @@ def test_the_yaml_1_2_hint_is_only_for_yaml_1_1_booleans(project: Project) -> No
     project.write("clusters/c.yaml", BASE + "protect: maybe\n")
     (found,) = project.errors()
     assert found.message == "expected a boolean, got the string 'maybe'"
+
+
+def test_an_external_id_with_a_line_break_is_refused_without_being_shown(project: Project) -> None:
+    project.write(
+        "clusters/c.yaml", replace("external_id: ext-1", 'external_id: "ext-2\\ntouch PWNED #"')
+    )
+    diagnostics = project.errors()
+    found = find(diagnostics, 7, 14, "external_id contains a newline or control character")
+    assert "PWNED" not in found.message and "ext-2" not in found.message
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::123456789012:role/$(touch x)",
+        "arn:aws:iam::123456789012:role/a`id`",
+        "arn:aws:iam::123456789012:role/a b",
+        "arn:aws:iam::123456789012:role/it's",
+    ],
+)
+def test_a_role_arn_outside_iams_characters_is_refused(project: Project, arn: str) -> None:
+    project.write(
+        "clusters/c.yaml",
+        replace("role_arn: arn:aws:iam::123456789012:role/grid", f'role_arn: "{arn}"'),
+    )
+    find(project.errors(), 6, 11, "is not an IAM role ARN")
+
+
+def test_a_file_name_with_a_newline_is_shown_on_one_line(project: Project) -> None:
+    project.write("clusters/c\n::warning::x.yaml", replace("name: ml-a", "name: Bad_Name"))
+    (line,) = [d.format() for d in project.errors()]
+    assert line.startswith(
+        "clusters/c\\x0a::warning::x.yaml:3:7: error: name: invalid cluster name"
+    )

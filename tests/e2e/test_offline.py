@@ -71,6 +71,9 @@ def test_grid_commands_format(project: Project) -> None:
     result = project.gridsync("plan", "--format", "grid-commands")
     assert result.returncode == 0
     assert result.stdout.startswith("#!/usr/bin/env bash\n")
-    assert "grid clusters aws ml-a \\\n" in result.stdout
-    assert '--external-id "${E2E_EXTERNAL_ID:-ext-e2e-secret}"' in result.stdout
-    assert "grid user set-cluster-context ml-a" in result.stdout
+    assert "grid clusters aws 'ml-a' \\\n" in result.stdout
+    # an external id's default is a secret like the id: the script needs the variable
+    assert '--external-id "${E2E_EXTERNAL_ID}"' in result.stdout
+    assert ': "${E2E_EXTERNAL_ID:?set E2E_EXTERNAL_ID}"' in result.stdout
+    assert "ext-e2e-secret" not in result.stdout
+    assert "grid user set-cluster-context 'ml-a'" in result.stdout

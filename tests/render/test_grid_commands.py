@@ -55,9 +55,10 @@ def test_create_uses_env_references_and_never_the_secret() -> None:
         "[from-env] [--region] [us-east-1] [--instance-types] [t3.large,p3.2xlarge] [--cost-savings] [--wait]"
     ]
     assert "#   p3.2xlarge (overprovisioned_ondemand_count=1, root_volume_size=200)" in script
-    assert (
-        run_script(script, {"ACCOUNT": "1"}).stdout.count("[fallback]") == 1
-    )  # the default applies
+    # the external id's default is a secret too: never in the script, the variable is required
+    assert "fallback" not in script
+    missing = run_script(script, {"ACCOUNT": "1"})
+    assert missing.returncode != 0 and "set ML_A_EXT" in missing.stderr and not missing.stdout
 
 
 def test_a_literal_secret_becomes_a_variable_the_script_requires() -> None:

@@ -1,0 +1,196 @@
+"""The one layer every byte gridsync writes goes through: stdout, stderr and the files it writes
+for people and CI (plan files, the step summary, step outputs).
+
+Two rules, for every sink:
+- Every registered secret is masked by value (`gridsync.redact`).
+- No line can be a GitHub Actions workflow command unless gridsync itself writes it as one
+  (`SafeStream.write_command`): a line whose first non-blank characters are `::` is prefixed with
+  a backslash, and `##[` (the runner's legacy form, parsed anywhere in a line) becomes `#\\#[`.
+  Every character Python, the runner or a log viewer may take as a line break (CR, VT, FF, the
+  file/group/record separators, NEL, U+2028, U+2029) starts a line for this rule.
+
+On GitHub Actions (`--github`, or GITHUB_ACTIONS=true) each newly registered secret is also sent
+to the runner as `::add-mask::VALUE` on stderr before anything else is written, so the runner
+masks it in this step's log and the next steps'. stderr, not stdout: stdout carries the result,
+which workflows redirect into files (the action's `output-file`, a comment body), and a file
+must not hold the secret an add-mask line carries.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from gridsync import redact
+
+_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' line breaks
+_BLANK = rf"[^\S{_BREAKS}]|[\u200b-\u200d\u2060\ufeff]"  # blanks a reader may skip
+_START = re.compile(rf"(?P<brk>^|[{_BREAKS}])(?P<pad>(?:{_BLANK})*)::")
+_LAST_LINE = re.compile(rf"[^{_BREAKS}]*\Z")
+_LEGACY = "##["
+# C0/C1 controls, DEL and the Unicode line/paragraph separators: anything that could move the
+# cursor, inject ANSI or split a line. Shown escaped (`\x1b`, `\u2028`) instead.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """Text safe to print on one line: control characters become visible escapes."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def neutralise_legacy(text: str) -> str:
+    """No `##[` (the runner's legacy command form, which it finds anywhere in a line)."""
+    return text.replace(_LEGACY, "#\\#[")
+
+
+def neutralise(text: str, *, at_line_start: bool = True) -> str:
+    """`text` with no line that starts a workflow command (see the module docstring).
+
+    `at_line_start`: whether `text` starts a line (False when it continues one written before).
+    """
+    text = neutralise_legacy(text)
+
+    def escape(match: re.Match[str]) -> str:
+        if match.start() == 0 and not match.group("brk") and not at_line_start:
+            return match.group(0)
+        return f"{match.group('brk')}{match.group('pad')}\\::"
+
+    return _START.sub(escape, text)
+
+
+def _ends_blank_line(text: str, before: bool) -> bool:
+    """Whether, after writing `text`, the current line holds only blanks (`before`: it did)."""
+    tail = _LAST_LINE.search(text)
+    last = tail.group(0) if tail else ""
+    continues = len(last) == len(text)
+    return (before or not continues) and re.fullmatch(rf"(?:{_BLANK})*", last) is not None
+
+
+def announce_lines(values: list[str]) -> str:
+    """`::add-mask::` lines for secrets, escaped as GitHub's toolkit escapes a command's data."""
+    from gridsync.github.actions import escape_data
+
+    lines = dict.fromkeys(line for value in values for line in value.splitlines() if line.strip())
+    return "".join(f"::add-mask::{escape_data(line)}\n" for line in lines)
+
+
+class SafeStream(io.TextIOBase):
+    """A text stream that masks secrets and neutralises workflow commands before writing.
+
+    `announcer` is the stream that writes `::add-mask::` lines (stderr's, on GitHub Actions), or
+    None; `announce_here()` makes a stream its own announcer.
+    """
+
+    def __init__(self, raw: TextIO, announcer: SafeStream | None = None) -> None:
+        super().__init__()
+        self.raw = raw
+        self.announcer = announcer
+        self._blank_line = True  # the current line holds only blanks so far
+        self._lock = threading.RLock()
+
+    def announce_here(self) -> SafeStream:
+        self.announcer = self
+        return self
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._emit(text, command=False)
+        return len(text)
+
+    def write_command(self, text: str, *, masked: bool = True) -> None:
+        """Workflow commands gridsync made itself (annotations): masked, not neutralised, and
+        always on a line of their own. `masked=False` only for `::add-mask::` itself."""
+        with self._lock:
+            self._emit(text if self._blank_line else "\n" + text, command=True, masked=masked)
+
+    def _emit(self, text: str, *, command: bool, masked: bool = True) -> None:
+        with self._lock:
+            self._announce()
+            safe = neutralise_legacy(redact.mask(text)) if masked else text
+            if not command:
+                safe = neutralise(safe, at_line_start=self._blank_line)
+            self._blank_line = _ends_blank_line(safe, self._blank_line)
+            self.raw.write(safe)
+
+    def _announce(self) -> None:
+        if self.announcer is None:
+            return
+        pending = redact.SECRETS.take_unannounced()
+        if pending:
+            self.announcer.write_command(announce_lines(pending), masked=False)
+            self.announcer.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            self.raw.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return self.raw.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.raw, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.raw, "errors", None)
+
+
+def safe_stream(stream: TextIO) -> SafeStream:
+    return stream if isinstance(stream, SafeStream) else SafeStream(stream)
+
+
+def install(*, github: bool) -> tuple[SafeStream, SafeStream]:
+    """Route sys.stdout and sys.stderr through the layer, for the whole process (`main`)."""
+    import sys
+
+    err = safe_stream(sys.stderr)
+    out = safe_stream(sys.stdout)
+    if github:
+        out.announcer = err.announce_here()
+    sys.stdout, sys.stderr = out, err
+    return out, err
+
+
+def safe_text(text: str) -> str:
+    """Text for a file people or CI read (summary, outputs): masked and neutralised."""
+    return neutralise(redact.mask(text))
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append to a file GitHub reads (`$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`), masked."""
+    with path.open("a", encoding="utf-8", newline="\n") as out:
+        out.write(redact.mask(text))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write masked text atomically (temp file + rename), so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(redact.mask(text))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

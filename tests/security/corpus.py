@@ -1,0 +1,243 @@
+"""Hostile repositories: what a pull request's author controls (every file, file name, key and
+value), with planted secrets in the environment as a CI plan job has them.
+
+To add a case, append a `Case` to CASES: the files of the repository (path -> text; paths may
+hold any character a file name can), extra environment, and the exit codes expected from
+`validate`, `plan` and `apply`. `{NAME}` in a path or a text is replaced by the planted value of
+NAME (see PLANTED), so a file can hold a secret literally. The harness
+(tests/security/test_hostile_repositories.py) runs every command on it and checks every sink.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Planted in the environment of every run; none may appear in any sink (see the harness for the
+# few places that hold one by design). Each is at least 8 characters, so masking applies.
+PLANTED = {
+    "GRID_API_KEY": "gridkey-PLANTED-4f1d9",
+    "GRID_USER_ID": "griduser-PLANTED-77",
+    "AWS_ACCESS_KEY_ID": "AKIAPLANTED000000001",
+    "AWS_SECRET_ACCESS_KEY": "aws/PLANTED+secret0key",
+    "AWS_SESSION_TOKEN": "session-PLANTED-token",
+    "GITHUB_TOKEN": "ghs_PLANTEDtoken0000",
+    "HOSTILE_VALUE": "env-PLANTED-value",  # read by `${env:HOSTILE_VALUE}`
+    "HOSTILE_EXT": "ext-PLANTED-id-42",  # an external id from the environment
+    "HOSTILE_NAME": "ml-planted-name",  # a valid cluster name, from the environment
+    "HOSTILE_TYPE": "p3.plantedxl",  # a valid-looking instance type, from the environment
+    "HOSTILE_QUOTED": "q'PLANTED\"x`$(id)",  # quotes and shell syntax, from the environment
+}
+LITERAL_EXTERNAL_ID = "ext-literal-PLANTED-9"  # written in a file: an external id is secret anyway
+SECRETS = (*PLANTED.values(), LITERAL_EXTERNAL_ID)
+
+ROLE = "arn:aws:iam::123456789012:role/grid"
+# What the injected text tries to make the runner do; the harness fails on any workflow command
+# line whose command or properties hold PWNED, and on any file named PWNED the script made.
+INJECT = "::warning file=PWNED.md,line=1::PWNED"
+
+
+def cluster(name: str = "ml-a", **fields: str) -> str:
+    """A valid cluster document (YAML flow values); keyword arguments replace or add fields."""
+    values = {
+        "name": name,
+        "provider": "aws",
+        "region": "us-east-1",
+        "role_arn": ROLE,
+        "external_id": "${env:HOSTILE_EXT}",
+        "instance_types": "[t3.large]",
+        **fields,
+    }
+    body = "".join(f"{key}: {value}\n" for key, value in values.items())
+    return f"apiVersion: gridsync/v1\nkind: Cluster\n{body}"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    files: dict[str, str]
+    env: dict[str, str] = field(default_factory=dict)
+    validate: int = 0
+    plan: int | None = None  # default: as validate
+    apply: int | None = None  # default: as plan
+    # Values allowed in .gridsync/applied.json: the record names the clusters it applied.
+    recorded: tuple[str, ...] = ()
+
+    @property
+    def plan_code(self) -> int:
+        return self.validate if self.plan is None else self.plan
+
+    @property
+    def apply_code(self) -> int:
+        return self.plan_code if self.apply is None else self.apply
+
+
+BAD_NAME = "invalid cluster name"
+CASES = [
+    Case("control-a-valid-repository", {"clusters/a.yaml": cluster()}),
+    Case(
+        "literal-external-id",
+        {"clusters/a.yaml": cluster(external_id=f'"{LITERAL_EXTERNAL_ID}"')},
+    ),
+    Case(
+        "aws-profile-is-the-aws-secret",
+        {"clusters/a.yaml": cluster(aws='{profile: "${env:AWS_SECRET_ACCESS_KEY}"}')},
+    ),
+    Case(
+        "name-from-env",
+        {"clusters/a.yaml": cluster("${env:HOSTILE_NAME}")},
+        recorded=(PLANTED["HOSTILE_NAME"],),
+    ),
+    Case(
+        "instance-type-from-env",
+        {"clusters/a.yaml": cluster(instance_types='["${env:HOSTILE_TYPE}", t3.large]')},
+    ),
+    Case(
+        "instance-type-options-from-env",
+        {
+            "clusters/a.yaml": cluster(
+                instance_types='[{name: "${env:HOSTILE_TYPE}", overprovisioned_ondemand_count: 1}]'
+            )
+        },
+    ),
+    Case(
+        "env-value-is-not-an-instance-type",
+        {"clusters/a.yaml": cluster(instance_types='["${env:HOSTILE_VALUE}"]')},
+        validate=1,
+    ),
+    Case(
+        "env-instance-type-listed-twice",
+        {
+            "clusters/a.yaml": cluster(
+                instance_types='["${env:HOSTILE_TYPE}", "${env:HOSTILE_TYPE}"]'
+            )
+        },
+        validate=1,
+    ),
+    Case(
+        "env-name-declared-twice",
+        {
+            "clusters/a.yaml": cluster("${env:HOSTILE_NAME}"),
+            "clusters/b.yaml": cluster("${env:HOSTILE_NAME}"),
+        },
+        validate=1,
+    ),
+    Case(
+        "env-region-quoted-by-an-error",
+        {"clusters/a.yaml": cluster(region='"${env:HOSTILE_VALUE}"')},
+        validate=1,
+    ),
+    Case(
+        "env-var-in-a-terraform-path-error",
+        {
+            "clusters/a.yaml": cluster(
+                infrastructure='{terraform: {module: "../${env:HOSTILE_VALUE}"}}'
+            )
+        },
+        validate=1,
+    ),
+    Case(
+        "env-value-with-quotes-and-shell-syntax",
+        {
+            "clusters/a.yaml": cluster(
+                role_arn='"arn:aws:iam::123456789012:role/${env:HOSTILE_QUOTED}"'
+            )
+        },
+        validate=1,  # not an IAM role name
+    ),
+    Case(
+        "external-id-with-a-newline-and-a-command",
+        {"clusters/a.yaml": cluster(external_id='"${env:HOSTILE_EXT:-ext-2}\\ntouch PWNED #"')},
+        validate=1,
+    ),
+    Case(
+        "role-arn-with-command-substitution",
+        {
+            "clusters/a.yaml": cluster(
+                role_arn='"arn:aws:iam::123456789012:role/$(touch PWNED)`touch PWNED`"'
+            )
+        },
+        validate=1,
+    ),
+    Case(
+        "secret-in-a-key",
+        {"clusters/a.yaml": cluster(**{"{HOSTILE_EXT}": "1"})},
+        validate=1,
+    ),
+    Case(
+        "secret-in-a-run-config-value",
+        {
+            "clusters/a.yaml": cluster(),
+            "runs/train.yaml": "compute:\n  provider:\n    cluster: {HOSTILE_EXT}\n",
+        },
+        validate=1,  # not a cluster name; its did-you-mean lower-cases the secret
+    ),
+    Case(
+        "credential-in-a-run-config-value",
+        {
+            "clusters/a.yaml": cluster(),
+            "runs/train.yaml": "compute:\n  provider:\n    cluster: {GRID_API_KEY}\n",
+        },
+        validate=1,
+    ),
+    Case(
+        "file-name-starts-a-workflow-command",
+        {f"clusters/c\n{INJECT}\n.yaml": cluster()},
+    ),
+    Case(
+        "file-name-with-a-workflow-command-and-an-error",
+        {f"clusters/c\n{INJECT}\n.yaml": cluster("Bad_Name")},
+        validate=1,
+    ),
+    Case(
+        "file-name-with-a-carriage-return",
+        {f"clusters/c\r{INJECT}\r.yaml": cluster("Bad_Name")},
+        validate=1,
+    ),
+    Case(
+        "file-name-with-a-secret",
+        {"clusters/{HOSTILE_EXT}.yaml": cluster("Bad_Name")},
+        validate=1,
+    ),
+    Case(
+        "run-config-file-name-starts-a-workflow-command",
+        {
+            "clusters/a.yaml": cluster(runs='["runs/**/*.yaml"]'),
+            f"runs/r\n{INJECT}\n.yaml": "compute:\n  provider:\n    cluster: old\n",
+        },
+    ),
+    Case(
+        "key-with-a-newline",
+        {"clusters/a.yaml": cluster(**{f'"x\\n{INJECT}"': "1"})},
+        validate=1,
+    ),
+    Case(
+        "key-with-a-carriage-return-and-legacy-command",
+        {"clusters/a.yaml": cluster(**{'"x\\r##[warning]PWNED"': "1"})},
+        validate=1,
+    ),
+    Case(
+        "name-with-crlf-command",
+        {"clusters/a.yaml": cluster(f'"x\\r\\n{INJECT}"')},
+        validate=1,
+    ),
+    Case(
+        "name-with-percent-encoded-command",
+        {"clusters/a.yaml": cluster(f'"x%0A{INJECT}%0D%0A{INJECT}"')},
+        validate=1,
+    ),
+    Case(
+        "name-with-unicode-line-separators",
+        {"clusters/a.yaml": cluster(f'"x\\L{INJECT}\\N{INJECT}\\P{INJECT}"')},
+        validate=1,
+    ),
+    Case(
+        "legacy-command-anywhere-in-a-value",
+        {"clusters/a.yaml": cluster(instance_types='["t3.large ##[set-output name=PWNED;]1"]')},
+        validate=1,
+    ),
+    Case(
+        "gridsync-yaml-with-a-hostile-glob",
+        {"gridsync.yaml": f'clusters: ["x\\n{INJECT}/*.yaml"]\n', "clusters/a.yaml": cluster()},
+        # no file matches: a note quoting the glob, and an empty plan
+    ),
+]

@@ -1,0 +1,134 @@
+"""gridsync/redact.py: the secrets of a run, masked by value in any text and as sinks escape them."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+from gridsync import redact
+from gridsync.config.envsubst import substitute
+from gridsync.github.actions import escape_data, escape_property
+from gridsync.infra.tfoutput import register_outputs
+from gridsync.render.grid_commands import shell_word
+from gridsync.render.markdown import md_escape
+
+SECRET = "sec\"ret\\value'$`x|*<&>"
+
+
+def test_a_secret_is_masked_as_every_sink_escapes_it() -> None:
+    redact.register(SECRET)
+    for shown in (
+        SECRET,
+        json.dumps(SECRET)[1:-1],
+        json.dumps(SECRET, ensure_ascii=False)[1:-1],
+        repr(SECRET)[1:-1],
+        md_escape(SECRET),
+        html.escape(SECRET, quote=False),
+        escape_data(SECRET),
+        escape_property(SECRET),
+    ):
+        assert redact.mask(f"<{shown}>") == "<***>", shown
+
+
+def test_a_quoted_shell_word_stays_one_quoted_word() -> None:
+    redact.register("a b c'd")
+    assert redact.mask(f"grid x {shell_word('a b c' + chr(39) + 'd')} y") == "grid x '***' y"
+
+
+def test_longest_first_so_a_secret_inside_another_leaves_nothing_behind() -> None:
+    redact.register_all(["abcd", "xxabcdyy"])
+    assert redact.mask("xxabcdyy abcd") == "*** ***"
+
+
+def test_matching_ignores_case() -> None:
+    redact.register("Ext-Secret-42")
+    assert redact.mask("did you mean 'ext-secret-42'? EXT-SECRET-42") == "did you mean '***'? ***"
+
+
+def test_values_under_four_characters_are_not_masked_by_value_unless_asked() -> None:
+    redact.register_all(["abc", "on", "1"])
+    assert redact.mask("abc on 1") == "abc on 1"
+    assert redact.mask("abc on 1", extra=("abc",)) == "*** on 1"
+
+
+def test_each_line_of_a_multi_line_secret_is_masked_too() -> None:
+    redact.register("first-line\nsecond-line")
+    assert redact.mask("a first-line b second-line") == "a *** b ***"
+
+
+def test_the_environment_credentials_and_the_marked_variables_are_secrets() -> None:
+    env = {
+        "GRID_API_KEY": "grid-key-1",
+        "GRID_USER_ID": "grid-user-1",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret-1",
+        "AWS_SESSION_TOKEN": "aws-session-1",
+        "GITHUB_TOKEN": "gh-token-1",
+        "GH_TOKEN": "gh-token-2",
+        "GRIDSYNC_MASK_ENV": "MY_TOKEN, OTHER_ONE",
+        "MY_TOKEN": "mine-1",
+        "OTHER_ONE": "other-1",
+        "NOT_MARKED": "plain-1",
+    }
+    redact.register_environment(env)
+    for name, value in env.items():
+        assert (value in redact.SECRETS) == (name not in ("NOT_MARKED", "GRIDSYNC_MASK_ENV")), name
+
+
+def test_env_substitution_reports_the_values_it_took_but_not_defaults() -> None:
+    result = substitute("${env:A}-${env:B:-default}-${env:C:-dflt}", {"A": "from-a", "C": "from-c"})
+    assert result.value == "from-a-default-from-c"
+    assert result.secrets == ("from-a", "from-c")
+
+
+def test_terraform_outputs_register_sensitive_values_and_secret_keys() -> None:
+    document = {
+        "name": "ml-a",
+        "spec": {
+            "driver": {
+                "kubernetes": {
+                    "aws": {
+                        "region": "us-east-1",
+                        "externalId": "doc-external-id",
+                        "roleArn": "arn:role",
+                    }
+                }
+            }
+        },
+    }
+    register_outputs(
+        {
+            "gridv1_cluster": {"sensitive": True, "value": json.dumps(document)},
+            "token": {"sensitive": True, "value": "tf-token-value"},
+            "plain": {"sensitive": False, "value": "visible-value"},
+            "external_id": {"sensitive": False, "value": "plain-external-id"},
+        }
+    )
+    for value in ("doc-external-id", "tf-token-value", "plain-external-id"):
+        assert value in redact.SECRETS, value
+    for value in ("ml-a", "us-east-1", "visible-value"):
+        assert value not in redact.SECRETS, value
+
+
+def test_request_bodies_are_masked_string_by_string() -> None:
+    redact.register("token-in-body")
+    body = {"body": "x token-in-body y", "labels": ["token-in-body"], "n": 1}
+    assert redact.mask_strings(body) == {"body": "x *** y", "labels": ["***"], "n": 1}
+
+
+@pytest.mark.parametrize("value", ["", None])
+def test_nothing_to_register(value: str | None) -> None:
+    redact.register(value)
+    assert redact.mask("text") == "text"
+
+
+def test_where_secrets_overlap_all_of_both_is_masked() -> None:
+    redact.register_all(["abcdef", "defghi"])
+    assert redact.mask("x abcdefghi y") == "x *** y"
+
+
+def test_a_fleets_worth_of_secrets_masks_in_one_pass() -> None:
+    redact.register_all(f"team{i % 7}-ext-{i:04d}" for i in range(1000))
+    text = "id team3-ext-0003, TEAM5-EXT-0999; team5-ext-1000\n" * 1000
+    assert redact.mask(text) == "id ***, ***; team5-ext-1000\n" * 1000
