@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridsync.commands.github_out import emit_plan
-from gridsync.commands.pr_comment import post_errors, post_plan, replace_approval
+from gridsync.commands.pr_comment import post_errors, post_failure, post_plan, replace_approval
 from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.console import Console
-from gridsync.errors import ConfigError, ExitCode, PlanBlocked
+from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
 from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
 from gridsync.plan.diff import desired_fingerprint
@@ -40,18 +40,12 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     approved_by = (
         "" if options.allow_replace or not options.github else replace_approval(env, console)
     )
-    backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
-        result = plan_against(
-            inputs,
-            backend,
-            env,
-            allow_replace=options.allow_replace or bool(approved_by),
-            snapshot=options.live,
-            approved_by=approved_by,
-        )
-    finally:
-        backend.close()
+        result = _plan(inputs, options, env, approved_by)
+    except GridsyncError as exc:
+        if options.comment:
+            post_failure(exc, options.pr, inputs.settings.project, env, console)
+        raise
     console.result(render(result, options.format, color=console.color))
     if options.github:
         emit_plan(result, env, console)
@@ -75,6 +69,21 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     if options.detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def _plan(inputs: Inputs, options: PlanOptions, env: Mapping[str, str], approved_by: str) -> Plan:
+    backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
+    try:
+        return plan_against(
+            inputs,
+            backend,
+            env,
+            allow_replace=options.allow_replace or bool(approved_by),
+            snapshot=options.live,
+            approved_by=approved_by,
+        )
+    finally:
+        backend.close()
 
 
 def _inputs(

@@ -77,6 +77,24 @@ def post_errors(
         console.log(f"warning: the validation errors were not posted on the pull request: {exc}")
 
 
+def post_failure(
+    error: GridsyncError,
+    pr: int | None,
+    project: str | None,
+    env: Mapping[str, str],
+    console: Console,
+) -> None:
+    """Why no plan could be made (a backend refused or unreachable, Terraform failing...), in place
+    of an older plan, so the pull request never shows a plan that is no longer true."""
+    from gridsync.render.markdown import code_block
+
+    text = "No plan could be made:\n\n" + code_block(str(error))
+    try:
+        _post(Record("error", text, "", project, run_info(env)), pr, env, console)
+    except GridsyncError as exc:
+        console.log(f"warning: the error was not posted on the pull request: {exc}")
+
+
 def post_apply(
     text: str,
     plan_id: str,

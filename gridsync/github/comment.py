@@ -41,6 +41,7 @@ KINDS = {
     "plan": "gridsync plan",
     "outdated": "gridsync plan (outdated)",
     "validate": "gridsync: validation failed",
+    "error": "gridsync plan failed",
     "apply": "gridsync apply",
 }
 _RECORD = re.compile(r"<!-- gridsync:record kind=([a-z]+)(?: sha=([0-9a-fA-F]{7,64}))? -->")

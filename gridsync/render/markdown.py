@@ -180,6 +180,13 @@ def _run_edit(edit: RunEdit) -> str:
     )
 
 
+def code_block(text: str) -> str:
+    """`text` verbatim in a fenced block no line of it can close."""
+    lines = text.splitlines()
+    fence = _fence(lines)
+    return "\n".join([fence, *lines, fence]) + "\n"
+
+
 def _fence(body: Sequence[str]) -> str:
     """A backtick fence longer than any backtick run in the body (at least three)."""
     longest = max((len(run) for line in body for run in _BACKTICKS.findall(line)), default=0)

@@ -103,6 +103,9 @@ def test_a_backend_url_in_the_pull_request_never_receives_the_grid_key(
     assert run.job_succeeded("plan") is False
     assert listener.requests == []
     assert "gridsync.yaml:1" in run.log and "backend.url" in run.log  # the job says why
+    [comment] = github.comments[PR]  # and so does the pull request's record
+    assert "gridsync plan failed" in comment["body"] and "backend.url" in comment["body"]
+    assert "plan_id" not in comment["body"]
     assert_nothing_leaked(run, github)
 
 
