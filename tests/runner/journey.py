@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from act import PROJECT, Runner, copy_action
+from act import PROJECT, ActRun, Runner, copy_action
 from github.fake_github import FakeGitHub
 
 REPOSITORY = "acme/infra"
@@ -262,3 +262,37 @@ def push_event(sha: str, before: str) -> dict[str, Any]:
         "after": sha,
         "repository": {"full_name": REPOSITORY, "default_branch": "main"},
     }
+
+
+def trusted_env(plane: Plane, github: FakeGitHub) -> dict[str, str]:
+    """What the environment names in a job: the fake GitHub and the Grid control plane."""
+    return {"GITHUB_API_URL": github.url, "GRID_URL": plane.url}
+
+
+def plan_pull_request(
+    runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub, number: int, base: str
+) -> ActRun:
+    """gridsync-plan.yml on a pull request of the team's current HEAD against `base`."""
+    return runner.run(
+        team.root,
+        "pull_request",
+        pull_request_event(number, team.head(), base),
+        workflow="gridsync-plan.yml",
+        secrets=secrets(),
+        env=trusted_env(plane, github),
+    )
+
+
+def scheduled_drift(runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub) -> ActRun:
+    """gridsync-drift.yml on its schedule."""
+    return runner.run(
+        team.root,
+        "schedule",
+        {
+            "schedule": "17 */6 * * *",
+            "repository": {"full_name": github.repository, "default_branch": "main"},
+        },
+        workflow="gridsync-drift.yml",
+        secrets=secrets(),
+        env=trusted_env(plane, github),
+    )

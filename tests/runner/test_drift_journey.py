@@ -9,23 +9,13 @@ import json
 import pytest
 from act import ActRun, Runner
 from github.fake_github import FakeGitHub
-from journey import SECRET_VALUES, Plane, TeamRepo, secrets
+from journey import SECRET_VALUES, Plane, TeamRepo, scheduled_drift
 
 pytestmark = pytest.mark.runner
 
 
 def drift(runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub) -> ActRun:
-    run = runner.run(
-        team.root,
-        "schedule",
-        {
-            "schedule": "17 */6 * * *",
-            "repository": {"full_name": github.repository, "default_branch": "main"},
-        },
-        workflow="gridsync-drift.yml",
-        secrets=secrets(),
-        env={"GITHUB_API_URL": github.url, "GRID_URL": plane.url},
-    )
+    run = scheduled_drift(runner, team, plane, github)
     for secret in SECRET_VALUES:
         assert secret not in run.log
         assert not any(secret in issue["body"] for issue in github.issues)

@@ -20,8 +20,7 @@ from journey import (
     Plane,
     TeamRepo,
     cluster_yaml,
-    pull_request_event,
-    secrets,
+    plan_pull_request,
 )
 
 pytestmark = pytest.mark.runner
@@ -74,14 +73,7 @@ def listener() -> Iterator[Listener]:
 
 
 def plan(runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub, base: str) -> ActRun:
-    return runner.run(
-        team.root,
-        "pull_request",
-        pull_request_event(PR, team.head(), base),
-        workflow="gridsync-plan.yml",
-        secrets=secrets(),
-        env={"GITHUB_API_URL": github.url, "GRID_URL": plane.url},
-    )
+    return plan_pull_request(runner, team, plane, github, PR, base)
 
 
 def assert_nothing_leaked(run: ActRun, github: FakeGitHub) -> None:

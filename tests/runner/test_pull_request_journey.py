@@ -12,8 +12,9 @@ from journey import (
     Plane,
     TeamRepo,
     cluster_yaml,
+    plan_pull_request,
     pull_request_event,
-    secrets,
+    scheduled_drift,
 )
 
 pytestmark = pytest.mark.runner
@@ -25,14 +26,7 @@ FORK_JOB = "plan (fork, against the live snapshot)"
 def plan_on_pr(
     runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub, base: str
 ) -> ActRun:
-    return runner.run(
-        team.root,
-        "pull_request",
-        pull_request_event(PR, team.head(), base),
-        workflow="gridsync-plan.yml",
-        secrets=secrets(),
-        env={"GITHUB_API_URL": github.url, "GRID_URL": plane.url},
-    )
+    return plan_pull_request(runner, team, plane, github, PR, base)
 
 
 def assert_no_secret(run: ActRun, github: FakeGitHub) -> None:
@@ -133,17 +127,7 @@ def test_a_pull_request_from_a_fork_plans_against_the_published_snapshot_without
     runner: Runner, team: TeamRepo, plane: Plane, github: FakeGitHub
 ) -> None:
     plane.apply(team)
-    published = runner.run(
-        team.root,
-        "schedule",
-        {
-            "schedule": "17 */6 * * *",
-            "repository": {"full_name": github.repository, "default_branch": "main"},
-        },
-        workflow="gridsync-drift.yml",
-        secrets=secrets(),
-        env={"GITHUB_API_URL": github.url, "GRID_URL": plane.url},
-    )
+    published = scheduled_drift(runner, team, plane, github)
     assert published.returncode == 0, published.log
     github.add_workflow_run(
         "gridsync-drift.yml",
