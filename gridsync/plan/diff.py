@@ -137,7 +137,7 @@ def _declared_change(
     if live.cluster_type != ClusterType.BYOC:
         kind = "Grid's global cluster" if live.is_global else f"a {live.cluster_type} cluster"
         blocked = f"the name is taken by {kind} (id {live.id}), which gridsync never changes"
-        return replace(base, action=Action.CREATE, blocked=blocked), None
+        return replace(base, action=Action.CREATE).block(blocked), None
     if live.terminating:
         message = (
             f"cluster '{cluster.name}' is being deleted (terminating); it is not re-created now. "
@@ -179,8 +179,8 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
         change = replace(change, action=Action.UPDATE, reason="Terraform has changes")
     apply = change.action in (Action.CREATE, Action.REPLACE) or changed
     apply = apply and change.action != Action.NOOP
-    if apply and change.name in infra.runner_state and not change.blocked:
-        change = replace(change, blocked=_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
+    if apply and change.name in infra.runner_state:
+        change = change.block(_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
     return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
 
 
@@ -199,54 +199,48 @@ def _workdir(cluster: str) -> str:
 def _replace_change(
     base: Change, fields: tuple[FieldChange, ...], reason: str, policy: Policy, *, forced: bool
 ) -> Change:
-    blocked = ""
+    recreate = _create_fields(base.desired) if base.desired is not None else ()
+    change = replace(base, action=Action.REPLACE, fields=fields, reason=reason, recreate=recreate)
     if policy.is_protected(base.name, base.desired):
-        blocked = (
+        change = change.block(
             f"'{base.name}' is protected (protect: true or a 'protected' glob in gridsync.yaml); "
             "gridsync never replaces it. Change it by hand or lift the protection in a reviewed change."
         )
-    elif forced and not policy.allow_replace:
-        blocked = (
+    if forced and not policy.allow_replace:
+        change = change.block(
             f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
             "created again (its workloads stop). Rerun with --allow-replace to allow that."
         )
-    recreate = _create_fields(base.desired) if base.desired is not None else ()
-    return replace(
-        base,
-        action=Action.REPLACE,
-        fields=fields,
-        reason=reason,
-        blocked=blocked,
-        recreate=recreate,
-    )
+    return change
 
 
 def _prune_change(cluster: LiveCluster, policy: Policy) -> Change:
     globs = ", ".join(f"'{g}'" for g in policy.managed if fnmatchcase(cluster.name, g))
-    blocked = ""
-    if policy.is_protected(cluster.name):
-        blocked = f"'{cluster.name}' matches a 'protected' glob; gridsync never deletes it"
-    return Change(
+    change = Change(
         action=Action.DELETE,
         name=cluster.name,
         cluster_id=cluster.id,
         reason=f"undeclared; prune is on and it matches managed {globs}",
-        blocked=blocked,
         live_phase=cluster.phase,
     )
+    if policy.is_protected(cluster.name):
+        change = change.block(
+            f"'{cluster.name}' matches a 'protected' glob; gridsync never deletes it"
+        )
+    return change
 
 
 def _cap_deletes(changes: list[Change], max_deletes: int | None) -> list[Change]:
-    destructive = [
-        c for c in changes if c.action in (Action.DELETE, Action.REPLACE) and not c.blocked
-    ]
+    """Counted over every delete and replace, blocked by another rule or not: lifting that rule
+    must not reveal this one in a later round."""
+    destructive = [c for c in changes if c.action in (Action.DELETE, Action.REPLACE)]
     if max_deletes is None or len(destructive) <= max_deletes:
         return changes
     why = (
         f"this plan deletes {len(destructive)} clusters (deletes and replaces) but max_deletes is "
         f"{max_deletes}; raise max_deletes in gridsync.yaml if that is intended"
     )
-    return [replace(c, blocked=why) if c in destructive else c for c in changes]
+    return [c.block(why) if c in destructive else c for c in changes]
 
 
 def _context_change(
