@@ -14,10 +14,11 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gridsync.apply.outcome import ApplyResult, Outcome, Progress, Status, WaitPolicy
 from gridsync.apply.runfiles import write_run_edit
@@ -41,6 +42,19 @@ if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use the
     from gridsync.apply.infra import Infra
 
 
+class Journal(Protocol):
+    """Told of each change as it settles, so the apply record stays true if apply is killed."""
+
+    def deleting(self, name: str) -> None:
+        """Before a delete is requested; raising stops that delete."""
+
+    def gone(self, name: str) -> None:
+        """A cluster gridsync deleted is gone."""
+
+    def running(self, cluster: LiveCluster, protect: bool) -> None:
+        """A cluster gridsync created or updated runs as `cluster` shows it."""
+
+
 @dataclass
 class Executor:
     backend: Backend
@@ -52,6 +66,7 @@ class Executor:
     force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
     root: Path | None = None  # the project root, for run config edits; None: leave files alone
     infra: Infra | None = None  # Terraform and AWS, for plans with infrastructure
+    journal: Journal | None = None  # the apply record, written as each change settles
     _settled_calls: int = field(default=0, init=False)  # calls finished so far
     _ready: list[tuple[int, Chain]] = field(default_factory=list, init=False)  # heap, plan order
     _waiting: dict[Chain, None] = field(default_factory=dict, init=False)  # an ordered set
@@ -64,6 +79,7 @@ class Executor:
             for c in plan.changes
             if not c.blocked
         ]
+        chains += _teardown_chains(plan)
         chains = [replace(c, order=order) for order, c in enumerate(c for c in chains if c.steps)]
         interrupted = self._drive(chains)
         by_name = {c.change.name: c for c in chains}
@@ -131,6 +147,8 @@ class Executor:
             if chain.index == 0:
                 chain.started = self.clock()
             step = known(chain.step)
+            if step == Step.DELETE and not self._write_ahead(chain):
+                continue
             self.progress.event(chain.change.name, STARTING[step])
             inflight[pool.submit(self._call, chain, step)] = chain
 
@@ -147,7 +165,8 @@ class Executor:
             case Step.LEFTOVERS:
                 chain.leftovers = tuple(self._leftovers(change))
             case Step.UPDATE:
-                return self.backend.update(known(chain.cluster_id), self._update_spec(chain)).id
+                chain.live = self.backend.update(known(chain.cluster_id), self._update_spec(chain))
+                return chain.live.id
             case Step.CREATE:
                 return self._create(change)
         return chain.cluster_id
@@ -221,6 +240,8 @@ class Executor:
             return
         if step == Step.CREATE:
             chain.cluster_id = result
+        if step == Step.UPDATE and chain.live is not None:
+            self._record_running(chain, chain.live)
         self.progress.event(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
         self._file(chain)
@@ -250,11 +271,13 @@ class Executor:
             self.progress.event(chain.change.name, status)
         if chain.step == Step.WAIT_GONE:
             if found is None or found.phase == Phase.DELETED:
+                self._journal(chain, lambda j: j.gone(chain.change.name))
                 self._advance(chain)
             return
         if found is None:
             self._fail(chain, "the cluster disappeared while waiting for it to run")
         elif found.phase == Phase.RUNNING:
+            self._record_running(chain, found)
             self._advance(chain)
         elif found.phase == Phase.FAILED:
             self._fail(chain, f"provisioning FAILED: {found.reason or 'no reason given'}")
@@ -269,6 +292,37 @@ class Executor:
             chain.detail = f"timed out after {self.waits.timeout:.0f}s ({chain.step}; last seen {chain.last_phase or 'unknown'})"
             chain.index = len(chain.steps)
             self._file(chain)
+
+    # --- the apply record, kept true as changes settle ----------------------------------------------
+
+    def _write_ahead(self, chain: Chain) -> bool:
+        """Mark the cluster as being deleted before asking; if that cannot be written, do not ask."""
+        try:
+            if self.journal is not None:
+                self.journal.deleting(chain.change.name)
+        except GridsyncError as exc:
+            chain.seconds = 0.0
+            self._fail(
+                chain, f"not deleted: the apply record could not be written first: {exc.message}"
+            )
+            self._file(chain)
+            return False
+        return True
+
+    def _record_running(self, chain: Chain, found: LiveCluster) -> None:
+        desired = chain.change.desired
+        if desired is not None and found.phase == Phase.RUNNING and not found.terminating:
+            self._journal(chain, lambda j: j.running(found, desired.protect))
+
+    def _journal(self, chain: Chain, write: Callable[[Journal], None]) -> None:
+        if self.journal is None:
+            return
+        try:
+            write(self.journal)
+        except GridsyncError as exc:
+            self.progress.event(
+                chain.change.name, f"could not update the apply record: {exc.message}"
+            )
 
     def _advance(self, chain: Chain) -> None:
         chain.index += 1
@@ -340,6 +394,20 @@ class Executor:
             )
         self.progress.event(name, "set as the cluster context")
         return Outcome(name, Action.UPDATE, Status.SUCCEEDED, "cluster context set")
+
+
+def _teardown_chains(plan: Plan) -> list[Chain]:
+    """Wait for the deletions an earlier apply asked for (unless a change of this plan does)."""
+    changed = {c.name for c in plan.changes}
+    return [
+        Chain(
+            Change(Action.DELETE, t.name, t.cluster_id, reason="deleted by an earlier apply"),
+            [Step.WAIT_GONE],
+            cluster_id=t.cluster_id,
+        )
+        for t in plan.awaited
+        if t.name not in changed
+    ]
 
 
 @dataclass(frozen=True)

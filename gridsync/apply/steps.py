@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from gridsync.apply.outcome import Status
+from gridsync.live.backend import LiveCluster
 from gridsync.plan.model import Action, Change
 
 Clock = Callable[[], float]
@@ -46,6 +47,7 @@ class Chain:
     seconds: float = 0.0
     leftovers: tuple[str, ...] = ()
     order: int = 0  # its place in the plan: ready chains are launched in plan order
+    live: LiveCluster | None = None  # the cluster as an update call returned it
 
     @property
     def step(self) -> Step | None:
@@ -64,7 +66,8 @@ def steps_for(change: Change, wait: bool) -> list[Step]:
     tf_apply = [Step.TF_APPLY] if terraform is not None and terraform.apply else []
     match change.action:
         case Action.CREATE:
-            return [*tf_apply, Step.CREATE, *running]
+            gone = [Step.WAIT_GONE] if change.after_teardown else []
+            return [*gone, *tf_apply, Step.CREATE, *running]
         case Action.UPDATE:
             return [*tf_apply, Step.UPDATE]
         case Action.DELETE if terraform is not None and terraform.destroy:

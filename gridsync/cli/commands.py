@@ -105,6 +105,11 @@ def validate(state: State) -> int:
     help="Allow delete-and-create for fields Grid cannot change in place.",
 )
 @click.option(
+    "--allow-prune-all",
+    is_flag=True,
+    help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
+)
+@click.option(
     "--comment",
     is_flag=True,
     help="Also post the plan as the sticky pull-request comment (GITHUB_TOKEN, GITHUB_REPOSITORY).",
@@ -126,6 +131,7 @@ def plan(
     out: Path | None,
     detailed_exitcode: bool,
     allow_replace: bool,
+    allow_prune_all: bool,
     comment: bool,
     pr: int | None,
     backend: str | None,
@@ -136,7 +142,16 @@ def plan(
     from gridsync.commands.plan import plan as run
 
     options = PlanOptions(
-        fmt, out, detailed_exitcode, allow_replace, backend, live_file, state.github, comment, pr
+        fmt,
+        out,
+        detailed_exitcode,
+        allow_replace,
+        backend,
+        live_file,
+        state.github,
+        comment,
+        pr,
+        allow_prune_all=allow_prune_all,
     )
     return run(state.target, options, os.environ, state.console)
 
@@ -150,6 +165,11 @@ def plan(
     "--allow-replace",
     is_flag=True,
     help="Allow delete-and-create for fields Grid cannot change in place.",
+)
+@click.option(
+    "--allow-prune-all",
+    is_flag=True,
+    help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
 )
 @click.option(
     "--parallelism",
@@ -193,6 +213,7 @@ def apply(
     planfile: Path | None,
     auto_approve: bool,
     allow_replace: bool,
+    allow_prune_all: bool,
     parallelism: int | None,
     wait_timeout: float | None,
     no_wait: bool,
@@ -210,6 +231,7 @@ def apply(
         planfile=planfile,
         auto_approve=auto_approve,
         allow_replace=allow_replace,
+        allow_prune_all=allow_prune_all,
         parallelism=parallelism,
         wait_timeout=wait_timeout,
         wait=not no_wait,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gridsync.commands.github_out import emit_plan, post_comment
-from gridsync.commands.session import Target, load_inputs, plan_against
+from gridsync.commands.memory import own_record, read_memory
+from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.console import Console
-from gridsync.errors import ExitCode, PlanBlocked
+from gridsync.errors import ExitCode, GridsyncError, PlanBlocked
 from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
-from gridsync.plan.diff import desired_fingerprint
-from gridsync.plan.model import Plan
+from gridsync.plan.diff import Memory, desired_fingerprint
+from gridsync.plan.model import Note, Plan
 from gridsync.render import grid_commands, json_format, markdown, text
 
 FORMATS = ("text", "markdown", "json", "grid-commands")
@@ -30,17 +31,27 @@ class PlanOptions:
     github: bool = False  # annotations, step summary and step outputs (GitHub Actions)
     comment: bool = False  # post the plan as the sticky pull-request comment
     pr: int | None = None  # the pull request to comment on (default: from GITHUB_EVENT_PATH)
+    allow_prune_all: bool = False  # --allow-prune-all: a prune may delete every managed cluster
 
 
 def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
     inputs = load_inputs(target, env, console)
+    memory, note = _memory(inputs, env, snapshot=options.live is not None)
     backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
         result = plan_against(
-            inputs, backend, env, allow_replace=options.allow_replace, snapshot=options.live
+            inputs,
+            backend,
+            env,
+            allow_replace=options.allow_replace,
+            snapshot=options.live,
+            memory=memory,
+            allow_prune_all=options.allow_prune_all,
         )
     finally:
         backend.close()
+    if note is not None:
+        result = replace(result, notes=(note, *result.notes))
     console.result(render(result, options.format, color=console.color))
     if options.github:
         emit_plan(result, env, console)
@@ -55,6 +66,26 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     if options.detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def _memory(
+    inputs: Inputs, env: Mapping[str, str], *, snapshot: bool
+) -> tuple[Memory, Note | None]:
+    """The apply records and the fleet, as far as plan can read them. Plan never fails on them:
+    apply reads them strictly before it changes anything, and refuses what they forbid."""
+    settings = inputs.settings
+    uses_s3 = bool(settings.lock and settings.lock.startswith("s3://"))
+    if snapshot and uses_s3:
+        why = "a --live plan reads no S3 object (it has no cloud credentials by design)"
+        return Memory(), Note("note", f"the apply record was not read: {why}; apply checks it")
+    try:
+        return read_memory(settings, env, own_record(settings).load()), None
+    except GridsyncError as exc:
+        message = (
+            f"the apply record could not be read ({exc.message}); protections it remembers are "
+            "not shown here, and apply refuses until it can be read"
+        )
+        return Memory(), Note("warning", message)
 
 
 def render(plan: Plan, fmt: str, *, color: bool) -> str:

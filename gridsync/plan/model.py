@@ -75,6 +75,9 @@ class Change:
     recreate: tuple[FieldChange, ...] = ()
     terraform: TerraformStep | None = None
     desired: DesiredCluster | None = None  # what apply writes; never rendered
+    # A create whose name is still held by a cluster an earlier apply deleted (a replace cut
+    # short): apply waits until that one is gone, then creates.
+    after_teardown: bool = False
 
     @property
     def blocked(self) -> str:

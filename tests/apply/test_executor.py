@@ -136,7 +136,9 @@ def test_replace_deletes_waits_until_gone_then_creates(plane: LocalControlPlane)
 
 def test_update_and_delete(plane: LocalControlPlane) -> None:
     assert run(plane, plan_for(plane, desired("a"), desired("ml-old"))).ok
-    plan = plan_for(plane, desired("a", cost_savings=True), prune=True, managed=("ml-*",))
+    plan = plan_for(
+        plane, desired("a", cost_savings=True), prune=True, managed=("ml-*",), allow_prune_all=True
+    )  # ml-old is the only managed cluster: deleting it empties the managed set
     assert run(plane, plan).ok
     live = plane.list_clusters().by_name()
     assert "ml-old" not in live

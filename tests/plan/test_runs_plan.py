@@ -21,8 +21,9 @@ def run(path: str, cluster: str | None, bound_to: str | None = None) -> RunConfi
 def plan(
     clusters: list, runs: list[RunConfig], live_clusters: list[LiveCluster], **policy: object
 ) -> Plan:  # type: ignore[type-arg]
+    files = tuple(sorted({c.source.path for c in clusters}))
     desired_state = DesiredState(
-        tuple(sorted(clusters, key=lambda c: c.name)), (), runs=tuple(runs)
+        tuple(sorted(clusters, key=lambda c: c.name)), files, runs=tuple(runs)
     )
     return compute_plan(desired_state, live_state(*live_clusters), Policy(**policy), "test")  # type: ignore[arg-type]
 
