@@ -265,19 +265,23 @@ class Executor:
         )
 
     def _observe(self, chain: Chain, found: LiveCluster | None) -> None:
+        """Take in one cluster's state; the apply record is written before anything is said."""
+        gone = found is None or found.phase == Phase.DELETED
+        if chain.step == Step.WAIT_GONE and gone:
+            self._journal(chain, lambda j: j.gone(chain.change.name))
+        elif chain.step == Step.WAIT_RUNNING and found is not None:
+            self._record_running(chain, found)
         status = "gone" if found is None else found.status
         if status != chain.last_phase:
             chain.last_phase = status
             self.progress.event(chain.change.name, status)
         if chain.step == Step.WAIT_GONE:
-            if found is None or found.phase == Phase.DELETED:
-                self._journal(chain, lambda j: j.gone(chain.change.name))
+            if gone:
                 self._advance(chain)
             return
         if found is None:
             self._fail(chain, "the cluster disappeared while waiting for it to run")
         elif found.phase == Phase.RUNNING:
-            self._record_running(chain, found)
             self._advance(chain)
         elif found.phase == Phase.FAILED:
             self._fail(chain, f"provisioning FAILED: {found.reason or 'no reason given'}")
