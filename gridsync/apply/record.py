@@ -85,7 +85,8 @@ class AppliedRecord:
     def forget(self, names: Iterable[str]) -> None:
         """Drop clusters that are gone."""
         entries = self.load() or {}
-        if any(entries.pop(name, None) is not None for name in list(names)):
+        dropped = [name for name in names if entries.pop(name, None) is not None]
+        if dropped:
             self._write(entries)
 
     def _write(self, entries: Mapping[str, Entry]) -> None:
