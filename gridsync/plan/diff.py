@@ -90,6 +90,8 @@ def compute_plan(
         changes.append(change)
         if note is not None:
             notes.append(note)
+        if cluster.name in memory.protected and not cluster.protect:
+            notes.append(_lifted(cluster))
     undeclared = [
         c for c in live.clusters if c.id not in claimed and not c.is_global and not c.terminating
     ]
@@ -150,6 +152,14 @@ def _declared_change(
         return _replace_change(base, fields, reason, policy, memory, forced=True), None
     action = Action.UPDATE if fields else Action.NOOP
     return replace(base, action=action, fields=fields), None
+
+
+def _lifted(cluster: DesiredCluster) -> Note:
+    message = (
+        f"protect is lifted from '{cluster.name}': once this is applied, a later change may "
+        "delete or replace it (not this one)"
+    )
+    return Note("note", message, cluster.where("protect"))
 
 
 def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:

@@ -418,3 +418,16 @@ def test_terraform_state_left_on_a_ci_runner_blocks_what_would_apply_it(
     assert ("declares no backend" in by_name["ml-a"].blocked) is blocked
     assert "terraform_local_state: true" in by_name["ml-a"].blocked or not blocked
     assert by_name["ml-b"].blocked == ""  # not in runner_state: its module has a backend
+
+
+def test_lifting_a_remembered_protect_is_noted_for_the_reviewer() -> None:
+    memory = Memory(protected=frozenset({"a", "b"}))
+    plan = compute_plan(
+        state(desired("a"), desired("b", protect=True)),
+        live_state(live("a"), live("b")),
+        Policy(),
+        "t",
+        memory=memory,
+    )
+    assert [n.message.split(":")[0] for n in plan.notes] == ["protect is lifted from 'a'"]
+    assert not plan.blocked and not plan.has_changes  # lifting it changes nothing in Grid
