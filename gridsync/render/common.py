@@ -131,7 +131,7 @@ def teardown_text(plan: Plan) -> str:
     return ", ".join(
         f"{t.name} (deleted by gridsync; apply waits until it is gone)"
         if t.by_gridsync
-        else f"{t.name} (not deleted by gridsync; left to finish)"
+        else f"{t.name} (not deleted by this project's applies; left to finish)"
         for t in plan.terminating
     )
 

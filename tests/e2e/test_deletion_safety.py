@@ -128,7 +128,7 @@ def test_a_cluster_torn_down_outside_gridsync_is_shown_in_every_format(project: 
     LocalControlPlane(slow, root=project.root).delete("ml-b")  # someone ran `grid delete`
     (project.root / "clusters/ml-b.yaml").unlink()
     text = project.gridsync("plan")
-    assert "Being torn down (terminating): ml-b (not deleted by gridsync" in text.stdout
+    assert "Being torn down (terminating): ml-b (not deleted by this project" in text.stdout
     markdown = project.gridsync("plan", "--format", "markdown")
     assert "**Being torn down (terminating):** ml-b" in markdown.stdout
     data = json.loads(project.gridsync("plan", "--format", "json").stdout)
