@@ -18,9 +18,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from gridsync.apply.outcome import ApplyResult, Outcome, Progress, Status, WaitPolicy
+from gridsync.apply.outcome import ApplyResult, Journal, Outcome, Progress, Status, WaitPolicy
 from gridsync.apply.runfiles import write_run_edit
 from gridsync.apply.steps import (
     FINISHED,
@@ -32,6 +32,7 @@ from gridsync.apply.steps import (
     Step,
     known,
     steps_for,
+    teardown_chains,
 )
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.live.backend import Backend, LiveCluster, LiveState
@@ -40,19 +41,6 @@ from gridsync.plan.model import Action, Change, Plan, RunEdit
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra
-
-
-class Journal(Protocol):
-    """Told of each change as it settles, so the apply record stays true if apply is killed."""
-
-    def deleting(self, name: str) -> None:
-        """Before a delete is requested; raising stops that delete."""
-
-    def gone(self, name: str) -> None:
-        """A cluster gridsync deleted is gone."""
-
-    def running(self, cluster: LiveCluster, protect: bool) -> None:
-        """A cluster gridsync created or updated runs as `cluster` shows it."""
 
 
 @dataclass
@@ -79,7 +67,7 @@ class Executor:
             for c in plan.changes
             if not c.blocked
         ]
-        chains += _teardown_chains(plan)
+        chains += teardown_chains(plan)
         chains = [replace(c, order=order) for order, c in enumerate(c for c in chains if c.steps)]
         interrupted = self._drive(chains)
         by_name = {c.change.name: c for c in chains}
@@ -398,20 +386,6 @@ class Executor:
             )
         self.progress.event(name, "set as the cluster context")
         return Outcome(name, Action.UPDATE, Status.SUCCEEDED, "cluster context set")
-
-
-def _teardown_chains(plan: Plan) -> list[Chain]:
-    """Wait for the deletions an earlier apply asked for (unless a change of this plan does)."""
-    changed = {c.name for c in plan.changes}
-    return [
-        Chain(
-            Change(Action.DELETE, t.name, t.cluster_id, reason="deleted by an earlier apply"),
-            [Step.WAIT_GONE],
-            cluster_id=t.cluster_id,
-        )
-        for t in plan.awaited
-        if t.name not in changed
-    ]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from gridsync.apply.outcome import Status
 from gridsync.live.backend import LiveCluster
-from gridsync.plan.model import Action, Change
+from gridsync.plan.model import Action, Change, Plan
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
@@ -56,6 +56,20 @@ class Chain:
     @property
     def done(self) -> bool:
         return self.status in (Status.SUCCEEDED, Status.FAILED) or self.step is None
+
+
+def teardown_chains(plan: Plan) -> list[Chain]:
+    """Wait for the deletions an earlier apply asked for (unless a change of this plan does)."""
+    changed = {c.name for c in plan.changes}
+    return [
+        Chain(
+            Change(Action.DELETE, t.name, t.cluster_id, reason="deleted by an earlier apply"),
+            [Step.WAIT_GONE],
+            cluster_id=t.cluster_id,
+        )
+        for t in plan.awaited
+        if t.name not in changed
+    ]
 
 
 def steps_for(change: Change, wait: bool) -> list[Step]:
