@@ -134,3 +134,19 @@ def test_json_reads_back_into_the_same_rendering(name: str) -> None:
 
     plan = PLANS[name]
     assert markdown(plan_from_dict(plan_to_dict(plan))) == markdown(plan)
+
+
+def test_a_format_1_2_plan_file_still_reads_back() -> None:
+    """1.3 only added keys: a 1.2 plan (one `blocked` text, no `terminating`) reads as before."""
+    from gridsync.render.json_format import plan_from_dict, plan_to_dict
+
+    data = plan_to_dict(PLANS["full"])
+    del data["terminating"]
+    for change in data["changes"]:
+        del change["blocked_reasons"]
+    plan = plan_from_dict(data)
+    assert plan.terminating == ()
+    before = {c.name: c.blocked for c in PLANS["full"].blocked}
+    assert before and {c.name: c.blocks for c in plan.blocked} == {
+        name: (text,) for name, text in before.items()
+    }
