@@ -154,7 +154,7 @@ def _has_work(plan: Plan) -> bool:
 def _record(plan: Plan, result: ApplyResult, session: _Session) -> None:
     """Remember what this apply left in place (for drift): every declared cluster it did not fail
     on, as live has it now (as its last poll round saw it, when no call finished after that round
-    was sent), and whether it is protected; forget the deletions that are finished. The journal
+    was sent), and whether it is protected; forget the clusters that are gone and not declared. The journal
     already wrote each change as it settled; this also covers what was settled before (an
     earlier, interrupted run)."""
     failed = {o.name for o in result.outcomes if o.status != Status.SUCCEEDED}
@@ -164,7 +164,14 @@ def _record(plan: Plan, result: ApplyResult, session: _Session) -> None:
     live = (result.live_after or session.backend.list_clusters()).clusters
     present = {c.name for c in live if c.phase != Phase.DELETED}
     entries = session.record.load() or {}
-    gone = [name for name, entry in entries.items() if entry.deleting and name not in present]
+    wanted = {c.name for c in plan.changes if c.desired is not None}
+    # Gone and meant to go: asked for by gridsync, or no longer declared (a record from before
+    # deletes were written ahead, of a prune that was cut short).
+    gone = [
+        name
+        for name, entry in entries.items()
+        if name not in present and (entry.deleting or name not in wanted)
+    ]
     kept = [
         c for c in live if c.name in declared and c.phase == Phase.RUNNING and not c.terminating
     ]

@@ -168,3 +168,21 @@ def test_interrupted_by_wait_timeout_during_a_prune(project: Project) -> None:
     no_false_drift(project)
     converge(project)
     assert set(record(project)["clusters"]) == {"ml-keep"}
+
+
+def test_a_stale_entry_of_an_older_record_is_forgotten_by_a_run_with_nothing_to_do(
+    project: Project,
+) -> None:
+    """A version 1 record knew no `deleting`: an interrupted prune left the entry behind."""
+    slow(project)
+    project.cluster("ml-keep")
+    assert project.gridsync("apply", "--auto-approve").returncode == 0
+    data = record(project)
+    data["version"] = 1
+    data["clusters"]["ml-pruned"] = data["clusters"]["ml-keep"]
+    (project.root / ".gridsync" / "applied.json").write_text(json.dumps(data))
+    assert "deleted outside gridsync" in project.gridsync("drift").stdout
+    nothing = project.gridsync("apply", "--auto-approve")
+    assert "Nothing to apply." in nothing.stderr, nothing.stdout + nothing.stderr
+    assert set(record(project)["clusters"]) == {"ml-keep"} and record(project)["version"] == 2
+    assert project.gridsync("drift").returncode == 0
