@@ -10,6 +10,7 @@ The tree::
     │   ├── ClusterExists         a cluster with that name exists already (HTTP 409)
     │   └── InvalidArgument       the control plane refused the request (HTTP 400)
     ├── EditError                 a run config's cluster value cannot be edited safely (config/yamledit)
+    ├── UnsafePath                a path leads outside the project, or .gridsync/ holds a symlink (confine)
     ├── TerraformError            a terraform command failed or timed out (infra/tfprocess)
     ├── AwsError                  an AWS call failed (infra/aws)
     ├── PlanBlocked               the plan breaks a safety rule (protect, max_deletes, replace)  exit 7
@@ -39,7 +40,8 @@ class ExitCode(IntEnum):
     LOCK_TIMEOUT = 5
     PARTIAL = 6
     BLOCKED = 7
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+    TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 @dataclass(frozen=True, order=True)
@@ -99,6 +101,10 @@ class ClusterExists(BackendError):
 
 class InvalidArgument(BackendError):
     """The control plane refused the request as invalid."""
+
+
+class UnsafePath(GridsyncError):
+    """A path a file names leads outside the project, or gridsync's state folder holds a symlink."""
 
 
 class PlanBlocked(GridsyncError):

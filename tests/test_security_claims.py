@@ -163,10 +163,11 @@ def test_byoc_secret_stays_out_of_output_plan_file_and_record_but_not_terraform_
 def test_validate_and_a_snapshot_plan_never_run_terraform_but_a_live_plan_does(root: Path) -> None:
     """What a fork's pull request gets (validate, plan --live) runs none of its code."""
     ran = root.parent / "terraform-ran"
-    (root / "evil.sh").write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
-    (root / "evil.sh").chmod(0o755)
+    evil = root.parent / "evil.sh"  # terraform_bin is never a file of the project
+    evil.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    evil.chmod(0o755)
     shutil.copytree(MODULE, root / "infra" / "byoc")
-    (root / "gridsync.yaml").write_text(SETTINGS + "terraform_bin: ./evil.sh\n")
+    (root / "gridsync.yaml").write_text(SETTINGS + f"terraform_bin: {evil}\n")
     (root / "clusters" / "ml-byoc.yaml").write_text(BYOC)
     snapshot = gridsync(root, "live", "--output", "json")
     assert snapshot.returncode == 0, snapshot.stderr
@@ -232,12 +233,13 @@ def test_a_module_symlinked_out_of_the_project_is_refused_before_terraform_runs(
     root: Path,
 ) -> None:
     ran = root.parent / "terraform-ran"
-    (root / "spy.sh").write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
-    (root / "spy.sh").chmod(0o755)
+    spy = root.parent / "spy.sh"
+    spy.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    spy.chmod(0o755)
     shutil.copytree(MODULE, root.parent / "outside")
     (root / "infra").mkdir()
     (root / "infra" / "byoc").symlink_to(root.parent / "outside")
-    (root / "gridsync.yaml").write_text(SETTINGS + "terraform_bin: ./spy.sh\n")
+    (root / "gridsync.yaml").write_text(SETTINGS + f"terraform_bin: {spy}\n")
     (root / "clusters" / "ml-byoc.yaml").write_text(BYOC)
     result = gridsync(root, "plan", env=ENV)
     assert result.returncode == 1
@@ -280,8 +282,11 @@ def test_a_comment_by_anyone_else_with_the_marker_is_left_alone() -> None:
 def test_the_apply_example_pins_only_plan_ids_from_the_bots_comments() -> None:
     plan = _workflow("gridsync-apply.yml")["jobs"]["plan"]
     (step,) = [s for s in plan["steps"] if s.get("id") == "reviewed"]
-    assert step["env"]["COMMENT_AUTHOR"] == "github-actions[bot]"
-    assert "select(.user.login == env.COMMENT_AUTHOR)" in step["run"]
+    # gridsync reviewed-plan reads only comments its own login wrote (tests/github/test_review.py,
+    # tests/e2e/test_github_record_e2e.py: a forged comment by someone else is ignored).
+    assert step["uses"].startswith("your-org/gridsync@")
+    assert step["with"]["command"] == "reviewed-plan"
+    assert "run" not in step
 
 
 # --- AWS credentials ---------------------------------------------------------------------------
@@ -317,7 +322,8 @@ PERMISSIONS: dict[str, dict[str, dict[str, str]]] = {
     },
     "gridsync-apply.yml": {
         "plan": {"contents": "read", "pull-requests": "read", "issues": "read"},
-        "apply": {"contents": "read"},
+        # contents: write pushes the run config edits back; pull-requests: write posts the result
+        "apply": {"contents": "write", "pull-requests": "write"},
     },
     "gridsync-drift.yml": {
         "drift": {"contents": "read", "issues": "write"},
@@ -343,7 +349,11 @@ SECRETS: dict[str, dict[str, set[str]]] = {
     "gridsync-plan.yml": {"plan": GRID | ENV_SECRETS, "plan-fork": set()},
     "gridsync-apply.yml": {"plan": GRID | ENV_SECRETS, "apply": GRID | ENV_SECRETS},
     "gridsync-drift.yml": {"drift": GRID | ENV_SECRETS, "snapshot": GRID},
-    "gridsync-fleet.yml": {"projects": set(), "plan": GRID, "apply": GRID},
+    "gridsync-fleet.yml": {
+        "projects": set(),
+        "plan": GRID | ENV_SECRETS,
+        "apply": GRID | ENV_SECRETS,
+    },
 }
 
 

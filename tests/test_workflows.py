@@ -87,10 +87,22 @@ def test_action_is_composite_with_its_inputs_and_outputs() -> None:
         assert outputs[name]["value"] == f"${{{{ steps.run.outputs.{name} }}}}"
 
 
-def test_action_uses_the_pinned_setup_and_artifact_actions() -> None:
-    uses = [step["uses"] for step in load(ACTION)["runs"]["steps"] if "uses" in step]
-    assert any(u.startswith("actions/setup-python@") for u in uses)
-    assert any(u.startswith("actions/upload-artifact@") for u in uses)
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", re.MULTILINE)
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"^\s+# v\d+\.\d+\.\d+$")
+
+
+@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
+def test_every_third_party_action_is_pinned_by_commit_with_its_version(path: Path) -> None:
+    """A tag can be moved to other code; a commit cannot. `./` (this very commit) is the only
+    exception; the examples pin gridsync with a placeholder commit their README says to replace."""
+    found = USES.findall(path.read_text(encoding="utf-8"))
+    assert found or path == CI_WORKFLOW
+    for ref, rest in found:
+        if ref.startswith("./"):
+            continue
+        assert PINNED.match(ref), f"{path.name}: {ref} is not pinned by a full commit SHA"
+        assert VERSION_COMMENT.match(rest), f"{path.name}: {ref} has no '# vX.Y.Z' comment"
 
 
 def test_action_scripts_take_inputs_only_through_env() -> None:
@@ -297,7 +309,12 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 
 
 def gridsync_env(command: str, args: str = "", **extra: str) -> dict[str, str]:
-    env = {"GRIDSYNC_COMMAND": command, "GRIDSYNC_ARGS": args, "GRIDSYNC_PROJECT": ""}
+    env = {
+        "GRIDSYNC_COMMAND": command,
+        "GRIDSYNC_ARGS": args,
+        "GRIDSYNC_PROJECT": "",
+        "GRIDSYNC_COMMENT": "false",
+    }
     env.update({"GRIDSYNC_ARTIFACT": "", "GRIDSYNC_OUTPUT_FILE": "", **extra})
     return env
 
@@ -308,6 +325,7 @@ def test_args_are_split_like_a_shell_but_never_run_or_expanded(runner: Runner) -
     assert result.code == 0, result.stderr
     assert result.argv == [
         "apply",
+        "--github",
         "--auto-approve",
         "--expect-plan-id",
         "a b",
@@ -337,7 +355,7 @@ def test_plan_saves_the_plan_and_reports_it_as_outputs(runner: Runner) -> None:
 def test_a_project_is_passed_on_and_names_the_artifact(runner: Runner) -> None:
     result = runner.run("run", gridsync_env("plan", GRIDSYNC_PROJECT="fleet-a"))
     assert result.argv is not None
-    assert result.argv[:3] == ["plan", "--project", "fleet-a"]
+    assert result.argv[:4] == ["plan", "--github", "--project", "fleet-a"]
     assert result.outputs["artifact"] == "gridsync-plan-fleet-a"
 
 
@@ -393,7 +411,7 @@ def test_the_exit_code_decides_the_action_result(
 
 
 def test_install_refuses_a_pip_option_as_version(runner: Runner) -> None:
-    result = runner.run("install", {"GRIDSYNC_VERSION": "--index-url=http://example.invalid"})
+    result = runner.run("where", {"GRIDSYNC_VERSION": "--index-url=http://example.invalid"})
     assert result.code == 1
     assert "must be a requirement" in result.stdout
 

@@ -3,16 +3,17 @@
 Each change becomes a chain of steps run in order (a replace is delete, wait until gone, create,
 wait until running). Calls run on a thread pool of `parallelism` workers; waiting happens on the
 main thread, which lists live clusters once per poll round for every chain that waits, whatever
-their number. A failed chain stops alone; independent chains go on. Setting `stop` (the CLI does
-on Ctrl-C, from a signal handler, so no bookkeeping is ever cut in half) stops launching, lets the
-calls in flight settle and returns a summary; each call is a single request, and rerunning
-re-plans from live state.
+their number. A failed chain stops alone; independent chains go on. `stop.set()` (the CLI's first
+Ctrl-C or SIGTERM, from a signal handler that only stores a flag, so no bookkeeping is ever cut in
+half) stops launching, lets the calls in flight settle and returns a summary; `stop.abort()` (a
+second signal) stops at once: the main thread, which never blocks longer than SLICE, stops waiting,
+and the chains whose calls are still out are reported as possibly in flight. Each call is a single
+request, and rerunning re-plans from live state.
 """
 
 from __future__ import annotations
 
 import heapq
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -35,12 +36,15 @@ from gridsync.apply.steps import (
     teardown_chains,
 )
 from gridsync.errors import ClusterExists, GridsyncError
+from gridsync.interrupts import StopRequest
 from gridsync.live.backend import Backend, LiveCluster, LiveState
 from gridsync.model import ClusterSpec, Phase
 from gridsync.plan.model import Action, Change, Plan, RunEdit
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra
+
+SLICE = 0.1  # seconds: the longest the main thread blocks before it looks at `stop` again
 
 
 @dataclass
@@ -50,7 +54,7 @@ class Executor:
     waits: WaitPolicy = field(default_factory=WaitPolicy)
     progress: Progress = field(default_factory=Progress)
     clock: Clock = time.monotonic
-    stop: threading.Event = field(default_factory=threading.Event)
+    stop: StopRequest = field(default_factory=StopRequest)
     force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
     root: Path | None = None  # the project root, for run config edits; None: leave files alone
     infra: Infra | None = None  # Terraform and AWS, for plans with infrastructure
@@ -74,7 +78,16 @@ class Executor:
         runs = tuple(self._write_run(edit, by_name, interrupted) for edit in plan.run_edits)
         context = None if plan.context is None else self._set_context(plan, by_name, interrupted)
         outcomes = tuple(self._outcome(c) for c in chains)
-        return ApplyResult(outcomes, context, interrupted, runs, self._seen)
+        return ApplyResult(outcomes, context, interrupted, runs, self._live_after(chains))
+
+    def _live_after(self, chains: list[Chain]) -> LiveState | None:
+        """The last round's live state when no call finished after it was sent. After a stop, when
+        nothing more may be waited for (a second signal must find no list call to wait out): only
+        the clusters seen RUNNING after their last call, which is all the record may hold as true."""
+        if not self.stop.is_set():
+            return self._seen
+        seen = [c.seen for c in chains if c.seen is not None and c.status == Status.SUCCEEDED]
+        return LiveState(tuple(sorted(seen, key=lambda c: c.name)))
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -89,33 +102,66 @@ class Executor:
         for chain in chains:
             self._file(chain)
         inflight: dict[Future[str | None], Chain] = {}
+        pool = ThreadPoolExecutor(max_workers=max(1, self.parallelism))
+        poller = ThreadPoolExecutor(max_workers=1)
+        try:
+            self._loop(pool, poller, inflight, start)
+        finally:  # after a hard stop, the calls still out are not waited for
+            for executor in (pool, poller):
+                executor.shutdown(wait=not self.stop.hard, cancel_futures=True)
+        if self.stop.hard:
+            self._abandon(inflight)
+        return self.stop.is_set()
+
+    def _loop(
+        self,
+        pool: ThreadPoolExecutor,
+        poller: ThreadPoolExecutor,
+        inflight: dict[Future[str | None], Chain],
+        start: float,
+    ) -> None:
         poll = PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
         round_: _Round | None = None
         announced = False
-        with (
-            ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool,
-            ThreadPoolExecutor(max_workers=1) as poller,
-        ):
-            while True:
-                if self.stop.is_set() and not announced:
-                    announced = True
-                    self.progress.event("apply", "interrupted: letting calls in flight finish")
-                if not self.stop.is_set():
-                    self._launch(pool, inflight)
-                waiting = bool(self._waiting)
-                if not inflight and round_ is None and (self.stop.is_set() or not waiting):
-                    break
-                if round_ is None and waiting and poll.due() and not self.stop.is_set():
-                    future = poller.submit(self.backend.list_clusters)
-                    round_ = _Round(future, list(self._waiting), self._settled_calls)
-                pause = None if round_ is not None or not waiting else poll.remaining()
-                self._settle(inflight, round_, pause)
-                if round_ is not None and round_.future.done():
-                    self._observe_round(round_, start)
-                    round_ = None
-                    poll.next_round()
-                self._expire(start)
-        return self.stop.is_set()
+        while not self.stop.hard:
+            if self.stop.is_set() and not announced:
+                announced = True
+                self.progress.event("apply", "interrupted: letting calls in flight finish")
+            if not self.stop.is_set():
+                self._launch(pool, inflight)
+            waiting = bool(self._waiting)
+            if not inflight and round_ is None and (self.stop.is_set() or not waiting):
+                break
+            if round_ is None and waiting and poll.due() and not self.stop.is_set():
+                future = poller.submit(self.backend.list_clusters)
+                round_ = _Round(future, list(self._waiting), self._settled_calls)
+            pause = None if round_ is not None or not waiting else poll.remaining()
+            self._settle(inflight, round_, pause)
+            if round_ is not None and round_.future.done():
+                self._observe_round(round_, start)
+                round_ = None
+                poll.next_round()
+            self._expire(start)
+
+    def _abandon(self, inflight: dict[Future[str | None], Chain]) -> None:
+        """A hard stop: take in the calls that did finish; the others may still be in flight."""
+        for future, chain in list(inflight.items()):
+            if future.cancelled():  # still queued when the pool shut down: it was never sent
+                inflight.pop(future)
+            elif future.done():
+                inflight.pop(future)
+                self._settled(chain, future)
+        for chain in inflight.values():
+            chain.status = Status.INCOMPLETE
+            chain.detail = (
+                f"may still be in flight: {chain.step} was sent and its answer not awaited; "
+                "rerun apply to converge"
+            )
+        if inflight:
+            names = ", ".join(c.change.name for c in inflight.values())
+            self.progress.event("apply", f"stopped at once; may still be in flight: {names}")
+        else:
+            self.progress.event("apply", "stopped at once; no call was in flight")
 
     def _file(self, chain: Chain) -> None:
         """Put a chain where its state says, after every change of it: ready, waiting or done.
@@ -207,8 +253,9 @@ class Executor:
         futures: list[Future[Any]] = [*inflight, *([round_.future] if round_ else [])]
         if not futures:
             if timeout:
-                self.stop.wait(timeout)
+                time.sleep(min(timeout, SLICE))
             return
+        timeout = SLICE if timeout is None else min(timeout, SLICE)
         for future in wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done:
             chain = inflight.pop(future, None)
             if chain is not None:
@@ -270,6 +317,7 @@ class Executor:
         if found is None:
             self._fail(chain, "the cluster disappeared while waiting for it to run")
         elif found.phase == Phase.RUNNING:
+            chain.seen = found
             self._advance(chain)
         elif found.phase == Phase.FAILED:
             self._fail(chain, f"provisioning FAILED: {found.reason or 'no reason given'}")

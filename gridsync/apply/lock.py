@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from gridsync.errors import GridsyncError, LockTimeout, UsageError
-from gridsync.statedir import ensure_dir
+from gridsync.statedir import ensure_dir, refuse_symlinks
 
 DEFAULT_LOCK_PATH = Path(".gridsync") / "apply.lock"
 
@@ -272,6 +272,7 @@ class FileLock(ContextLock):
     def _open(self) -> int:
         try:
             ensure_dir(self.path.parent)
+            refuse_symlinks(self.path)
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             raise LockError(

@@ -48,6 +48,7 @@ class Chain:
     leftovers: tuple[str, ...] = ()
     order: int = 0  # its place in the plan: ready chains are launched in plan order
     live: LiveCluster | None = None  # the cluster as an update call returned it
+    seen: LiveCluster | None = None  # as the poll round that saw it RUNNING saw it
 
     @property
     def step(self) -> Step | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gridsync.errors import GridsyncError
-from gridsync.statedir import ensure_dir
+from gridsync.statedir import ensure_dir, refuse_symlinks
 
 
 class Store(Protocol):
@@ -32,6 +32,7 @@ class FileStore:
         return str(self.path)
 
     def read(self) -> bytes | None:
+        refuse_symlinks(self.path)
         try:
             return self.path.read_bytes()
         except FileNotFoundError:

@@ -9,13 +9,21 @@ from typing import Any
 
 import click
 
+from gridsync.cli.github import reviewed_plan, snapshot_run
 from gridsync.cli.local_grid import local_grid
 from gridsync.cli.options import (
+    COLOR_CHOICE,
+    COLOR_HELP,
     CONTEXT_SETTINGS,
+    DEBUG_HELP,
+    GITHUB_HELP,
+    PROJECT_HELP,
+    ROOT_HELP,
+    ROOT_TYPE,
     Duration,
     State,
     backend_option,
-    project_option,
+    global_options,
 )
 
 
@@ -25,30 +33,15 @@ from gridsync.cli.options import (
     "-C",
     "--chdir",
     "root",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=ROOT_TYPE,
     default=".",
     show_default=True,
-    help="Project root: where gridsync.yaml and clusters/ are.",
+    help=ROOT_HELP,
 )
-@click.option(
-    "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Colour output. auto: only on a terminal and when NO_COLOR is unset.",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-@click.option(
-    "--github/--no-github",
-    default=None,
-    help="GitHub Actions output: annotations, step summary, step outputs "
-    "[default: on when GITHUB_ACTIONS=true].",
-)
-@click.option(
-    "--project",
-    envvar="GRIDSYNC_PROJECT",
-    help="The project of gridsync.yaml's projects: to work on (also after the command).",
-)
+@click.option("--color", type=COLOR_CHOICE, default="auto", show_default=True, help=COLOR_HELP)
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@click.option("--github/--no-github", default=None, help=GITHUB_HELP)
+@click.option("--project", envvar="GRIDSYNC_PROJECT", help=PROJECT_HELP)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -60,23 +53,30 @@ def cli(
 ) -> None:
     """Plan and apply Grid clusters declared in YAML.
 
+    Every option here may also follow the command (`gridsync plan --github`).
+
     \b
     Exit codes: 0 ok / no changes, 1 error, 2 changes (plan --detailed-exitcode),
     3 internal error, 4 stale plan, 5 lock timeout, 6 partial apply,
     7 blocked by a safety rule, 130 interrupted.
     """
-    ctx.obj = State(root, color, debug, project)
-    ctx.obj.github = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+    ctx.obj = State(root, color, debug, project, github)
 
 
 @cli.command()
-@project_option
+@click.option(
+    "--comment",
+    is_flag=True,
+    help="On errors, replace the sticky pull-request comment with them (GITHUB_TOKEN, GITHUB_REPOSITORY).",
+)
+@click.option("--pr", type=int, help="The pull request to comment on [default: from the event].")
+@global_options
 @click.pass_obj
-def validate(state: State) -> int:
+def validate(state: State, comment: bool, pr: int | None) -> int:
     """Check cluster files and gridsync.yaml offline (no credentials, no live state)."""
     from gridsync.commands.validate import validate as run
 
-    return run(state.target, os.environ, state.console)
+    return run(state.target, os.environ, state.console, comment=comment, pr=pr)
 
 
 @cli.command()
@@ -115,6 +115,11 @@ def validate(state: State) -> int:
     help="Also post the plan as the sticky pull-request comment (GITHUB_TOKEN, GITHUB_REPOSITORY).",
 )
 @click.option("--pr", type=int, help="The pull request to comment on [default: from the event].")
+@click.option(
+    "--changes-only",
+    is_flag=True,
+    help="With the comment: post nothing for a plan with no changes, and mark an older comment outdated.",
+)
 @backend_option
 @click.option(
     "--live",
@@ -123,7 +128,7 @@ def validate(state: State) -> int:
     help="Plan against a saved snapshot (`gridsync live --output json`, or `grid clusters` text) "
     "instead of a backend: no credentials needed.",
 )
-@project_option
+@global_options
 @click.pass_obj
 def plan(
     state: State,
@@ -134,6 +139,7 @@ def plan(
     allow_prune_all: bool,
     comment: bool,
     pr: int | None,
+    changes_only: bool,
     backend: str | None,
     live_file: Path | None,
 ) -> int:
@@ -151,6 +157,7 @@ def plan(
         state.github,
         comment,
         pr,
+        changes_only,
         allow_prune_all=allow_prune_all,
     )
     return run(state.target, options, os.environ, state.console)
@@ -205,8 +212,16 @@ def plan(
     is_flag=True,
     help="Delete with force: Grid forgets the cluster at once WITHOUT cleaning its cloud resources.",
 )
+@click.option(
+    "--comment",
+    is_flag=True,
+    help="Post the result (or why apply refused) as the sticky comment of the merged pull request.",
+)
+@click.option(
+    "--pr", type=int, help="That pull request [default: the event's, else GITHUB_SHA's merged one]."
+)
 @backend_option
-@project_option
+@global_options
 @click.pass_obj
 def apply(
     state: State,
@@ -221,6 +236,8 @@ def apply(
     expect_plan_id: str | None,
     no_write_runs: bool,
     force_delete: bool,
+    comment: bool,
+    pr: int | None,
     backend: str | None,
 ) -> int:
     """Carry out the plan (or a saved PLANFILE, if live state has not moved since)."""
@@ -240,6 +257,9 @@ def apply(
         write_runs=not no_write_runs,
         expect_plan_id=expect_plan_id,
         lock_timeout=lock_timeout,
+        github=state.github,
+        comment=comment,
+        pr=pr,
     )
     return run(state.target, options, os.environ, state.console, _confirm_on_tty())
 
@@ -263,13 +283,18 @@ def _confirm_on_tty() -> Any:
     help="A plan saved with `gridsync plan --out FILE`.",
 )
 @click.option("--pr", type=int, help="The pull request [default: from GITHUB_EVENT_PATH].")
-@project_option
+@click.option(
+    "--changes-only",
+    is_flag=True,
+    help="With the comment: post nothing for a plan with no changes, and mark an older comment outdated.",
+)
+@global_options
 @click.pass_obj
-def comment(state: State, plan_file: Path, pr: int | None) -> int:
+def comment(state: State, plan_file: Path, pr: int | None, changes_only: bool) -> int:
     """Post a saved plan as one sticky pull-request comment, updated in place on every push."""
-    from gridsync.commands.github_out import comment as run
+    from gridsync.commands.pr_comment import comment as run
 
-    return run(plan_file, pr, state.project, os.environ, state.console)
+    return run(plan_file, pr, state.project, os.environ, state.console, changes_only=changes_only)
 
 
 @cli.command("drift")
@@ -278,14 +303,19 @@ def comment(state: State, plan_file: Path, pr: int | None) -> int:
 )
 @click.option("--markdown", is_flag=True, help="Print the report as Markdown.")
 @backend_option
-@project_option
+@global_options
 @click.pass_obj
 def drift(state: State, issue: bool, markdown: bool, backend: str | None) -> int:
     """Report live changes made outside gridsync, and merged changes not yet applied (exit 2)."""
     from gridsync.commands.drift import DriftOptions
     from gridsync.commands.drift import drift as run
 
-    return run(state.target, DriftOptions(backend, issue, markdown), os.environ, state.console)
+    return run(
+        state.target,
+        DriftOptions(backend, issue, markdown, state.github),
+        os.environ,
+        state.console,
+    )
 
 
 @cli.command("projects")
@@ -302,7 +332,7 @@ def projects(state: State, as_json: bool) -> int:
 
 @cli.command("preflight")
 @click.argument("clusters", nargs=-1)
-@project_option
+@global_options
 @click.pass_obj
 def preflight(state: State, clusters: tuple[str, ...]) -> int:
     """Check the AWS account and quotas of clusters (all that declare aws: or infrastructure:).
@@ -324,7 +354,7 @@ def preflight(state: State, clusters: tuple[str, ...]) -> int:
     help="table as `grid clusters` shows it; json: a snapshot (no secrets) for `plan --live`.",
 )
 @backend_option
-@project_option
+@global_options
 @click.pass_obj
 def live(state: State, output: str, backend: str | None) -> int:
     """Print the live clusters."""
@@ -334,3 +364,5 @@ def live(state: State, output: str, backend: str | None) -> int:
 
 
 cli.add_command(local_grid)
+cli.add_command(reviewed_plan)
+cli.add_command(snapshot_run)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gridsync.cli.options import State, project_option
+from gridsync.cli.options import State, global_options
 
 
 @click.group("local-grid")
@@ -18,7 +18,7 @@ def local_grid() -> None:
 @local_grid.command("fail")
 @click.argument("name")
 @click.option("--reason", required=True, help="The status.reason the cluster reports.")
-@project_option
+@global_options
 @click.pass_obj
 def local_grid_fail(state: State, name: str, reason: str) -> int:
     """Make the next provisioning of cluster NAME end FAILED with REASON."""
@@ -28,7 +28,7 @@ def local_grid_fail(state: State, name: str, reason: str) -> int:
 
 
 @local_grid.command("reset")
-@project_option
+@global_options
 @click.pass_obj
 def local_grid_reset(state: State) -> int:
     """Delete the local control plane's state (every local cluster)."""
@@ -97,7 +97,7 @@ def local_grid_reset(state: State) -> int:
     help="Fraction of connections dropped after the work is done (GRIDSYNC_FAULT_DROP_RATE).",
 )
 @click.option("--seed", type=int, help="Seed for fault decisions (GRIDSYNC_FAULT_SEED).")
-@project_option
+@global_options
 @click.pass_obj
 def local_grid_serve(
     state: State,

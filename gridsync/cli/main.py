@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import traceback
 from typing import NoReturn
 
@@ -12,6 +13,8 @@ import click
 
 from gridsync.cli.commands import cli
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
+from gridsync.interrupts import Interrupted, install, interrupted
+from gridsync.procguard import make_undumpable
 
 # Collect the youngest generation every 50,000 net allocations instead of 700: reading a large
 # project allocates many small, acyclic, long-lived objects (values, positions), and the default
@@ -21,14 +24,30 @@ GC_THRESHOLD = (50_000, 20, 20)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    make_undumpable()  # defence in depth only; see gridsync.procguard
     gc.set_threshold(*GC_THRESHOLD)
-    sys.exit(run(argv))
+    install()
+    code = run(argv)
+    if interrupted() and _threads_left():
+        # Stopped at once with calls still out: exiting normally would join their threads.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _threads_left() -> bool:
+    main_thread = threading.main_thread()
+    return any(t is not main_thread and not t.daemon for t in threading.enumerate())
 
 
 def run(argv: list[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         code = cli.main(args=argv, prog_name="gridsync", standalone_mode=False)
+    except Interrupted as exc:
+        click.echo(f"\nInterrupted ({exc.what}): gridsync stopped.", err=True)
+        return exc.exit_code
     except click.exceptions.Abort:
         click.echo("\nInterrupted.", err=True)
         return ExitCode.INTERRUPTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from gridsync.errors import GridsyncError
 
 if TYPE_CHECKING:
     from gridsync.commands.session import Target
+    from gridsync.console import Console
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -32,16 +34,36 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
 
 
 class State:
-    """What the group options decide, handed to every command."""
+    """What the global options decide, handed to every command. Each global option may also be
+    given after the command (`gridsync plan --github`); there it wins over the one before."""
 
-    def __init__(self, root: Path, color: str, debug: bool, project: str | None) -> None:
-        from gridsync.console import Console
-
+    def __init__(
+        self, root: Path, color: str, debug: bool, project: str | None, github: bool | None
+    ) -> None:
         self.root = root
-        self.project = project
-        self.github = False
+        self.color = color
         self.debug = debug
-        self.console = Console.create(color)
+        self.project = project
+        self._github = github
+        self._console: Console | None = None
+
+    @property
+    def github(self) -> bool:
+        if self._github is not None:
+            return self._github
+        return os.environ.get("GITHUB_ACTIONS") == "true"
+
+    @github.setter
+    def github(self, value: bool | None) -> None:
+        self._github = value
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from gridsync.console import Console
+
+            self._console = Console.create(self.color)
+        return self._console
 
     @property
     def target(self) -> Target:
@@ -50,19 +72,53 @@ class State:
         return Target(self.root, self.project)
 
 
-def project_option(command: Any) -> Any:
-    """`--project NAME` after the command too (`gridsync plan --project x`), as well as before it."""
-
-    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+def _setter(attribute: str) -> Any:
+    def remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         if value is not None:
-            ctx.ensure_object(State).project = value
+            setattr(ctx.find_object(State), attribute, value)
 
-    return click.option(
-        "--project",
-        expose_value=False,
-        callback=remember,
-        help="The project of gridsync.yaml's projects: to work on.",
-    )(command)
+    return remember
+
+
+ROOT_HELP = "Project root: where gridsync.yaml and clusters/ are."
+COLOR_HELP = "Colour output. auto: only on a terminal and when NO_COLOR is unset."
+DEBUG_HELP = "Show tracebacks of unexpected errors."
+GITHUB_HELP = (
+    "GitHub Actions output: annotations, step summary, step outputs "
+    "[default: on when GITHUB_ACTIONS=true]."
+)
+PROJECT_HELP = "The project of gridsync.yaml's projects: to work on."
+COLOR_CHOICE = click.Choice(["auto", "always", "never"])
+ROOT_TYPE = click.Path(file_okay=False, exists=True, path_type=Path)
+
+
+def global_options(command: Any) -> Any:
+    """The global options after the command too (`gridsync plan --github --project x`), as well as
+    before it; given after it, they win."""
+    shared: dict[str, Any] = {"expose_value": False, "default": None}
+    options = [
+        click.option(
+            "-C", "--chdir", type=ROOT_TYPE, help=ROOT_HELP, callback=_setter("root"), **shared
+        ),
+        click.option(
+            "--color", type=COLOR_CHOICE, help=COLOR_HELP, callback=_setter("color"), **shared
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            flag_value=True,
+            help=DEBUG_HELP,
+            callback=_setter("debug"),
+            **shared,
+        ),
+        click.option(
+            "--github/--no-github", help=GITHUB_HELP, callback=_setter("github"), **shared
+        ),
+        click.option("--project", help=PROJECT_HELP, callback=_setter("project"), **shared),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def backend_option(command: Any) -> Any:

@@ -6,14 +6,10 @@ plans again and refuses unless the result is the plan that was saved (stale plan
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from gridsync.apply.executor import Executor
@@ -27,6 +23,7 @@ from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.config.model import ProjectSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
+from gridsync.interrupts import StopRequest, exit_code_for, graceful
 from gridsync.live.backend import Backend
 from gridsync.live.factory import open_backend
 from gridsync.model import Phase
@@ -58,6 +55,17 @@ class ApplyOptions:
     write_runs: bool = True  # False (--no-write-runs): leave run config files alone
     expect_plan_id: str | None = None  # --expect-plan-id: the plan reviewed on the pull request
     lock_timeout: float = 0.0  # --lock-timeout: how long to wait for another apply to finish
+    github: bool = False  # --github: the Markdown summary in the step summary, step outputs
+    comment: bool = False  # --comment: the result as the merged pull request's sticky comment
+    pr: int | None = None  # --pr: that pull request (default: the event's, or GITHUB_SHA's)
+
+
+@dataclass
+class _Seen:
+    """What an apply got to, for its report: the plan it computed and the result it reached."""
+
+    plan: Plan | None = None
+    result: ApplyResult | None = None
 
 
 def apply(
@@ -68,7 +76,26 @@ def apply(
     confirm: Confirm | None,
 ) -> int:
     """Plan and apply under the project's apply lock. `confirm` asks the user; None when there is
-    nobody to ask (no TTY)."""
+    nobody to ask (no TTY). With --github or --comment, the outcome is reported there too,
+    whether apply ran, partly failed or refused."""
+    seen = _Seen()
+    try:
+        code = _apply(target, options, env, console, confirm, seen)
+    except GridsyncError as exc:
+        _report(seen, exc.exit_code, str(exc), target, options, env, console)
+        raise
+    _report(seen, code, "", target, options, env, console)
+    return code
+
+
+def _apply(
+    target: Target,
+    options: ApplyOptions,
+    env: Mapping[str, str],
+    console: Console,
+    confirm: Confirm | None,
+    seen: _Seen,
+) -> int:
     inputs = load_inputs(target, env, console)
     with _lock(inputs.settings, env, options.lock_timeout):
         record = own_record(inputs.settings)
@@ -76,7 +103,7 @@ def apply(
         backend = open_backend(inputs.settings, options.backend, env)
         try:
             return _plan_and_apply(
-                _Session(inputs, backend, record, memory), options, env, console, confirm
+                _Session(inputs, backend, record, memory), options, env, console, confirm, seen
             )
         finally:
             backend.close()
@@ -92,12 +119,42 @@ class _Session:
     memory: Memory
 
 
+def _report(
+    seen: _Seen,
+    code: int,
+    error: str,
+    target: Target,
+    options: ApplyOptions,
+    env: Mapping[str, str],
+    console: Console,
+) -> None:
+    """The step summary and outputs (--github) and the pull-request comment (--comment). A
+    failure to post is a warning: it never hides what apply did."""
+    if not (options.github or options.comment):
+        return
+    from gridsync.commands.github_out import apply_markdown, emit_apply
+
+    text = apply_markdown(seen.result, code, error)
+    if options.github:
+        emit_apply(seen.plan, seen.result, code, text, env)
+    if not options.comment:
+        return
+    from gridsync.commands.pr_comment import post_apply
+
+    plan_id = seen.plan.plan_id if seen.plan is not None else ""
+    try:
+        post_apply(text, plan_id, options.pr, target.project, env, console)
+    except GridsyncError as exc:
+        console.log(f"warning: the apply result was not posted on the pull request: {exc}")
+
+
 def _plan_and_apply(
     session: _Session,
     options: ApplyOptions,
     env: Mapping[str, str],
     console: Console,
     confirm: Confirm | None,
+    seen: _Seen,
 ) -> int:
     inputs, backend = session.inputs, session.backend
     live = backend.list_clusters()
@@ -110,6 +167,7 @@ def _plan_and_apply(
         memory=session.memory,
         allow_prune_all=options.allow_prune_all,
     )
+    seen.plan = plan
     if options.planfile is not None:
         saved = planfile.load(options.planfile)
         planfile.check_fresh(saved, plan, desired_fingerprint(inputs.desired))
@@ -119,18 +177,21 @@ def _plan_and_apply(
     if not _has_work(plan):
         console.result(text.render_plan(plan, color=console.color))
         console.log("Nothing to apply.")
-        _record(plan, ApplyResult((), live_after=live), session)  # as just read
+        seen.result = ApplyResult((), live_after=live)
+        _record(plan, seen.result, session)  # as just read
         return ExitCode.OK
     if options.planfile is None and not _approved(plan, options, console, confirm):
         console.log("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
     infra = _infra(plan, inputs, env)
     journal = RecordJournal(session.record)
-    result = _execute(plan, backend, inputs.settings, options, console, infra, journal)
+    stop = StopRequest()
+    result = _execute(plan, backend, inputs.settings, options, console, infra, journal, stop)
+    seen.result = result
     console.result(render_summary(result, color=console.color))
     _record(plan, result, session)
     if result.interrupted:
-        return ExitCode.INTERRUPTED
+        return exit_code_for(stop.signum)
     return ExitCode.OK if result.ok else ExitCode.PARTIAL
 
 
@@ -166,12 +227,17 @@ def _record(plan: Plan, result: ApplyResult, session: _Session) -> None:
     entries = session.record.load() or {}
     wanted = {c.name for c in plan.changes if c.desired is not None}
     # Gone and meant to go: asked for by gridsync, or no longer declared (a record from before
-    # deletes were written ahead, of a prune that was cut short).
+    # deletes were written ahead, of a prune that was cut short). After a stop, live_after holds
+    # only the clusters seen to settle (no list call is waited for), so a cluster missing from it
+    # is not known to be gone: nothing is forgotten then (the journal dropped each delete it saw
+    # finish; the next apply forgets the rest).
     gone = [
         name
         for name, entry in entries.items()
         if name not in present and (entry.deleting or name not in wanted)
     ]
+    if result.interrupted:
+        gone = []
     kept = [
         c for c in live if c.name in declared and c.phase == Phase.RUNNING and not c.terminating
     ]
@@ -238,6 +304,7 @@ def _execute(
     console: Console,
     infra: Infra | None,
     journal: RecordJournal,
+    stop: StopRequest,
 ) -> ApplyResult:
     progress: Progress = (
         TtyProgress(console.err) if console.err_is_tty else LineProgress(console.err)
@@ -257,33 +324,11 @@ def _execute(
         root=settings.root if options.write_runs else None,
         infra=infra,
         journal=journal,
+        stop=stop,
     )
     try:
-        with _stop_on_interrupt(executor.stop):
+        with graceful(executor.stop):
             return executor.run(plan)
     finally:
         if isinstance(progress, TtyProgress):
             progress.close()
-
-
-@contextmanager
-def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
-    """The first Ctrl-C (or SIGTERM) asks apply to stop after the calls in flight; a second
-    Ctrl-C interrupts at once. Only possible on the main thread; elsewhere nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, action in previous.items():
-            signal.signal(sig, action)

@@ -1,6 +1,7 @@
 """`gridsync drift`: what moved in Grid outside gridsync, and what was merged but not applied.
 
-Exit 2 on either (0 when there is none). With --issue, one GitHub issue per project stays open and
+Exit 2 on either (0 when there is none). With --github, the Markdown report goes to the step
+summary and `drifted`, `out_of_band`, `not_applied`, `items` to the step outputs. With --issue, one GitHub issue per project stays open and
 current while drift lasts, and is closed when it clears.
 """
 
@@ -23,6 +24,7 @@ class DriftOptions:
     backend: str | None = None
     issue: bool = False  # keep a GitHub issue open while drift lasts
     markdown: bool = False
+    github: bool = False  # the Markdown report in the step summary; drifted and counts as outputs
 
 
 def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console: Console) -> int:
@@ -38,6 +40,10 @@ def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console
         backend.close()
     report = classify(plan, live, record)
     console.result(render_markdown(report) if options.markdown else render_text(report))
+    if options.github:
+        from gridsync.commands.github_out import emit_drift
+
+        emit_drift(report, env)
     if options.issue:
         from gridsync.github.api import GitHub
         from gridsync.github.comment import sync_drift_issue

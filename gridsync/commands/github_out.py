@@ -1,14 +1,16 @@
-"""GitHub Actions output of a run (`--github`, on when GITHUB_ACTIONS=true), and the sticky
-pull-request comment (`gridsync comment`, `plan --comment`)."""
+"""GitHub Actions output of a run (`--github`, on when GITHUB_ACTIONS=true): annotations, the
+step summary and step outputs of plan, validate, apply and drift. The sticky pull-request comment
+is commands/pr_comment.py."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from gridsync.apply.outcome import ApplyResult
 from gridsync.console import Console
-from gridsync.errors import Diagnostic, ExitCode, GridsyncError, UsageError
+from gridsync.errors import Diagnostic
+from gridsync.plan.drift import DriftReport
 from gridsync.plan.model import Plan
 from gridsync.render import markdown
 
@@ -41,44 +43,34 @@ def emit_diagnostics(diagnostics: Iterable[Diagnostic], console: Console) -> Non
         console.result(text)
 
 
-def comment(
-    plan_file: Path, pr: int | None, project: str | None, env: Mapping[str, str], console: Console
-) -> int:
-    """Post or update the sticky comment from a plan saved with `plan --out`."""
-    from gridsync.render.json_format import plan_from_dict
-
-    try:
-        data = json.loads(plan_file.read_text(encoding="utf-8"))
-        plan, plan_id = plan_from_dict(data), str(data["plan_id"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise GridsyncError(
-            f"{plan_file} is not a gridsync plan: {exc}",
-            hint="write one with `gridsync plan --out FILE`",
-        ) from exc
-    post_comment(plan, plan_id, pr, project, env, console)
-    return ExitCode.OK
-
-
-def post_comment(
-    plan: Plan,
-    plan_id: str,
-    pr: int | None,
-    project: str | None,
-    env: Mapping[str, str],
-    console: Console,
+def emit_apply(
+    plan: Plan | None, result: ApplyResult | None, code: int, text: str, env: Mapping[str, str]
 ) -> None:
-    from gridsync.github.actions import pr_number_from_event
-    from gridsync.github.api import GitHub
-    from gridsync.github.comment import comment_body, upsert_comment
+    """`text` (apply_markdown) in the step summary; result, applied, created, updated, replaced,
+    deleted, failed, not_attempted and plan_id as step outputs."""
+    from gridsync.github.actions import apply_outputs, set_outputs, step_summary
 
-    number = pr
-    if number is None and env.get("GITHUB_EVENT_PATH"):
-        number = pr_number_from_event(Path(env["GITHUB_EVENT_PATH"]))
-    if number is None:
-        raise UsageError(
-            "no pull request to comment on", hint="pass --pr N, or run on a pull_request event"
-        )
-    body = comment_body(markdown.render_plan(plan), plan_id, project=project)
-    with GitHub.from_env(env) as github:
-        outcome = upsert_comment(github, number, body, project=project)
-    console.log(f"Pull request #{number}: plan comment {outcome}.")
+    if env.get("GITHUB_STEP_SUMMARY"):
+        step_summary(text, Path(env["GITHUB_STEP_SUMMARY"]))
+    if env.get("GITHUB_OUTPUT"):
+        set_outputs(apply_outputs(plan, result, code), Path(env["GITHUB_OUTPUT"]))
+
+
+def apply_markdown(result: ApplyResult | None, code: int, error: str) -> str:
+    """What apply did, or (no result) why it did not run: `error` is the message."""
+    from gridsync.render.summary import render_refusal_markdown, render_summary_markdown
+
+    if result is not None:
+        return render_summary_markdown(result)
+    return render_refusal_markdown(code, error)
+
+
+def emit_drift(report: DriftReport, env: Mapping[str, str]) -> None:
+    """The drift report in the step summary; drifted, out_of_band, not_applied, items as outputs."""
+    from gridsync.github.actions import drift_outputs, set_outputs, step_summary
+    from gridsync.render.drift import render_markdown
+
+    if env.get("GITHUB_STEP_SUMMARY"):
+        step_summary(render_markdown(report), Path(env["GITHUB_STEP_SUMMARY"]))
+    if env.get("GITHUB_OUTPUT"):
+        set_outputs(drift_outputs(report), Path(env["GITHUB_OUTPUT"]))

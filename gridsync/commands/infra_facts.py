@@ -27,13 +27,16 @@ def needs_terraform(settings: ProjectSettings, clusters: tuple[DesiredCluster, .
 
 
 def make_terraform(settings: ProjectSettings, env: Mapping[str, str]) -> Terraform:
+    from gridsync.infra.review import review_for
     from gridsync.infra.terraform import Terraform
 
+    data = (*settings.cluster_globs, *settings.run_globs)
     return Terraform(
         root=settings.root,
         binary=settings.terraform_bin,
         timeout=settings.terraform_timeout,
         env=env,
+        review=review_for(env, settings.root, data),
     )
 
 
@@ -63,12 +66,16 @@ def terraform_facts(
         for name, module in with_module
         if in_ci(env) and not settings.terraform_local_state and not _has_backend(settings, module)
     )
-    with ThreadPoolExecutor(max_workers=max(1, settings.parallelism)) as pool:
-        summaries = list(pool.map(lambda item: terraform.plan(*item), with_module))
-    plans = {
-        name: (str(s), s.has_changes) for (name, _), s in zip(with_module, summaries, strict=True)
+    deferred = {
+        name: (found.reason, found.module_changed)
+        for name, module in with_module
+        if (found := terraform.deferral(module)) is not None
     }
-    return InfraFacts(plans=plans, recorded=recorded, runner_state=runner_state)
+    planned = [(name, module) for name, module in with_module if name not in deferred]
+    with ThreadPoolExecutor(max_workers=max(1, settings.parallelism)) as pool:
+        summaries = list(pool.map(lambda item: terraform.plan(*item), planned))
+    plans = {name: (str(s), s.has_changes) for (name, _), s in zip(planned, summaries, strict=True)}
+    return InfraFacts(plans=plans, recorded=recorded, runner_state=runner_state, deferred=deferred)
 
 
 def in_ci(env: Mapping[str, str]) -> bool:

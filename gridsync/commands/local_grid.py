@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from gridsync.console import Console
 from gridsync.errors import ExitCode
 from gridsync.live.faults import FaultSettings
 from gridsync.live.local import LocalControlPlane
+from gridsync.live.localdb import sidecars
 from gridsync.live.server import GridServer, ServerAuth
 
 
@@ -29,7 +31,8 @@ def fail(target: Target, name: str, reason: str, console: Console) -> int:
 def reset(target: Target, console: Console) -> int:
     settings = target.settings()
     state = settings.root / settings.backend.local.state
-    removed = [p for p in (state, *state.parent.glob(state.name + "-*")) if p.exists()]
+    # Exactly the files gridsync and SQLite create, never a glob: the name comes from gridsync.yaml.
+    removed = [path for path in sidecars(state) if os.path.lexists(path)]
     for path in removed:
         path.unlink()
     console.log(f"Removed {state}." if removed else f"No local state at {state}.")

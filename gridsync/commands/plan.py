@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gridsync.commands.github_out import emit_plan, post_comment
+from gridsync.commands.github_out import emit_plan
 from gridsync.commands.memory import own_record, read_memory
+from gridsync.commands.pr_comment import post_errors, post_plan, replace_approval
 from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.console import Console
-from gridsync.errors import ExitCode, GridsyncError, PlanBlocked
+from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
 from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
 from gridsync.plan.diff import Memory, desired_fingerprint
@@ -31,22 +32,28 @@ class PlanOptions:
     github: bool = False  # annotations, step summary and step outputs (GitHub Actions)
     comment: bool = False  # post the plan as the sticky pull-request comment
     pr: int | None = None  # the pull request to comment on (default: from GITHUB_EVENT_PATH)
+    changes_only: bool = False  # comment: post nothing for no changes; mark an older one outdated
     allow_prune_all: bool = False  # --allow-prune-all: a prune may delete every managed cluster
 
 
 def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
-    inputs = load_inputs(target, env, console)
+    inputs = _inputs(target, options, env, console)
     memory, note = _memory(inputs, env, snapshot=options.live is not None)
+    # On a pull request, the review label approves a replace as --allow-replace does.
+    approved_by = (
+        "" if options.allow_replace or not options.github else replace_approval(env, console)
+    )
     backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
         result = plan_against(
             inputs,
             backend,
             env,
-            allow_replace=options.allow_replace,
+            allow_replace=options.allow_replace or bool(approved_by),
             snapshot=options.live,
             memory=memory,
             allow_prune_all=options.allow_prune_all,
+            approved_by=approved_by,
         )
     finally:
         backend.close()
@@ -56,7 +63,16 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     if options.github:
         emit_plan(result, env, console)
     if options.comment:
-        post_comment(result, result.plan_id, options.pr, inputs.settings.project, env, console)
+        project = inputs.settings.project
+        post_plan(
+            result,
+            result.plan_id,
+            options.pr,
+            project,
+            env,
+            console,
+            changes_only=options.changes_only,
+        )
     raise_if_blocked(result)
     if options.out is not None:
         planfile.save(result, options.out, desired_fingerprint(inputs.desired))
@@ -86,6 +102,18 @@ def _memory(
             "not shown here, and apply refuses until it can be read"
         )
         return Memory(), Note("warning", message)
+
+
+def _inputs(
+    target: Target, options: PlanOptions, env: Mapping[str, str], console: Console
+) -> Inputs:
+    """The desired state; with --comment, validation errors also replace the sticky comment."""
+    try:
+        return load_inputs(target, env, console)
+    except ConfigError as exc:
+        if options.comment:
+            post_errors(exc.diagnostics, options.pr, target.project, env, console)
+        raise
 
 
 def render(plan: Plan, fmt: str, *, color: bool) -> str:

@@ -55,7 +55,11 @@ def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Conso
 
 
 def policy_for(
-    settings: ProjectSettings, *, allow_replace: bool, allow_prune_all: bool = False
+    settings: ProjectSettings,
+    *,
+    allow_replace: bool,
+    allow_prune_all: bool = False,
+    approved_by: str = "",
 ) -> Policy:
     return Policy(
         prune=settings.prune,
@@ -64,6 +68,7 @@ def policy_for(
         max_deletes=settings.max_deletes,
         allow_replace=allow_replace,
         allow_prune_all=allow_prune_all,
+        approved_by=approved_by,
     )
 
 
@@ -77,13 +82,17 @@ def plan_against(
     live: LiveState | None = None,
     memory: Memory | None = None,
     allow_prune_all: bool = False,
+    approved_by: str = "",
 ) -> Plan:
     """Read live state (unless the caller already has it), ask Terraform (and AWS) what they
     know, and diff. A snapshot plan (fork pull requests) runs neither Terraform nor AWS checks: it
     has no cloud credentials by design."""
     live = live if live is not None else backend.list_clusters()
     policy = policy_for(
-        inputs.settings, allow_replace=allow_replace, allow_prune_all=allow_prune_all
+        inputs.settings,
+        allow_replace=allow_replace,
+        allow_prune_all=allow_prune_all,
+        approved_by=approved_by,
     )
     clusters = inputs.desired.clusters
     infra = terraform_facts(inputs.settings, clusters, live, env, snapshot=snapshot)

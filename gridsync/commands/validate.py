@@ -14,7 +14,26 @@ from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode
 
 
-def validate(target: Target, env: Mapping[str, str], console: Console) -> int:
+def validate(
+    target: Target,
+    env: Mapping[str, str],
+    console: Console,
+    *,
+    comment: bool = False,
+    pr: int | None = None,
+) -> int:
+    """Validate; with `comment`, errors replace the sticky pull-request comment (path:line)."""
+    try:
+        return _validate(target, env, console)
+    except ConfigError as exc:
+        if comment:
+            from gridsync.commands.pr_comment import post_errors
+
+            post_errors(exc.diagnostics, pr, target.project, env, console)
+        raise
+
+
+def _validate(target: Target, env: Mapping[str, str], console: Console) -> int:
     top = load_project(target.root, target.project)
     names = [target.project] if target.project or not top.projects else list(top.projects)
     errors: list[ConfigError] = []

@@ -16,7 +16,7 @@ from typing import Any
 from gridsync.config.envsubst import SubstitutedTree, substitute_tree
 from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.project import project_path_message
-from gridsync.config.schemas import CLUSTER_SCHEMA, check, quoted
+from gridsync.config.schemas import CLUSTER_SCHEMA, check, non_finite, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
 from gridsync.model import (
     ARM_PREFIXES,
@@ -56,12 +56,14 @@ def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> 
     tree = substitute_tree(document.value, env)
     sensitive = _sensitive(tree)
     problems = _env_problems(document, tree)
-    for found in check(
+    found_problems = check(
         CLUSTER_SCHEMA,
         tree.value,
         lambda path: bool(path) and path[0] in sensitive,
         document.unbuilt,
-    ):
+    )
+    found_problems += non_finite(document.non_finite, {p.path for p in found_problems})
+    for found in found_problems:
         problems.append(
             Problem(*document.where(found.path, key=found.at_key), found.message, found.path)
         )

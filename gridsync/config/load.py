@@ -62,6 +62,8 @@ def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
     for item in found:
         yaml_file = read_yaml_file(item.path, item.rel)
         read.diagnostics.extend(yaml_file.diagnostics())
+        if not yaml_file.documents and not yaml_file.problems:
+            read.diagnostics.append(_declares_nothing(item.rel))
         for document in yaml_file.documents:
             checked = check_document(document, item.rel, env)
             binding, binding_problems = binding_of(yaml_file, document, checked.name)
@@ -98,6 +100,14 @@ def _cross_problems(checked: CheckedDocument, declared: _Declared) -> list[Probl
             source = checked.context_source
             problems.append(Problem(source.line, source.col, message, ("context",)))
     return problems
+
+
+def _declares_nothing(rel: str) -> Diagnostic:
+    message = (
+        "the file declares no cluster: it is empty or holds only comments and '---'; "
+        "add a cluster document or delete the file"
+    )
+    return Diagnostic(rel, 1, 1, message, severity="warning")
 
 
 def _no_files(settings: ProjectSettings) -> Diagnostic:

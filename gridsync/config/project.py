@@ -18,8 +18,9 @@ from gridsync.config.model import (
     ProjectSettings,
     WaitSettings,
 )
-from gridsync.config.schemas import PROJECT_SCHEMA, check
+from gridsync.config.schemas import PROJECT_SCHEMA, check, non_finite, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
+from gridsync.confine import is_inside
 from gridsync.errors import ConfigError, Diagnostic, UsageError
 
 PROJECT_FILE = "gridsync.yaml"
@@ -27,30 +28,41 @@ _AMOUNT = r"[0-9]+(?:\.[0-9]+)?"
 _NUMBER = re.compile(_AMOUNT)
 _DURATION = re.compile(rf"(?:(?P<h>{_AMOUNT})h)?(?:(?P<m>{_AMOUNT})m)?(?:(?P<s>{_AMOUNT})s)?")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+MAX_DURATION_SECONDS = 30 * 24 * 3600
 
 
 def parse_duration(text: str | int | float) -> float:
     """Seconds from a number of seconds or a string like "30s", "5m", "1h30m", "1.5h" or "90".
 
-    Raises ValueError (with a message fit for users) for anything else, negative or not finite.
+    Raises ValueError (with a message fit for users) for anything else: negative, not finite, or
+    longer than MAX_DURATION_SECONDS (a lock's expiry and every deadline must stay computable).
     """
     if isinstance(text, bool):
         raise ValueError("expected a duration, got a boolean")
     if isinstance(text, int | float):
-        if not math.isfinite(text) or text < 0:
+        if (isinstance(text, float) and not math.isfinite(text)) or text < 0:
             raise ValueError(f"a duration must be a finite number of seconds >= 0, got {text}")
-        return float(text)
+        return _bounded(float(min(text, MAX_DURATION_SECONDS + 1)), str(text))
     value = text.strip()
     if _NUMBER.fullmatch(value):
-        return float(value)
+        return _bounded(float(value), text)
     match = _DURATION.fullmatch(value)
     if not value or match is None or not any(match.groupdict().values()):
         raise ValueError(
-            f"{text!r} is not a duration; write seconds (90) or a string like 30s, 5m, 1h30m, 1.5h"
+            f"{quoted(text)} is not a duration; write seconds (90) or a string like 30s, 5m, "
+            "1h30m, 1.5h"
         )
-    return sum(
+    seconds = sum(
         float(amount) * _UNIT_SECONDS[unit] for unit, amount in match.groupdict().items() if amount
     )
+    return _bounded(seconds, text)
+
+
+def _bounded(seconds: float, written: str) -> float:
+    if seconds > MAX_DURATION_SECONDS:
+        shown = written if len(written) <= 20 else f"{written[:17]}..."
+        raise ValueError(f"a duration must be at most 30 days (2592000 seconds), got {shown}")
+    return seconds
 
 
 def load_project(root: Path, project: str | None = None) -> ProjectSettings:
@@ -72,7 +84,7 @@ def load_project(root: Path, project: str | None = None) -> ProjectSettings:
             message = f"{PROJECT_FILE} must hold a single YAML document"
             problems.append((document.index, Problem(*document.start, message)))
             continue
-        raw, found = _check(document)
+        raw, found = _check(document, root)
         problems.extend((document.index, problem) for problem in found)
     if problems:
         raise ConfigError(
@@ -96,17 +108,17 @@ def _diagnostics(yaml_file: YamlFile, problems: list[tuple[int, Problem]]) -> li
     return sorted(found, key=lambda d: (d.path, d.line, d.col))
 
 
-def _check(document: YamlDocument) -> tuple[dict[str, Any], list[Problem]]:
+def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Problem]]:
     if not isinstance(document.value, dict):
         return {}, [Problem(*document.start, f"{PROJECT_FILE} must be a mapping of settings")]
     raw: dict[str, Any] = document.value
-    problems = [
-        Problem(*document.where(p.path, key=p.at_key), p.message, p.path)
-        for p in check(PROJECT_SCHEMA, raw, skip=document.unbuilt)
-    ]
+    found = check(PROJECT_SCHEMA, raw, skip=document.unbuilt)
+    found += non_finite(document.non_finite, {p.path for p in found})
+    problems = [Problem(*document.where(p.path, key=p.at_key), p.message, p.path) for p in found]
     if not problems:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)
         problems += _managed_overlaps(document, raw)
+        problems += _path_problems(document, raw, root)
     return raw, problems
 
 
@@ -136,11 +148,55 @@ def _managed_overlaps(document: YamlDocument, raw: dict[str, Any]) -> list[Probl
     return problems
 
 
-def _glob_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
-    problems = []
+def _places(raw: dict[str, Any]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The top-level settings and every `projects:` entry, each with its YAML path prefix."""
     places: list[tuple[tuple[str, ...], dict[str, Any]]] = [((), raw)]
     places += [(("projects", name), entry) for name, entry in raw.get("projects", {}).items()]
-    for prefix, settings in places:
+    return places
+
+
+def _path_problems(document: YamlDocument, raw: dict[str, Any], root: Path) -> list[Problem]:
+    """backend.local.state stays inside the project (symlinks resolved); terraform_bin is never a
+    path inside it (see terraform_bin_message)."""
+    problems = []
+    for prefix, settings in _places(raw):
+        state = settings.get("backend", {}).get("local", {}).get("state")
+        if isinstance(state, str):
+            path = (*prefix, "backend", "local", "state")
+            message = project_path_message(state, "backend.local.state")
+            if not message and not is_inside(root, root / state):
+                message = (
+                    f"backend.local.state {state!r} leads outside the project root through a "
+                    "symlink; keep the local state inside the repository"
+                )
+            if message:
+                problems.append(Problem(*document.where(path), message, path))
+        binary = settings.get("terraform_bin")
+        message = terraform_bin_message(binary) if isinstance(binary, str) else ""
+        if message:
+            path = (*prefix, "terraform_bin")
+            problems.append(Problem(*document.where(path), message, path))
+    return problems
+
+
+def terraform_bin_message(binary: str) -> str:
+    """Why terraform_bin cannot be used ("" when it can): a name looked up on PATH, or an absolute
+    path (it must also resolve outside the project, checked where it runs). A relative path is a
+    file of the repository, which a pull request can change."""
+    if "/" not in binary and "\\" not in binary:
+        return ""
+    if os.path.isabs(binary):
+        return ""
+    return (
+        f"terraform_bin {binary!r} is a path inside the project: a file of the repository is "
+        "code any pull request can change; write a name on PATH (terraform) or an absolute path "
+        "outside the project, or set GRIDSYNC_TERRAFORM_BIN in the CI environment"
+    )
+
+
+def _glob_problems(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for prefix, settings in _places(raw):
         problems += _globs_of(document, prefix, settings)
     return problems
 

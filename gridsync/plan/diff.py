@@ -47,9 +47,19 @@ from gridsync.plan.model import (
 from gridsync.plan.prune import Memory, Policy, matches, prune, remembered_protect, teardowns
 from gridsync.plan.runs import plan_runs
 
-__all__ = ["TERRAFORM_DIR", "InfraFacts", "Memory", "Policy", "compute_plan", "live_fingerprint"]
+__all__ = [
+    "REPLACE_LABEL",
+    "TERRAFORM_DIR",
+    "InfraFacts",
+    "Memory",
+    "Policy",
+    "compute_plan",
+    "live_fingerprint",
+]
 
 
+# The pull-request label that approves a replace in review (gridsync.github.approval reads it).
+REPLACE_LABEL = "gridsync:allow-replace"
 TERRAFORM_DIR = ".gridsync/terraform"  # per-cluster Terraform work dirs, under the project root
 
 
@@ -64,6 +74,9 @@ class InfraFacts:
     # on the runner and be lost (unless gridsync.yaml says terraform_local_state: true).
     runner_state: frozenset[str] = frozenset()
     note: str = ""  # why Terraform was not planned, when it was not (e.g. a --live snapshot)
+    # Cluster name -> (why its module does not run on this pull request, whether the module's own
+    # files changed): Terraform plans after merge (gridsync.infra.review).
+    deferred: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 def compute_plan(
@@ -80,7 +93,7 @@ def compute_plan(
     live_by_name = live.by_name()
     live_by_id = live.by_id()
     changes: list[Change] = []
-    notes: list[Note] = list(_unresolved_notes(desired))
+    notes: list[Note] = [*_unresolved_notes(desired), *_deferred_notes(desired, infra)]
     claimed: dict[str, LiveCluster] = {}  # live clusters matched to a declaration, by id
     for cluster in desired.clusters:
         match = live_by_name.get(cluster.name) or live_by_id.get(cluster.name)
@@ -181,13 +194,31 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
     summary, changed = infra.plans.get(
         change.name, (f"Terraform: not planned ({infra.note})", False)
     )
+    if change.name in infra.deferred:
+        reason, changed = infra.deferred[change.name]
+        summary = f"{DEFERRED}: {reason}"  # in every format, the grid commands included
     if change.action == Action.NOOP and changed and not change.blocked:
-        change = replace(change, action=Action.UPDATE, reason="Terraform has changes")
+        why = "its module changed" if change.name in infra.deferred else "Terraform has changes"
+        change = replace(change, action=Action.UPDATE, reason=why)
     apply = change.action in (Action.CREATE, Action.REPLACE) or changed
     apply = apply and change.action != Action.NOOP
     if apply and change.name in infra.runner_state:
         change = change.block(_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
     return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
+
+
+DEFERRED = "Terraform plans after merge"
+
+
+def _deferred_notes(desired: DesiredState, infra: InfraFacts) -> Iterable[Note]:
+    for cluster in desired.clusters:
+        if cluster.name in infra.deferred:
+            reason = infra.deferred[cluster.name][0]
+            message = (
+                f"{cluster.name}: Terraform plans after merge, not on this pull request: {reason}. "
+                "A pull request never runs Terraform code it changes; apply on merge runs it."
+            )
+            yield Note("warning", message, cluster.where("infrastructure"))
 
 
 _RUNNER_STATE = (
@@ -223,8 +254,13 @@ def _replace_change(
     if forced and not policy.allow_replace:
         change = change.block(
             f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
-            "created again (its workloads stop). Rerun with --allow-replace to allow that."
+            "created again (its workloads stop). Rerun with --allow-replace to allow that (on a "
+            f"pull request: a reviewer adds the label {REPLACE_LABEL})."
         )
+    elif forced and not change.blocks:
+        # What allowed the replace Grid forces; a protected cluster is never replaced, so nothing
+        # approved it.
+        change = replace(change, approved=policy.approved_by or "--allow-replace")
     return change
 
 

@@ -78,6 +78,10 @@ class Change:
     # A create whose name is still held by a cluster an earlier apply deleted (a replace cut
     # short): apply waits until that one is gone, then creates.
     after_teardown: bool = False
+    # A replace Grid forces that was allowed, and by what: "--allow-replace", or the review
+    # label and who added it. Shown, never part of plan_id (the approval's source may differ
+    # between the pull request and the apply on merge; whether it is allowed may not).
+    approved: str = ""
 
     @property
     def blocked(self) -> str:
@@ -169,10 +173,16 @@ class Plan:
 
     @property
     def plan_id(self) -> str:
-        """A digest of the action set (what would be done, secrets hashed in, never shown)."""
+        """A digest of the action set (what would be done, secrets hashed in, never shown).
+
+        A blocked change counts too, so a plan whose replace was not approved never shares an id
+        with the same plan approved (a pin can never mix them); unblocked plans keep their ids.
+        """
         digest = hashlib.sha256()
         for change in self.actionable:
             digest.update(json.dumps([change.action, change.name, change.cluster_id]).encode())
+            if change.blocked:
+                digest.update(json.dumps(["blocked"]).encode())
             if change.terraform is not None:
                 tf = change.terraform
                 digest.update(json.dumps(["terraform", tf.summary, tf.apply, tf.destroy]).encode())

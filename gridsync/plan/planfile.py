@@ -18,7 +18,9 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, StalePlan
 from gridsync.plan.model import Plan
-from gridsync.render.json_format import FORMAT_VERSION, plan_to_dict
+from gridsync.render.json_format import FORMAT_VERSION, plan_from_dict, plan_to_dict
+
+_HINT = "write one with `gridsync plan --out FILE`"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ def save(plan: Plan, path: Path, desired_fingerprint: str) -> None:
         raise
 
 
-def load(path: Path) -> SavedPlan:
+def read(path: Path) -> dict[str, Any]:
+    """A plan file's JSON, once its format version is one this gridsync reads (the one reader of
+    plan files: `apply PLANFILE` and `comment --plan-file` both go through it)."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -59,11 +63,20 @@ def load(path: Path) -> SavedPlan:
             f"cannot read plan file {path}: {exc}",
             hint="pass a file written by `gridsync plan --out FILE`",
         ) from exc
+    version = data.get("format_version") if isinstance(data, dict) else None
+    if not isinstance(version, str):
+        raise GridsyncError(f"{path} is not a gridsync plan (no format_version)", hint=_HINT)
+    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise GridsyncError(
+            f"plan file {path} has format {version}, this gridsync reads {FORMAT_VERSION}",
+            hint="plan again with this gridsync",
+        )
+    return data  # type: ignore[no-any-return]
+
+
+def load(path: Path) -> SavedPlan:
+    data = read(path)
     try:
-        if data["format_version"].split(".")[0] != FORMAT_VERSION.split(".")[0]:
-            raise GridsyncError(
-                f"plan file {path} has format {data['format_version']}, this gridsync reads {FORMAT_VERSION}"
-            )
         saved = data["saved"]
         return SavedPlan(
             data["plan_id"],
@@ -73,9 +86,18 @@ def load(path: Path) -> SavedPlan:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise GridsyncError(
-            f"{path} is not a saved gridsync plan (missing {exc})",
-            hint="write one with `gridsync plan --out FILE`",
+            f"{path} is not a saved gridsync plan (missing {exc})", hint=_HINT
         ) from exc
+
+
+def load_plan(path: Path) -> tuple[Plan, str]:
+    """The renderable plan of a plan file, and its plan_id (as saved: values are masked, so it
+    cannot be recomputed)."""
+    data = read(path)
+    try:
+        return plan_from_dict(data), str(data["plan_id"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GridsyncError(f"{path} is not a gridsync plan: {exc}", hint=_HINT) from exc
 
 
 def check_fresh(saved: SavedPlan, plan: Plan, desired_fingerprint: str) -> None:

@@ -32,6 +32,7 @@ class Policy:
     max_deletes: int | None = None
     allow_replace: bool = False
     allow_prune_all: bool = False  # --allow-prune-all: a prune may empty the managed set
+    approved_by: str = ""  # who allowed replaces, as plans show it ("" = "--allow-replace")
 
     def is_protected(self, name: str, desired: DesiredCluster | None = None) -> bool:
         return (desired is not None and desired.protect) or matches(name, self.protected)

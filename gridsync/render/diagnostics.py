@@ -32,3 +32,20 @@ def error_summary(diagnostics: Iterable[Diagnostic]) -> str:
     errors = [d for d in diagnostics if d.severity == "error"]
     files = {d.path for d in errors}
     return f"{len(errors)} error{'s' * (len(errors) != 1)} in {len(files)} file{'s' * (len(files) != 1)}."
+
+
+def render_markdown(diagnostics: Iterable[Diagnostic]) -> str:
+    """Validation errors for the pull-request comment: the count, then one item per finding."""
+    from gridsync.render.markdown import md_escape
+
+    found = sorted(diagnostics)
+    errors = [d for d in found if d.severity == "error"]
+    lines = [
+        f"**{md_escape(error_summary(found))}** Fix them and push: the plan comes back here.",
+        "",
+    ]
+    for d in [*errors, *(d for d in found if d.severity != "error")]:
+        where = md_escape(f"{d.path}:{d.line}:{d.col}")
+        path = f"{md_escape(d.yaml_path)}: " if d.yaml_path else ""
+        lines.append(f"- `{d.severity}` **{where}** {path}{md_escape(d.message)}")
+    return "\n".join(lines) + "\n"

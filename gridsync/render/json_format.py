@@ -24,7 +24,7 @@ from gridsync.plan.model import (
 )
 from gridsync.render.common import masked, summary_counts
 
-FORMAT_VERSION = "1.3"
+FORMAT_VERSION = "1.4"
 
 
 def render_plan(plan: Plan) -> str:
@@ -86,6 +86,7 @@ def _change(change: Change) -> dict[str, Any]:
         "live_phase": change.live_phase,
         "fields": [_field(field) for field in change.fields],
         "terraform": _terraform(change.terraform),
+        "approved": change.approved or None,
     }
 
 
@@ -163,7 +164,7 @@ def _source_from(data: Mapping[str, Any] | None) -> Source | None:
 
 
 def _blocks_from(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every reason (1.3), or the one text a 1.2 plan file holds."""
+    """Every reason (1.4), or the one text an older plan file (1.2, 1.3) holds."""
     if "blocked_reasons" in data:
         return tuple(data["blocked_reasons"])
     return (data["blocked"],) if data["blocked"] else ()
@@ -183,6 +184,7 @@ def _change_from(data: Mapping[str, Any]) -> Change:
         terraform=TerraformStep(terraform["summary"], terraform["apply"], terraform["destroy"])
         if terraform
         else None,
+        approved=data.get("approved") or "",
     )
 
 

@@ -1,7 +1,8 @@
 """The plan as GitHub-flavoured Markdown, for a pull-request comment.
 
-A summary heading, a table of the changes, one collapsed ```diff block per change, then the
-context change, unmanaged clusters and notes. No ANSI, no trailing spaces; every piece of text that
+A summary heading, a warning line naming every delete and replace, a table of the changes (deletes
+and replaces first), one collapsed ```diff block per change, then the context change, unmanaged
+clusters and notes. No ANSI, no trailing spaces; every piece of text that
 comes from outside is escaped for where it lands (table cell, HTML summary, fenced block).
 """
 
@@ -37,6 +38,10 @@ from gridsync.render.common import (
 )
 
 BLOCKED_MARK = "⛔"
+WARNING_MARK = "⚠️"
+APPROVED_MARK = "✅"
+_DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
+_NAMED = 10  # destructive changes named in the warning line; the rest are counted
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 _BACKTICKS = re.compile(r"`+")
 
@@ -47,7 +52,10 @@ def render_plan(plan: Plan) -> str:
         sections.append(f"> {BLOCKED_MARK} **Blocked:** {md_escape(blocked_text(plan))}")
     if not plan.has_changes:
         sections.append(md_escape(no_changes_text(plan)))
-    listed = listed_changes(plan)
+    listed = destructive_first(listed_changes(plan))
+    warning = _destructive_warning(listed)
+    if warning:
+        sections.append(warning)
     if listed:
         sections.append(_table(listed))
     sections.extend(_details(c) for c in listed if c.action != Action.NOOP)
@@ -55,6 +63,25 @@ def render_plan(plan: Plan) -> str:
     sections.extend(_footer(plan))
     text = "\n\n".join(sections)
     return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+
+
+def destructive_first(changes: Sequence[Change]) -> tuple[Change, ...]:
+    """Deletes and replaces first (in their order), then the rest."""
+    first = [c for c in changes if c.action in _DESTRUCTIVE]
+    return (*first, *(c for c in changes if c.action not in _DESTRUCTIVE))
+
+
+def _destructive_warning(changes: Sequence[Change]) -> str:
+    """`> ⚠️ **1 to delete, 1 to replace:** ml-old, ml-research (review these first)`."""
+    destructive = [c for c in changes if c.action in _DESTRUCTIVE]
+    if not destructive:
+        return ""
+    tally = {a: sum(c.action == a for c in destructive) for a in _DESTRUCTIVE}
+    counts = [f"{n} to {a.value}" for a, n in tally.items() if n]
+    names = [md_escape(c.name) for c in destructive[:_NAMED]]
+    more = len(destructive) - _NAMED
+    listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    return f"> {WARNING_MARK} **{', '.join(counts)}:** {listed} (review these first)"
 
 
 def md_escape(text: str) -> str:
@@ -89,6 +116,8 @@ def _details_cell(change: Change) -> str:
     parts = [md_escape(part) for part in (change.reason, tf, str(change.source or "")) if part]
     if change.blocked:
         parts.append(f"{BLOCKED_MARK} blocked: {md_escape(change.blocked)}")
+    if change.approved:
+        parts.append(f"{APPROVED_MARK} approved by {md_escape(change.approved)}")
     return " · ".join(parts)
 
 
@@ -99,6 +128,8 @@ def _details(change: Change) -> str:
     lines = [f"<details><summary>{summary}</summary>", ""]
     if change.blocked:
         lines += [f"{BLOCKED_MARK} **Blocked:** {md_escape(change.blocked)}", ""]
+    if change.approved:
+        lines += [f"{APPROVED_MARK} **Approved** by {md_escape(change.approved)}", ""]
     lines += [f"{fence}diff", *body, fence, "", "</details>"]
     return "\n".join(lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gridsync.apply.outcome import ApplyResult, Outcome, Status
+from gridsync.errors import ExitCode
 
 _MARKS = {
     Status.SUCCEEDED: ("ok", "32"),
@@ -44,3 +45,53 @@ def _line(outcome: Outcome, what: str, width: int, color: bool) -> str:
         line += f"\n      AWS resources still tagged for {outcome.name} (delete them by hand):"
         line += "".join(f"\n        {arn}" for arn in outcome.leftovers)
     return line
+
+
+# --- Markdown (the step summary and the pull-request comment) ----------------------------------
+
+_MD_MARKS = {
+    Status.SUCCEEDED: "✅ ok",
+    Status.FAILED: "❌ failed",
+    Status.INCOMPLETE: "⏳ incomplete",
+    Status.NOT_ATTEMPTED: "⏸️ not attempted",
+}
+REFUSALS: dict[int, str] = {
+    ExitCode.STALE_PLAN: "stale plan: live state or the files changed since the plan was reviewed",
+    ExitCode.BLOCKED: "blocked by a safety rule",
+    ExitCode.LOCK_TIMEOUT: "another apply holds the lock",
+    ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.ERROR: "error",
+}
+
+
+def render_summary_markdown(result: ApplyResult) -> str:
+    """What apply did, as a Markdown table: one row per cluster, run config and the context."""
+    from gridsync.render.markdown import md_escape
+
+    rows = [(o, str(o.action)) for o in result.outcomes]
+    rows += [(o, "run config") for o in result.runs]
+    rows += [(result.context, "cluster context")] if result.context else []
+    head = render_summary(result).split("\n", 1)[0]
+    if not rows:
+        return f"### {md_escape(head)}\n"
+    lines = [f"### {md_escape(head)}", "", "| | Name | Change | Details |", "|---|---|---|---|"]
+    for outcome, what in rows:
+        timing = f" in {outcome.seconds:.1f}s" if outcome.seconds else ""
+        detail = md_escape(outcome.detail) if what != "cluster context" else ""
+        if outcome.leftovers:
+            detail += f" · AWS resources still tagged for it: {len(outcome.leftovers)}"
+        mark = _MD_MARKS[outcome.status] + timing
+        lines.append(f"| {mark} | {md_escape(outcome.name)} | {md_escape(what)} | {detail} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_refusal_markdown(code: int, message: str) -> str:
+    """Why apply did not run: `### Apply refused: stale plan ... (exit 4)` and the error."""
+    from gridsync.render.markdown import md_escape
+
+    why = REFUSALS.get(code, "error")
+    safe = code in (ExitCode.STALE_PLAN, ExitCode.BLOCKED, ExitCode.LOCK_TIMEOUT)
+    after = "Nothing was changed." if safe else "See the workflow run's log."
+    quoted = [f"> {md_escape(line)}" if line.strip() else ">" for line in message.split("\n")]
+    body = "\n".join(quoted[:40])
+    return f"### Apply refused: {md_escape(why)} (exit {code})\n\n{after}\n\n{body}\n"

@@ -86,6 +86,8 @@ def _change_lines(change: Change, paint: Painter) -> list[str]:
     lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
     for why in change.blocks:
         lines.append(FIELD_INDENT + paint(f"blocked: {clean(why)}", Color.RED))
+    if change.approved:
+        lines.append(FIELD_INDENT + f"approved by {clean(change.approved)}")
     return lines
 
 

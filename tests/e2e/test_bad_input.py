@@ -225,6 +225,9 @@ INVALID_NAME = "error: name: invalid cluster name"
 NOT_UTF8 = "error: the file is not valid UTF-8"
 BOMB = "error: document expands to more than 100000 nodes (YAML alias bomb?)"
 TABS = "error: YAML syntax error: tabs are not allowed for indentation; use spaces"
+ODD_BREAK = "error: character U+{} ("
+INT32 = "(the largest 32-bit integer: Grid's API holds no more)"
+FINITE = "must be a finite number, got NaN or infinity"
 
 CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
     "alias-bomb": (corpus("clusters/alias-bomb.yaml"), (f"clusters/alias-bomb.yaml:2:1: {BOMB}",)),
@@ -335,6 +338,71 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
         corpus("clusters/binary.yaml", to="gridsync.yaml"),
         (f"gridsync.yaml:1:1: {NOT_UTF8}",),
     ),
+    # Positions as an editor shows them: lines end at \n, \r\n or \r; columns are characters.
+    "nul-after-multi-byte-text": (
+        corpus("clusters/nul-after-multibyte.yaml"),
+        ("clusters/nul-after-multibyte.yaml:10:41: error: character U+0000 is not allowed",),
+    ),
+    "cr-only-line-endings": (
+        corpus("clusters/cr-only.yaml"),
+        ("clusters/cr-only.yaml:10:1: error: cost_saving: unknown field 'cost_saving'",),
+    ),
+    "crlf-and-multi-byte-text": (
+        corpus("clusters/crlf-multibyte.yaml"),
+        ("clusters/crlf-multibyte.yaml:9:10: error: protect: expected a boolean",),
+    ),
+    "line-separator-in-a-comment": (
+        corpus("clusters/line-separator-comment.yaml"),
+        (
+            f"clusters/line-separator-comment.yaml:1:19: {ODD_BREAK.format('2028')}",
+            "clusters/line-separator-comment.yaml:9:10: error: context: expected a boolean",
+        ),
+    ),
+    "paragraph-separator-and-next-line": (
+        corpus("clusters/paragraph-and-nel.yaml"),
+        (
+            f"clusters/paragraph-and-nel.yaml:8:21: {ODD_BREAK.format('2029')}",
+            f"clusters/paragraph-and-nel.yaml:9:6: {ODD_BREAK.format('0085')}",
+        ),
+    ),
+    "byte-order-mark": (
+        corpus("clusters/bom.yaml"),
+        ("clusters/bom.yaml:1:13: error: apiVersion: apiVersion must be 'gridsync/v1'",),
+    ),
+    # Numbers Grid's API cannot hold, NaN, infinity, durations out of range.
+    "count-of-30-digits": (
+        corpus("clusters/count-30-digits.yaml"),
+        (
+            "clusters/count-30-digits.yaml:10:37: error: "
+            "instance_types[0].overprovisioned_ondemand_count: overprovisioned_ondemand_count "
+            f"must be at most 2147483647 {INT32}, got the integer 123456789012345678901234567890",
+        ),
+    ),
+    "root-volume-past-int32": (
+        corpus("clusters/root-volume-int32.yaml"),
+        (
+            "clusters/root-volume-int32.yaml:9:42: error: instance_types[0].root_volume_size: "
+            f"root_volume_size must be at most 2147483647 {INT32}, got the integer 2147483648",
+        ),
+    ),
+    "run-config-storage-past-int32": (
+        corpus("runs/storage-too-large.yaml"),
+        ("runs/storage-too-large.yaml:4:17: error: compute.train.storage_gb: storage_gb must be",),
+    ),
+    "wait-timeout-of-400-digits": (
+        corpus("gridsync/wait-timeout-400-digits.yaml", to="gridsync.yaml"),
+        ("gridsync.yaml:2:12: error: wait.timeout: a duration must be at most 30 days",),
+    ),
+    "provision-seconds-nan": (
+        corpus("gridsync/provision-nan.yaml", to="gridsync.yaml"),
+        (
+            f"gridsync.yaml:3:24: error: backend.local.provision_seconds: provision_seconds {FINITE}",
+        ),
+    ),
+    "poll-max-infinite": (
+        corpus("gridsync/poll-max-inf.yaml", to="gridsync.yaml"),
+        (f"gridsync.yaml:2:18: error: wait.poll_max: poll_max {FINITE}",),
+    ),
 }
 
 
@@ -355,6 +423,23 @@ def test_bad_input_is_refused_and_nothing_is_written(project: Project, case: str
     base_project(project)
     setup(project.root)
     refuse_everywhere(project, expected)
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"---\n", b"# nothing yet\n", b"\xef\xbb\xbf---\r\n# c\r\n...\r\n"]
+)
+def test_a_cluster_file_that_declares_nothing_is_a_warning_naming_it(
+    project: Project, content: bytes
+) -> None:
+    base_project(project)
+    (project.root / "clusters" / "todo.yaml").write_bytes(content)
+    for command in COMMANDS[:2]:
+        run = run_measured(project.root, *command)
+        assert run.returncode == ExitCode.OK, run.output
+        assert (
+            "clusters/todo.yaml:1:1: warning: the file declares no cluster: it is empty or holds "
+            "only comments and '---'"
+        ) in run.stderr, run.output
 
 
 def test_50_mb_file_is_refused_by_size_without_being_read(project: Project) -> None:

