@@ -322,6 +322,7 @@ def drift(state: State, issue: bool, markdown: bool, backend: str | None) -> int
 @click.option(
     "--json", "as_json", is_flag=True, help="One line of JSON, for a GitHub Actions matrix."
 )
+@global_options
 @click.pass_obj
 def projects(state: State, as_json: bool) -> int:
     """List the projects of gridsync.yaml (fleets that plan and apply in parallel jobs)."""

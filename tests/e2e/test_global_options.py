@@ -61,3 +61,20 @@ def test_chdir_and_project_after_the_command(project: Project, tmp_path: Path) -
     result = project.gridsync("validate", "-C", str(elsewhere), "--project", "nope")
     assert result.returncode == 1
     assert "--project nope" in result.stderr
+
+
+def test_every_command_takes_the_global_options_after_it() -> None:
+    """action.yml runs `gridsync COMMAND --github [--project NAME]` for every command it offers
+    (`projects` included, for the fleet matrix)."""
+    import click
+
+    from gridsync.cli.commands import cli
+
+    wanted = {"--github", "--project", "-C", "--color", "--debug"}
+    missing = [
+        name
+        for name, command in cli.commands.items()
+        if not isinstance(command, click.Group)
+        and not wanted <= {opt for param in command.params for opt in param.opts}
+    ]
+    assert missing == []
