@@ -132,6 +132,8 @@ def public_fields(spec: ClusterSpec) -> dict[str, Any]:
 class AppliedEntry:
     """What gridsync last applied to one cluster (the apply record; drift reads it)."""
 
-    digest: str
+    digest: str  # "" for a cluster gridsync deletes without ever having applied it
     public: Mapping[str, Any]
     applied_at: str
+    protect: bool = False  # applied with protect: true; deleting it needs that lifted first
+    deleting: bool = False  # gridsync asked for its deletion; gone (or going) is not drift

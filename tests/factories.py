@@ -59,7 +59,9 @@ GLOBAL = LiveCluster("prod-2", "grid-cloud", ClusterType.GLOBAL, Phase.RUNNING, 
 
 
 def state(*clusters: DesiredCluster) -> DesiredState:
-    return DesiredState(tuple(sorted(clusters, key=lambda c: c.name)), files=())
+    """Desired state as read from one file per cluster."""
+    ordered = tuple(sorted(clusters, key=lambda c: c.name))
+    return DesiredState(ordered, files=tuple(sorted({c.source.path for c in ordered})))
 
 
 def live_state(*clusters: LiveCluster, context: str | None = None) -> LiveState:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gridsync.apply.outcome import ApplyResult, Outcome, Progress, Status, WaitPolicy
+from gridsync.apply.outcome import ApplyResult, Journal, Outcome, Progress, Status, WaitPolicy
 from gridsync.apply.runfiles import write_run_edit
 from gridsync.apply.steps import (
     FINISHED,
@@ -32,6 +33,7 @@ from gridsync.apply.steps import (
     Step,
     known,
     steps_for,
+    teardown_chains,
 )
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.interrupts import StopRequest
@@ -56,6 +58,7 @@ class Executor:
     force_delete: bool = False  # Grid forgets deleted clusters at once, leaving cloud resources
     root: Path | None = None  # the project root, for run config edits; None: leave files alone
     infra: Infra | None = None  # Terraform and AWS, for plans with infrastructure
+    journal: Journal | None = None  # the apply record, written as each change settles
     _settled_calls: int = field(default=0, init=False)  # calls finished so far
     _ready: list[tuple[int, Chain]] = field(default_factory=list, init=False)  # heap, plan order
     _waiting: dict[Chain, None] = field(default_factory=dict, init=False)  # an ordered set
@@ -68,6 +71,7 @@ class Executor:
             for c in plan.changes
             if not c.blocked
         ]
+        chains += teardown_chains(plan)
         chains = [replace(c, order=order) for order, c in enumerate(c for c in chains if c.steps)]
         interrupted = self._drive(chains)
         by_name = {c.change.name: c for c in chains}
@@ -177,6 +181,8 @@ class Executor:
             if chain.index == 0:
                 chain.started = self.clock()
             step = known(chain.step)
+            if step == Step.DELETE and not self._write_ahead(chain):
+                continue
             self.progress.event(chain.change.name, STARTING[step])
             inflight[pool.submit(self._call, chain, step)] = chain
 
@@ -193,7 +199,8 @@ class Executor:
             case Step.LEFTOVERS:
                 chain.leftovers = tuple(self._leftovers(change))
             case Step.UPDATE:
-                return self.backend.update(known(chain.cluster_id), self._update_spec(chain)).id
+                chain.live = self.backend.update(known(chain.cluster_id), self._update_spec(chain))
+                return chain.live.id
             case Step.CREATE:
                 return self._create(change)
         return chain.cluster_id
@@ -268,6 +275,8 @@ class Executor:
             return
         if step == Step.CREATE:
             chain.cluster_id = result
+        if step == Step.UPDATE and chain.live is not None:
+            self._record_running(chain, chain.live)
         self.progress.event(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
         self._file(chain)
@@ -291,12 +300,18 @@ class Executor:
         )
 
     def _observe(self, chain: Chain, found: LiveCluster | None) -> None:
+        """Take in one cluster's state; the apply record is written before anything is said."""
+        gone = found is None or found.phase == Phase.DELETED
+        if chain.step == Step.WAIT_GONE and gone:
+            self._journal(chain, lambda j: j.gone(chain.change.name))
+        elif chain.step == Step.WAIT_RUNNING and found is not None:
+            self._record_running(chain, found)
         status = "gone" if found is None else found.status
         if status != chain.last_phase:
             chain.last_phase = status
             self.progress.event(chain.change.name, status)
         if chain.step == Step.WAIT_GONE:
-            if found is None or found.phase == Phase.DELETED:
+            if gone:
                 self._advance(chain)
             return
         if found is None:
@@ -317,6 +332,37 @@ class Executor:
             chain.detail = f"timed out after {self.waits.timeout:.0f}s ({chain.step}; last seen {chain.last_phase or 'unknown'})"
             chain.index = len(chain.steps)
             self._file(chain)
+
+    # --- the apply record, kept true as changes settle ----------------------------------------------
+
+    def _write_ahead(self, chain: Chain) -> bool:
+        """Mark the cluster as being deleted before asking; if that cannot be written, do not ask."""
+        try:
+            if self.journal is not None:
+                self.journal.deleting(chain.change.name)
+        except GridsyncError as exc:
+            chain.seconds = 0.0
+            self._fail(
+                chain, f"not deleted: the apply record could not be written first: {exc.message}"
+            )
+            self._file(chain)
+            return False
+        return True
+
+    def _record_running(self, chain: Chain, found: LiveCluster) -> None:
+        desired = chain.change.desired
+        if desired is not None and found.phase == Phase.RUNNING and not found.terminating:
+            self._journal(chain, lambda j: j.running(found, desired.protect))
+
+    def _journal(self, chain: Chain, write: Callable[[Journal], None]) -> None:
+        if self.journal is None:
+            return
+        try:
+            write(self.journal)
+        except GridsyncError as exc:
+            self.progress.event(
+                chain.change.name, f"could not update the apply record: {exc.message}"
+            )
 
     def _advance(self, chain: Chain) -> None:
         chain.index += 1

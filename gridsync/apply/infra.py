@@ -23,7 +23,9 @@ from gridsync.live import wire
 from gridsync.model import ClusterSpec
 from gridsync.plan.model import Change
 
-# Spec fields a cluster document may write itself; those it writes win over Terraform's.
+# The managed spec fields. A create takes from Terraform only those the plan showed as known after
+# apply (`from_terraform`); every other one is the document's, written or defaulted, as the plan
+# showed it (instance_types unwritten is Grid's default list, never the module's empty one).
 _OVERLAID = ("region", "role_arn", "external_id", "instance_types", "cost_savings")
 
 
@@ -58,8 +60,8 @@ class Infra:
         from_module = wire.spec_from_wire(base)
         if from_module is None:
             raise GridsyncError(f"{change.name}: the Terraform cluster document has no AWS driver")
-        written = {f: getattr(desired.spec, f) for f in _OVERLAID if f in desired.field_sources}
-        return replace(from_module, **written), base
+        shown = {f: getattr(desired.spec, f) for f in _OVERLAID if f not in desired.from_terraform}
+        return replace(from_module, **shown), base
 
     def filled_spec(self, change: Change, live: ClusterSpec | None) -> ClusterSpec:
         """For an update: Terraform-supplied fields from its outputs after an apply, else as live."""

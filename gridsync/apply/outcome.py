@@ -1,11 +1,13 @@
-"""What an apply reports: each change's outcome, the result, progress events, wait settings."""
+"""What an apply reports: each change's outcome, the result, progress events, the journal that
+keeps the apply record true, wait settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from gridsync.live.backend import LiveState
+from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.plan.model import Action
 
 
@@ -48,6 +50,19 @@ class Progress:
 
     def waiting(self, phases: dict[str, str], elapsed: float) -> None:
         """Once per poll round: each cluster waited for and its live status."""
+
+
+class Journal(Protocol):
+    """Told of each change as it settles, so the apply record stays true if apply is killed."""
+
+    def deleting(self, name: str) -> None:
+        """Before a delete is requested; raising stops that delete."""
+
+    def gone(self, name: str) -> None:
+        """A cluster gridsync deleted is gone."""
+
+    def running(self, cluster: LiveCluster, protect: bool) -> None:
+        """A cluster gridsync created or updated runs as `cluster` shows it."""
 
 
 @dataclass

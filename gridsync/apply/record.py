@@ -1,144 +1,206 @@
-"""What gridsync last applied, per cluster, so drift can tell "changed in Grid" from "not applied".
+"""What gridsync last applied, per cluster, so drift can tell "changed in Grid" from "not applied",
+and so a protection outlives the file that declared it.
 
-After an apply, each cluster it left in place is recorded with a digest of its managed spec
-(secrets hashed in, never stored) and its public fields; deleted clusters are dropped. The record
-lives next to the lock: `.gridsync/applied.json` (per project), or beside an S3 lock
-(`s3://bucket/key` -> `s3://bucket/key.applied.json`) so CI runs share it.
+Each cluster an apply leaves in place is recorded with a digest of its managed spec (secrets
+hashed in, never stored), its public fields and whether it is protected. A delete is written
+ahead: the entry is marked `deleting` before the request is sent and dropped once the cluster is
+gone, so an apply killed at any point leaves a record that is still true. The record lives next to
+the lock: `.gridsync/applied.json` (per project), or beside an S3 lock (`s3://bucket/key` ->
+`s3://bucket/key.applied.json`) so CI runs share it. It is read and checked before apply changes
+anything; a record of a version this gridsync does not know is refused, never rewritten.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from gridsync.apply.stores import FileStore, S3Store, Store, store_for
 from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
 from gridsync.model import public_fields, spec_digest
 from gridsync.redact import mask_strings
-from gridsync.statedir import ensure_dir, refuse_symlinks
 
-VERSION = 1
+__all__ = [
+    "VERSION",
+    "AppliedRecord",
+    "FileStore",
+    "RecordJournal",
+    "S3Store",
+    "Store",
+    "store_for",
+]
 
-
-class Store(Protocol):
-    def read(self) -> bytes | None: ...
-    def write(self, data: bytes) -> None: ...
-    @property
-    def where(self) -> str: ...
-
-
-class FileStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @property
-    def where(self) -> str:
-        return str(self.path)
-
-    def read(self) -> bytes | None:
-        refuse_symlinks(self.path)
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise GridsyncError(f"cannot read the apply record {self.path}: {exc}") from exc
-
-    def write(self, data: bytes) -> None:
-        ensure_dir(self.path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, self.path)
-
-
-class S3Store:
-    def __init__(self, url: str, endpoint_url: str | None = None) -> None:
-        bucket, _, key = url.removeprefix("s3://").partition("/")
-        self.bucket, self.key = bucket, key
-        self.endpoint_url = endpoint_url
-
-    @property
-    def where(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
-
-    def _client(self) -> Any:
-        import boto3  # type: ignore[import-untyped]  # lazy: slow import
-
-        return boto3.client("s3", endpoint_url=self.endpoint_url)
-
-    def read(self) -> bytes | None:
-        try:
-            body: bytes = self._client().get_object(Bucket=self.bucket, Key=self.key)["Body"].read()
-        except _boto_errors() as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code in ("NoSuchKey", "404"):
-                return None
-            raise GridsyncError(f"cannot read the apply record {self.where}: {exc}") from exc
-        return body
-
-    def write(self, data: bytes) -> None:
-        try:
-            self._client().put_object(Bucket=self.bucket, Key=self.key, Body=data)
-        except _boto_errors() as exc:
-            raise GridsyncError(f"cannot write the apply record {self.where}: {exc}") from exc
-
-
-def _boto_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-
-    return BotoCoreError, ClientError
-
-
-def store_for(lock: str | None, root: Path, project: str | None) -> Store:
-    if lock and lock.startswith("s3://"):
-        return S3Store(f"{lock}.applied.json")
-    name = f"applied-{project}.json" if project else "applied.json"
-    return FileStore(root / ".gridsync" / name)
+VERSION = 2  # 2 added `protect` and `deleting`; version 1 records are read and upgraded
+_KNOWN = (1, VERSION)
+_FIELDS = {"digest": str, "public": dict, "applied_at": str, "protect": bool, "deleting": bool}
+_REQUIRED = ("digest", "public", "applied_at")
 
 
 class AppliedRecord:
+    """One project's record. Apply holds the project's lock, so the entries are read once and
+    kept; every change is written through at once."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._entries: dict[str, Entry] | None = None
+        self._read = False
 
     def load(self) -> dict[str, Entry] | None:
-        """None when nothing was ever recorded."""
-        data = self.store.read()
-        if data is None:
-            return None
-        try:
-            raw = json.loads(data)
-            return {name: Entry(**entry) for name, entry in raw["clusters"].items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise GridsyncError(
-                f"the apply record {self.store.where} is damaged ({exc}); delete it"
-            ) from exc
+        """None when nothing was ever recorded; GridsyncError (nothing changed) when unusable."""
+        if not self._read:
+            data = self.store.read()
+            self._entries = None if data is None else _parse(data, self.store.where)
+            self._read = True
+        return None if self._entries is None else dict(self._entries)
 
-    def update(self, kept: Iterable[LiveCluster], removed: Iterable[str]) -> None:
+    def update(
+        self, kept: Iterable[LiveCluster], removed: Iterable[str], protected: Iterable[str] = ()
+    ) -> None:
+        """Record the clusters left in place as live has them (`protected`: those declared with
+        protect: true) and forget the ones that are gone."""
         entries = self.load() or {}
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        shielded = set(protected)
         for cluster in kept:
             if cluster.spec is not None:
                 entries[cluster.name] = Entry(
-                    spec_digest(cluster.spec), public_fields(cluster.spec), now
+                    spec_digest(cluster.spec),
+                    public_fields(cluster.spec),
+                    _now(),
+                    protect=cluster.name in shielded,
                 )
         for name in removed:
             entries.pop(name, None)
-        clusters = {
-            # public values from ${env:} are secrets of the run too: masked, like every output
-            n: {
-                "digest": e.digest,
-                "public": mask_strings(dict(e.public)),
-                "applied_at": e.applied_at,
-            }
-            for n, e in sorted(entries.items())
-        }
-        self.store.write(
-            json.dumps({"version": VERSION, "clusters": clusters}, indent=2).encode() + b"\n"
+        self._write(entries)
+
+    def deleting(self, name: str) -> None:
+        """Written before a delete is requested: from now on, its cluster gone is no drift."""
+        entries = self.load() or {}
+        entry = entries.get(name) or Entry("", {}, _now())
+        entries[name] = Entry(entry.digest, entry.public, entry.applied_at, entry.protect, True)
+        self._write(entries)
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop clusters that are gone."""
+        entries = self.load() or {}
+        dropped = [name for name in names if entries.pop(name, None) is not None]
+        if dropped:
+            self._write(entries)
+
+    def _write(self, entries: Mapping[str, Entry]) -> None:
+        clusters = {name: _entry_data(entry) for name, entry in sorted(entries.items())}
+        data = json.dumps({"version": VERSION, "clusters": clusters}, indent=2).encode() + b"\n"
+        self.store.write(data)
+        self._entries, self._read = dict(entries), True
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _entry_data(entry: Entry) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "digest": entry.digest,
+        # public values from ${env:} are secrets of the run too: masked, like every output
+        "public": mask_strings(dict(entry.public)),
+        "applied_at": entry.applied_at,
+    }
+    if entry.protect:
+        data["protect"] = True
+    if entry.deleting:
+        data["deleting"] = True
+    return data
+
+
+# --- reading it back: every problem is found before apply changes anything ----------------------
+
+
+class _Damaged(Exception):
+    pass
+
+
+def _parse(data: bytes, where: str) -> dict[str, Entry]:
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise _unusable(where, f"it is not JSON ({exc})") from exc
+    try:
+        return _entries(raw)
+    except _Damaged as exc:
+        raise _unusable(where, str(exc)) from exc
+    except _Newer as exc:
+        raise GridsyncError(
+            f"the apply record {where} has version {exc.version}, written by a newer gridsync "
+            f"(this one reads versions {_KNOWN[0]} to {VERSION}); nothing was changed and the "
+            "record was left as it is",
+            hint="upgrade gridsync to the version that wrote it (`pip install -U gridsync`)",
+        ) from exc
+
+
+class _Newer(Exception):
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def _entries(raw: Any) -> dict[str, Entry]:
+    if not isinstance(raw, dict):
+        raise _Damaged("it is not a JSON object")
+    version = raw.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _Damaged(f"'version' is {version!r}, not a record version")
+    if version > VERSION:
+        raise _Newer(version)
+    clusters = raw.get("clusters")
+    if not isinstance(clusters, dict):
+        raise _Damaged(
+            f"'clusters' must be an object of cluster name -> entry, not {type(clusters).__name__}"
         )
+    return {name: _entry(name, value) for name, value in clusters.items()}
+
+
+def _entry(name: str, value: Any) -> Entry:
+    if not isinstance(value, dict):
+        raise _Damaged(f"clusters.{name} is not an object")
+    for key, kind in _FIELDS.items():
+        if key in value and not isinstance(value[key], kind):
+            raise _Damaged(f"clusters.{name}.{key} must be a {kind.__name__}")
+    missing = [key for key in _REQUIRED if key not in value]
+    unknown = sorted(set(value) - set(_FIELDS))
+    if missing or unknown:
+        what = (
+            f"lacks {', '.join(missing)}" if missing else f"has unknown keys {', '.join(unknown)}"
+        )
+        raise _Damaged(f"clusters.{name} {what}")
+    return Entry(**value)
+
+
+def _unusable(where: str, why: str) -> GridsyncError:
+    return GridsyncError(
+        f"the apply record {where} cannot be used: {why}; nothing was changed",
+        hint=(
+            "it holds what gridsync last applied (for drift) and which clusters are protected: "
+            "restore it (from a backup, or the S3 object's previous version); or, if it cannot be "
+            f"restored, move it aside (e.g. `mv {where} {where}.damaged`): the next apply records "
+            "afresh, and forgets protections whose files were removed"
+        ),
+    )
+
+
+class RecordJournal:
+    """The executor's journal (apply/executor.py `Journal`) writing through to a record."""
+
+    def __init__(self, record: AppliedRecord) -> None:
+        self.record = record
+
+    def deleting(self, name: str) -> None:
+        self.record.deleting(name)
+
+    def gone(self, name: str) -> None:
+        self.record.forget([name])
+
+    def running(self, cluster: LiveCluster, protect: bool) -> None:
+        self.record.update([cluster], [], [cluster.name] if protect else [])

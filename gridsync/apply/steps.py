@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from gridsync.apply.outcome import Status
 from gridsync.live.backend import LiveCluster
-from gridsync.plan.model import Action, Change
+from gridsync.plan.model import Action, Change, Plan
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
@@ -47,6 +47,7 @@ class Chain:
     seconds: float = 0.0
     leftovers: tuple[str, ...] = ()
     order: int = 0  # its place in the plan: ready chains are launched in plan order
+    live: LiveCluster | None = None  # the cluster as an update call returned it
     seen: LiveCluster | None = None  # as the poll round that saw it RUNNING saw it
 
     @property
@@ -58,6 +59,20 @@ class Chain:
         return self.status in (Status.SUCCEEDED, Status.FAILED) or self.step is None
 
 
+def teardown_chains(plan: Plan) -> list[Chain]:
+    """Wait for the deletions an earlier apply asked for (unless a change of this plan does)."""
+    changed = {c.name for c in plan.changes}
+    return [
+        Chain(
+            Change(Action.DELETE, t.name, t.cluster_id, reason="deleted by an earlier apply"),
+            [Step.WAIT_GONE],
+            cluster_id=t.cluster_id,
+        )
+        for t in plan.awaited
+        if t.name not in changed
+    ]
+
+
 def steps_for(change: Change, wait: bool) -> list[Step]:
     """The steps one change takes. A replace, and a delete whose Terraform is destroyed, always
     wait for the old cluster to be gone (--no-wait or not)."""
@@ -66,7 +81,8 @@ def steps_for(change: Change, wait: bool) -> list[Step]:
     tf_apply = [Step.TF_APPLY] if terraform is not None and terraform.apply else []
     match change.action:
         case Action.CREATE:
-            return [*tf_apply, Step.CREATE, *running]
+            gone = [Step.WAIT_GONE] if change.after_teardown else []
+            return [*gone, *tf_apply, Step.CREATE, *running]
         case Action.UPDATE:
             return [*tf_apply, Step.UPDATE]
         case Action.DELETE if terraform is not None and terraform.destroy:

@@ -105,6 +105,11 @@ def validate(state: State, comment: bool, pr: int | None) -> int:
     help="Allow delete-and-create for fields Grid cannot change in place.",
 )
 @click.option(
+    "--allow-prune-all",
+    is_flag=True,
+    help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
+)
+@click.option(
     "--comment",
     is_flag=True,
     help="Also post the plan as the sticky pull-request comment (GITHUB_TOKEN, GITHUB_REPOSITORY).",
@@ -131,6 +136,7 @@ def plan(
     out: Path | None,
     detailed_exitcode: bool,
     allow_replace: bool,
+    allow_prune_all: bool,
     comment: bool,
     pr: int | None,
     changes_only: bool,
@@ -152,6 +158,7 @@ def plan(
         comment,
         pr,
         changes_only,
+        allow_prune_all=allow_prune_all,
     )
     return run(state.target, options, os.environ, state.console)
 
@@ -165,6 +172,11 @@ def plan(
     "--allow-replace",
     is_flag=True,
     help="Allow delete-and-create for fields Grid cannot change in place.",
+)
+@click.option(
+    "--allow-prune-all",
+    is_flag=True,
+    help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
 )
 @click.option(
     "--parallelism",
@@ -216,6 +228,7 @@ def apply(
     planfile: Path | None,
     auto_approve: bool,
     allow_replace: bool,
+    allow_prune_all: bool,
     parallelism: int | None,
     wait_timeout: float | None,
     no_wait: bool,
@@ -235,6 +248,7 @@ def apply(
         planfile=planfile,
         auto_approve=auto_approve,
         allow_replace=allow_replace,
+        allow_prune_all=allow_prune_all,
         parallelism=parallelism,
         wait_timeout=wait_timeout,
         wait=not no_wait,

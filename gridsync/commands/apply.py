@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from gridsync.apply.executor import Executor
 from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
 from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
-from gridsync.apply.record import AppliedRecord, store_for
+from gridsync.apply.record import AppliedRecord, RecordJournal
 from gridsync.commands.infra_facts import make_terraform
+from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.plan import raise_if_blocked
 from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.config.model import ProjectSettings
@@ -27,7 +28,7 @@ from gridsync.live.backend import Backend
 from gridsync.live.factory import open_backend
 from gridsync.model import Phase
 from gridsync.plan import planfile
-from gridsync.plan.diff import desired_fingerprint
+from gridsync.plan.diff import Memory, desired_fingerprint
 from gridsync.plan.model import Action, Plan
 from gridsync.render import text
 from gridsync.render.progress import LineProgress, TtyProgress
@@ -44,6 +45,7 @@ class ApplyOptions:
     planfile: Path | None = None
     auto_approve: bool = False
     allow_replace: bool = False
+    allow_prune_all: bool = False  # --allow-prune-all: a prune may delete every managed cluster
     parallelism: int | None = None
     wait_timeout: float | None = None
     wait: bool = True
@@ -96,11 +98,25 @@ def _apply(
 ) -> int:
     inputs = load_inputs(target, env, console)
     with _lock(inputs.settings, env, options.lock_timeout):
+        record = own_record(inputs.settings)
+        memory = read_memory(inputs.settings, env, record.load())  # before anything changes
         backend = open_backend(inputs.settings, options.backend, env)
         try:
-            return _plan_and_apply(inputs, backend, options, env, console, confirm, seen)
+            return _plan_and_apply(
+                _Session(inputs, backend, record, memory), options, env, console, confirm, seen
+            )
         finally:
             backend.close()
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What one apply works with, read before it changes anything."""
+
+    inputs: Inputs
+    backend: Backend
+    record: AppliedRecord
+    memory: Memory
 
 
 def _report(
@@ -133,16 +149,24 @@ def _report(
 
 
 def _plan_and_apply(
-    inputs: Inputs,
-    backend: Backend,
+    session: _Session,
     options: ApplyOptions,
     env: Mapping[str, str],
     console: Console,
     confirm: Confirm | None,
     seen: _Seen,
 ) -> int:
+    inputs, backend = session.inputs, session.backend
     live = backend.list_clusters()
-    plan = plan_against(inputs, backend, env, allow_replace=options.allow_replace, live=live)
+    plan = plan_against(
+        inputs,
+        backend,
+        env,
+        allow_replace=options.allow_replace,
+        live=live,
+        memory=session.memory,
+        allow_prune_all=options.allow_prune_all,
+    )
     seen.plan = plan
     if options.planfile is not None:
         saved = planfile.load(options.planfile)
@@ -150,21 +174,22 @@ def _plan_and_apply(
     _check_reviewed(plan, options.expect_plan_id, console)
     raise_if_blocked(plan)
     refuse_unresolved(plan)
-    if not any(c.waits for c in plan.changes) and plan.context is None and not plan.run_edits:
+    if not _has_work(plan):
         console.result(text.render_plan(plan, color=console.color))
         console.log("Nothing to apply.")
         seen.result = ApplyResult((), live_after=live)
-        _record(plan, seen.result, backend, inputs.settings)  # as just read
+        _record(plan, seen.result, session)  # as just read
         return ExitCode.OK
     if options.planfile is None and not _approved(plan, options, console, confirm):
         console.log("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
     infra = _infra(plan, inputs, env)
+    journal = RecordJournal(session.record)
     stop = StopRequest()
-    result = _execute(plan, backend, inputs.settings, options, console, infra, stop)
+    result = _execute(plan, backend, inputs.settings, options, console, infra, journal, stop)
     seen.result = result
-    _record(plan, result, backend, inputs.settings)
     console.result(render_summary(result, color=console.color))
+    _record(plan, result, session)
     if result.interrupted:
         return exit_code_for(stop.signum)
     return ExitCode.OK if result.ok else ExitCode.PARTIAL
@@ -180,18 +205,44 @@ def _lock(settings: ProjectSettings, env: Mapping[str, str], timeout: float) -> 
     return FileLock(settings.root / ".gridsync" / name, holder, timeout=timeout)
 
 
-def _record(plan: Plan, result: ApplyResult, backend: Backend, settings: ProjectSettings) -> None:
+def _has_work(plan: Plan) -> bool:
+    """Anything to change or wait for: a change, a provisioning cluster, a deletion gridsync
+    asked for that is not finished, the context or a run config."""
+    waits = any(c.waits for c in plan.changes) or bool(plan.awaited)
+    return waits or plan.context is not None or bool(plan.run_edits)
+
+
+def _record(plan: Plan, result: ApplyResult, session: _Session) -> None:
     """Remember what this apply left in place (for drift): every declared cluster it did not fail
     on, as live has it now (as its last poll round saw it, when no call finished after that round
-    was sent); forget the clusters it deleted."""
+    was sent), and whether it is protected; forget the clusters that are gone and not declared. The journal
+    already wrote each change as it settled; this also covers what was settled before (an
+    earlier, interrupted run)."""
     failed = {o.name for o in result.outcomes if o.status != Status.SUCCEEDED}
-    deleted = {
-        o.name for o in result.outcomes if o.action == Action.DELETE and o.name not in failed
+    declared = {
+        c.name: c.desired for c in plan.changes if c.desired is not None and c.name not in failed
     }
-    declared = {c.name for c in plan.changes if c.desired is not None and c.name not in failed}
-    live = (result.live_after or backend.list_clusters()).clusters
-    record = AppliedRecord(store_for(settings.lock, settings.root, settings.project))
-    record.update([c for c in live if c.name in declared and c.phase == Phase.RUNNING], deleted)
+    live = (result.live_after or session.backend.list_clusters()).clusters
+    present = {c.name for c in live if c.phase != Phase.DELETED}
+    entries = session.record.load() or {}
+    wanted = {c.name for c in plan.changes if c.desired is not None}
+    # Gone and meant to go: asked for by gridsync, or no longer declared (a record from before
+    # deletes were written ahead, of a prune that was cut short). After a stop, live_after holds
+    # only the clusters seen to settle (no list call is waited for), so a cluster missing from it
+    # is not known to be gone: nothing is forgotten then (the journal dropped each delete it saw
+    # finish; the next apply forgets the rest).
+    gone = [
+        name
+        for name, entry in entries.items()
+        if name not in present and (entry.deleting or name not in wanted)
+    ]
+    if result.interrupted:
+        gone = []
+    kept = [
+        c for c in live if c.name in declared and c.phase == Phase.RUNNING and not c.terminating
+    ]
+    protected = [name for name, desired in declared.items() if desired.protect]
+    session.record.update(kept, gone, protected)
 
 
 def _check_reviewed(plan: Plan, expected: str | None, console: Console) -> None:
@@ -252,6 +303,7 @@ def _execute(
     options: ApplyOptions,
     console: Console,
     infra: Infra | None,
+    journal: RecordJournal,
     stop: StopRequest,
 ) -> ApplyResult:
     progress: Progress = (
@@ -271,6 +323,7 @@ def _execute(
         force_delete=options.force_delete,
         root=settings.root if options.write_runs else None,
         infra=infra,
+        journal=journal,
         stop=stop,
     )
     try:

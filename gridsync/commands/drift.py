@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gridsync.apply.record import AppliedRecord, store_for
+from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.session import Target, load_inputs, plan_against
 from gridsync.console import Console
 from gridsync.errors import ExitCode
@@ -30,13 +30,14 @@ class DriftOptions:
 def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console: Console) -> int:
     inputs = load_inputs(target, env, console)
     settings = inputs.settings
+    record = own_record(settings).load()
+    memory = read_memory(settings, env, record)
     backend = open_backend(settings, options.backend, env)
     try:
         live = backend.list_clusters()  # one read: the plan and the report see the same state
-        plan = plan_against(inputs, backend, env, allow_replace=True, live=live)
+        plan = plan_against(inputs, backend, env, allow_replace=True, live=live, memory=memory)
     finally:
         backend.close()
-    record = AppliedRecord(store_for(settings.lock, settings.root, settings.project)).load()
     report = classify(plan, live, record)
     console.result(render_markdown(report) if options.markdown else render_text(report))
     if options.github:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gridsync.commands.github_out import emit_plan
+from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.pr_comment import post_errors, post_failure, post_plan, replace_approval
 from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
 from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
-from gridsync.plan.diff import desired_fingerprint
-from gridsync.plan.model import Plan
+from gridsync.plan.diff import Memory, desired_fingerprint
+from gridsync.plan.model import Note, Plan
 from gridsync.render import grid_commands, json_format, markdown, text
 
 FORMATS = ("text", "markdown", "json", "grid-commands")
@@ -32,20 +33,24 @@ class PlanOptions:
     comment: bool = False  # post the plan as the sticky pull-request comment
     pr: int | None = None  # the pull request to comment on (default: from GITHUB_EVENT_PATH)
     changes_only: bool = False  # comment: post nothing for no changes; mark an older one outdated
+    allow_prune_all: bool = False  # --allow-prune-all: a prune may delete every managed cluster
 
 
 def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
     inputs = _inputs(target, options, env, console)
+    memory, note = _memory(inputs, env, snapshot=options.live is not None)
     # On a pull request, the review label approves a replace as --allow-replace does.
     approved_by = (
         "" if options.allow_replace or not options.github else replace_approval(env, console)
     )
     try:
-        result = _plan(inputs, options, env, approved_by)
+        result = _plan(inputs, options, env, approved_by, memory)
     except GridsyncError as exc:
         if options.comment:
             post_failure(exc, options.pr, inputs.settings.project, env, console)
         raise
+    if note is not None:
+        result = replace(result, notes=(note, *result.notes))
     console.result(render(result, options.format, color=console.color))
     if options.github:
         emit_plan(result, env, console)
@@ -71,7 +76,13 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     return ExitCode.OK
 
 
-def _plan(inputs: Inputs, options: PlanOptions, env: Mapping[str, str], approved_by: str) -> Plan:
+def _plan(
+    inputs: Inputs,
+    options: PlanOptions,
+    env: Mapping[str, str],
+    approved_by: str,
+    memory: Memory,
+) -> Plan:
     backend = open_backend(inputs.settings, options.backend, env, live_file=options.live)
     try:
         return plan_against(
@@ -80,10 +91,32 @@ def _plan(inputs: Inputs, options: PlanOptions, env: Mapping[str, str], approved
             env,
             allow_replace=options.allow_replace or bool(approved_by),
             snapshot=options.live,
+            memory=memory,
+            allow_prune_all=options.allow_prune_all,
             approved_by=approved_by,
         )
     finally:
         backend.close()
+
+
+def _memory(
+    inputs: Inputs, env: Mapping[str, str], *, snapshot: bool
+) -> tuple[Memory, Note | None]:
+    """The apply records and the fleet, as far as plan can read them. Plan never fails on them:
+    apply reads them strictly before it changes anything, and refuses what they forbid."""
+    settings = inputs.settings
+    uses_s3 = bool(settings.lock and settings.lock.startswith("s3://"))
+    if snapshot and uses_s3:
+        why = "a --live plan reads no S3 object (it has no cloud credentials by design)"
+        return Memory(), Note("note", f"the apply record was not read: {why}; apply checks it")
+    try:
+        return read_memory(settings, env, own_record(settings).load()), None
+    except GridsyncError as exc:
+        message = (
+            f"the apply record could not be read ({exc.message}); protections it remembers are "
+            "not shown here, and apply refuses until it can be read"
+        )
+        return Memory(), Note("warning", message)
 
 
 def _inputs(

@@ -13,7 +13,7 @@ from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import UsageError
 from gridsync.live.backend import Backend, LiveState
-from gridsync.plan.diff import Policy, compute_plan
+from gridsync.plan.diff import Memory, Policy, compute_plan
 from gridsync.plan.model import Plan
 from gridsync.render.diagnostics import render_diagnostics
 
@@ -54,13 +54,20 @@ def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Conso
     return Inputs(settings, desired)
 
 
-def policy_for(settings: ProjectSettings, *, allow_replace: bool, approved_by: str = "") -> Policy:
+def policy_for(
+    settings: ProjectSettings,
+    *,
+    allow_replace: bool,
+    allow_prune_all: bool = False,
+    approved_by: str = "",
+) -> Policy:
     return Policy(
         prune=settings.prune,
         managed=settings.managed,
         protected=settings.protected,
         max_deletes=settings.max_deletes,
         allow_replace=allow_replace,
+        allow_prune_all=allow_prune_all,
         approved_by=approved_by,
     )
 
@@ -73,16 +80,23 @@ def plan_against(
     allow_replace: bool,
     snapshot: Path | None = None,
     live: LiveState | None = None,
+    memory: Memory | None = None,
+    allow_prune_all: bool = False,
     approved_by: str = "",
 ) -> Plan:
     """Read live state (unless the caller already has it), ask Terraform (and AWS) what they
     know, and diff. A snapshot plan (fork pull requests) runs neither Terraform nor AWS checks: it
     has no cloud credentials by design."""
     live = live if live is not None else backend.list_clusters()
-    policy = policy_for(inputs.settings, allow_replace=allow_replace, approved_by=approved_by)
+    policy = policy_for(
+        inputs.settings,
+        allow_replace=allow_replace,
+        allow_prune_all=allow_prune_all,
+        approved_by=approved_by,
+    )
     clusters = inputs.desired.clusters
     infra = terraform_facts(inputs.settings, clusters, live, env, snapshot=snapshot)
-    plan = compute_plan(inputs.desired, live, policy, backend.description, infra)
+    plan = compute_plan(inputs.desired, live, policy, backend.description, infra, memory)
     if snapshot is None:
         plan = replace(plan, notes=(*plan.notes, *preflight_notes(clusters)))
     return plan

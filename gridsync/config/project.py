@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gridsync.config.globs import overlap
 from gridsync.config.model import (
     DEFAULT_CLUSTER_GLOBS,
     DEFAULT_RUN_GLOBS,
@@ -132,8 +133,35 @@ def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Pro
     problems = [Problem(*document.where(p.path, key=p.at_key), p.message, p.path) for p in found]
     if not problems:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)
+        problems += _managed_overlaps(document, raw)
         problems += _path_problems(document, raw, root)
     return raw, problems
+
+
+def _managed_overlaps(document: YamlDocument, raw: dict[str, Any]) -> list[Problem]:
+    """Two projects whose `managed` globs can match one name could prune each other's clusters."""
+    projects: dict[str, Any] = raw.get("projects", {})
+    managed = {
+        name: (("projects", name, "managed"), entry["managed"])
+        if "managed" in entry
+        else (("managed",), raw.get("managed", []))
+        for name, entry in projects.items()
+    }
+    problems = []
+    names = list(managed)
+    for index, first in enumerate(names):
+        for second in names[index + 1 :]:
+            (path, globs), (_, others) = managed[second], managed[first]
+            shared = [(a, b) for a in globs for b in others if overlap(a, b)]
+            if shared:
+                a, b = shared[0]
+                message = (
+                    f"projects '{first}' and '{second}' both manage names matching {b!r} and "
+                    f"{a!r}: each could prune the other's clusters. Give each project its own "
+                    "`managed` globs that no name can match twice"
+                )
+                problems.append(Problem(*document.where(path), message, path))
+    return problems
 
 
 def _places(raw: dict[str, Any]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:

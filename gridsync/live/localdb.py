@@ -177,6 +177,12 @@ class Store:
         )
 
     def _sqlite_error(self, exc: sqlite3.Error) -> BackendError:
+        if _is_denied(exc):
+            return BackendError(
+                f"cannot write the local control plane state {self.path}: {exc}",
+                hint=f"make {self.path} and its folder {self.path.parent} writable by this user; "
+                "the file itself is intact",
+            )
         if _is_busy(exc):
             return BackendError(
                 f"the local control plane state {self.path} stayed locked: {exc}",
@@ -222,6 +228,12 @@ def take_injected_failure(conn: sqlite3.Connection, name: str) -> str | None:
 
 
 # -- sqlite plumbing ------------------------------------------------------------------------------
+
+
+def _is_denied(exc: sqlite3.Error) -> bool:
+    """The file or its folder is read-only or cannot be opened: a permission, not damage."""
+    name: str = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"))
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

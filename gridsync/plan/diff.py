@@ -3,13 +3,17 @@
 Safety rules live here, as data on the plan (`Change.blocked`), so every renderer shows them and
 apply refuses a plan that has any:
 - Grid's GLOBAL cluster and other clusters that are not BYOC are never changed;
-- an undeclared cluster is deleted only when pruning is on and its name matches `managed`;
-  otherwise it is listed as unmanaged;
-- `protect: true` and the `protected` globs block delete and replace;
+- deletes of undeclared clusters, and what stops them (plan/prune.py): pruning, `managed`, other
+  projects' clusters, `protected` globs, protections the apply record remembers, a prune that
+  would empty the managed set;
+- `protect: true`, the `protected` globs and a remembered protect block a replace;
 - a replace (a field Grid cannot change in place) needs `--allow-replace`;
 - `max_deletes` caps deletes plus replaces;
-- a cluster that is being torn down is reported, not re-created;
-- a cluster that run configs still target is not deleted or replaced (plan/runs.py).
+- a cluster that is being torn down is listed, not re-created over, unless gridsync deleted it
+  itself (a replace cut short): then the create waits until it is gone;
+- a cluster that run configs still target is not deleted, nor replaced when they name its old
+  id (plan/runs.py);
+- every rule that stops a change adds its reason: a plan shows all its blocks at once.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
 
 from gridsync.config.model import DesiredCluster, DesiredState
 from gridsync.errors import ConfigError
@@ -41,26 +44,18 @@ from gridsync.plan.model import (
     TerraformStep,
     Value,
 )
+from gridsync.plan.prune import Memory, Policy, matches, prune, remembered_protect, teardowns
 from gridsync.plan.runs import plan_runs
 
-
-@dataclass(frozen=True)
-class Policy:
-    """The safety settings a plan is computed under (from gridsync.yaml and the command line)."""
-
-    prune: bool = False
-    managed: tuple[str, ...] = ()
-    protected: tuple[str, ...] = ()
-    max_deletes: int | None = None
-    allow_replace: bool = False
-    approved_by: str = ""  # who allowed replaces, as plans show it ("" = "--allow-replace")
-
-    def is_protected(self, name: str, desired: DesiredCluster | None = None) -> bool:
-        return (desired is not None and desired.protect) or _matches(name, self.protected)
-
-
-def _matches(name: str, globs: Iterable[str]) -> bool:
-    return any(fnmatchcase(name, glob) for glob in globs)
+__all__ = [
+    "REPLACE_LABEL",
+    "TERRAFORM_DIR",
+    "InfraFacts",
+    "Memory",
+    "Policy",
+    "compute_plan",
+    "live_fingerprint",
+]
 
 
 # The pull-request label that approves a replace in review (gridsync.github.approval reads it).
@@ -90,30 +85,33 @@ def compute_plan(
     policy: Policy,
     backend: str,
     infra: InfraFacts | None = None,
+    memory: Memory | None = None,
 ) -> Plan:
     """The whole diff. Changes come out sorted by cluster name."""
     infra = infra or InfraFacts()
+    memory = memory or Memory()
     live_by_name = live.by_name()
     live_by_id = live.by_id()
     changes: list[Change] = []
     notes: list[Note] = [*_unresolved_notes(desired), *_deferred_notes(desired, infra)]
-    claimed: set[str] = set()  # ids of live clusters matched to a declaration
+    claimed: dict[str, LiveCluster] = {}  # live clusters matched to a declaration, by id
     for cluster in desired.clusters:
         match = live_by_name.get(cluster.name) or live_by_id.get(cluster.name)
         if match is not None:
-            claimed.add(match.id)
-        change, note = _declared_change(cluster, match, policy)
+            claimed[match.id] = match
+        change, note = _declared_change(cluster, match, policy, memory)
         changes.append(change)
         if note is not None:
             notes.append(note)
-    unmanaged: list[str] = []
-    for other in live.clusters:
-        if other.id in claimed or other.is_global or other.terminating:
-            continue
-        if policy.prune and _matches(other.name, policy.managed):
-            changes.append(_prune_change(other, policy))
-        else:
-            unmanaged.append(other.name)
+        if cluster.name in memory.protected and not cluster.protect:
+            notes.append(_lifted(cluster))
+    undeclared = [
+        c for c in live.clusters if c.id not in claimed and not c.is_global and not c.terminating
+    ]
+    kept = sum(1 for c in desired.clusters if matches(c.name, policy.managed))
+    pruned = prune(undeclared, policy, memory, has_files=bool(desired.files), managed_left=kept)
+    changes.extend(pruned.changes)
+    unmanaged = pruned.unmanaged
     regions = {c.name: c.spec.region for c in live.clusters if c.spec is not None}
     changes = [_with_terraform(c, infra, regions.get(c.name, "")) for c in changes]
     changes = _cap_deletes(changes, policy.max_deletes)
@@ -125,16 +123,17 @@ def compute_plan(
         backend=backend,
         changes=tuple(changes),
         context=_context_change(desired, live, changes),
-        unmanaged=tuple(sorted(unmanaged)),
+        unmanaged=unmanaged,
         notes=tuple(notes),
         live_fingerprint=live_fingerprint(live),
         run_edits=tuple(sorted(runs.edits, key=lambda e: e.path)),
         run_targets=runs.targets,
+        terminating=teardowns(live.clusters, memory),
     )
 
 
 def _declared_change(
-    cluster: DesiredCluster, live: LiveCluster | None, policy: Policy
+    cluster: DesiredCluster, live: LiveCluster | None, policy: Policy, memory: Memory
 ) -> tuple[Change, Note | None]:
     base = Change(action=Action.NOOP, name=cluster.name, source=cluster.source, desired=cluster)
     if live is None:
@@ -143,7 +142,13 @@ def _declared_change(
     if live.cluster_type != ClusterType.BYOC:
         kind = "Grid's global cluster" if live.is_global else f"a {live.cluster_type} cluster"
         blocked = f"the name is taken by {kind} (id {live.id}), which gridsync never changes"
-        return replace(base, action=Action.CREATE, blocked=blocked), None
+        return replace(base, action=Action.CREATE).block(blocked), None
+    if live.terminating and cluster.name in memory.deleting:
+        reason = (
+            "the old cluster is being deleted by an earlier apply; apply waits until it is gone"
+        )
+        change = replace(base, action=Action.CREATE, fields=_create_fields(cluster), reason=reason)
+        return replace(change, after_teardown=True), None
     if live.terminating:
         message = (
             f"cluster '{cluster.name}' is being deleted (terminating); it is not re-created now. "
@@ -153,13 +158,21 @@ def _declared_change(
     fields = () if live.spec is None else _field_changes(live.spec, cluster, live.unknown)
     if live.phase == Phase.FAILED:
         reason = f"live cluster FAILED: {live.reason}" if live.reason else "live cluster FAILED"
-        return _replace_change(base, fields, reason, policy, forced=False), None
+        return _replace_change(base, fields, reason, policy, memory, forced=False), None
     if any(f.forces_replace for f in fields):
         forced_by = ", ".join(f.field for f in fields if f.forces_replace)
         reason = f"{forced_by} forces replacement"
-        return _replace_change(base, fields, reason, policy, forced=True), None
+        return _replace_change(base, fields, reason, policy, memory, forced=True), None
     action = Action.UPDATE if fields else Action.NOOP
     return replace(base, action=action, fields=fields), None
+
+
+def _lifted(cluster: DesiredCluster) -> Note:
+    message = (
+        f"protect is lifted from '{cluster.name}': once this is applied, a later change may "
+        "delete or replace it (not this one)"
+    )
+    return Note("note", message, cluster.where("protect"))
 
 
 def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
@@ -189,8 +202,8 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
         change = replace(change, action=Action.UPDATE, reason=why)
     apply = change.action in (Action.CREATE, Action.REPLACE) or changed
     apply = apply and change.action != Action.NOOP
-    if apply and change.name in infra.runner_state and not change.blocked:
-        change = replace(change, blocked=_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
+    if apply and change.name in infra.runner_state:
+        change = change.block(_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
     return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
 
 
@@ -221,60 +234,47 @@ def _workdir(cluster: str) -> str:
 
 
 def _replace_change(
-    base: Change, fields: tuple[FieldChange, ...], reason: str, policy: Policy, *, forced: bool
+    base: Change,
+    fields: tuple[FieldChange, ...],
+    reason: str,
+    policy: Policy,
+    memory: Memory,
+    *,
+    forced: bool,
 ) -> Change:
-    blocked, approved = "", ""
+    recreate = _create_fields(base.desired) if base.desired is not None else ()
+    change = replace(base, action=Action.REPLACE, fields=fields, reason=reason, recreate=recreate)
     if policy.is_protected(base.name, base.desired):
-        blocked = (
+        change = change.block(
             f"'{base.name}' is protected (protect: true or a 'protected' glob in gridsync.yaml); "
             "gridsync never replaces it. Change it by hand or lift the protection in a reviewed change."
         )
-    elif forced and not policy.allow_replace:
-        blocked = (
+    elif base.name in memory.protected:
+        change = change.block(remembered_protect(base.name))
+    if forced and not policy.allow_replace:
+        change = change.block(
             f"{reason}: Grid cannot change it in place, so '{base.name}' would be deleted and "
             "created again (its workloads stop). Rerun with --allow-replace to allow that (on a "
             f"pull request: a reviewer adds the label {REPLACE_LABEL})."
         )
-    elif forced:
-        approved = policy.approved_by or "--allow-replace"
-    recreate = _create_fields(base.desired) if base.desired is not None else ()
-    return replace(
-        base,
-        action=Action.REPLACE,
-        fields=fields,
-        reason=reason,
-        blocked=blocked,
-        recreate=recreate,
-        approved=approved,
-    )
-
-
-def _prune_change(cluster: LiveCluster, policy: Policy) -> Change:
-    globs = ", ".join(f"'{g}'" for g in policy.managed if fnmatchcase(cluster.name, g))
-    blocked = ""
-    if policy.is_protected(cluster.name):
-        blocked = f"'{cluster.name}' matches a 'protected' glob; gridsync never deletes it"
-    return Change(
-        action=Action.DELETE,
-        name=cluster.name,
-        cluster_id=cluster.id,
-        reason=f"undeclared; prune is on and it matches managed {globs}",
-        blocked=blocked,
-        live_phase=cluster.phase,
-    )
+    elif forced and not change.blocks:
+        # What allowed the replace Grid forces; a protected cluster is never replaced, so nothing
+        # approved it.
+        change = replace(change, approved=policy.approved_by or "--allow-replace")
+    return change
 
 
 def _cap_deletes(changes: list[Change], max_deletes: int | None) -> list[Change]:
-    destructive = [
-        c for c in changes if c.action in (Action.DELETE, Action.REPLACE) and not c.blocked
-    ]
+    """Counted over every delete and replace, blocked by another rule or not: lifting that rule
+    must not reveal this one in a later round."""
+    destructive = [c for c in changes if c.action in (Action.DELETE, Action.REPLACE)]
     if max_deletes is None or len(destructive) <= max_deletes:
         return changes
     why = (
         f"this plan deletes {len(destructive)} clusters (deletes and replaces) but max_deletes is "
         f"{max_deletes}; raise max_deletes in gridsync.yaml if that is intended"
     )
-    return [replace(c, blocked=why) if c in destructive else c for c in changes]
+    return [c.block(why) if c in destructive else c for c in changes]
 
 
 def _context_change(

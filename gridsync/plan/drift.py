@@ -63,6 +63,8 @@ def _out_of_band(live: LiveState, record: Mapping[str, AppliedEntry]) -> list[Dr
     by_name = live.by_name()
     items = []
     for name, entry in sorted(record.items()):
+        if entry.deleting:  # gridsync asked for its deletion: gone, or going, is as intended
+            continue
         cluster = by_name.get(name)
         if cluster is None:
             items.append(DriftItem(OUT_OF_BAND, name, "deleted outside gridsync"))

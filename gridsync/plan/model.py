@@ -68,16 +68,29 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
     reason: str = ""
     source: Source | None = None  # where the cluster is declared (None for undeclared ones)
-    blocked: str = ""  # non-empty: a safety rule stops this change, and with it the whole apply
+    # Every safety rule that stops this change (and with it the whole apply), all at once.
+    blocks: tuple[str, ...] = ()
     live_phase: str | None = None  # the live cluster's phase, when there is one
     # For a replace: every field of the cluster as created again (masked like `fields`).
     recreate: tuple[FieldChange, ...] = ()
     terraform: TerraformStep | None = None
     desired: DesiredCluster | None = None  # what apply writes; never rendered
+    # A create whose name is still held by a cluster an earlier apply deleted (a replace cut
+    # short): apply waits until that one is gone, then creates.
+    after_teardown: bool = False
     # A replace Grid forces that was allowed, and by what: "--allow-replace", or the review
     # label and who added it. Shown, never part of plan_id (the approval's source may differ
     # between the pull request and the apply on merge; whether it is allowed may not).
     approved: str = ""
+
+    @property
+    def blocked(self) -> str:
+        """Why this change is blocked, every reason in one text ("" when it is not)."""
+        return "; ".join(self.blocks)
+
+    def block(self, why: str) -> Change:
+        """This change, also stopped by `why` (each rule adds its reason; none hides another)."""
+        return self if why in self.blocks else dataclasses.replace(self, blocks=(*self.blocks, why))
 
     @property
     def waits(self) -> bool:
@@ -114,6 +127,17 @@ class Note:
     source: Source | None = None
 
 
+@dataclass(frozen=True, order=True)
+class Teardown:
+    """A live cluster being torn down (terminating): shown in every plan, never re-created over."""
+
+    name: str
+    cluster_id: str
+    # An earlier apply asked for this deletion (its apply record says so): apply waits until the
+    # cluster is gone and then forgets it, so an interrupted delete completes on the next run.
+    by_gridsync: bool = False
+
+
 @dataclass(frozen=True)
 class Plan:
     backend: str  # what live state was read from
@@ -125,6 +149,12 @@ class Plan:
     run_edits: tuple[RunEdit, ...] = ()  # sorted by path
     # Cluster name -> the run config files that target it once the plan is applied.
     run_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    terminating: tuple[Teardown, ...] = ()  # sorted by name
+
+    @property
+    def awaited(self) -> tuple[Teardown, ...]:
+        """Teardowns apply waits for: the deletions gridsync itself asked for."""
+        return tuple(t for t in self.terminating if t.by_gridsync)
 
     def count(self) -> Counter[Action]:
         return Counter(c.action for c in self.changes)

@@ -4,7 +4,7 @@ which deletes they block, and which references point nowhere.
 A file bound to a declared cluster (the cluster document's `runs:` globs) gets its
 `compute.provider.cluster` set to that cluster's id. Every other file keeps its value, which must
 name a declared or live cluster (by name or id). A cluster that run configs still target once the
-plan is applied is never deleted or replaced by that plan.
+plan is applied is never deleted by that plan, nor replaced when they name its old id.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gridsync.config.model import DesiredState, RunConfig
 from gridsync.config.yamledit import EditError, set_scalar
 from gridsync.errors import Diagnostic
 from gridsync.live.backend import LiveState
+from gridsync.model import Phase
 from gridsync.plan.model import Action, Change, RunEdit
 
 CLUSTER_PATH = ("compute", "provider", "cluster")
@@ -58,7 +59,8 @@ def plan_runs(desired: DesiredState, live: LiveState, changes: Sequence[Change])
             edits.append(edit)
     targets, unknown = _targets(desired, live, {e.path: e for e in edits})
     errors.extend(unknown)
-    blocked = tuple(_block(c, targets.get(c.name, ())) for c in changes)
+    runs = {run.path: run for run in desired.runs}
+    blocked = tuple(_block(c, _holding(c, targets.get(c.name, ()), runs)) for c in changes)
     return RunPlan(
         blocked,
         tuple(edits),
@@ -115,12 +117,29 @@ def _targets(
     return targets, unknown
 
 
+def _holding(change: Change, files: Sequence[str], runs: dict[str, RunConfig]) -> list[str]:
+    """The files that would point nowhere once `change` is applied.
+
+    A delete strands every file that still targets the cluster. A replace keeps the name, so it
+    strands only files that name the old id and that apply does not re-point (bound files get the
+    new id); a FAILED cluster runs nothing, so it is replaced whatever points at it."""
+    if change.action == Action.DELETE:
+        return list(files)
+    if change.action != Action.REPLACE or change.live_phase == Phase.FAILED:
+        return []
+    return [
+        path
+        for path in files
+        if runs[path].bound_to != change.name and runs[path].cluster != change.name
+    ]
+
+
 def _block(change: Change, files: Sequence[str]) -> Change:
-    if change.action not in (Action.DELETE, Action.REPLACE) or not files or change.blocked:
+    if not files:
         return change
     shown = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
     why = (
         f"run configs still point to '{change.name}': {shown}. Bind them to another cluster "
         "(its `runs:` globs) or point them elsewhere in the same change"
     )
-    return replace(change, blocked=why)
+    return change.block(why)

@@ -111,6 +111,16 @@ def blocked_text(plan: Plan) -> str:
     return f"{plural(count, 'change')} {verb} a safety rule; apply will refuse this plan."
 
 
+def teardown_text(plan: Plan) -> str:
+    """The clusters being torn down, each saying whether apply waits for it."""
+    return ", ".join(
+        f"{t.name} (deleted by gridsync; apply waits until it is gone)"
+        if t.by_gridsync
+        else f"{t.name} (not deleted by this project's applies; left to finish)"
+        for t in plan.terminating
+    )
+
+
 def unchanged_text(plan: Plan) -> str:
     return f"{plural(unchanged_count(plan), 'cluster')} unchanged."
 

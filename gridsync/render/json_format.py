@@ -19,11 +19,12 @@ from gridsync.plan.model import (
     Note,
     Plan,
     RunEdit,
+    Teardown,
     TerraformStep,
 )
 from gridsync.render.common import masked, summary_counts
 
-FORMAT_VERSION = "1.3"
+FORMAT_VERSION = "1.4"
 
 
 def render_plan(plan: Plan) -> str:
@@ -44,6 +45,15 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "notes": [_note(note) for note in plan.notes],
         "run_edits": [_run_edit(edit) for edit in plan.run_edits],
         "run_targets": {cluster: list(paths) for cluster, paths in plan.run_targets},
+        "terminating": [_teardown(t) for t in plan.terminating],
+    }
+
+
+def _teardown(teardown: Teardown) -> dict[str, Any]:
+    return {
+        "name": teardown.name,
+        "cluster_id": teardown.cluster_id,
+        "deleted_by_gridsync": teardown.by_gridsync,
     }
 
 
@@ -72,6 +82,7 @@ def _change(change: Change) -> dict[str, Any]:
         "reason": change.reason,
         "source": _source(change.source),
         "blocked": change.blocked or None,
+        "blocked_reasons": list(change.blocks),
         "live_phase": change.live_phase,
         "fields": [_field(field) for field in change.fields],
         "terraform": _terraform(change.terraform),
@@ -123,6 +134,10 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
         changes=tuple(_change_from(c) for c in data["changes"]),
         context=_context_from(data["context"]),
         unmanaged=tuple(data["unmanaged"]),
+        terminating=tuple(
+            Teardown(t["name"], t["cluster_id"], t["deleted_by_gridsync"])
+            for t in data.get("terminating", ())
+        ),
         notes=tuple(
             Note(n["severity"], n["message"], _source_from(n["source"])) for n in data["notes"]
         ),
@@ -148,6 +163,13 @@ def _source_from(data: Mapping[str, Any] | None) -> Source | None:
     return None if data is None else Source(data["path"], data["line"], data["col"])
 
 
+def _blocks_from(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every reason (1.4), or the one text an older plan file (1.2, 1.3) holds."""
+    if "blocked_reasons" in data:
+        return tuple(data["blocked_reasons"])
+    return (data["blocked"],) if data["blocked"] else ()
+
+
 def _change_from(data: Mapping[str, Any]) -> Change:
     terraform = data.get("terraform")
     return Change(
@@ -157,7 +179,7 @@ def _change_from(data: Mapping[str, Any]) -> Change:
         fields=tuple(_field_from(f) for f in data["fields"]),
         reason=data["reason"],
         source=_source_from(data["source"]),
-        blocked=data["blocked"] or "",
+        blocks=_blocks_from(data),
         live_phase=data["live_phase"],
         terraform=TerraformStep(terraform["summary"], terraform["apply"], terraform["destroy"])
         if terraform

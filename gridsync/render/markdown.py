@@ -32,6 +32,7 @@ from gridsync.render.common import (
     shortened_list,
     shown_fields,
     summary_line,
+    teardown_text,
     terraform_text,
     unchanged_count,
 )
@@ -198,6 +199,8 @@ def _footer(plan: Plan) -> list[str]:
     if plan.context is not None:
         where = f" ({md_escape(str(plan.context.source))})" if plan.context.source else ""
         sections.append(f"**Cluster context:** {md_escape(context_move(plan.context))}{where}")
+    if plan.terminating:
+        sections.append(f"**Being torn down (terminating):** {md_escape(teardown_text(plan))}")
     if plan.unmanaged:
         names = ", ".join(md_escape(name) for name in plan.unmanaged)
         sections.append(f"**Unmanaged clusters (left alone):** {names}")

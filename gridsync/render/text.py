@@ -32,6 +32,7 @@ from gridsync.render.common import (
     shortened_list,
     shown_fields,
     summary_line,
+    teardown_text,
     terraform_text,
     unchanged_count,
     unchanged_text,
@@ -83,8 +84,8 @@ def _change_lines(change: Change, paint: Painter) -> list[str]:
     if change.terraform is not None:
         lines.append(FIELD_INDENT + paint(clean(terraform_text(change.terraform)), Color.BOLD))
     lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
-    if change.blocked:
-        lines.append(FIELD_INDENT + paint(f"blocked: {clean(change.blocked)}", Color.RED))
+    for why in change.blocks:
+        lines.append(FIELD_INDENT + paint(f"blocked: {clean(why)}", Color.RED))
     if change.approved:
         lines.append(FIELD_INDENT + f"approved by {clean(change.approved)}")
     return lines
@@ -143,6 +144,8 @@ def _run_target_lines(plan: Plan) -> list[str]:
 
 def _footer_lines(plan: Plan, paint: Painter) -> list[str]:
     lines = []
+    if plan.terminating:
+        lines.append(f"Being torn down (terminating): {clean(teardown_text(plan))}")
     if plan.unmanaged:
         names = ", ".join(clean(name) for name in plan.unmanaged)
         lines.append(f"Unmanaged clusters (left alone): {names}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -12,11 +13,13 @@ from factories import desired, state
 
 from gridsync.apply.executor import Executor
 from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
+from gridsync.apply.record import AppliedRecord, FileStore, RecordJournal
 from gridsync.config.model import LocalBackendSettings
+from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveState
 from gridsync.live.local import LocalControlPlane
 from gridsync.model import ClusterSpec
-from gridsync.plan.diff import Policy, compute_plan
+from gridsync.plan.diff import Memory, Policy, compute_plan
 from gridsync.plan.model import Plan
 
 FAST = LocalBackendSettings(
@@ -136,7 +139,9 @@ def test_replace_deletes_waits_until_gone_then_creates(plane: LocalControlPlane)
 
 def test_update_and_delete(plane: LocalControlPlane) -> None:
     assert run(plane, plan_for(plane, desired("a"), desired("ml-old"))).ok
-    plan = plan_for(plane, desired("a", cost_savings=True), prune=True, managed=("ml-*",))
+    plan = plan_for(
+        plane, desired("a", cost_savings=True), prune=True, managed=("ml-*",), allow_prune_all=True
+    )  # ml-old is the only managed cluster: deleting it empties the managed set
     assert run(plane, plan).ok
     live = plane.list_clusters().by_name()
     assert "ml-old" not in live
@@ -283,3 +288,72 @@ def test_an_executor_stopped_early_runs_only_the_next_plan_next_time(
     executor.stop.clear()
     assert executor.run(plan_for(plane, desired("c"))).ok
     assert {c.name for c in plane.list_clusters().clusters} == {"grid-cloud", "c"}
+
+
+# --- the apply record, kept true as changes settle ------------------------------------------------
+
+
+class WatchedStore:
+    """A real record file; each write notes what live state held when it was written."""
+
+    def __init__(self, path: Path, plane: LocalControlPlane, fail: bool = False) -> None:
+        self.inner = FileStore(path)
+        self.plane = plane
+        self.fail = fail
+        self.writes: list[tuple[dict[str, Any], dict[str, str]]] = []
+
+    @property
+    def where(self) -> str:
+        return self.inner.where
+
+    def read(self) -> bytes | None:
+        return self.inner.read()
+
+    def write(self, data: bytes) -> None:
+        if self.fail:
+            raise GridsyncError("disk full")
+        live = {c.name: c.status for c in self.plane.list_clusters().clusters}
+        self.writes.append((json.loads(data)["clusters"], live))
+        self.inner.write(data)
+
+
+def test_a_delete_is_recorded_before_it_is_requested_and_forgotten_once_gone(
+    plane: LocalControlPlane, tmp_path: Path
+) -> None:
+    assert run(plane, plan_for(plane, desired("a"), desired("ml-old"))).ok
+    store = WatchedStore(tmp_path / "applied.json", plane)
+    plan = plan_for(
+        plane, desired("a", cost_savings=True), prune=True, managed=("ml-*",), allow_prune_all=True
+    )
+    result = run(plane, plan, journal=RecordJournal(AppliedRecord(store)))
+    assert result.ok
+    marked = next(i for i, (entries, _) in enumerate(store.writes) if "ml-old" in entries)
+    entries, live = store.writes[marked]
+    assert entries["ml-old"]["deleting"] is True and live["ml-old"] == "running"  # not yet asked
+    assert "ml-old" not in store.writes[-1][0]  # forgotten once gone
+    updated = [e["a"] for e, _ in store.writes if "a" in e]
+    assert updated and updated[0]["public"]["cost_savings"] is True  # as soon as it settled
+
+
+def test_a_delete_whose_record_cannot_be_written_first_is_not_requested(
+    plane: LocalControlPlane, tmp_path: Path
+) -> None:
+    assert run(plane, plan_for(plane, desired("a"), desired("ml-old"))).ok
+    store = WatchedStore(tmp_path / "applied.json", plane, fail=True)
+    plan = plan_for(plane, desired("a"), prune=True, managed=("ml-*",), allow_prune_all=True)
+    result = run(plane, plan, journal=RecordJournal(AppliedRecord(store)))
+    assert statuses(result) == {"ml-old": "failed"}
+    assert "could not be written first: disk full" in result.outcomes[0].detail
+    assert not plane.get("ml-old").terminating
+
+
+def test_apply_waits_for_a_deletion_an_earlier_apply_asked_for(plane: LocalControlPlane) -> None:
+    assert run(plane, plan_for(plane, desired("a"), desired("ml-old"))).ok
+    plane.delete("ml-old")  # the earlier apply was killed after asking
+    live = plane.list_clusters()
+    memory = Memory(deleting=frozenset({"ml-old"}))
+    plan = compute_plan(state(desired("a")), live, Policy(), "test", memory=memory)
+    assert [(t.name, t.by_gridsync) for t in plan.awaited] == [("ml-old", True)]
+    result = run(plane, plan)
+    assert statuses(result) == {"ml-old": "succeeded"}
+    assert "ml-old" not in plane.list_clusters().by_name()

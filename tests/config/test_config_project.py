@@ -128,6 +128,20 @@ BAD = [
     ),
     Bad("not a mapping", "- clusters\n", 1, 1, "gridsync.yaml must be a mapping"),
     Bad(
+        "projects inheriting one managed glob",
+        "prune: true\nmanaged: ['nc-*']\nprojects:\n  research: {}\n  prod: {}\n",
+        2,
+        10,
+        "projects 'research' and 'prod' both manage names matching 'nc-*'",
+    ),
+    Bad(
+        "projects with overlapping managed globs",
+        "projects:\n  a: {managed: ['ml-*']}\n  b: {managed: ['team-*', 'ml-prod-*']}\n",
+        3,
+        16,
+        "both manage names matching 'ml-*' and 'ml-prod-*'",
+    ),
+    Bad(
         "two documents",
         "prune: true\n---\nprune: false\n",
         3,
@@ -193,3 +207,11 @@ def test_parse_duration(text: str | float, seconds: float) -> None:
 def test_parse_duration_refuses(text: str | float) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+def test_projects_with_disjoint_managed_globs_are_fine(tmp_path: Path) -> None:
+    (tmp_path / "gridsync.yaml").write_text(
+        "prune: true\nprojects:\n  a: {managed: ['ml-a-*', 'x-[ab]']}\n"
+        "  b: {managed: ['ml-b-*', 'x-[cd]']}\n  c: {}\n"
+    )
+    assert load_project(tmp_path, "a").managed == ("ml-a-*", "x-[ab]")

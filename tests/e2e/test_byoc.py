@@ -90,7 +90,8 @@ def test_from_yaml_to_running_and_back_to_nothing(project: Project, moto_server:
         "- ml-byoc  will be deleted" in plan.stdout
         and "Terraform: destroy (terraform destroy once the cluster is gone)" in plan.stdout
     )
-    delete = project.gridsync("apply", "--auto-approve", env=env)
+    # The last cluster file is gone: deleting every managed cluster must be asked for.
+    delete = project.gridsync("apply", "--auto-approve", "--allow-prune-all", env=env)
     assert delete.returncode == 0, delete.stdout + delete.stderr
     assert "ml-byoc" not in project.live()
     assert "terraform destroy done" in delete.stderr

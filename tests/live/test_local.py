@@ -16,6 +16,7 @@ from gridsync.config.model import LocalBackendSettings
 from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
 from gridsync.live import wire
 from gridsync.live.local import LocalControlPlane
+from gridsync.live.localdb import Store
 from gridsync.model import ClusterSpec, ClusterType, InstanceType, Phase
 
 STATE = Path(".gridsync/grid.db")
@@ -335,6 +336,7 @@ from pathlib import Path
 from gridsync.config.model import LocalBackendSettings
 from gridsync.errors import ClusterExists
 from gridsync.live.local import LocalControlPlane
+from gridsync.live.localdb import Store
 from gridsync.model import ClusterSpec, InstanceType
 
 plane = LocalControlPlane(LocalBackendSettings(), root=Path(sys.argv[1]))
@@ -395,3 +397,17 @@ def test_a_damaged_cluster_row(plane: LocalControlPlane, tmp_path: Path) -> None
     conn.close()
     with pytest.raises(BackendError, match="not valid JSON"):
         plane.list_clusters()
+
+
+def test_a_read_only_state_file_is_a_permission_problem_not_damage(
+    plane: LocalControlPlane, tmp_path: Path
+) -> None:
+    """Root ignores file modes, so the read-only error comes from SQLite itself (mode=ro)."""
+    plane.list_clusters()  # creates the state file
+    conn = sqlite3.connect(f"file:{tmp_path / STATE}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.Error) as caught:
+        conn.execute("DELETE FROM gridsync_meta")
+    conn.close()
+    error = Store(tmp_path / STATE, seed=lambda conn: None)._sqlite_error(caught.value)
+    assert "writable" in error.hint and "intact" in error.hint
+    assert "delete" not in str(error)

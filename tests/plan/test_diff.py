@@ -10,7 +10,7 @@ from factories import GLOBAL, SECRET, desired, live, live_state, state
 from gridsync.config.model import DesiredCluster, TerraformSettings
 from gridsync.live.backend import LiveCluster
 from gridsync.model import InstanceType, Phase
-from gridsync.plan.diff import InfraFacts, Policy, compute_plan, live_fingerprint
+from gridsync.plan.diff import InfraFacts, Memory, Policy, compute_plan, live_fingerprint
 from gridsync.plan.model import Action, FieldChange, Plan
 
 
@@ -23,6 +23,8 @@ class Case:
     policy: Policy = field(default_factory=Policy)
     blocked: set[str] = field(default_factory=set)
     unmanaged: tuple[str, ...] = ()
+    memory: Memory = field(default_factory=Memory)
+    terminating: tuple[str, ...] = ()
 
 
 CASES = [
@@ -78,10 +80,83 @@ CASES = [
     Case("undeclared, prune off: unmanaged", [], [GLOBAL, live("ml-x")], {}, unmanaged=("ml-x",)),
     Case(
         "undeclared, prune on, managed: deleted",
+        [desired("ml-a")],
+        [GLOBAL, live("ml-a"), live("ml-x")],
+        {"ml-a": "no-op", "ml-x": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",)),
+    ),
+    Case(
+        "prune with no cluster files at all is blocked",
         [],
         [GLOBAL, live("ml-x")],
         {"ml-x": "delete"},
         policy=Policy(prune=True, managed=("ml-*",)),
+        blocked={"ml-x"},
+    ),
+    Case(
+        "prune with no cluster files, explicitly allowed",
+        [],
+        [GLOBAL, live("ml-x")],
+        {"ml-x": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",), allow_prune_all=True),
+    ),
+    Case(
+        "prune deleting every managed cluster is blocked",
+        [desired("team-a")],
+        [live("team-a"), live("ml-x"), live("ml-y")],
+        {"team-a": "no-op", "ml-x": "delete", "ml-y": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",)),
+        blocked={"ml-x", "ml-y"},
+    ),
+    Case(
+        "a managed cluster being created keeps the managed set non-empty",
+        [desired("ml-new")],
+        [live("ml-x")],
+        {"ml-new": "create", "ml-x": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",)),
+    ),
+    Case(
+        "prune never deletes a cluster another project declares",
+        [desired("ml-a")],
+        [live("ml-a"), live("ml-b"), live("ml-x")],
+        {"ml-a": "no-op", "ml-x": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",)),
+        memory=Memory(elsewhere=frozenset({"ml-b"})),
+        unmanaged=("ml-b",),
+    ),
+    Case(
+        "prune never deletes a cluster the apply record remembers as protected",
+        [desired("ml-a")],
+        [live("ml-a"), live("ml-gone")],
+        {"ml-a": "no-op", "ml-gone": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",)),
+        memory=Memory(protected=frozenset({"ml-gone"})),
+        blocked={"ml-gone"},
+    ),
+    Case(
+        "protect lifted in the same change still blocks a replace",
+        [desired("a", region="us-west-2")],
+        [live("a")],
+        {"a": "replace"},
+        policy=Policy(allow_replace=True),
+        memory=Memory(protected=frozenset({"a"})),
+        blocked={"a"},
+    ),
+    Case(
+        "protect lifted in the same change still blocks a FAILED replace",
+        [desired("a")],
+        [live("a", Phase.FAILED)],
+        {"a": "replace"},
+        memory=Memory(protected=frozenset({"a"})),
+        blocked={"a"},
+    ),
+    Case(
+        "a cluster an earlier apply deleted is re-created once gone",
+        [desired("a")],
+        [live("a", desired_state=Phase.DELETED)],
+        {"a": "create"},
+        memory=Memory(deleting=frozenset({"a"})),
+        terminating=("a",),
     ),
     Case(
         "undeclared, prune on, outside managed: unmanaged",
@@ -107,17 +182,19 @@ CASES = [
         policy=Policy(prune=True, managed=("*",)),
     ),
     Case(
-        "a terminating undeclared cluster is left to finish",
+        "a terminating undeclared cluster is left to finish, and listed",
         [],
         [live("ml-x", desired_state=Phase.DELETED)],
         {},
         policy=Policy(prune=True, managed=("*",)),
+        terminating=("ml-x",),
     ),
     Case(
         "a terminating declared cluster is reported, not re-created",
         [desired("a")],
         [live("a", desired_state=Phase.DELETED)],
         {"a": "no-op"},
+        terminating=("a",),
     ),
     Case(
         "a FAILED cluster is replaced without --allow-replace",
@@ -145,7 +222,15 @@ CASES = [
         [],
         [live("ml-1"), live("ml-2")],
         {"ml-1": "delete", "ml-2": "delete"},
-        policy=Policy(prune=True, managed=("ml-*",), max_deletes=2),
+        policy=Policy(prune=True, managed=("ml-*",), max_deletes=2, allow_prune_all=True),
+    ),
+    Case(
+        "max_deletes counts deletes blocked by another rule",
+        [desired("a", region="us-west-2")],
+        [live("a"), live("ml-1")],
+        {"a": "replace", "ml-1": "delete"},
+        policy=Policy(prune=True, managed=("ml-*",), max_deletes=1, allow_prune_all=True),
+        blocked={"a", "ml-1"},
     ),
     Case(
         "a name taken by the global cluster's id is blocked",
@@ -159,10 +244,12 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_diff(case: Case) -> None:
-    plan = compute_plan(state(*case.desired), live_state(*case.live), case.policy, "test")
+    desired_state, live = state(*case.desired), live_state(*case.live)
+    plan = compute_plan(desired_state, live, case.policy, "test", memory=case.memory)
     assert {c.name: str(c.action) for c in plan.changes} == case.actions
     assert {c.name for c in plan.blocked} == case.blocked
     assert plan.unmanaged == case.unmanaged
+    assert tuple(t.name for t in plan.terminating) == case.terminating
     assert [c.name for c in plan.changes] == sorted(c.name for c in plan.changes)
 
 
@@ -331,3 +418,16 @@ def test_terraform_state_left_on_a_ci_runner_blocks_what_would_apply_it(
     assert ("declares no backend" in by_name["ml-a"].blocked) is blocked
     assert "terraform_local_state: true" in by_name["ml-a"].blocked or not blocked
     assert by_name["ml-b"].blocked == ""  # not in runner_state: its module has a backend
+
+
+def test_lifting_a_remembered_protect_is_noted_for_the_reviewer() -> None:
+    memory = Memory(protected=frozenset({"a", "b"}))
+    plan = compute_plan(
+        state(desired("a"), desired("b", protect=True)),
+        live_state(live("a"), live("b")),
+        Policy(),
+        "t",
+        memory=memory,
+    )
+    assert [n.message.split(":")[0] for n in plan.notes] == ["protect is lifted from 'a'"]
+    assert not plan.blocked and not plan.has_changes  # lifting it changes nothing in Grid

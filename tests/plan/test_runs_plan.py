@@ -8,7 +8,7 @@ from factories import desired, live, live_state
 from gridsync.config.model import DesiredState, RunConfig
 from gridsync.errors import ConfigError
 from gridsync.live.backend import LiveCluster
-from gridsync.model import Source
+from gridsync.model import Phase, Source
 from gridsync.plan.diff import Policy, compute_plan
 from gridsync.plan.model import Plan
 
@@ -21,8 +21,9 @@ def run(path: str, cluster: str | None, bound_to: str | None = None) -> RunConfi
 def plan(
     clusters: list, runs: list[RunConfig], live_clusters: list[LiveCluster], **policy: object
 ) -> Plan:  # type: ignore[type-arg]
+    files = tuple(sorted({c.source.path for c in clusters}))
     desired_state = DesiredState(
-        tuple(sorted(clusters, key=lambda c: c.name)), (), runs=tuple(runs)
+        tuple(sorted(clusters, key=lambda c: c.name)), files, runs=tuple(runs)
     )
     return compute_plan(desired_state, live_state(*live_clusters), Policy(**policy), "test")  # type: ignore[arg-type]
 
@@ -89,11 +90,60 @@ def test_delete_blocked_while_runs_target_it_unless_moved_in_the_same_plan() -> 
     assert {c.name: c.blocked for c in moved.changes} == {"ml-new": "", "ml-old": ""}
 
 
-def test_replace_of_a_targeted_cluster_is_blocked() -> None:
+REPLACE_CASES = [
+    # (id, run config, live phase, blocked): a replace keeps the name, so only a file left
+    # naming the old id (not bound, so apply does not re-point it) would point nowhere.
+    ("bound file, by name", run("runs/x.yaml", "ml-a", "ml-a"), Phase.RUNNING, False),
+    ("bound file, by old id", run("runs/x.yaml", "id-a", "ml-a"), Phase.RUNNING, False),
+    ("unbound file, by name", run("runs/x.yaml", "ml-a"), Phase.RUNNING, False),
+    ("unbound file, by old id", run("runs/x.yaml", "id-a"), Phase.RUNNING, True),
+    ("FAILED: unbound file by old id", run("runs/x.yaml", "id-a"), Phase.FAILED, False),
+    ("FAILED: bound file", run("runs/x.yaml", "id-a", "ml-a"), Phase.FAILED, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("run_config", "phase", "blocked"),
+    [case[1:] for case in REPLACE_CASES],
+    ids=[case[0] for case in REPLACE_CASES],
+)
+def test_replace_is_blocked_only_by_files_left_on_the_old_id(
+    run_config: RunConfig, phase: str, blocked: bool
+) -> None:
     result = plan(
         [desired("ml-a", region="eu-west-1")],
-        [run("runs/x.yaml", "ml-a", "ml-a")],
-        [live("ml-a")],
+        [run_config],
+        [live("ml-a", phase, cluster_id="id-a")],
         allow_replace=True,
     )
-    assert "run configs still point to 'ml-a'" in result.changes[0].blocked
+    (change,) = result.changes
+    assert change.action == "replace"
+    assert ("run configs still point to 'ml-a'" in change.blocked) is blocked, change.blocks
+
+
+def test_failed_bound_cluster_is_replaced_without_allow_replace() -> None:
+    result = plan(
+        [desired("ml-a")],
+        [run("runs/x.yaml", "id-a", "ml-a")],
+        [live("ml-a", Phase.FAILED, cluster_id="id-a")],
+    )
+    (change,) = result.changes
+    assert change.action == "replace" and change.blocks == ()
+    (edit,) = result.run_edits
+    assert edit.after_id is None  # the new id is known after the create
+
+
+def test_every_block_of_a_change_is_reported_at_once() -> None:
+    """A region change on a cluster an unbound file names by id, over max_deletes, without
+    --allow-replace: three reasons in one plan, not one per round."""
+    result = plan(
+        [desired("ml-a", region="eu-west-1")],
+        [run("runs/x.yaml", "id-a")],
+        [live("ml-a", cluster_id="id-a")],
+        max_deletes=0,
+    )
+    (change,) = result.changes
+    assert len(change.blocks) == 3, change.blocks
+    assert "--allow-replace" in change.blocks[0]
+    assert any("max_deletes is 0" in why for why in change.blocks)
+    assert any("run configs still point to" in why for why in change.blocks)

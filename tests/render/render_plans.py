@@ -12,6 +12,7 @@ from gridsync.plan.model import (
     Note,
     Plan,
     RunEdit,
+    Teardown,
     TerraformStep,
 )
 
@@ -112,7 +113,10 @@ _REPLACE = Change(
     ),
     reason="region forces replacement",
     source=Source("clusters/research.yaml", 1, 1),
-    blocked="protect: true forbids replacing this cluster; remove protect or pass --allow-replace",
+    blocks=(
+        "protect: true forbids replacing this cluster; remove protect or pass --allow-replace",
+        "this plan deletes 2 clusters (deletes and replaces) but max_deletes is 1",
+    ),
     live_phase="CLUSTER_STATE_RUNNING",
 )
 _DELETE = Change(
@@ -154,6 +158,7 @@ FULL = Plan(
         "prod-2", "ml-prod-use1", "ml-prod-use1", Source("clusters/prod.yaml", 4, 3)
     ),
     unmanaged=("scratch-1", "team-b"),
+    terminating=(Teardown("ml-gone", "ml-gone", by_gridsync=True), Teardown("team-c", "id-c")),
     notes=(
         Note(
             "warning",

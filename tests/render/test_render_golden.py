@@ -134,3 +134,37 @@ def test_json_reads_back_into_the_same_rendering(name: str) -> None:
 
     plan = PLANS[name]
     assert markdown(plan_from_dict(plan_to_dict(plan))) == markdown(plan)
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_a_format_1_2_plan_file_still_reads_back(version: str) -> None:
+    """1.3 and 1.4 only added keys: a 1.2 plan (no `approved`) and a 1.3 plan (one `blocked`
+    text, no `terminating`) read as before."""
+    from dataclasses import replace
+
+    from gridsync.render.json_format import plan_from_dict, plan_to_dict
+
+    full = PLANS["full"]
+    if version == "1.3":  # 1.3 added `approved`: one approved replace reads back with it
+        full = replace(
+            full,
+            changes=tuple(
+                replace(c, approved="--allow-replace") if c.name == "ml-research" else c
+                for c in full.changes
+            ),
+        )
+    data = plan_to_dict(full)
+    data["format_version"] = version
+    del data["terminating"]
+    for change in data["changes"]:
+        del change["blocked_reasons"]
+        if version == "1.2":
+            del change["approved"]
+    plan = plan_from_dict(data)
+    assert plan.terminating == ()
+    before = {c.name: c.blocked for c in full.blocked}
+    assert before and {c.name: c.blocks for c in plan.blocked} == {
+        name: (text,) for name, text in before.items()
+    }
+    approved = {c.name: c.approved for c in plan.changes if c.approved}
+    assert approved == ({"ml-research": "--allow-replace"} if version == "1.3" else {})
