@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import os
 import sys
@@ -24,6 +25,9 @@ GC_THRESHOLD = (50_000, 20, 20)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    # A crash in C code (one SIGSEGV was seen once in CI, not reproduced) prints the Python stack
+    # (names and lines only, no values) instead of dying silently with 139.
+    faulthandler.enable(file=2)
     make_undumpable()  # defence in depth only; see gridsync.procguard
     gc.set_threshold(*GC_THRESHOLD)
     install()
