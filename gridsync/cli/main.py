@@ -22,6 +22,8 @@ from gridsync.procguard import make_undumpable
 # made the collector rescan them ~100 times (0.08 s of a 6,001-document plan, bench/). mypy
 # raises it the same way. Memory is unaffected: nothing cyclic is left for the collector.
 GC_THRESHOLD = (50_000, 20, 20)
+# Set by the shell completion script (README "Shell completion"); click answers it.
+COMPLETE_VAR = "_GRIDSYNC_COMPLETE"
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -55,6 +57,8 @@ def _guard_output(argv: list[str]) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
+    if os.environ.get(COMPLETE_VAR):
+        return _complete(argv)
     args = sys.argv[1:] if argv is None else argv
     _guard_output(args)
     debug = "--debug" in args
@@ -90,6 +94,20 @@ def run(argv: list[str] | None = None) -> int:
             )
         return ExitCode.BUG
     return int(code) if isinstance(code, int) else ExitCode.OK
+
+
+def _complete(argv: list[str] | None) -> int:
+    """Answer the shell's completion request (the script, or the words for a partial command line).
+
+    No command runs: click parses resiliently, calls no callback and prints only command, option
+    and choice names, so the output layer (which takes text, and click writes the script as
+    bytes) is not installed.
+    """
+    try:
+        cli.main(args=argv, prog_name="gridsync", complete_var=COMPLETE_VAR)
+    except SystemExit as exc:  # click ends a completion with sys.exit
+        return exc.code if isinstance(exc.code, int) else ExitCode.ERROR
+    return ExitCode.OK
 
 
 def _github_flag(argv: list[str]) -> bool:
