@@ -5,6 +5,7 @@ and Helix run) reads a cluster file whose modeline names schemas/cluster.schema.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,10 +33,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LspClient
     client.close()
 
 
-def _open(server: tuple[LspClient, Path], name: str, body: str) -> tuple[str, str]:
+def _open(
+    server: tuple[LspClient, Path], name: str, body: str, *, relative: bool = False
+) -> tuple[str, str]:
     client, root = server
-    text = f"# yaml-language-server: $schema={CLUSTER_SCHEMA.as_uri()}\n{body}"
-    return client.open(root / "clusters" / name, text), text
+    path = root / "clusters" / name
+    schema = os.path.relpath(CLUSTER_SCHEMA, path.parent) if relative else CLUSTER_SCHEMA.as_uri()
+    text = f"# yaml-language-server: $schema={schema}\n{body}"
+    return client.open(path, text), text
 
 
 def test_a_valid_cluster_file_has_no_diagnostics(server: tuple[LspClient, Path]) -> None:
@@ -56,8 +61,12 @@ def test_completion_offers_the_keys_the_schema_declares_and_the_file_lacks(
     assert {"instance_types", "protect", "context", "infrastructure"} <= offered
 
 
-def test_a_misspelt_key_is_a_diagnostic_at_its_line(server: tuple[LspClient, Path]) -> None:
-    uri, text = _open(server, "typo.yaml", BODY + "instance_type: [g4dn.xlarge]\n")
+@pytest.mark.parametrize("relative", [False, True], ids=["file-uri", "relative-path"])
+def test_a_misspelt_key_is_a_diagnostic_at_its_line(
+    server: tuple[LspClient, Path], relative: bool
+) -> None:
+    name = f"typo-{relative}.yaml"
+    uri, text = _open(server, name, BODY + "instance_type: [g4dn.xlarge]\n", relative=relative)
     (diagnostic,) = server[0].diagnostics(uri)
     assert diagnostic["range"]["start"]["line"] == text.splitlines().index(
         "instance_type: [g4dn.xlarge]"
