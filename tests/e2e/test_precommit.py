@@ -9,6 +9,7 @@ the two runs go in parallel.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import subprocess
@@ -18,6 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 from e2e.conftest import cluster_doc
+
+from gridsync.config.model import DEFAULT_CLUSTER_GLOBS, DEFAULT_RUN_GLOBS
+from gridsync.config.project import PROJECT_FILE
 
 PROJECT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = Path(sys.prefix) / "wheelhouse"
@@ -83,13 +87,17 @@ def test_the_hook_passes_a_valid_project_and_fails_an_invalid_one_with_file_and_
     assert "Traceback" not in failed
 
 
-def test_the_hook_runs_on_the_files_validate_reads() -> None:
+def test_the_hook_runs_on_the_files_validate_reads_by_default() -> None:
     (hook,) = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "gridsync-validate"
     assert hook["entry"] == "gridsync validate"
     assert hook["pass_filenames"] is False  # validate checks the whole project, never a file
     pattern = re.compile(hook["files"])
-    for path in ("gridsync.yaml", "clusters/a.yaml", "clusters/team/b.yml", "runs/r/train.yaml"):
-        assert pattern.search(path), path
+    globs = (PROJECT_FILE, *DEFAULT_CLUSTER_GLOBS, *DEFAULT_RUN_GLOBS)
+    for glob in globs:  # each default glob, at the top of its folder and deeper
+        for deep in ("", "team/"):
+            path = glob.replace("**/", deep).replace("*", "prod")
+            assert pattern.search(path), path
+            assert fnmatch.fnmatch(path, glob.replace("**/", "*")), path
     for path in ("README.md", "src/clusters.py", "other/clusters/a.yaml", "gridsync.yaml.bak"):
         assert not pattern.search(path), path
