@@ -1,4 +1,4 @@
-"""The schemas as editors read them: every property documented with a description and examples,
+"""The schemas as editors read them: every property documented with a description and valid examples,
 defaults that are the code's own, and `$id`s a user can reference per release.
 
 The defaults are checked against the code by loading a file that writes every default out: it
@@ -19,6 +19,7 @@ import pytest
 
 from gridsync.config.load import load_desired
 from gridsync.config.project import load_project
+from gridsync.config.schemas import check
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
@@ -114,3 +115,56 @@ def test_the_cluster_defaults_are_the_codes(tmp_path: Path) -> None:
         loaded.append(replace(cluster, field_sources={}))
     assert loaded[1] == loaded[0]
     assert loaded[0].terraform == loaded[1].terraform
+
+
+# A valid document of each schema, for placing an example into (a run config's datastore needs
+# its name and version together, so both are there already).
+VALID = {
+    "cluster.schema.json": CLUSTER,
+    "gridsync.schema.json": {},
+    "runconfig.schema.json": {
+        "compute": {"train": {"datastore_name": "mnist", "datastore_version": 1}}
+    },
+}
+
+
+def _placed(document: dict[str, Any], keys: list[str], value: Any) -> dict[str, Any]:
+    """`document` with `value` at the mapping path `keys` (intermediate mappings created)."""
+    placed = json.loads(json.dumps(document))
+    node = placed
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+    return placed
+
+
+def _examples(node: dict[str, Any], keys: list[str]) -> Iterator[tuple[list[str], Any]]:
+    """Each example of each property reachable through `properties` alone, with its key path."""
+    for key, prop in node.get("properties", {}).items():
+        for example in prop.get("examples", []):
+            yield [*keys, key], example
+        yield from _examples(prop, [*keys, key])
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_every_example_is_valid_where_it_stands(name: str) -> None:
+    root = schema(name)
+    placed = [(keys, example) for keys, example in _examples(root, [])]
+    if name == "cluster.schema.json":  # instance types are items of instance_types
+        options = root["$defs"]["instanceType"]["then"]["properties"]
+        placed += [(["instance_types"], [e]) for e in root["$defs"]["instanceType"]["examples"]]
+        placed += [
+            (["instance_types"], [{"name": "t3.large", key: example}])
+            for key, option in options.items()
+            for example in option["examples"]
+        ]
+    if name == "gridsync.schema.json":  # a project entry takes the examples of $defs/project
+        project = root["$defs"]["project"]
+        placed += [(["projects", "p", *keys], e) for keys, e in _examples(project, [])]
+    assert len(placed) > 20
+    invalid = [
+        (keys, example, [p.message for p in check(name, _placed(VALID[name], keys, example))])
+        for keys, example in placed
+        if check(name, _placed(VALID[name], keys, example))
+    ]
+    assert invalid == []
