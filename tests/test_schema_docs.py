@@ -1,5 +1,5 @@
-"""The schemas as editors read them: every property documented with a description and valid examples,
-defaults that are the code's own, and `$id`s a user can reference per release.
+"""The schemas as editors read them: every property documented with a description and valid
+examples, defaults that are the code's own, and `$id`s a user can reference per release.
 
 The defaults are checked against the code by loading a file that writes every default out: it
 must mean exactly what the same file with nothing in it means.
