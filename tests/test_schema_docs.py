@@ -43,6 +43,12 @@ def properties(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]
             yield from properties(child, f"{path}/{index}")
 
 
+def test_every_property_of_the_plan_json_has_a_description() -> None:
+    found = list(properties(schema("plan.schema.json")))
+    assert len(found) > 30
+    assert [path for path, prop in found if not prop.get("description")] == []
+
+
 @pytest.mark.parametrize("name", DOCUMENTED)
 def test_every_property_has_a_description_and_examples(name: str) -> None:
     found = list(properties(schema(name)))
