@@ -19,7 +19,13 @@ from gridsync.apply.record import AppliedRecord, RecordJournal
 from gridsync.commands.infra_facts import make_terraform
 from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.plan import raise_if_blocked
-from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
+from gridsync.commands.session import (
+    Inputs,
+    Target,
+    load_inputs,
+    plan_against,
+    require_files,
+)
 from gridsync.config.model import ProjectSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
@@ -97,6 +103,7 @@ def _apply(
     seen: _Seen,
 ) -> int:
     inputs = load_inputs(target, env, console)
+    require_files(inputs, allow_prune_all=options.allow_prune_all)
     with _lock(inputs.settings, env, options.lock_timeout):
         record = own_record(inputs.settings)
         memory = read_memory(inputs.settings, env, record.load())  # before anything changes

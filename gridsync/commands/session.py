@@ -54,6 +54,22 @@ def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Conso
     return Inputs(settings, desired)
 
 
+def require_files(inputs: Inputs, *, allow_prune_all: bool) -> None:
+    """Plan and apply need cluster files: none at all is what running outside the project, or a
+    wrong `clusters` glob, looks like. `--allow-prune-all` says that none is meant (every managed
+    cluster is to go)."""
+    if inputs.desired.files or allow_prune_all:
+        return
+    settings = inputs.settings
+    globs = ", ".join(settings.cluster_globs)
+    raise UsageError(
+        f"no cluster files in {settings.root} (searched {globs}): there is nothing to plan",
+        hint="run gridsync inside the project (or pass -C DIR); write clusters/NAME.yaml, or "
+        "adopt live clusters with `gridsync import --all`; --allow-prune-all plans the deletion "
+        "of every managed cluster",
+    )
+
+
 def policy_for(
     settings: ProjectSettings,
     *,
