@@ -85,7 +85,8 @@ def test_from_yaml_to_running_and_back_to_nothing(project: Project, moto_server:
         ],
     )
     (project.root / "clusters" / "ml-byoc.yaml").unlink()
-    plan = project.gridsync("plan", env=env)
+    # No cluster file at all: planning the deletion of every managed cluster must be asked for.
+    plan = project.gridsync("plan", "--allow-prune-all", env=env)
     assert (
         "- ml-byoc  will be deleted" in plan.stdout
         and "Terraform: destroy (terraform destroy once the cluster is gone)" in plan.stdout

@@ -152,3 +152,17 @@ def test_never_another_projects_cluster(project: Project) -> None:
         Target(project.root, "one"), ImportOptions(all=True), {}, Console(out, io.StringIO())
     )
     assert code == 0 and (project.root / "one/one-a.yaml").exists()
+
+
+def test_a_protection_the_apply_record_remembers_is_kept(project: Project) -> None:
+    project.cluster("ml-p", protect="true")
+    project.cluster("ml-q")
+    applied = project.gridsync("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    (project.root / "clusters/ml-p.yaml").unlink()
+    code, _ = _import(project, "ml-p")
+    assert code == 0 and "protect: true" in _files(project)["ml-p.yaml"]
+    env = {"GRIDSYNC_ML_P_EXTERNAL_ID": "ext-e2e-secret"}
+    plan = project.gridsync("plan", "--detailed-exitcode", env=env)
+    assert plan.returncode == ExitCode.OK, plan.stdout + plan.stderr
+    assert "protect is lifted" not in plan.stdout
