@@ -63,7 +63,7 @@ def import_clusters(
     if options.names and refused:
         raise _refused(refused)
     if refused:
-        console.log(render_skipped(refused))
+        console.log(render_skipped([(r.name, r.why) for r in refused]))
     if not chosen:
         console.log("Nothing to import: every live cluster is declared or cannot be imported.")
         return ExitCode.OK

@@ -21,6 +21,7 @@ from gridsync.confine import is_inside
 from gridsync.errors import UsageError
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.model import ClusterType, Phase, is_valid_name
+from gridsync.output import clean
 from gridsync.plan.prune import Memory, matches
 
 _MAGIC = "*?["
@@ -32,7 +33,8 @@ class Refusal:
     why: str
 
     def line(self) -> str:
-        return f"{self.name}: {self.why}"
+        """One line: a name as typed may hold anything."""
+        return f"{clean(self.name)}: {self.why}"
 
 
 def refusal(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gridsync.commands.import_select import Refusal
 from gridsync.config.document import ClusterDocument
 from gridsync.output import clean
 
@@ -31,6 +30,7 @@ def _named(document: ClusterDocument) -> list[str]:
     return [f"{variable}  ({field} of {document.name})" for variable, field in document.variables]
 
 
-def render_skipped(refused: Sequence[Refusal]) -> str:
-    lines = [f"  {clean(r.line())}" for r in refused]
+def render_skipped(refused: Sequence[tuple[str, str]]) -> str:
+    """(cluster name, why) per cluster --all left out."""
+    lines = [f"  {clean(name)}: {clean(why)}" for name, why in refused]
     return "\n".join([f"Not imported ({len(refused)}):", *lines])

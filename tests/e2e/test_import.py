@@ -166,3 +166,29 @@ def test_a_protection_the_apply_record_remembers_is_kept(project: Project) -> No
     plan = project.gridsync("plan", "--detailed-exitcode", env=env)
     assert plan.returncode == ExitCode.OK, plan.stdout + plan.stderr
     assert "protect is lifted" not in plan.stdout
+
+
+def test_bind_runs_binds_files_naming_the_id_and_lists_those_naming_another_name() -> None:
+    from gridsync.commands.import_clusters import _runs_of
+    from gridsync.config.model import DesiredState, RunConfig
+    from gridsync.live.backend import LiveCluster
+    from gridsync.model import Source
+
+    def run(path: str, cluster: str, bound_to: str | None = None) -> RunConfig:
+        return RunConfig(path, "run", cluster, Source(path), bound_to)
+
+    cluster = LiveCluster("c-123", "ml-a", "CLUSTER_TYPE_BYOC", "", "", spec=SPEC)
+    desired = DesiredState(
+        (),
+        (),
+        runs=(
+            run("runs/by-id.yaml", "c-123"),
+            run("runs/[odd]*.yaml", "c-123"),
+            run("runs/by-name.yaml", "ml-a"),
+            run("runs/bound.yaml", "c-123", bound_to="ml-b"),
+            run("runs/other.yaml", "ml-z"),
+        ),
+    )
+    globs, skipped = _runs_of(cluster, desired)
+    assert globs == ["runs/by-id.yaml", "runs/[[]odd][*].yaml"]
+    assert [path for path, _ in skipped] == ["runs/by-name.yaml"]
