@@ -21,8 +21,10 @@ from __future__ import annotations
 import io
 import os
 import re
+import secrets
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -194,3 +196,46 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def create_files(files: Mapping[Path, str]) -> None:
+    """Create every file (masked text) or none, never replacing one that exists.
+
+    Each text goes to a temporary file beside its target, then is hard-linked into place: a link
+    fails when the name exists, even one created a moment ago by someone else. On any failure the
+    files and folders made so far are removed again.
+    """
+    made: list[Path] = []  # files linked into place and folders created, in order
+    temps: list[Path] = []
+    try:
+        for path, text in files.items():
+            made.extend(_make_parents(path.parent))
+            temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            temps.append(temp)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(redact.mask(text))
+                handle.flush()
+                os.fsync(handle.fileno())
+        for temp, path in zip(temps, files, strict=True):
+            os.link(temp, path)
+            made.append(path)
+    except BaseException:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        for path in reversed(made):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    for temp in temps:
+        temp.unlink(missing_ok=True)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; the ones created, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not os.path.lexists(p)]
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))

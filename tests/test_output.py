@@ -10,7 +10,7 @@ import pytest
 
 from gridsync import redact
 from gridsync.console import Console
-from gridsync.output import SafeStream, append_text, neutralise, write_atomic
+from gridsync.output import SafeStream, append_text, create_files, neutralise, write_atomic
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,17 @@ def test_files_are_masked(tmp_path: Path) -> None:
     assert (tmp_path / "summary.md").read_text() == "a ***\nb\n"
     assert (tmp_path / "sub" / "plan.json").read_text() == '{"x": "***"}\n'
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["plan.json"]
+
+
+def test_create_files_makes_all_or_none_and_never_replaces(tmp_path: Path) -> None:
+    taken = tmp_path / "b.yaml"
+    taken.write_text("someone's\n")
+    files = {tmp_path / "new" / "deep" / "a.yaml": "a\n", taken: "b\n"}
+    with pytest.raises(FileExistsError):
+        create_files(files)
+    assert taken.read_text() == "someone's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml"]  # no folder, no temp file left
+    taken.unlink()
+    create_files(files)
+    assert [p.read_text() for p in files] == ["a\n", "b\n"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml", "new"]

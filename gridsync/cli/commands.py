@@ -34,8 +34,7 @@ from gridsync.cli.options import (
     "--chdir",
     "root",
     type=ROOT_TYPE,
-    default=".",
-    show_default=True,
+    default=None,
     help=ROOT_HELP,
 )
 @click.option("--color", type=COLOR_CHOICE, default="auto", show_default=True, help=COLOR_HELP)
@@ -45,7 +44,7 @@ from gridsync.cli.options import (
 @click.pass_context
 def cli(
     ctx: click.Context,
-    root: Path,
+    root: Path | None,
     color: str,
     debug: bool,
     github: bool | None,
@@ -362,6 +361,42 @@ def live(state: State, output: str, backend: str | None) -> int:
     from gridsync.commands.live import live as run
 
     return run(state.target, output, backend, os.environ, state.console)
+
+
+@cli.command("import")
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every live cluster that can be imported.")
+@click.option(
+    "--file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every document into this one new file (inside the project) "
+    "[default: one clusters/<name>.yaml each].",
+)
+@click.option(
+    "--bind-runs",
+    is_flag=True,
+    help="Add `runs:` binding the run configs that already point at each cluster.",
+)
+@backend_option
+@global_options
+@click.pass_obj
+def import_(
+    state: State,
+    names: tuple[str, ...],
+    all_: bool,
+    file: Path | None,
+    bind_runs: bool,
+    backend: str | None,
+) -> int:
+    """Write cluster files for live clusters (NAME... or --all), so that plan shows no change.
+
+    Never overwrites a file or a declared cluster; secrets are written as ${env:VAR} references
+    and the variables to set are printed.
+    """
+    from gridsync.commands.import_clusters import ImportOptions, import_clusters
+
+    options = ImportOptions(names, all_, file, bind_runs, backend)
+    return import_clusters(state.target, options, os.environ, state.console)
 
 
 cli.add_command(local_grid)

@@ -38,9 +38,14 @@ class State:
     given after the command (`gridsync plan --github`); there it wins over the one before."""
 
     def __init__(
-        self, root: Path, color: str, debug: bool, project: str | None, github: bool | None
+        self,
+        root: Path | None,
+        color: str,
+        debug: bool,
+        project: str | None,
+        github: bool | None,
     ) -> None:
-        self.root = root
+        self.root = root  # -C; None: found upward from the working directory
         self.color = color
         self.debug = debug
         self.project = project
@@ -68,8 +73,9 @@ class State:
     @property
     def target(self) -> Target:
         from gridsync.commands.session import Target
+        from gridsync.config.project import find_root
 
-        return Target(self.root, self.project)
+        return Target(self.root or find_root(Path.cwd()), self.project)
 
 
 def _setter(attribute: str) -> Any:
@@ -80,7 +86,10 @@ def _setter(attribute: str) -> Any:
     return remember
 
 
-ROOT_HELP = "Project root: where gridsync.yaml and clusters/ are."
+ROOT_HELP = (
+    "Project root: where gridsync.yaml and clusters/ are [default: the nearest folder upward "
+    "holding either]."
+)
 COLOR_HELP = "Colour output. auto: only on a terminal and when NO_COLOR is unset."
 DEBUG_HELP = "Show tracebacks of unexpected errors."
 GITHUB_HELP = (

@@ -19,7 +19,13 @@ from gridsync.apply.record import AppliedRecord, RecordJournal
 from gridsync.commands.infra_facts import make_terraform
 from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.plan import raise_if_blocked
-from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
+from gridsync.commands.session import (
+    Inputs,
+    Target,
+    load_inputs,
+    plan_against,
+    require_files,
+)
 from gridsync.config.model import ProjectSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
@@ -97,6 +103,7 @@ def _apply(
     seen: _Seen,
 ) -> int:
     inputs = load_inputs(target, env, console)
+    require_files(inputs, allow_prune_all=options.allow_prune_all)
     with _lock(inputs.settings, env, options.lock_timeout):
         record = own_record(inputs.settings)
         memory = read_memory(inputs.settings, env, record.load())  # before anything changes
@@ -230,11 +237,12 @@ def _record(plan: Plan, result: ApplyResult, session: _Session) -> None:
     # deletes were written ahead, of a prune that was cut short). After a stop, live_after holds
     # only the clusters seen to settle (no list call is waited for), so a cluster missing from it
     # is not known to be gone: nothing is forgotten then (the journal dropped each delete it saw
-    # finish; the next apply forgets the rest).
+    # finish; the next apply forgets the rest). Nor is a delete that failed (in `terraform
+    # destroy`, say): the next plan finishes it.
     gone = [
         name
         for name, entry in entries.items()
-        if name not in present and (entry.deleting or name not in wanted)
+        if name not in present and (entry.deleting or name not in wanted) and name not in failed
     ]
     if result.interrupted:
         gone = []

@@ -19,16 +19,22 @@ def own_record(settings: ProjectSettings) -> AppliedRecord:
 
 
 def read_memory(
-    settings: ProjectSettings, env: Mapping[str, str], own: Mapping[str, AppliedEntry] | None
+    settings: ProjectSettings,
+    env: Mapping[str, str],
+    own: Mapping[str, AppliedEntry] | None,
+    *,
+    fleet: bool = False,
 ) -> Memory:
-    """`own`: this project's record, already read. Other projects matter only to a prune: what
-    they declare, and what their records remember as protected, is never this one's to delete.
-    Raises GridsyncError (ConfigError) when any of it cannot be read."""
+    """`own`: this project's record, already read. Other projects matter to a prune (what
+    they declare, and what their records remember as protected, is never this one's to delete)
+    and, with `fleet`, to import (never another project's cluster). Raises GridsyncError
+    (ConfigError) when any of it cannot be read."""
     entries = dict(own or {})
     protected = {name for name, entry in entries.items() if entry.protect}
     deleting = {name for name, entry in entries.items() if entry.deleting}
+    regions = {name: str(entries[name].public.get("region") or "") for name in deleting}
     elsewhere: set[str] = set()
-    if settings.prune:
+    if settings.prune or fleet:
         for name in settings.projects:
             if name == settings.project:
                 continue
@@ -36,4 +42,4 @@ def read_memory(
             elsewhere |= {cluster.name for cluster in load_desired(other, env).clusters}
             remembered = own_record(other).load() or {}
             protected |= {n for n, entry in remembered.items() if entry.protect}
-    return Memory(frozenset(protected), frozenset(deleting), frozenset(elsewhere))
+    return Memory(frozenset(protected), frozenset(deleting), frozenset(elsewhere), regions)

@@ -9,7 +9,7 @@ from pathlib import Path
 from gridsync.commands.github_out import emit_plan
 from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.pr_comment import post_errors, post_failure, post_plan, replace_approval
-from gridsync.commands.session import Inputs, Target, load_inputs, plan_against
+from gridsync.commands.session import Inputs, Target, load_inputs, plan_against, require_files
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
 from gridsync.live.factory import open_backend
@@ -38,6 +38,7 @@ class PlanOptions:
 
 def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
     inputs = _inputs(target, options, env, console)
+    require_files(inputs, allow_prune_all=options.allow_prune_all)
     memory, note = _memory(inputs, env, snapshot=options.live is not None)
     # On a pull request, the review label approves a replace as --allow-replace does.
     approved_by = (

@@ -13,6 +13,7 @@ from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import UsageError
 from gridsync.live.backend import Backend, LiveState
+from gridsync.output import clean
 from gridsync.plan.diff import Memory, Policy, compute_plan
 from gridsync.plan.model import Plan
 from gridsync.render.diagnostics import render_diagnostics
@@ -52,6 +53,23 @@ def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Conso
     if desired.diagnostics:
         console.log(render_diagnostics(desired.diagnostics, color=console.err_color))
     return Inputs(settings, desired)
+
+
+def require_files(inputs: Inputs, *, allow_prune_all: bool) -> None:
+    """Plan and apply need cluster files: none at all is what running outside the project, or a
+    wrong `clusters` glob, looks like. `--allow-prune-all` says that none is meant (every managed
+    cluster is to go)."""
+    if inputs.desired.files or allow_prune_all:
+        return
+    settings = inputs.settings
+    globs = ", ".join(clean(glob) for glob in settings.cluster_globs)
+    raise UsageError(
+        f"no cluster files in {clean(str(settings.root))} (searched {globs}): there is nothing "
+        "to plan",
+        hint="run gridsync inside the project (or pass -C DIR); write clusters/NAME.yaml, or "
+        "adopt live clusters with `gridsync import --all`; --allow-prune-all plans the deletion "
+        "of every managed cluster",
+    )
 
 
 def policy_for(

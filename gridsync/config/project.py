@@ -66,6 +66,19 @@ def _bounded(seconds: float, written: str) -> float:
     return seconds
 
 
+def find_root(start: Path) -> Path:
+    """The project root for a command run in `start` without -C: the nearest folder upward that
+    holds gridsync.yaml or a clusters/ folder, as git finds .git. The search stops at the top of
+    a git repository (a folder holding .git), never leaving it; with no project found, `start`."""
+    start = Path(os.path.abspath(start))
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / PROJECT_FILE) or (folder / "clusters").is_dir():
+            return folder
+        if os.path.lexists(folder / ".git"):
+            break
+    return start
+
+
 def load_project(root: Path, project: str | None = None) -> ProjectSettings:
     """Settings of the project at `root` (made absolute); ConfigError with every diagnostic.
 

@@ -9,7 +9,7 @@ import pytest
 from config_helpers import DATA, Project, find
 
 from gridsync.config.model import DEFAULT_CLUSTER_GLOBS
-from gridsync.config.project import load_project, parse_duration
+from gridsync.config.project import find_root, load_project, parse_duration
 from gridsync.errors import ConfigError
 
 
@@ -215,3 +215,16 @@ def test_projects_with_disjoint_managed_globs_are_fine(tmp_path: Path) -> None:
         "  b: {managed: ['ml-b-*', 'x-[cd]']}\n  c: {}\n"
     )
     assert load_project(tmp_path, "a").managed == ("ml-a-*", "x-[ab]")
+
+
+def test_the_root_is_the_nearest_folder_up_with_a_project(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "infra" / "runs" / "a").mkdir(parents=True)
+    (repo / "infra" / "gridsync.yaml").write_text("")
+    assert find_root(repo / "infra" / "runs" / "a") == repo / "infra"
+    (repo / "infra" / "runs" / "clusters").mkdir()
+    assert find_root(repo / "infra" / "runs" / "a") == repo / "infra" / "runs"
+    (tmp_path / "clusters").mkdir()  # above the repository: never found from inside it
+    assert find_root(repo) == repo
+    assert find_root(repo / "infra" / "runs" / "clusters") == repo / "infra" / "runs"

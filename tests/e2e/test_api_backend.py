@@ -124,6 +124,7 @@ def test_auto_backend_uses_the_api_when_credentials_are_configured(
 
 
 def test_api_without_credentials_says_what_to_set(project: Project) -> None:
+    project.cluster("ml-a")  # a project with no cluster file stops before any backend
     result = project.gridsync("plan", "--backend", "api")
     assert result.returncode == ExitCode.ERROR
     assert "GRID_USER_ID and GRID_API_KEY" in result.stderr

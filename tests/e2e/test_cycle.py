@@ -129,7 +129,8 @@ def test_prune_off_lists_unmanaged_and_prune_on_deletes_only_managed(project: Pr
 
 def test_prune_with_wildcard_never_touches_the_global_cluster(project: Project) -> None:
     project.settings("prune: true\nmanaged: ['*']\n")
-    result = project.gridsync("apply", "--auto-approve")
+    # No cluster files and a prune of everything asked for: still never Grid's global cluster.
+    result = project.gridsync("apply", "--auto-approve", "--allow-prune-all")
     assert result.returncode == 0, result.stderr
     assert "grid-cloud" in project.live() and project.live()["grid-cloud"].phase == Phase.RUNNING
 
@@ -173,7 +174,7 @@ def test_max_deletes_blocks_a_large_prune(project: Project) -> None:
     for i in range(3):
         (project.root / "clusters" / f"ml-{i}.yaml").unlink()
     project.settings("prune: true\nmanaged: ['ml-*']\nmax_deletes: 2\n")
-    result = project.gridsync("apply", "--auto-approve")
+    result = project.gridsync("apply", "--auto-approve", "--allow-prune-all")  # no files left
     assert result.returncode == ExitCode.BLOCKED
     assert "max_deletes is 2" in result.stderr
     assert {f"ml-{i}" for i in range(3)} <= set(project.live())

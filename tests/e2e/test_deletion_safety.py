@@ -90,9 +90,9 @@ def test_a_prune_with_no_files_or_emptying_the_managed_set_needs_to_be_asked_for
     assert project.gridsync("apply", "--auto-approve").returncode == 0
     for name in ("ml-a", "ml-b"):
         (project.root / f"clusters/{name}.yaml").unlink()
-    blocked = project.gridsync("apply", "--auto-approve")
-    assert blocked.returncode == ExitCode.BLOCKED
-    assert "no cluster files were found" in blocked.stderr
+    refused = project.gridsync("apply", "--auto-approve")  # no files at all: an error (exit 1)
+    assert refused.returncode == ExitCode.ERROR
+    assert "no cluster files in" in refused.stderr and "Traceback" not in refused.stderr
     project.cluster("team-x")  # a file again, but still every managed cluster would go
     emptied = project.gridsync("plan")
     assert emptied.returncode == ExitCode.BLOCKED

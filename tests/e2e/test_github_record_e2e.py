@@ -249,6 +249,8 @@ def test_a_stale_apply_says_why_on_the_pull_request(project: Project, fake: Fake
 
 
 def test_apply_with_nothing_to_do_says_so(project: Project, fake: FakeGitHub) -> None:
+    project.cluster("ml-a")  # applied already: a project with no cluster file is an error
+    assert project.gridsync("apply", "--auto-approve").returncode == 0
     result = project.gridsync("apply", "--auto-approve", env=push_env(project, fake))
     assert result.returncode == 0
     assert outputs(project)["result"] == "nothing"
@@ -285,6 +287,8 @@ def test_validation_errors_replace_the_comment_until_a_fix_brings_the_plan_back(
 def test_changes_only_posts_nothing_for_no_changes_and_marks_an_older_plan_outdated(
     project: Project, fake: FakeGitHub
 ) -> None:
+    project.cluster("ml-base")  # applied: a project with no cluster file is an error
+    assert project.gridsync("apply", "--auto-approve").returncode == 0
     fake.add_pull(PR, head_sha=HEAD, merged=False)
     env = pr_env(project, fake)
     assert project.gridsync("plan", "--comment", "--changes-only", env=env).returncode == 0

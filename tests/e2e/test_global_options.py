@@ -3,6 +3,8 @@ it), and given after the command they win."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,18 @@ def test_every_command_takes_the_global_options_after_it() -> None:
         and not wanted <= {opt for param in command.params for opt in param.opts}
     ]
     assert missing == []
+
+
+def test_a_subdirectory_finds_the_project_root_and_chdir_wins(project: Project) -> None:
+    deep = project.root / "runs" / "team"
+    deep.mkdir(parents=True)
+    found = subprocess.run(
+        [sys.executable, "-m", "gridsync", "plan"], cwd=deep, capture_output=True, text=True
+    )
+    assert found.returncode == 0, found.stderr
+    assert "opt-a" in found.stdout
+    assert (project.root / ".gridsync").is_dir() and not (deep / ".gridsync").exists()
+    empty = project.gridsync("-C", "runs/team", "plan")  # -C is the root, no search
+    assert empty.returncode == 1
+    assert "no cluster files in" in empty.stderr and "gridsync import --all" in empty.stderr
+    assert "Traceback" not in empty.stderr and not (deep / ".gridsync").exists()

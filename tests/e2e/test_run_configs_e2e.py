@@ -65,7 +65,7 @@ def test_deleting_a_cluster_runs_still_use_is_refused(project: Project) -> None:
     assert project.gridsync("apply", "--auto-approve").returncode == 0
     (project.root / "clusters" / "ml-a.yaml").unlink()
     project.settings("prune: true\nmanaged: ['ml-*']\n")
-    result = project.gridsync("apply", "--auto-approve")
+    result = project.gridsync("apply", "--auto-approve", "--allow-prune-all")  # no files left
     assert result.returncode == ExitCode.BLOCKED, result.stdout + result.stderr
     assert "run configs still point to 'ml-a': runs/a.yaml, runs/b.yaml" in result.stderr
     assert "ml-a" in project.live()

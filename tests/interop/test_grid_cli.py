@@ -60,13 +60,15 @@ class World:
             check=False,
         )
 
-    def gridsync(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def gridsync(
+        self, *args: str, cwd: Path | None = None, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "gridsync", *args],
             cwd=cwd or self.plane,
             capture_output=True,
             text=True,
-            env=self.env(),
+            env=self.env(**extra),
             timeout=60,
             check=False,
         )
@@ -330,3 +332,35 @@ def test_grid_commands_edit_steps_work_in_the_cli_editor(world: World, tmp_path:
     assert edit.returncode == 0 and "not found" not in said(edit), said(edit)
     again = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project)
     assert again.returncode == 0, said(again)  # followed as written, the instructions did it all
+
+
+def test_clusters_made_by_hand_are_imported_and_plan_to_no_change(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 17's check: the runbook's clusters, made with the real CLI, adopted by import."""
+    login(world)
+    args = ("--role-arn", ROLE, "--external-id", "ext-hand-1")
+    made = world.grid(
+        "clusters", "aws", "ml-hand", *args, "--region", "us-west-2",
+        "--instance-types", "t3.large,g4dn.xlarge", "--cost-savings",
+    )  # fmt: skip
+    assert made.returncode == 0, said(made)
+    # The editor sets instance type options and a field gridsync does not manage.
+    edited = world.grid("clusters", "aws", "ml-hand-ed", *args, "--edit-before-creation")
+    assert edited.returncode == 0, said(edited)
+    project = tmp_path / "adopting"
+    project.mkdir()
+    run = world.gridsync("import", "--all", "--backend", "api", cwd=project)
+    assert run.returncode == 0, said(run)
+    assert sorted(p.name for p in (project / "clusters").iterdir()) == [
+        "ml-hand-ed.yaml",
+        "ml-hand.yaml",
+    ]
+    written = "".join(p.read_text() for p in (project / "clusters").iterdir())
+    assert "ext-hand-1" not in written + said(run)
+    assert "root_volume_size: 200" in written and "cost_savings: true" in written
+    env = {f"GRIDSYNC_{n}_EXTERNAL_ID": "ext-hand-1" for n in ("ML_HAND", "ML_HAND_ED")}
+    assert all(name in run.stdout for name in env)
+    plan = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project, **env)
+    assert plan.returncode == 0, said(plan)
+    assert "No changes. 2 declared clusters match live state." in plan.stdout

@@ -238,6 +238,8 @@ CASES = [
     Case(
         "gridsync-yaml-with-a-hostile-glob",
         {"gridsync.yaml": f'clusters: ["x\\n{INJECT}/*.yaml"]\n', "clusters/a.yaml": cluster()},
-        # no file matches: a note quoting the glob, and an empty plan
+        # no file matches: a note quoting the glob; plan and apply refuse a project with no
+        # cluster file, quoting it on one line
+        plan=1,
     ),
 ]

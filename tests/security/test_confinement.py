@@ -315,7 +315,7 @@ def test_local_state_outside_the_project_is_refused(tmp_path: Path, state: str) 
 def test_reset_removes_exactly_the_state_file_and_its_journals(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     write(root / "gridsync.yaml", SETTINGS)
-    assert gridsync(root, "plan").returncode == 0
+    assert gridsync(root, "live").returncode == 0  # creates the local state
     state = root / ".gridsync" / "grid.db"
     for suffix in ("-wal", "-shm", "-journal"):
         write(state.with_name(state.name + suffix), "")
