@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 import pytest
 from render_plans import PLANS
 
@@ -30,10 +30,10 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema_rs.Draft202012Validator:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema_rs.meta.validate(schema)
+    return jsonschema_rs.Draft202012Validator(schema)
 
 
 @pytest.mark.parametrize("ext", sorted(RENDERERS))
@@ -50,14 +50,14 @@ def test_golden(name: str, ext: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_json_validates_against_schema(
-    name: str, validator: jsonschema.Draft202012Validator
+    name: str, validator: jsonschema_rs.Draft202012Validator
 ) -> None:
     data = json.loads(json_format.render_plan(PLANS[name]))
     errors = [e.message for e in validator.iter_errors(data)]
     assert errors == []
 
 
-def test_saved_plan_shape_validates(validator: jsonschema.Draft202012Validator) -> None:
+def test_saved_plan_shape_validates(validator: jsonschema_rs.Draft202012Validator) -> None:
     data = json_format.plan_to_dict(PLANS["full"])
     data["saved"] = {
         "desired_fingerprint": "ab" * 32,
@@ -114,7 +114,9 @@ def _mutations() -> list[tuple[str, Callable[[dict[str, Any]], None]]]:
 
 @pytest.mark.parametrize(("label", "mutate"), _mutations())
 def test_schema_rejects(
-    label: str, mutate: Callable[[dict[str, Any]], None], validator: jsonschema.Draft202012Validator
+    label: str,
+    mutate: Callable[[dict[str, Any]], None],
+    validator: jsonschema_rs.Draft202012Validator,
 ) -> None:
     data = json_format.plan_to_dict(PLANS["full"])
     mutate(data)
