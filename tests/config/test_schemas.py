@@ -4,6 +4,8 @@ read as null, integers past 64 bits, the order errors come in), each against a r
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -124,3 +126,16 @@ def test_a_bad_project_name_quotes_the_key() -> None:
     assert messages(PROJECT_SCHEMA, {"projects": {"Team A": {}}}) == [
         "('projects',): projects must match '^[a-z0-9][a-z0-9_-]{0,62}$', got the string 'Team A'"
     ]
+
+
+def test_jsonschema_itself_is_never_imported() -> None:
+    """Every message comes from jsonschema-rs: the jsonschema package is not a dependency."""
+    code = (
+        "import sys; from gridsync.config.schemas import CLUSTER_SCHEMA, check; "
+        "assert check(CLUSTER_SCHEMA, {'zone': 1}, non_finite=()); "
+        "print('jsonschema' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"
