@@ -149,8 +149,10 @@ def _index(container: Any, part: str | int) -> int:
 
 
 def _resolve(schema: dict[str, Any], ref: str) -> Any:
-    """The subschema a local `$ref` ("#/$defs/name") points at."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in ref.removeprefix("#").split("/")]
+    """The subschema a `$ref` into the same schema points at: "#/$defs/name", or the same with
+    the schema's own `$id` in front."""
+    pointer = ref.partition("#")[2]
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")]
     return _at(schema, tuple(int(p) if p.isdigit() else p for p in parts if p))
 
 
