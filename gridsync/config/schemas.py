@@ -13,6 +13,7 @@ such numbers, and NaN would pass `minimum`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import json
@@ -120,27 +121,34 @@ def _order(schema: dict[str, Any], instance: Any) -> Callable[[ValidationError],
     """
 
     def key(error: ValidationError) -> list[int]:
-        node: Any = schema
-        value, depth, order = instance, 0, []
-        steps = iter(error.evaluation_path)
-        for step in steps:
-            order.append(_index(node, step))
-            node = node[step]
-            if step == "$ref":
-                node = _resolve(schema, node)
-            elif step in _NAMED or step in _LISTED:
-                name = next(steps)
-                order.append(_index(node, name))
-                node = node[name]
-            if step in _DESCENDS and depth < len(error.instance_path):
-                part = error.instance_path[depth]
-                order.append(_index(value, part))
-                value, depth = value[part], depth + 1
-        if error.schema_path[-1] == "required":  # one error for each missing field
-            order.append(node.index(error.kind.as_dict()["property"]))
+        order: list[int] = []
+        with contextlib.suppress(LookupError, ValueError, TypeError):  # a keyword not known here
+            _walk(error, schema, instance, order)  # sorts by what it found so far
         return order
 
     return key
+
+
+def _walk(error: ValidationError, schema: dict[str, Any], instance: Any, order: list[int]) -> None:
+    """Append to `order` where `error` is: each step's position in the schema, in the document."""
+    node: Any = schema
+    value, depth = instance, 0
+    steps = iter(error.evaluation_path)
+    for step in steps:
+        order.append(_index(node, step))
+        node = node[step]
+        if step == "$ref":
+            node = _resolve(schema, node)
+        elif step in _NAMED or step in _LISTED:
+            name = next(steps)
+            order.append(_index(node, name))
+            node = node[name]
+        if step in _DESCENDS and depth < len(error.instance_path):
+            part = error.instance_path[depth]
+            order.append(_index(value, part))
+            value, depth = value[part], depth + 1
+    if error.schema_path[-1] == "required":  # one error for each missing field
+        order.append(node.index(error.kind.as_dict()["property"]))
 
 
 def _index(container: Any, part: str | int) -> int:
