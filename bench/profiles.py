@@ -15,7 +15,7 @@ PLAN_PARTS = (
     (
         "gridsync/config/schemas.py",
         "check",
-        "JSON Schema checks (compiled; jsonschema for failures)",
+        "JSON Schema checks (jsonschema-rs)",
     ),
     ("gridsync/config/yamlsrc.py", "read_yaml_file", "reading + libyaml compose + building values"),
     ("gridsync/config/discover.py", "discover", "finding files (globs, symlink checks)"),

@@ -470,14 +470,11 @@ def _plan_bound(prof: PlanProfile) -> str:
     if top.label != PLAN_PARTS[0][2]:
         return f"What bounds it: {top.label}, {top.share:.0%} of the profiled time."
     return """\
-What bounds it: JSON Schema validation of every document with `jsonschema` (an `evolve`d validator
-object per subschema and per value, even for documents that are valid) and building plain values
-with positions from libyaml's nodes in Python, which the floor does not do. What would fix it:
-check documents with a validator compiled once from the schema to plain Python (fastjsonschema, a
-new dependency, or a small generated checker for the keywords these schemas use) and call
-`jsonschema`'s `iter_errors` only for a document that fails, to word its errors as today; and
-build values with positions in one pass, skipping the separate size walk for documents far below
-the node budget. Validation of independent files could also use the second CPU."""
+What bounds it: JSON Schema validation of every document (jsonschema-rs, compiled once per schema;
+each document is converted from Python values on every call) and building plain values with
+positions from libyaml's nodes in Python, which the floor does not do. What would fix it: build
+values with positions in one pass, skipping the separate size walk for documents far below the
+node budget. Validation of independent files could also use the second CPU."""
 
 
 def _method(r: Results) -> str:

@@ -34,8 +34,8 @@ def comment(
     changes_only: bool = False,
 ) -> int:
     """Post or update the sticky comment from a plan saved with `plan --out`."""
-    plan, plan_id = planfile.load_plan(plan_file)
-    post_plan(plan, plan_id, pr, project, env, console, changes_only=changes_only)
+    plan = planfile.load_plan(plan_file)
+    post_plan(plan, plan.plan_id, pr, project, env, console, changes_only=changes_only)
     return ExitCode.OK
 
 

@@ -17,7 +17,7 @@ from gridsync import redact
 from gridsync.config.envsubst import SubstitutedTree, has_control, substitute_tree
 from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.project import project_path_message
-from gridsync.config.schemas import CLUSTER_SCHEMA, check, non_finite, quoted
+from gridsync.config.schemas import CLUSTER_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
 from gridsync.model import (
     ARM_PREFIXES,
@@ -64,8 +64,8 @@ def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> 
         tree.value,
         lambda path: bool(path) and path[0] in sensitive,
         document.unbuilt,
+        non_finite=document.non_finite,
     )
-    found_problems += non_finite(document.non_finite, {p.path for p in found_problems})
     for found in found_problems:
         problems.append(
             Problem(*document.where(found.path, key=found.at_key), found.message, found.path)

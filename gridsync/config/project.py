@@ -19,7 +19,7 @@ from gridsync.config.model import (
     ProjectSettings,
     WaitSettings,
 )
-from gridsync.config.schemas import PROJECT_SCHEMA, check, non_finite, quoted
+from gridsync.config.schemas import PROJECT_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
 from gridsync.confine import is_inside
 from gridsync.errors import ConfigError, Diagnostic, UsageError
@@ -141,8 +141,7 @@ def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Pro
     if not isinstance(document.value, dict):
         return {}, [Problem(*document.start, f"{PROJECT_FILE} must be a mapping of settings")]
     raw: dict[str, Any] = document.value
-    found = check(PROJECT_SCHEMA, raw, skip=document.unbuilt)
-    found += non_finite(document.non_finite, {p.path for p in found})
+    found = check(PROJECT_SCHEMA, raw, skip=document.unbuilt, non_finite=document.non_finite)
     problems = [Problem(*document.where(p.path, key=p.at_key), p.message, p.path) for p in found]
     if not problems:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)

@@ -192,7 +192,7 @@ def check_run_document(
         return None, [Problem(*document.start, message)]
     problems = [
         _schema_problem(document, found)
-        for found in check(RUN_SCHEMA, value, skip=document.unbuilt)
+        for found in check(RUN_SCHEMA, value, skip=document.unbuilt, non_finite=document.non_finite)
     ]
     problems.extend(_rule_problems(document, value))
     return _run_config(document, rel, value, bound_to), problems

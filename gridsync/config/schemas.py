@@ -1,25 +1,32 @@
 """The JSON Schemas under schemas/: loaded once, validators built once, errors made readable.
 
-Valid documents (nearly all of them) are recognised by a predicate compiled from the schema
-(schemafast.py); jsonschema is imported and run only for the rest, to explain what is wrong.
-
-jsonschema's own messages ("'region' is a required property", "Additional properties are not
-allowed") are rewritten into gridsync's ("missing required field 'region'", "unknown field
+Documents are validated by jsonschema-rs (Draft 2020-12, compiled once per schema). Its errors
+are rewritten into gridsync's messages ("missing required field 'region'", "unknown field
 'instance_type'; did you mean 'instance_types'?"), each with the YAML path it belongs to.
+
+jsonschema-rs reads Python's NaN and infinity as JSON null, so `check` takes them out before
+validation: each is validated as a placeholder (a number that is not an integer, as NaN and
+infinity are); its type, const and enum errors are kept (quoting the real value), its bounds
+are not, and a value with no other error is refused as "must be a finite number" (JSON has no
+such numbers, and NaN would pass `minimum`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import difflib
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gridsync.config.schemafast import compile_schema
 from gridsync.config.yamlsrc import YamlPath, format_path
+
+if TYPE_CHECKING:
+    from jsonschema_rs import Draft202012Validator, ValidationError
 
 CLUSTER_SCHEMA = "cluster.schema.json"
 PROJECT_SCHEMA = "gridsync.schema.json"
@@ -58,17 +65,20 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-@cache
-def _fast(name: str) -> Callable[[Any], bool] | None:
-    """The compiled valid-or-not predicate of schema `name`; None: always ask jsonschema."""
-    return compile_schema(load_schema(name))
+_PLACEHOLDER = 0.5  # what a non-finite float is validated as: a number, not an integer
+_NAMED = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+_LISTED = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_DESCENDS = frozenset({"properties", "items", "additionalProperties", "patternProperties"})
+_BOUND_KEYWORDS = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
 
 
 @cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # lazy: slow import
+def _validator(name: str) -> Draft202012Validator:
+    import jsonschema_rs  # lazy: `gridsync --help` needs no validator
 
-    return Draft202012Validator(load_schema(name))
+    return jsonschema_rs.Draft202012Validator(load_schema(name))
 
 
 def check(
@@ -76,48 +86,119 @@ def check(
     instance: Any,
     redact: Callable[[YamlPath], bool] | None = None,
     skip: Collection[YamlPath] = (),
+    *,
+    non_finite: Collection[YamlPath],
 ) -> list[SchemaProblem]:
     """Every schema problem of `instance`; values at paths where `redact` is true are not quoted,
     and problems at paths in `skip` (values whose cause is reported already) are left out.
 
-    A valid instance is recognised by the compiled predicate alone (jsonschema is not even
-    imported); jsonschema runs only for the others, and its errors are the ones reported.
+    `non_finite` are the paths of NaN and infinity (YAML's .nan and .inf, or a number too large
+    for a float, like 1e999) as the YAML loader found them (`YamlDocument.non_finite`: a second
+    walk of every document here would cost more than validating it). They are refused with their
+    own message, unless the schema wanted no number there at all.
     """
-    fast = _fast(name)
-    if fast is not None and fast(instance):
+    validator = _validator(name)
+    checked = _with_placeholders(instance, non_finite) if non_finite else instance
+    if not non_finite and validator.is_valid(checked):
         return []
     problems: list[SchemaProblem] = []
-    for error in _validator(name).iter_errors(instance):
-        path: YamlPath = tuple(error.absolute_path)
+    for error in sorted(validator.iter_errors(checked), key=_order(load_schema(name), checked)):
+        path: YamlPath = tuple(error.instance_path)
         if path in skip:  # its cause (an unsupported tag) is reported already
             continue
+        if path in non_finite and error.schema_path[-1] in _BOUND_KEYWORDS:
+            continue  # the placeholder's bound, not the value's: the message below covers it
         hide = redact is not None and redact(path)
-        problems.extend(_convert(error, path, hide))
-    return problems
+        problems.extend(_convert(name, error, _at(instance, path), hide))
+    reported = {problem.path for problem in problems}
+    late = sorted((p for p in non_finite if p not in reported and p not in skip), key=str)
+    return problems + [_not_finite(path) for path in late]
 
 
-def non_finite(paths: Collection[YamlPath], reported: Collection[YamlPath]) -> list[SchemaProblem]:
-    """YAML's .nan and .inf (and numbers too large for a float, like 1e999), which a JSON Schema
-    cannot refuse (JSON has no such numbers; NaN even passes `minimum`), except where a problem
-    is `reported` already (an integer field says "expected an integer")."""
-    return [
-        SchemaProblem(
-            path,
-            f"{_label(path)} must be a finite number, got NaN or infinity "
-            "(.nan, .inf or a number too large); write a plain number",
-        )
-        for path in sorted(paths, key=str)
-        if path not in reported
-    ]
+def _order(schema: dict[str, Any], instance: Any) -> Callable[[ValidationError], list[int]]:
+    """A sort key that puts errors in the order jsonschema found them: keywords in the order the
+    schema writes them (properties too), items and extra keys in the order the document has them.
+    """
+
+    def key(error: ValidationError) -> list[int]:
+        order: list[int] = []
+        with contextlib.suppress(LookupError, ValueError, TypeError):  # a keyword not known here
+            _walk(error, schema, instance, order)  # sorts by what it found so far
+        return order
+
+    return key
 
 
-def _convert(error: Any, path: YamlPath, hide: bool) -> list[SchemaProblem]:
-    kind, expected, instance = error.validator, error.validator_value, error.instance
+def _walk(error: ValidationError, schema: dict[str, Any], instance: Any, order: list[int]) -> None:
+    """Append to `order` where `error` is: each step's position in the schema, in the document."""
+    node: Any = schema
+    value, depth = instance, 0
+    steps = iter(error.evaluation_path)
+    for step in steps:
+        order.append(_index(node, step))
+        node = node[step]
+        if step == "$ref":
+            node = _resolve(schema, node)
+        elif step in _NAMED or step in _LISTED:
+            name = next(steps)
+            order.append(_index(node, name))
+            node = node[name]
+        if step in _DESCENDS and depth < len(error.instance_path):
+            part = error.instance_path[depth]
+            order.append(_index(value, part))
+            value, depth = value[part], depth + 1
+    if error.schema_path[-1] == "required":  # one error for each missing field
+        order.append(node.index(error.kind.as_dict()["property"]))
+
+
+def _index(container: Any, part: str | int) -> int:
+    """Where `part` is in `container`: a key's position in a mapping, an index itself."""
+    return part if isinstance(part, int) else list(container).index(part)
+
+
+def _resolve(schema: dict[str, Any], ref: str) -> Any:
+    """The subschema a `$ref` into the same schema points at: "#/$defs/name", or the same with
+    the schema's own `$id` in front."""
+    pointer = ref.partition("#")[2]
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")]
+    return _at(schema, tuple(int(p) if p.isdigit() else p for p in parts if p))
+
+
+def _with_placeholders(instance: Any, paths: Collection[YamlPath]) -> Any:
+    """A copy of `instance` with the placeholder at each of `paths`."""
+    copied = copy.deepcopy(instance)
+    for path in paths:
+        if not path:
+            return _PLACEHOLDER
+        _at(copied, path[:-1])[path[-1]] = _PLACEHOLDER
+    return copied
+
+
+def _at(value: Any, path: YamlPath) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _not_finite(path: YamlPath) -> SchemaProblem:
+    return SchemaProblem(
+        path,
+        f"{_label(path)} must be a finite number, got NaN or infinity "
+        "(.nan, .inf or a number too large); write a plain number",
+    )
+
+
+def _convert(name: str, error: ValidationError, instance: Any, hide: bool) -> list[SchemaProblem]:
+    path: YamlPath = tuple(error.instance_path)
+    kind = str(error.schema_path[-1])
+    schema = _at(load_schema(name), tuple(error.schema_path[:-1]))
+    expected = schema[kind]
     if kind == "required":
-        missing = [name for name in expected if name not in instance]
-        return [SchemaProblem(path, f"missing required field '{name}'") for name in missing]
+        return [SchemaProblem(path, f"missing required field '{error.kind.as_dict()['property']}'")]
     if kind == "additionalProperties":
-        return _unknown_fields(error.schema, instance, path)
+        return _unknown_fields(schema, instance, path)
+    if error.kind.name == "propertyNames":
+        instance = error.kind.as_dict()["error"].instance  # the key, not the mapping
     return [SchemaProblem(path, _message(kind, expected, instance, path, hide))]
 
 

@@ -157,6 +157,14 @@ class Plan:
     # Cluster name -> the run config files that target it once the plan is applied.
     run_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
     terminating: tuple[Teardown, ...] = ()  # sorted by name
+    # The plan_id a saved plan was written with: read back from JSON, where values are masked, it
+    # cannot be computed again. "" for a plan computed here (the usual case).
+    recorded_id: str = dataclasses.field(default="", compare=False, repr=False)
+    # Computed once, when the plan is made (or the recorded one): see _digest.
+    plan_id: str = dataclasses.field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan_id", self.recorded_id or self._digest())
 
     @property
     def awaited(self) -> tuple[Teardown, ...]:
@@ -178,9 +186,8 @@ class Plan:
     def blocked(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.blocked)
 
-    @property
-    def plan_id(self) -> str:
-        """A digest of the action set (what would be done, secrets hashed in, never shown).
+    def _digest(self) -> str:
+        """The plan_id: a digest of the action set (what would be done, secrets hashed in, never shown).
 
         A blocked change counts too, so a plan whose replace was not approved never shares an id
         with the same plan approved (a pin can never mix them); unblocked plans keep their ids.

@@ -9,6 +9,7 @@ plan, refused with its own exit code.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +17,9 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, StalePlan
 from gridsync.output import write_atomic
+from gridsync.plan.contract import PLAN_FILE_HINT as _HINT
+from gridsync.plan.contract import check_version, plan_from_dict, plan_to_dict
 from gridsync.plan.model import Plan
-from gridsync.render.json_format import FORMAT_VERSION, plan_from_dict, plan_to_dict
-
-_HINT = "write one with `gridsync plan --out FILE`"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def save(plan: Plan, path: Path, desired_fingerprint: str) -> None:
     write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
-def read(path: Path) -> dict[str, Any]:
+def read(path: Path) -> Mapping[str, Any]:
     """A plan file's JSON, once its format version is one this gridsync reads (the one reader of
     plan files: `apply PLANFILE` and `comment --plan-file` both go through it)."""
     try:
@@ -54,15 +54,7 @@ def read(path: Path) -> dict[str, Any]:
             f"cannot read plan file {path}: {exc}",
             hint="pass a file written by `gridsync plan --out FILE`",
         ) from exc
-    version = data.get("format_version") if isinstance(data, dict) else None
-    if not isinstance(version, str):
-        raise GridsyncError(f"{path} is not a gridsync plan (no format_version)", hint=_HINT)
-    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        raise GridsyncError(
-            f"plan file {path} has format {version}, this gridsync reads {FORMAT_VERSION}",
-            hint="plan again with this gridsync",
-        )
-    return data  # type: ignore[no-any-return]
+    return check_version(data, str(path))
 
 
 def load(path: Path) -> SavedPlan:
@@ -81,12 +73,12 @@ def load(path: Path) -> SavedPlan:
         ) from exc
 
 
-def load_plan(path: Path) -> tuple[Plan, str]:
-    """The renderable plan of a plan file, and its plan_id (as saved: values are masked, so it
+def load_plan(path: Path) -> Plan:
+    """The renderable plan of a plan file, with its plan_id as saved (values are masked, so it
     cannot be recomputed)."""
     data = read(path)
     try:
-        return plan_from_dict(data), str(data["plan_id"])
+        return plan_from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GridsyncError(f"{path} is not a gridsync plan: {exc}", hint=_HINT) from exc
 

@@ -12,6 +12,9 @@ from enum import StrEnum
 
 from gridsync.model import short_phase
 from gridsync.output import clean as clean  # re-exported: every renderer escapes with it
+from gridsync.plan.contract import SENSITIVE as SENSITIVE  # the plan's contract: masked values
+from gridsync.plan.contract import masked as masked
+from gridsync.plan.contract import summary_counts as summary_counts
 from gridsync.plan.model import (
     ACTION_ORDER,
     Action,
@@ -24,7 +27,6 @@ from gridsync.plan.model import (
     Value,
 )
 
-SENSITIVE = "(sensitive)"
 SENSITIVE_CHANGED = "(sensitive value changed)"
 KNOWN_AFTER_APPLY = "(known after apply)"
 NO_CONTEXT = "(none)"
@@ -57,12 +59,6 @@ def summary_line(plan: Plan) -> str:
     counts = plan.count()
     parts = [f"{counts[action]} to {action.value}" for action in SUMMARY_ACTIONS]
     return f"Plan: {', '.join(parts)}."
-
-
-def summary_counts(plan: Plan) -> dict[str, int]:
-    """Every action, zeros included, keyed by its value, in ACTION_ORDER."""
-    counts = plan.count()
-    return {action.value: counts[action] for action in ACTION_ORDER}
 
 
 def terraform_text(step: TerraformStep) -> str:
@@ -220,11 +216,6 @@ def _sides(kind: FieldKind, before: str, after: str) -> tuple[str, str]:
 
 def shown_fields(fields: Iterable[FieldChange]) -> tuple[ShownField, ...]:
     return tuple(show_field(f) for f in fields)
-
-
-def masked(value: Value, sensitive: bool) -> Value:
-    """The value as written to machine formats: a sensitive value becomes SENSITIVE, None stays."""
-    return SENSITIVE if sensitive and value is not None else value
 
 
 # --- colour ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-import jsonschema
+import jsonschema_rs
 from conftest import Project
 
 from gridsync.errors import ExitCode
@@ -98,7 +98,7 @@ def test_json_plan_validates_against_its_schema(project: Project) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     schema = json.loads((SCHEMAS / "plan.schema.json").read_text())
-    jsonschema.Draft202012Validator(schema).validate(data)
+    jsonschema_rs.Draft202012Validator(schema).validate(data)
     assert data["summary"] == {"create": 1, "update": 1, "replace": 0, "delete": 1, "no-op": 0}
     assert data["context"]["after"] == "ml-c"
 

@@ -14,7 +14,7 @@ from render_plans import FULL
 
 from gridsync.errors import GridsyncError
 from gridsync.plan import planfile
-from gridsync.render.json_format import FORMAT_VERSION
+from gridsync.plan.contract import FORMAT_VERSION
 
 
 def _saved(tmp_path: Path, **changes: object) -> Path:
@@ -28,8 +28,8 @@ def _saved(tmp_path: Path, **changes: object) -> Path:
 
 def test_a_saved_plan_reads_back_for_the_comment_and_for_apply(tmp_path: Path) -> None:
     path = _saved(tmp_path)
-    plan, plan_id = planfile.load_plan(path)
-    assert plan_id == FULL.plan_id == planfile.load(path).plan_id
+    plan = planfile.load_plan(path)
+    assert plan.plan_id == FULL.plan_id == planfile.load(path).plan_id
     assert [c.name for c in plan.changes] == [c.name for c in FULL.changes]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from factories import desired, live, live_state, state
 
+from gridsync.plan import contract
 from gridsync.plan.diff import REPLACE_LABEL, Policy, compute_plan
 from gridsync.plan.model import Action, Plan
-from gridsync.render import json_format, markdown, text
+from gridsync.render import markdown, text
 
 LABEL_TEXT = f"label {REPLACE_LABEL} (added by @bob)"
 
@@ -44,9 +45,9 @@ def test_the_approval_is_shown_in_every_format() -> None:
     assert f"approved by {LABEL_TEXT}" in text.render_plan(plan)
     md = markdown.render_plan(plan)
     assert "✅ approved by label gridsync:allow-replace (added by @bob)" in md
-    data = json_format.plan_to_dict(plan)
+    data = contract.plan_to_dict(plan)
     assert data["changes"][0]["approved"] == LABEL_TEXT
-    assert json_format.plan_from_dict(data).changes[0].approved == LABEL_TEXT
+    assert contract.plan_from_dict(data).changes[0].approved == LABEL_TEXT
 
 
 def test_the_flag_alone_says_so() -> None:

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 import pytest
 from render_plans import PLANS
 
+from gridsync.plan import contract
 from gridsync.plan.model import Plan
 from gridsync.render import json_format, markdown, text
 
@@ -30,10 +31,10 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema_rs.Draft202012Validator:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema_rs.meta.validate(schema)
+    return jsonschema_rs.Draft202012Validator(schema)
 
 
 @pytest.mark.parametrize("ext", sorted(RENDERERS))
@@ -50,15 +51,15 @@ def test_golden(name: str, ext: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_json_validates_against_schema(
-    name: str, validator: jsonschema.Draft202012Validator
+    name: str, validator: jsonschema_rs.Draft202012Validator
 ) -> None:
     data = json.loads(json_format.render_plan(PLANS[name]))
     errors = [e.message for e in validator.iter_errors(data)]
     assert errors == []
 
 
-def test_saved_plan_shape_validates(validator: jsonschema.Draft202012Validator) -> None:
-    data = json_format.plan_to_dict(PLANS["full"])
+def test_saved_plan_shape_validates(validator: jsonschema_rs.Draft202012Validator) -> None:
+    data = contract.plan_to_dict(PLANS["full"])
     data["saved"] = {
         "desired_fingerprint": "ab" * 32,
         "created_at": "2024-05-01T12:00:00Z",
@@ -114,22 +115,24 @@ def _mutations() -> list[tuple[str, Callable[[dict[str, Any]], None]]]:
 
 @pytest.mark.parametrize(("label", "mutate"), _mutations())
 def test_schema_rejects(
-    label: str, mutate: Callable[[dict[str, Any]], None], validator: jsonschema.Draft202012Validator
+    label: str,
+    mutate: Callable[[dict[str, Any]], None],
+    validator: jsonschema_rs.Draft202012Validator,
 ) -> None:
-    data = json_format.plan_to_dict(PLANS["full"])
+    data = contract.plan_to_dict(PLANS["full"])
     mutate(data)
     assert not validator.is_valid(data), label
 
 
 def test_format_version_matches_schema() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert schema["properties"]["format_version"]["const"] == json_format.FORMAT_VERSION
+    assert schema["properties"]["format_version"]["const"] == contract.FORMAT_VERSION
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_json_reads_back_into_the_same_rendering(name: str) -> None:
     """A saved JSON plan renders the same Markdown as the plan it came from (the PR comment)."""
-    from gridsync.render.json_format import plan_from_dict, plan_to_dict
+    from gridsync.plan.contract import plan_from_dict, plan_to_dict
     from gridsync.render.markdown import render_plan as markdown
 
     plan = PLANS[name]
@@ -142,7 +145,7 @@ def test_a_format_1_2_plan_file_still_reads_back(version: str) -> None:
     text, no `terminating`) read as before."""
     from dataclasses import replace
 
-    from gridsync.render.json_format import plan_from_dict, plan_to_dict
+    from gridsync.plan.contract import plan_from_dict, plan_to_dict
 
     full = PLANS["full"]
     if version == "1.3":  # 1.3 added `approved`: one approved replace reads back with it

@@ -12,6 +12,7 @@ import pytest
 from render_plans import FULL, PLANS, SECRETS
 
 from gridsync.config.model import DesiredCluster
+from gridsync.plan import contract
 from gridsync.plan.model import Action, Change, FieldChange, Plan
 from gridsync.render import json_format, markdown, text
 
@@ -67,7 +68,7 @@ def test_sensitive_values_masked_in_json() -> None:
             FieldChange("role_arn", None, "arn-secret", sensitive=True),
         ),
     )
-    fields = json_format.plan_to_dict(Plan("b", (change,)))["changes"][0]["fields"]
+    fields = contract.plan_to_dict(Plan("b", (change,)))["changes"][0]["fields"]
     assert [(f["before"], f["after"]) for f in fields] == [
         ("(sensitive)", "(sensitive)"),
         (None, "(sensitive)"),
