@@ -19,14 +19,12 @@ must not hold the secret an add-mask line carries.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import TextIO
 
-from gridsync import redact
+from gridsync import atomicfile, redact
 
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' line breaks
 _BLANK = rf"[^\S{_BREAKS}]|[\u200b-\u200d\u2060\ufeff]"  # blanks a reader may skip
@@ -184,13 +182,6 @@ def append_text(path: Path, text: str) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write masked text atomically (temp file + rename), so a crash never leaves half a file."""
+    """Write masked text atomically (gridsync.atomicfile), so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(redact.mask(text))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicfile.write_atomic(path, redact.mask(text).encode("utf-8"))
