@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gridsync.model import Source
+from gridsync.painter import PLAIN, Painter
 from gridsync.plan.model import (
     Action,
     Change,
@@ -27,7 +28,7 @@ from gridsync.render.common import masked, summary_counts
 FORMAT_VERSION = "1.4"
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
     return json.dumps(plan_to_dict(plan), indent=2, sort_keys=False) + "\n"
 
 

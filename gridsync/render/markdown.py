@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from gridsync.painter import PLAIN, Painter
 from gridsync.plan.model import Action, Change, Note, Plan, RunEdit
 from gridsync.render.common import (
     FORCES_REPLACEMENT,
@@ -46,7 +47,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 _BACKTICKS = re.compile(r"`+")
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
     sections = [_heading(plan)]
     if plan.blocked:
         sections.append(f"> {BLOCKED_MARK} **Blocked:** {md_escape(blocked_text(plan))}")
