@@ -1,5 +1,5 @@
 """Where output goes. stdout carries results (a plan can be piped into a comment); stderr carries
-logs, progress and errors. Colour is decided once, here. Both streams go through
+logs, progress and errors. Colour is decided once, here (by gridsync.painter's rules). Both streams go through
 `gridsync.output`: secrets masked, no line a workflow command unless written with `command`."""
 
 from __future__ import annotations
@@ -11,22 +11,7 @@ from dataclasses import dataclass, field
 from typing import TextIO, cast
 
 from gridsync.output import safe_stream
-
-
-def decide_color(choice: str, stream: TextIO, env: Mapping[str, str]) -> bool:
-    """`--color always|never|auto`; auto means a TTY, no NO_COLOR, and not a dumb terminal."""
-    if choice == "always":
-        return True
-    if choice == "never" or "NO_COLOR" in env or env.get("TERM") == "dumb":
-        return False
-    return _isatty(stream)
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+from gridsync.painter import Painter, decide_color, isatty
 
 
 @dataclass
@@ -49,7 +34,17 @@ class Console:
 
     @property
     def err_is_tty(self) -> bool:
-        return _isatty(self.err)
+        return isatty(self.err)
+
+    @property
+    def paint(self) -> Painter:
+        """The painter of results on stdout."""
+        return Painter(self.color)
+
+    @property
+    def err_paint(self) -> Painter:
+        """The painter of logs, progress and errors on stderr."""
+        return Painter(self.err_color)
 
     def result(self, text: str) -> None:
         self.out.write(text if text.endswith("\n") or not text else text + "\n")

@@ -19,16 +19,13 @@ must not hold the secret an add-mask line carries.
 from __future__ import annotations
 
 import io
-import os
 import re
-import secrets
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gridsync import redact
+from gridsync import atomicfile, redact
 
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' line breaks
 _BLANK = rf"[^\S{_BREAKS}]|[\u200b-\u200d\u2060\ufeff]"  # blanks a reader may skip
@@ -186,56 +183,12 @@ def append_text(path: Path, text: str) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write masked text atomically (temp file + rename), so a crash never leaves half a file."""
+    """Write masked text atomically (gridsync.atomicfile), so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(redact.mask(text))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicfile.write_atomic(path, redact.mask(text).encode("utf-8"))
 
 
 def create_files(files: Mapping[Path, str]) -> None:
-    """Create every file (masked text) or none, never replacing one that exists.
-
-    Each text goes to a temporary file beside its target, then is hard-linked into place: a link
-    fails when the name exists, even one created a moment ago by someone else. On any failure the
-    files and folders made so far are removed again.
-    """
-    made: list[Path] = []  # files linked into place and folders created, in order
-    temps: list[Path] = []
-    try:
-        for path, text in files.items():
-            made.extend(_make_parents(path.parent))
-            temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            temps.append(temp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(redact.mask(text))
-                handle.flush()
-                os.fsync(handle.fileno())
-        for temp, path in zip(temps, files, strict=True):
-            os.link(temp, path)
-            made.append(path)
-    except BaseException:
-        for temp in temps:
-            temp.unlink(missing_ok=True)
-        for path in reversed(made):
-            if path.is_dir():
-                path.rmdir()
-            else:
-                path.unlink(missing_ok=True)
-        raise
-    for temp in temps:
-        temp.unlink(missing_ok=True)
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """Create `folder` and its missing parents; the ones created, outermost first."""
-    missing = [p for p in (folder, *folder.parents) if not os.path.lexists(p)]
-    for path in reversed(missing):
-        path.mkdir()
-    return list(reversed(missing))
+    """Create every file (masked text) or none, never replacing one that exists
+    (gridsync.atomicfile.create_new)."""
+    atomicfile.create_new({path: redact.mask(text).encode("utf-8") for path, text in files.items()})

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from gridsync.atomicfile import write_atomic
 from gridsync.config.yamledit import get_scalar, set_scalar
 from gridsync.errors import GridsyncError
 from gridsync.plan.model import RunEdit
@@ -35,13 +34,4 @@ def write_run_edit(root: Path, edit: RunEdit, cluster_id: str) -> bool:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o7777)

@@ -32,6 +32,7 @@ from gridsync.apply.lock import (
     wait_for,
 )
 from gridsync.errors import UsageError
+from gridsync.infra.awssession import s3_client
 
 CONTENDED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 GONE = frozenset({"NoSuchKey", "404"})
@@ -83,7 +84,7 @@ class S3Lock(ContextLock):
         self.location = S3Location.parse(url)
         self.holder = holder
         self.timeout = timeout
-        self._client_factory = client_factory or (lambda: default_client(endpoint_url))
+        self._client_factory = client_factory or (lambda: s3_client(endpoint_url))
         self._client: Any = None
         self._clock = clock
         self._sleep = sleep
@@ -197,17 +198,6 @@ class S3Lock(ContextLock):
             raise _client_error(self.location, action, exc, code) from exc
         except BotoCoreError as exc:
             raise _botocore_error(self.location, action, exc) from exc
-
-
-def default_client(endpoint_url: str | None) -> Any:
-    """An S3 client from the normal boto3 credential chain (AWS_ENDPOINT_URL is honoured)."""
-    import boto3  # type: ignore[import-untyped]  # lazy: slow import
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    config = Config(
-        connect_timeout=5, read_timeout=15, retries={"mode": "standard", "max_attempts": 3}
-    )
-    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
 
 
 def _error_code(exc: Any) -> str:

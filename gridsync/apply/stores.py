@@ -6,13 +6,12 @@ killed half way, sees the old record or the new one, never a mix.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from gridsync.atomicfile import write_atomic
 from gridsync.errors import GridsyncError
+from gridsync.infra.awssession import s3_client
 from gridsync.statedir import ensure_dir, refuse_symlinks
 
 
@@ -46,20 +45,9 @@ class FileStore:
     def write(self, data: bytes) -> None:
         try:
             ensure_dir(self.path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            write_atomic(self.path, data)
         except OSError as exc:
             raise self._unwritable(exc) from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise self._unwritable(exc) from exc
-        _sync_dir(self.path.parent)
 
     def _unwritable(self, exc: OSError) -> GridsyncError:
         return GridsyncError(
@@ -69,20 +57,6 @@ class FileStore:
                 "was left as it was, and rerunning apply converges"
             ),
         )
-
-
-def _sync_dir(folder: Path) -> None:
-    """Make the rename itself durable (where the platform allows opening a directory)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class S3Store:
@@ -96,9 +70,7 @@ class S3Store:
         return f"s3://{self.bucket}/{self.key}"
 
     def _client(self) -> Any:
-        import boto3  # type: ignore[import-untyped]  # lazy: slow import
-
-        return boto3.client("s3", endpoint_url=self.endpoint_url)
+        return s3_client(self.endpoint_url)
 
     def read(self) -> bytes | None:
         try:

@@ -25,6 +25,7 @@ from gridsync.cli.options import (
     backend_option,
     global_options,
 )
+from gridsync.render import formats
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -82,11 +83,10 @@ def validate(state: State, comment: bool, pr: int | None) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json", "grid-commands"]),
-    default="text",
+    type=click.Choice(formats.NAMES),
+    default=formats.DEFAULT,
     show_default=True,
-    help="text for people, markdown for a pull-request comment, json for programs, "
-    "grid-commands for the equivalent grid CLI commands.",
+    help=formats.HELP,
 )
 @click.option(
     "--out",

@@ -15,6 +15,7 @@ import click
 from gridsync.cli.commands import cli
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
 from gridsync.interrupts import Interrupted, install, interrupted
+from gridsync.painter import CHOICES, Painter, Style
 from gridsync.procguard import make_undumpable
 
 # Collect the youngest generation every 50,000 net allocations instead of 700: reading a large
@@ -74,9 +75,10 @@ def run(argv: list[str] | None = None) -> int:
         exc.show()
         return ExitCode.ERROR  # never click's 2: with --detailed-exitcode 2 means "changes"
     except ConfigError as exc:
-        return _report_config_error(exc, _github_flag(args))
+        return _report_config_error(exc, _github_flag(args), _err_painter(args))
     except GridsyncError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        paint = _err_painter(args)
+        click.echo(f"{paint('Error:', Style.RED)} {exc}", err=True, color=paint.enabled)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("\nInterrupted.", err=True)
@@ -116,7 +118,25 @@ def _github_flag(argv: list[str]) -> bool:
     return "--github" in argv or os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def _report_config_error(exc: ConfigError, github: bool = False) -> int:
+def _color_choice(argv: list[str]) -> str:
+    """The last `--color` given (before or after the command, as the options parse it)."""
+    choice = "auto"
+    for n, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--color" and n + 1 < len(argv):
+            choice = argv[n + 1]
+        elif arg.startswith("--color="):
+            choice = arg.partition("=")[2]
+    return choice if choice in CHOICES else "auto"
+
+
+def _err_painter(argv: list[str]) -> Painter:
+    """The error handler's painter for stderr, by the same rules as every command's."""
+    return Painter.for_stream(_color_choice(argv), sys.stderr, os.environ)
+
+
+def _report_config_error(exc: ConfigError, github: bool, paint: Painter) -> int:
     from gridsync.render.diagnostics import error_summary, render_diagnostics
 
     if github:
@@ -125,7 +145,9 @@ def _report_config_error(exc: ConfigError, github: bool = False) -> int:
 
         emit_diagnostics(exc.diagnostics, Console())
 
-    color = os.environ.get("NO_COLOR") is None and sys.stderr.isatty()
-    click.echo(render_diagnostics(exc.diagnostics, color=color), err=True, nl=False)
-    click.echo(f"Error: {exc.message}: {error_summary(exc.diagnostics)}", err=True)
+    # color=: click.echo strips ANSI from a stream that is not a terminal, FORCE_COLOR or not
+    click.echo(render_diagnostics(exc.diagnostics, paint), err=True, nl=False, color=paint.enabled)
+    error = paint("Error:", Style.RED)
+    summary = f"{error} {exc.message}: {error_summary(exc.diagnostics)}"
+    click.echo(summary, err=True, color=paint.enabled)
     return exc.exit_code

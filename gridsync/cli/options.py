@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gridsync.errors import GridsyncError
+from gridsync.painter import CHOICES
 
 if TYPE_CHECKING:
     from gridsync.commands.session import Target
@@ -90,14 +91,17 @@ ROOT_HELP = (
     "Project root: where gridsync.yaml and clusters/ are [default: the nearest folder upward "
     "holding either]."
 )
-COLOR_HELP = "Colour output. auto: only on a terminal and when NO_COLOR is unset."
+COLOR_HELP = (
+    "Colour output. auto: on a terminal, never with NO_COLOR, always with FORCE_COLOR "
+    "(--color wins over both)."
+)
 DEBUG_HELP = "Show tracebacks of unexpected errors."
 GITHUB_HELP = (
     "GitHub Actions output: annotations, step summary, step outputs "
     "[default: on when GITHUB_ACTIONS=true]."
 )
 PROJECT_HELP = "The project of gridsync.yaml's projects: to work on."
-COLOR_CHOICE = click.Choice(["auto", "always", "never"])
+COLOR_CHOICE = click.Choice(CHOICES)
 ROOT_TYPE = click.Path(file_okay=False, exists=True, path_type=Path)
 
 

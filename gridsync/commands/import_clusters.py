@@ -79,7 +79,7 @@ def _desired(settings: ProjectSettings, env: Mapping[str, str], console: Console
     desired = load_desired(settings, env)
     shown = [d for d in desired.diagnostics if d.severity == "warning" and desired.files]
     if shown:
-        console.log(render_diagnostics(shown, color=console.err_color))
+        console.log(render_diagnostics(shown, console.err_paint))
     return desired
 
 

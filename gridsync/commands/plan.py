@@ -16,14 +16,12 @@ from gridsync.live.factory import open_backend
 from gridsync.plan import planfile
 from gridsync.plan.diff import Memory, desired_fingerprint
 from gridsync.plan.model import Note, Plan
-from gridsync.render import grid_commands, json_format, markdown, text
-
-FORMATS = ("text", "markdown", "json", "grid-commands")
+from gridsync.render import formats
 
 
 @dataclass(frozen=True)
 class PlanOptions:
-    format: str = "text"
+    format: str = formats.DEFAULT
     out: Path | None = None
     detailed_exitcode: bool = False
     allow_replace: bool = False
@@ -52,7 +50,7 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
         raise
     if note is not None:
         result = replace(result, notes=(note, *result.notes))
-    console.result(render(result, options.format, color=console.color))
+    console.result(formats.render(result, options.format, console.paint))
     if options.github:
         emit_plan(result, env, console)
     if options.comment:
@@ -130,16 +128,6 @@ def _inputs(
         if options.comment:
             post_errors(exc.diagnostics, options.pr, target.project, env, console)
         raise
-
-
-def render(plan: Plan, fmt: str, *, color: bool) -> str:
-    if fmt == "json":
-        return json_format.render_plan(plan)
-    if fmt == "markdown":
-        return markdown.render_plan(plan)
-    if fmt == "grid-commands":
-        return grid_commands.render_plan(plan)
-    return text.render_plan(plan, color=color)
 
 
 def raise_if_blocked(plan: Plan) -> None:

@@ -17,7 +17,6 @@ from gridsync.github.comment import Record, record_body, upsert_comment
 from gridsync.github.context import event_pull, run_info
 from gridsync.plan import planfile
 from gridsync.plan.model import Plan
-from gridsync.render import markdown
 
 OUTDATED = (
     "> This pull request's earlier plan is **outdated**: the latest plan, below, has no changes."
@@ -51,12 +50,11 @@ def post_plan(
 ) -> None:
     """The plan as the comment; with `changes_only`, a plan with no changes posts nothing and
     marks an existing comment outdated instead."""
-    text = markdown.render_plan(plan)
     if changes_only and not plan.has_changes:
-        record = Record("outdated", f"{OUTDATED}\n\n{text}", plan_id, project, run_info(env))
+        record = Record("outdated", OUTDATED, plan_id, project, run_info(env), plan=plan)
         _post(record, pr, env, console, create=False)
         return
-    _post(Record("plan", text, plan_id, project, run_info(env)), pr, env, console)
+    _post(Record("plan", "", plan_id, project, run_info(env), plan=plan), pr, env, console)
 
 
 def post_errors(

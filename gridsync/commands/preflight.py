@@ -41,6 +41,6 @@ def preflight(
             profile=account.profile if account else None,
         )
         results.append((cluster.name, cluster.spec.region, findings))
-    console.result(render_findings(results, color=console.color))
+    console.result(render_findings(results, console.paint))
     failed = any(f.severity == "error" for _, _, findings in results for f in findings)
     return ExitCode.ERROR if failed else ExitCode.OK

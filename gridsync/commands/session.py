@@ -51,7 +51,7 @@ def load_inputs(target: Target, env: Mapping[str, str], console: Console) -> Inp
 def inputs_for(settings: ProjectSettings, env: Mapping[str, str], console: Console) -> Inputs:
     desired = load_desired(settings, env)
     if desired.diagnostics:
-        console.log(render_diagnostics(desired.diagnostics, color=console.err_color))
+        console.log(render_diagnostics(desired.diagnostics, console.err_paint))
     return Inputs(settings, desired)
 
 

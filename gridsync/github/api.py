@@ -37,15 +37,15 @@ from gridsync.github.errors import (
     rate_limited,
     unknown_author,
 )
-from gridsync.httpretry import (
+from gridsync.httpedge import (
     DEFAULT_RETRY,
     NOT_SENT,
-    RETRYABLE,
+    HttpEdge,
     Outcome,
     RetryPolicy,
+    Service,
     retry_after,
 )
-from gridsync.live.credentials import redact
 from gridsync.redact import mask_strings
 from gridsync.redact import register as register_secret
 
@@ -100,10 +100,8 @@ class GitHub:
         self.api_url = api_url.rstrip("/")
         self._owns_client = client is None
         self._client = client or httpx.Client(timeout=retry.timeout)
-        self._retry = retry
-        self._sleep = sleep
         self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._edge = HttpEdge(self._service(), self._client, retry=retry, sleep=sleep, rng=rng)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **kwargs: Any) -> GitHub:
@@ -256,6 +254,18 @@ class GitHub:
             raise self._shape_error(method, path, response, "a JSON object")
         return data
 
+    def _service(self) -> Service:
+        return Service(
+            name="GitHub",
+            error=GitHubError,
+            message=lambda response: error_fields(response)[0],
+            url_hint=f"check GITHUB_API_URL ({self.api_url})",
+            api_hint=f"check that GITHUB_API_URL ({self.api_url}) is GitHub's REST API",
+            asked_delay=self._asked_delay,
+            long_wait_hint="run again later, or use a token with a higher rate limit",
+            secrets=lambda: (self._token,),
+        )
+
     def _request(
         self,
         method: str,
@@ -265,16 +275,18 @@ class GitHub:
         params: Mapping[str, str] | None = None,
         json: Any = None,
     ) -> httpx.Response:
-        attempts = max(1, self._retry.attempts)
-        tries = 0
-        while True:
-            outcome = self._attempt(method, path, url, params=params, json=json)
-            tries += 1
-            if tries >= attempts or not _retryable(outcome, method):
-                if isinstance(outcome, httpx.Response):
-                    return outcome  # a failure status becomes a GitHubError with GitHub's message
-                raise self._transport_error(method, path, outcome, tries) from outcome
-            self._wait(tries - 1, outcome, method, path)
+        sent = self._edge.send(
+            method,
+            path,
+            url,
+            retryable=lambda outcome: _retryable(outcome, method),
+            params=params,
+            json=mask_strings(json),
+            headers=self._headers(),
+        )
+        if isinstance(sent.outcome, httpx.Response):
+            return sent.outcome  # a failure status becomes a GitHubError with GitHub's message
+        raise self._transport_error(method, path, sent.outcome, sent.tries) from sent.outcome
 
     def _transport_error(
         self, method: str, path: str, exc: httpx.TransportError, tries: int
@@ -284,36 +296,11 @@ class GitHub:
         if maybe_done:
             hint += " (GitHub may have acted on it: the next run finds it by its marker)"
         return GitHubError(
-            f"{method} {path} failed after {tries} attempt(s): {self._describe(exc)}",
+            f"{method} {path} failed after {tries} attempt(s): {self._edge.describe(exc)}",
             method=method,
             path=path,
             hint=hint,
         )
-
-    def _attempt(
-        self,
-        method: str,
-        path: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None,
-        json: Any,
-    ) -> Outcome:
-        try:
-            response = self._client.request(
-                method, url, params=params, json=mask_strings(json), headers=self._headers()
-            )
-        except RETRYABLE as exc:
-            return exc
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise GitHubError(
-                f"{method} {path} failed: {self._redact(str(exc)) or type(exc).__name__}",
-                method=method,
-                path=path,
-                hint=f"check GITHUB_API_URL ({self.api_url})",
-            ) from exc
-        log.debug("%s %s -> HTTP %d", method, path, response.status_code)
-        return response
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -323,36 +310,13 @@ class GitHub:
             "User-Agent": f"gridsync/{__version__}",
         }
 
-    def _wait(self, n: int, outcome: Outcome, method: str, path: str) -> None:
-        policy = self._retry
-        asked = self._asked_delay(outcome)
-        if asked is not None and asked > policy.max_retry_after:
-            raise GitHubError(
-                f"{method} {path}: GitHub rate limit; it asks to wait {asked:.0f}s, longer "
-                f"than gridsync waits ({policy.max_retry_after:.0f}s)",
-                method=method,
-                path=path,
-                status=outcome.status_code if isinstance(outcome, httpx.Response) else None,
-                hint="run again later, or use a token with a higher rate limit",
-            )
-        delay = asked
-        if delay is None:
-            delay = policy.backoff(self._rng, n)
-        log.info(
-            "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
-            *(method, path, self._describe(outcome), delay, n + 2, policy.attempts),
-        )
-        self._sleep(delay)
-
-    def _asked_delay(self, outcome: Outcome) -> float | None:
+    def _asked_delay(self, response: httpx.Response) -> float | None:
         """The wait GitHub asks for: Retry-After, else x-ratelimit-reset when none remain."""
-        if not isinstance(outcome, httpx.Response):
-            return None
-        asked = retry_after(outcome.headers.get("retry-after"))
+        asked = retry_after(response.headers.get("retry-after"))
         if asked is not None:
             return asked
-        reset = outcome.headers.get("x-ratelimit-reset")
-        if outcome.headers.get("x-ratelimit-remaining") == "0" and reset:
+        reset = response.headers.get("x-ratelimit-reset")
+        if response.headers.get("x-ratelimit-remaining") == "0" and reset:
             try:
                 return max(0.0, float(reset) - self._clock())
             except ValueError:
@@ -362,10 +326,7 @@ class GitHub:
     def _json(self, path: str, method: str, response: httpx.Response) -> Any:
         if not response.is_success:
             raise self._status_error(method, path, response)
-        try:
-            return response.json()
-        except ValueError:
-            return None
+        return self._edge.json(method, path, response)
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> GitHubError:
         message, docs = (self._redact(text) for text in error_fields(response))
@@ -396,10 +357,4 @@ class GitHub:
         )
 
     def _redact(self, text: str) -> str:
-        return redact(text, (self._token,))
-
-    def _describe(self, outcome: Outcome) -> str:
-        if isinstance(outcome, httpx.Response):
-            message, _ = error_fields(outcome)
-            return f"HTTP {outcome.status_code}: {self._redact(message)}"
-        return f"{type(outcome).__name__}: {self._redact(str(outcome)) or 'no detail'}"
+        return self._edge.redact(text)

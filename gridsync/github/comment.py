@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 from gridsync.github.api import GitHub
 from gridsync.github.context import RunInfo
-from gridsync.github.fit import fit_markdown
+from gridsync.github.fit import fit_markdown, fit_plan
+from gridsync.plan.model import Plan
 from gridsync.render.common import clean
 from gridsync.render.markdown import md_escape
 
@@ -50,13 +51,17 @@ _PLAN_ID = re.compile(r"plan_id: ([A-Za-z0-9._:+=/-]{1,80})")
 
 @dataclass(frozen=True)
 class Record:
-    """What the sticky comment shows: a `kind` of KINDS, its Markdown, and the plan_id (if any)."""
+    """What the sticky comment shows: a `kind` of KINDS, its Markdown, and the plan_id (if any).
+
+    With `plan`, the plan follows the Markdown (then only a lead, such as the outdated line), and
+    is shortened on the plan when the comment would be too long (gridsync.github.fit.fit_plan)."""
 
     kind: str
     markdown: str
     plan_id: str = ""
     project: str | None = None
     run: RunInfo = field(default_factory=RunInfo)
+    plan: Plan | None = None
 
 
 @dataclass(frozen=True)
@@ -76,15 +81,18 @@ def marker(project: str | None, base: str = MARKER) -> str:
     return f"{base.removesuffix(' -->')} project={name} -->"
 
 
-def _with_marker(head: str, markdown: str, foot: str, hint: str) -> str:
-    """`head`, the markdown fitted so the whole is under MAX_COMMENT, then `foot` (if any)."""
+def _with_marker(head: str, markdown: str, foot: str, hint: str, plan: Plan | None = None) -> str:
+    """`head`, the markdown (and plan) fitted so the whole is under MAX_COMMENT, then `foot`."""
     prefix, suffix = f"{head}\n\n", f"\n\n{foot}\n" if foot else "\n"
     room = MAX_COMMENT - 1 - len(prefix) - len(suffix)
-    return prefix + fit_markdown(markdown, room, hint) + suffix
+    if plan is None:
+        return prefix + fit_markdown(markdown, room, hint) + suffix
+    lead = fit_markdown(markdown, room // 4, hint) + "\n\n" if markdown else ""
+    return prefix + lead + fit_plan(plan, room - len(lead), hint) + suffix
 
 
 def comment_body(
-    plan_markdown: str,
+    plan: Plan | str,
     plan_id: str,
     *,
     project: str | None = None,
@@ -97,7 +105,10 @@ def comment_body(
     Shortened, it keeps the heading and summary, every DELETE and REPLACE, and says what it left
     out; it always ends well-formed, and is always shorter than MAX_COMMENT.
     """
-    record = Record("plan", plan_markdown, plan_id, project, run or RunInfo())
+    if isinstance(plan, str):  # a plan already rendered: fitted as text
+        record = Record("plan", plan, plan_id, project, run or RunInfo())
+    else:
+        record = Record("plan", "", plan_id, project, run or RunInfo(), plan=plan)
     return record_body(record, artifact_hint)
 
 
@@ -105,7 +116,7 @@ def record_body(record: Record, artifact_hint: str = ARTIFACT_HINT) -> str:
     """The comment for `record`: marker, record line, heading, Markdown (fitted), plan_id."""
     foot = f"plan_id: {clean(record.plan_id)[:_ID_LIMIT]}" if record.plan_id else ""
     head = "\n".join([marker(record.project), _record_line(record), "", _heading(record)])
-    return _with_marker(head, record.markdown, foot, artifact_hint)
+    return _with_marker(head, record.markdown, foot, artifact_hint, record.plan)
 
 
 def _record_line(record: Record) -> str:

@@ -1,6 +1,12 @@
-"""Shortening a Markdown plan (gridsync.render.markdown) to a size limit, keeping it well-formed.
+"""Shortening a comment to a size limit, keeping it well-formed.
 
-The plan is cut into units: paragraphs, table rows and `<details>` blocks. Units are kept by
+A plan is shortened on the plan (`fit_plan`): the Markdown renderer is asked for fewer table rows
+and detail blocks (`gridsync.render.markdown.Shortening`), so a change to how the renderer writes
+a plan cannot break the comment. What is not a plan (validation errors, an apply report, a drift
+issue), or a plan one change of which is over the limit on its own, is fitted as text
+(`fit_markdown`), the bound that holds whatever the input:
+
+The text is cut into units: paragraphs, table rows and `<details>` blocks. Units are kept by
 priority: the heading (everything before the table and the table header), then every DELETE and
 REPLACE (and blocked) block and row, then the closing sections, then the other table rows, then
 the other blocks. What is dropped is counted in a note per region. A unit too large on its own is
@@ -11,12 +17,18 @@ input, the result is at most `limit` characters and has no fence or `<details>` 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gridsync.plan.model import Action
+from gridsync.plan.model import Action, Plan
 from gridsync.render.common import SYMBOLS, plural
-from gridsync.render.markdown import BLOCKED_MARK, md_escape
+from gridsync.render.markdown import (
+    BLOCKED_MARK,
+    Shortening,
+    is_critical,
+    md_escape,
+    render_shortened,
+)
 
 State = tuple[str, int]  # the fence open ("" when none) and how many <details> are open
 
@@ -278,3 +290,47 @@ def _minimal(lines: Sequence[str], limit: int, hint: str) -> str:
     first = clip_line(lines[0], min(200, max(0, limit - len(note) - 40)))
     text = "\n".join([first, *close_open(scan([first])[-1]), "", note])
     return text[:limit] if len(text) > limit else text
+
+
+# --- fitting a plan, on the plan ----------------------------------------------------------------
+
+
+def fit_plan(plan: Plan, limit: int, hint: str) -> str:
+    """The Markdown plan within `limit` characters, shortened on the plan, not on its text: the
+    heading, every critical row and the closing sections stay; then as many other table rows as
+    fit, then (all rows shown) as many other detail blocks, then critical blocks; a note counts
+    what is left out. Only when even that is too long (one change or line far over the limit) is
+    the text clipped by `fit_markdown`."""
+    whole = render_shortened(plan, Shortening(hint=hint)).rstrip("\n")
+    if len(whole) <= limit:
+        return whole
+    others = sum(not is_critical(c) for c in plan.changes) + len(plan.run_edits)
+    critical = sum(is_critical(c) for c in plan.changes)
+
+    def render(rows: int, blocks: int, critical_blocks: int | None) -> str:
+        keep = Shortening(rows, blocks, critical_blocks, hint)
+        return render_shortened(plan, keep).rstrip("\n")
+
+    if len(render(0, 0, None)) <= limit:
+        rows = _most(others, lambda n: len(render(n, 0, None)) <= limit)
+        blocks = (
+            0 if rows < others else _most(others, lambda n: len(render(rows, n, None)) <= limit)
+        )
+        text = render(rows, blocks, None)
+        if rows == others and blocks < others and limit - len(text) >= _MIN_CLIP_OTHER:
+            return fit_markdown(render(rows, blocks + 1, None), limit, hint)  # clip the next
+        return text
+    most = _most(critical, lambda n: len(render(0, 0, n)) <= limit)
+    return fit_markdown(render(0, 0, min(critical, most + 1)), limit, hint)
+
+
+def _most(high: int, fits: Callable[[int], bool]) -> int:
+    """The largest n in 0..high with fits(n), fits being monotonic and fits(0) assumed."""
+    low = 0
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from gridsync.errors import GridsyncError
+from gridsync.infra import awssession
+from gridsync.infra.awssession import SessionLike
 
 QUOTAS = (  # service, quota code, name, minimum (Grid's recommendations)
     ("autoscaling", "L-CDE20ADC", "Auto Scaling groups per region", 800),
@@ -72,20 +74,11 @@ class TagFilter:
         return cls(key, value if sep else None)
 
 
-class SessionLike(Protocol):
-    """What gridsync uses of a boto3 Session."""
-
-    def client(self, service_name: str, **kwargs: Any) -> Any: ...
-
-
 SessionFactory = Callable[[str | None, str], SessionLike]
 
 
 def default_session(profile: str | None, region: str) -> SessionLike:
-    import boto3  # type: ignore[import-untyped]  # lazy: slow import
-
-    session: SessionLike = boto3.session.Session(profile_name=profile, region_name=region)
-    return session
+    return awssession.session(profile, region)
 
 
 class Aws:
@@ -126,16 +119,7 @@ class Aws:
         return sorted(arns)
 
     def _client(self, session: SessionLike, service: str, region: str) -> Any:
-        from botocore.config import Config  # type: ignore[import-untyped]
-
-        config = Config(
-            connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
-        )
-        if self._endpoint_url:
-            return session.client(
-                service, region_name=region, config=config, endpoint_url=self._endpoint_url
-            )
-        return session.client(service, region_name=region, config=config)
+        return awssession.client(session, service, region=region, endpoint_url=self._endpoint_url)
 
 
 def _boto_errors() -> tuple[type[Exception], ...]:

@@ -15,11 +15,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from gridsync.atomicfile import write_atomic
 from gridsync.config.model import TerraformSettings
 from gridsync.confine import is_inside, tree_problem
 from gridsync.infra.tfprocess import TerraformError
@@ -116,10 +116,7 @@ def write_cli_config(root: Path) -> Path:
     path = ensure_dir(root / WORK_ROOT, private=True) / CLI_CONFIG
     refuse_symlinks(path)
     if not path.is_file() or path.read_text(encoding="utf-8") != _CLI_CONFIG_TEXT:
-        fd, tmp = tempfile.mkstemp(prefix=".tfrc-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_CLI_CONFIG_TEXT)
-        os.replace(tmp, path)
+        write_atomic(path, _CLI_CONFIG_TEXT.encode("utf-8"))
     return path
 
 
@@ -183,14 +180,8 @@ def write_settings(workdir: Path, settings: TerraformSettings) -> None:
         "outputs": dict(settings.outputs),
     }
     ensure_dir(workdir, private=True)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=workdir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=2, sort_keys=True)
-        os.replace(tmp, workdir / SETTINGS_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(record, indent=2, sort_keys=True)
+    write_atomic(workdir / SETTINGS_FILE, text.encode("utf-8"))
 
 
 def read_settings(workdir: Path) -> TerraformSettings | None:

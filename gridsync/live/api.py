@@ -11,8 +11,10 @@ Requests that are safe to repeat (GET, PUT, DELETE) are retried on connection er
 never blindly repeated: after an ambiguous failure (the POST may have reached Grid) the client lists
 clusters and adopts one with that name, and only posts again when there is none.
 
-httpx errors are caught where they enter and raised as BackendError subclasses naming the request,
-the status, Grid's message and what to do next. The API key, and the Authorization header made from
+Sending, retrying, waiting, redacting and reading JSON are the shared HTTP edge's
+(gridsync.httpedge); what is Grid's (its message format, which answers to retry, its status codes
+as BackendError subclasses naming the request, the status, Grid's message and what to do next) is
+gridsync.live.grid_http's. The API key, and the Authorization header made from
 it, never appear in an error message or a log line: every text that came from outside is redacted.
 """
 
@@ -31,18 +33,12 @@ from urllib.parse import quote
 import httpx
 
 from gridsync import __version__
-from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
-from gridsync.httpretry import (
-    DEFAULT_RETRY,
-    NOT_SENT,
-    RETRYABLE,
-    Outcome,
-    RetryPolicy,
-    retry_after,
-)
+from gridsync.errors import BackendError, InvalidArgument
+from gridsync.httpedge import DEFAULT_RETRY, HttpEdge, Outcome, RetryPolicy, may_have_acted
 from gridsync.live import wire
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.live.credentials import Credentials, redact, rpc_message
+from gridsync.live.credentials import Credentials
+from gridsync.live.grid_http import grid_service, retry_status, retryable, status_error
 from gridsync.live.gridsettings import read_context, write_context
 from gridsync.model import ClusterSpec, ClusterType, Phase
 
@@ -54,22 +50,11 @@ CLUSTERS = "/v1/core/clusters"
 LIST_QUERY = {"phaseNotIn": Phase.DELETED.value}  # exactly as `grid clusters` lists
 
 
-def _retry_status(status: int) -> bool:
-    return status == 429 or status >= 500
-
-
 def _final(outcome: Outcome) -> httpx.Response | None:
     """The response when it is the answer to keep (not a failure worth another try)."""
-    if isinstance(outcome, httpx.Response) and not _retry_status(outcome.status_code):
+    if isinstance(outcome, httpx.Response) and not retry_status(outcome.status_code):
         return outcome
     return None
-
-
-def _maybe_processed(outcome: Outcome) -> bool:
-    """Whether a failed attempt may have changed something on the server."""
-    if isinstance(outcome, httpx.Response):
-        return outcome.status_code >= 500
-    return not isinstance(outcome, NOT_SENT)
 
 
 def _cluster_path(cluster_id: str) -> str:
@@ -100,9 +85,9 @@ class GridApi:
         self._context_override = context_override  # GRID_CLUSTER_ID: beats the file
         self._owns_client = client is None
         self._client = client or httpx.Client(timeout=retry.timeout, headers=HEADERS)
+        service = grid_service(self._base, self._secrets)
+        self._edge = HttpEdge(service, self._client, retry=retry, sleep=sleep, rng=rng)
         self._retry = retry
-        self._sleep = sleep
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._force_delete = force_delete
         self._login_lock = threading.Lock()
 
@@ -126,20 +111,22 @@ class GridApi:
         body = wire.create_request(name, spec, base)
         attempts = max(1, self._retry.attempts)
         for n in range(attempts):
-            outcome = self._attempt("POST", CLUSTERS, json=body)
+            outcome = self._edge.attempt(
+                "POST", CLUSTERS, self._base + CLUSTERS, json=body, headers=self._headers()
+            )
             response = _final(outcome)
             if response is not None:
                 return wire.cluster_from_wire(self._checked("POST", CLUSTERS, response))
-            if _maybe_processed(outcome):
-                self._wait(n, outcome, "POST", CLUSTERS)
+            if may_have_acted(outcome):
+                self._edge.wait(n, outcome, "POST", CLUSTERS)
                 adopted = self._adopt(name, outcome)
                 if adopted is not None:
                     return adopted
             elif n + 1 < attempts:
-                self._wait(n, outcome, "POST", CLUSTERS)
+                self._edge.wait(n, outcome, "POST", CLUSTERS)
         raise BackendError(
             f"POST {CLUSTERS} for cluster {name!r} failed after {attempts} attempt(s): "
-            f"{self._describe(outcome)}; it was not created (checked by name after every try "
+            f"{self._edge.describe(outcome)}; it was not created (checked by name after every try "
             "that may have reached Grid)",
             hint="check GRID_URL and your network, then run `gridsync plan` and apply again",
         ) from (outcome if isinstance(outcome, Exception) else None)
@@ -196,7 +183,7 @@ class GridApi:
             clusters, _ = self._list()
         except BackendError as exc:
             raise BackendError(
-                f"POST {CLUSTERS} for cluster {name!r} failed ({self._describe(failure)}) and "
+                f"POST {CLUSTERS} for cluster {name!r} failed ({self._edge.describe(failure)}) and "
                 f"may have created it; listing clusters to find out failed too: {exc.message}",
                 hint="run `gridsync plan` once Grid answers again: it shows whether it exists",
             ) from exc
@@ -219,69 +206,36 @@ class GridApi:
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
     ) -> tuple[httpx.Response, bool]:
         """The final response, and whether an earlier failed attempt may have reached Grid."""
-        attempts = max(1, self._retry.attempts)
-        maybe_processed = False
-        for n in range(attempts):
-            outcome = self._attempt(method, path, params=params, json=json)
-            response = _final(outcome)
-            if response is not None:
-                return response, maybe_processed
-            maybe_processed = maybe_processed or _maybe_processed(outcome)
-            if n + 1 < attempts:
-                self._wait(n, outcome, method, path)
+        url, headers = self._base + path, self._headers()
+        sent = self._edge.send(
+            method, path, url, retryable=retryable, params=params, json=json, headers=headers
+        )
+        response = _final(sent.outcome)
+        if response is not None:
+            return response, sent.maybe_processed
+        outcome = sent.outcome
         raise BackendError(
-            f"{method} {path} failed after {attempts} attempt(s): {self._describe(outcome)}",
+            f"{method} {path} failed after {sent.tries} attempt(s): {self._edge.describe(outcome)}",
             hint="Grid did not answer in time: check GRID_URL and your network, then try again",
         ) from (outcome if isinstance(outcome, Exception) else None)
-
-    def _attempt(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
-    ) -> Outcome:
-        """One try: the response, or the transport error that is worth another try."""
-        headers = {"Authorization": self._authorization(), **HEADERS}
-        try:
-            response = self._client.request(
-                method,
-                self._base + path,
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self._retry.timeout,
-            )
-        except RETRYABLE as exc:
-            return exc
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise BackendError(
-                f"{method} {path} failed: {self._redact(str(exc)) or type(exc).__name__}",
-                hint=f"check the Grid URL ({self._base}); it must start with https://",
-            ) from exc
-        log.debug("%s %s -> HTTP %d", method, path, response.status_code)
-        return response
-
-    def _wait(self, n: int, outcome: Outcome, method: str, path: str) -> None:
-        policy = self._retry
-        delay = None
-        if isinstance(outcome, httpx.Response):
-            delay = retry_after(outcome.headers.get("Retry-After"))
-        if delay is None:
-            delay = policy.backoff(self._rng, n)
-        delay = min(delay, policy.max_retry_after)
-        log.info(
-            "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
-            *(method, path, self._describe(outcome), delay, n + 2, policy.attempts),
-        )
-        self._sleep(delay)
 
     def _checked(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
         """The JSON object of a 2xx response; otherwise the BackendError for its status."""
         if not response.is_success:
-            raise self._status_error(method, path, response)
+            said = f"HTTP {response.status_code}: {self._edge.said(response)}"
+            source = self._credentials.source
+            raise status_error(
+                f"{method} {path}",
+                response.status_code,
+                said,
+                source=source,
+                fix_credentials=f"check the user id and API key in {source}; `grid login` "
+                "writes fresh ones",
+                not_found=path != CLUSTERS,
+            )
         if not response.content.strip():
             return {}
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        data = self._edge.json(method, path, response, expected="a JSON object")
         if not isinstance(data, dict):
             raise BackendError(
                 f"{method} {path}: Grid answered HTTP {response.status_code} with something that "
@@ -290,32 +244,10 @@ class GridApi:
             )
         return data
 
-    def _status_error(self, method: str, path: str, response: httpx.Response) -> BackendError:
-        request = f"{method} {path}"
-        status, message = response.status_code, self._redact(rpc_message(response))
-        said = f"HTTP {status}: {message}"
-        source = self._credentials.source
-        if status == 400:
-            return InvalidArgument(
-                f"{request}: invalid request, {said}", hint="fix the cluster definition"
-            )
-        if status in (401, 403):
-            return BackendError(
-                f"{request}: Grid refused the credentials from {source}, {said}",
-                hint=f"check the user id and API key in {source}; `grid login` writes fresh ones",
-            )
-        if status == 404 and path != CLUSTERS:
-            return ClusterNotFound(
-                f"{request}: no such cluster, {said}", hint="run `gridsync plan` again"
-            )
-        if status == 409:
-            return ClusterExists(
-                f"{request}: a cluster with that name exists already, {said}",
-                hint="run `gridsync plan` again: it compares against the cluster that exists",
-            )
-        return BackendError(f"{request} failed, {said}", hint="try again later")
-
     # -- Credentials -----------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": self._authorization(), **HEADERS}
 
     def _authorization(self) -> str:
         if self._credentials.needs_login:
@@ -324,12 +256,8 @@ class GridApi:
         pair = f"{self._credentials.user_id}:{self._credentials.api_key}"
         return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
-    def _redact(self, text: str) -> str:
+    def _secrets(self) -> tuple[str, ...]:
+        """The API key and the Basic token made from it: never in a message or a log line."""
         key = self._credentials.api_key
         token = base64.b64encode(f"{self._credentials.user_id}:{key}".encode()).decode("ascii")
-        return redact(text, (token, key))
-
-    def _describe(self, outcome: Outcome) -> str:
-        if isinstance(outcome, httpx.Response):
-            return f"HTTP {outcome.status_code}: {self._redact(rpc_message(outcome))}"
-        return f"{type(outcome).__name__}: {self._redact(str(outcome)) or 'no detail'}"
+        return (token, key)

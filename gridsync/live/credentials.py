@@ -19,10 +19,13 @@ from typing import Any
 import httpx
 
 from gridsync.errors import BackendError, GridsyncError
+from gridsync.httpedge import HttpEdge, RetryPolicy
+from gridsync.live.grid_http import grid_service, status_error
 
 DEFAULT_CREDENTIAL_PATH = "~/.grid/credentials.json"
 ENV_SOURCE = "GRID_USER_ID/GRID_API_KEY"
-_MESSAGE_LIMIT = 300
+ONCE = RetryPolicy(attempts=1)  # a login is asked once: a refusal is not worth another try
+LOGIN_NETWORK_HINT = "check GRID_URL and your network connection, then try again"
 
 
 @dataclass(frozen=True)
@@ -147,73 +150,46 @@ def _read_json(path: Path) -> Mapping[str, Any]:
 # -- Login -----------------------------------------------------------------------------------------
 
 
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every secret of the run, and every non-empty one of `secrets`, as `***`."""
-    from gridsync import redact as layer
-
-    layer.register_all(secrets)
-    return layer.mask(text, extra=secrets)
-
-
-def rpc_message(response: httpx.Response, limit: int = _MESSAGE_LIMIT) -> str:
-    """The RpcStatus `message` of an error response, else its raw text, truncated."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
-        text: str = body["message"]
-    else:
-        text = response.text.strip() or response.reason_phrase or "no message"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def login(client: httpx.Client, base_url: str, username: str, api_key: str) -> str:
     """Log in as `username` and return the user id that Grid's Basic auth needs."""
     base, what = base_url.rstrip("/"), f"login as {username}"
+    secrets = [api_key]
+    edge = HttpEdge(grid_service(base, lambda: tuple(secrets)), client, retry=ONCE)
     body = {"username": username, "apiKey": api_key}
-    reply = _call(client, "POST", base, "/v1/auth/login", what, (api_key,), json=body)
+    reply = _call(edge, "POST", base, "/v1/auth/login", what, json=body)
     token = _required(reply, "token", "POST /v1/auth/login", what)
+    secrets.append(token)
     bearer = {"Authorization": f"Bearer {token}"}
-    reply = _call(client, "GET", base, "/v1/auth/user", what, (api_key, token), headers=bearer)
+    reply = _call(edge, "GET", base, "/v1/auth/user", what, headers=bearer)
     return _required(reply, "id", "GET /v1/auth/user", what)
 
 
 def _call(
-    client: httpx.Client,
-    method: str,
-    base: str,
-    path: str,
-    what: str,
-    secrets: tuple[str, ...],
-    **kwargs: Any,
+    edge: HttpEdge, method: str, base: str, path: str, what: str, **kwargs: Any
 ) -> Mapping[str, Any]:
-    request = f"{method} {path}"
+    request = f"{what}: {method} {path}"
     try:
-        response = client.request(method, base + path, **kwargs)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        response = edge.attempt(method, path, base + path, **kwargs)
+    except GridsyncError as exc:
+        raise BackendError(f"{what}: {exc.message}", hint=LOGIN_NETWORK_HINT) from exc
+    if not isinstance(response, httpx.Response):
         raise BackendError(
-            f"{what}: {request} failed: {redact(str(exc), secrets) or type(exc).__name__}",
-            hint="check GRID_URL and your network connection, then try again",
-        ) from exc
-    if response.status_code in (401, 403):
-        raise BackendError(
-            f"{what}: {request} was refused (HTTP {response.status_code}): "
-            f"{redact(rpc_message(response), secrets)}",
-            hint="check GRID_USERNAME and GRID_API_KEY (a new API key can be made in Grid's settings)",
-        )
+            f"{request} failed: {edge.describe(response)}", hint=LOGIN_NETWORK_HINT
+        ) from response
     if not response.is_success:
-        raise BackendError(
-            f"{what}: {request} failed (HTTP {response.status_code}): "
-            f"{redact(rpc_message(response), secrets)}",
-            hint="try again later; if it persists, check GRID_URL",
+        said = f"HTTP {response.status_code}: {edge.said(response)}"
+        raise status_error(
+            request,
+            response.status_code,
+            said,
+            source="GRID_USERNAME/GRID_API_KEY",
+            fix_credentials="check GRID_USERNAME and GRID_API_KEY (a new API key can be made in "
+            "Grid's settings)",
+            cluster_api=False,
         )
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    data = edge.json(method, path, response, expected="a JSON object")
     if not isinstance(data, dict):
-        raise BackendError(f"{what}: {request} answered with something that is not a JSON object")
+        raise BackendError(f"{request} answered with something that is not a JSON object")
     return data
 
 

@@ -8,15 +8,14 @@ same directory, then `os.replace`, so a reader never sees half a file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gridsync.atomicfile import write_atomic
 from gridsync.errors import GridsyncError
 
 DEFAULT_SETTINGS_PATH = ".grid/settings.json"  # under HOME
@@ -54,7 +53,7 @@ def write_context(path: Path, cluster_id: str) -> None:
     mode = _mode(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, json.dumps(data, indent=4) + "\n", mode)
+        write_atomic(path, (json.dumps(data, indent=4) + "\n").encode("utf-8"), mode=mode)
     except OSError as exc:
         raise GridsyncError(
             f"cannot write the Grid settings file {path}: {exc.strerror or exc}",
@@ -95,18 +94,3 @@ def _mode(path: Path) -> int:
         return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         return NEW_FILE_MODE
-
-
-def _atomic_write(path: Path, text: str, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from gridsync.model import short_phase
 from gridsync.output import clean as clean  # re-exported: every renderer escapes with it
+from gridsync.painter import Style
 from gridsync.plan.contract import SENSITIVE as SENSITIVE  # the plan's contract: masked values
 from gridsync.plan.contract import masked as masked
 from gridsync.plan.contract import summary_counts as summary_counts
@@ -221,35 +222,14 @@ def shown_fields(fields: Iterable[FieldChange]) -> tuple[ShownField, ...]:
 # --- colour ------------------------------------------------------------------------------------
 
 
-class Color(StrEnum):
-    BOLD = "\x1b[1m"
-    RED = "\x1b[31m"
-    GREEN = "\x1b[32m"
-    YELLOW = "\x1b[33m"
-    MAGENTA = "\x1b[35m"
-
-
-RESET = "\x1b[0m"
 ACTION_COLORS = {
-    Action.CREATE: Color.GREEN,
-    Action.UPDATE: Color.YELLOW,
-    Action.REPLACE: Color.MAGENTA,
-    Action.DELETE: Color.RED,
+    Action.CREATE: Style.GREEN,
+    Action.UPDATE: Style.YELLOW,
+    Action.REPLACE: Style.MAGENTA,
+    Action.DELETE: Style.RED,
 }
 KIND_COLORS = {
-    FieldKind.ADDED: Color.GREEN,
-    FieldKind.REMOVED: Color.RED,
-    FieldKind.CHANGED: Color.YELLOW,
+    FieldKind.ADDED: Style.GREEN,
+    FieldKind.REMOVED: Style.RED,
+    FieldKind.CHANGED: Style.YELLOW,
 }
-
-
-@dataclass(frozen=True)
-class Painter:
-    """Wraps text in ANSI codes when enabled; returns it untouched otherwise."""
-
-    enabled: bool = False
-
-    def __call__(self, text: str, color: Color | None) -> str:
-        if not self.enabled or color is None or not text:
-            return text
-        return f"{color.value}{text}{RESET}"

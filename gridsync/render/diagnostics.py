@@ -7,24 +7,25 @@ from collections.abc import Iterable
 
 from gridsync.errors import Diagnostic
 from gridsync.output import clean
+from gridsync.painter import PLAIN, Painter, Style
 
-_COLORS = {"error": "31", "warning": "33", "note": "36"}
+_STYLES = {"error": Style.RED, "warning": Style.YELLOW, "note": Style.CYAN}
 
 
-def render_diagnostics(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
-    lines = [_line(d, color) for d in sorted(diagnostics)]
+def render_diagnostics(diagnostics: Iterable[Diagnostic], paint: Painter = PLAIN) -> str:
+    lines = [_line(d, paint) for d in sorted(diagnostics)]
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _line(diagnostic: Diagnostic, color: bool) -> str:
+def _line(diagnostic: Diagnostic, paint: Painter) -> str:
     text = diagnostic.format()
-    if not color:
+    if not paint.enabled:
         return text
-    code = _COLORS.get(diagnostic.severity, "0")
     where = f"{clean(diagnostic.path)}:{diagnostic.line}:{diagnostic.col}:"
+    severity = f"{diagnostic.severity}:"
     return text.replace(
-        f"{where} {diagnostic.severity}:",
-        f"\x1b[1m{where}\x1b[0m \x1b[{code}m{diagnostic.severity}:\x1b[0m",
+        f"{where} {severity}",
+        f"{paint(where, Style.BOLD)} {paint(severity, _STYLES.get(diagnostic.severity))}",
         1,
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from gridsync.model import SECRET_FIELDS
+from gridsync.painter import PLAIN, Painter
 from gridsync.plan.model import Action, Change, FieldChange, Plan, RunEdit
 from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, run_edit_target, summary_line
 
@@ -33,7 +34,7 @@ _EDITOR_PATHS = {
 }
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
     variables: dict[str, str] = {}
     body: list[str] = []
     for change in plan.actionable:

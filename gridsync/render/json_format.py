@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
+from gridsync.painter import PLAIN, Painter
 from gridsync.plan.contract import plan_to_dict
 from gridsync.plan.model import Plan
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
     return json.dumps(plan_to_dict(plan), indent=2, sort_keys=False) + "\n"

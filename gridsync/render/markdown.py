@@ -8,10 +8,13 @@ comes from outside is escaped for where it lands (table cell, HTML summary, fenc
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from gridsync.painter import PLAIN, Painter
 from gridsync.plan.model import Action, Change, Note, Plan, RunEdit
 from gridsync.render.common import (
     FORCES_REPLACEMENT,
@@ -46,7 +49,30 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 _BACKTICKS = re.compile(r"`+")
 
 
-def render_plan(plan: Plan) -> str:
+@dataclass(frozen=True)
+class Shortening:
+    """What a shortened Markdown plan keeps, chosen on the plan (gridsync.github.fit fits a
+    comment with it): of the changes that are not critical (critical: a delete, a replace or a
+    blocked change), the first `rows` table rows and the first `blocks` detail blocks (run config
+    edits count as blocks); of the critical ones, the first `critical_blocks` blocks (every
+    critical row is always kept). None keeps all. A note counts what is left out, with `hint`
+    saying where the whole plan is."""
+
+    rows: int | None = None
+    blocks: int | None = None
+    critical_blocks: int | None = None
+    hint: str = ""
+
+
+WHOLE = Shortening()
+
+
+def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
+    return render_shortened(plan, WHOLE)
+
+
+def render_shortened(plan: Plan, keep: Shortening) -> str:
+    """The plan as Markdown with only what `keep` keeps, and notes counting the rest."""
     sections = [_heading(plan)]
     if plan.blocked:
         sections.append(f"> {BLOCKED_MARK} **Blocked:** {md_escape(blocked_text(plan))}")
@@ -57,12 +83,48 @@ def render_plan(plan: Plan) -> str:
     if warning:
         sections.append(warning)
     if listed:
-        sections.append(_table(listed))
-    sections.extend(_details(c) for c in listed if c.action != Action.NOOP)
-    sections.extend(_run_edit(edit) for edit in plan.run_edits)
+        rows = _kept(listed, keep.rows, None)
+        sections.append(_table(rows))
+        if len(rows) < len(listed):
+            sections.append(f"> … {plural(len(listed) - len(rows), 'more table row')} not shown")
+    blocks = _blocks(plan, listed, keep)
+    sections.extend(blocks)
+    shown = sum(c.action != Action.NOOP for c in listed) + len(plan.run_edits)
+    if len(blocks) < shown:
+        hint = f": {md_escape(keep.hint)}" if keep.hint else ""
+        sections.append(f"> … {plural(shown - len(blocks), 'more change')} not shown{hint}")
     sections.extend(_footer(plan))
     text = "\n\n".join(sections)
     return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+
+
+def is_critical(change: Change) -> bool:
+    """What a shortened plan keeps first: deletes, replaces and blocked changes."""
+    return change.action in _DESTRUCTIVE or bool(change.blocked)
+
+
+def _kept(
+    changes: Sequence[Change], others: int | None, critical: int | None
+) -> tuple[Change, ...]:
+    """`changes` in order, keeping the first `critical` critical ones and `others` of the rest."""
+    kept, seen = [], {True: 0, False: 0}
+    for change in changes:
+        most = critical if is_critical(change) else others
+        if most is None or seen[is_critical(change)] < most:
+            kept.append(change)
+        seen[is_critical(change)] += 1
+    return tuple(kept)
+
+
+def _blocks(plan: Plan, listed: Sequence[Change], keep: Shortening) -> list[str]:
+    """The detail blocks kept: of the changes, then of the run config edits (after the changes
+    that are not critical, in the same count)."""
+    changes = [c for c in listed if c.action != Action.NOOP]
+    edits = plan.run_edits
+    if keep.blocks is not None:
+        edits = edits[: max(0, keep.blocks - sum(not is_critical(c) for c in changes))]
+    kept = _kept(changes, keep.blocks, keep.critical_blocks)
+    return [*(_details(c) for c in kept), *(_run_edit(edit) for edit in edits)]
 
 
 def destructive_first(changes: Sequence[Change]) -> tuple[Change, ...]:
@@ -102,11 +164,15 @@ def _heading(plan: Plan) -> str:
 
 def _table(changes: Sequence[Change]) -> str:
     rows = ["| | Cluster | Action | Details |", "|---|---|---|---|"]
-    for change in changes:
-        symbol = f"`{SYMBOLS[change.action]}`"
-        cells = [symbol, md_escape(change.name), change.action.value, _details_cell(change)]
-        rows.append(f"| {' | '.join(cells)} |")
+    rows.extend(_row(change) for change in changes)
     return "\n".join(rows)
+
+
+@functools.lru_cache(maxsize=8192)  # a shortened plan is rendered a few times (github/fit.py)
+def _row(change: Change) -> str:
+    symbol = f"`{SYMBOLS[change.action]}`"
+    cells = [symbol, md_escape(change.name), change.action.value, _details_cell(change)]
+    return f"| {' | '.join(cells)} |"
 
 
 def _details_cell(change: Change) -> str:
@@ -121,6 +187,7 @@ def _details_cell(change: Change) -> str:
     return " · ".join(parts)
 
 
+@functools.lru_cache(maxsize=8192)
 def _details(change: Change) -> str:
     summary = f"<code>{SYMBOLS[change.action]}</code> <b>{_html(change.name)}</b> {_html(headline(change))}"
     body = _diff_lines(change)

@@ -8,6 +8,7 @@ import time
 from typing import TextIO
 
 from gridsync.apply.outcome import Progress
+from gridsync.painter import ERASE_LINE
 
 
 class LineProgress(Progress):
@@ -54,7 +55,7 @@ class TtyProgress(LineProgress):
 
     def _clear(self) -> None:
         if self.status:
-            self.stream.write("\r\x1b[K")
+            self.stream.write(ERASE_LINE)
 
     def _draw(self) -> None:
         if self.status:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from gridsync.apply.outcome import ApplyResult, Outcome, Status
 from gridsync.errors import ExitCode
+from gridsync.painter import PLAIN, Painter, Style
 
 _MARKS = {
-    Status.SUCCEEDED: ("ok", "32"),
-    Status.FAILED: ("FAILED", "31"),
-    Status.INCOMPLETE: ("incomplete", "33"),
-    Status.NOT_ATTEMPTED: ("not attempted", "33"),
+    Status.SUCCEEDED: ("ok", Style.GREEN),
+    Status.FAILED: ("FAILED", Style.RED),
+    Status.INCOMPLETE: ("incomplete", Style.YELLOW),
+    Status.NOT_ATTEMPTED: ("not attempted", Style.YELLOW),
 }
 
 
-def render_summary(result: ApplyResult, *, color: bool = False) -> str:
+def render_summary(result: ApplyResult, paint: Painter = PLAIN) -> str:
     rows = [(o, str(o.action)) for o in result.outcomes]
     rows += [(o, "run config") for o in result.runs]
     rows += [(result.context, "cluster context")] if result.context else []
@@ -24,7 +25,7 @@ def render_summary(result: ApplyResult, *, color: bool = False) -> str:
     tally = ", ".join(
         f"{counts[s]} {s}" for s in Status if counts[s] or s in (Status.SUCCEEDED, Status.FAILED)
     )
-    lines = [f"{_head(result)}: {tally}.", *(_line(o, what, width, color) for o, what in rows)]
+    lines = [f"{_head(result)}: {tally}.", *(_line(o, what, width, paint) for o, what in rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -34,12 +35,12 @@ def _head(result: ApplyResult) -> str:
     return "Apply complete" if result.ok else "Apply finished with errors"
 
 
-def _line(outcome: Outcome, what: str, width: int, color: bool) -> str:
-    label, code = _MARKS[outcome.status]
+def _line(outcome: Outcome, what: str, width: int, paint: Painter) -> str:
+    label, style = _MARKS[outcome.status]
     succeeded = outcome.status == Status.SUCCEEDED
     timing = f" in {outcome.seconds:.1f}s" if outcome.seconds and succeeded else ""
     detail = f": {outcome.detail}" if outcome.detail and what != "cluster context" else ""
-    mark = f"\x1b[{code}m{label}\x1b[0m" if color else label
+    mark = paint(label, style)
     line = f"  {outcome.name:<{width}}  {what} {mark}{timing}{detail}"
     if outcome.leftovers:
         line += f"\n      AWS resources still tagged for {outcome.name} (delete them by hand):"

@@ -1,6 +1,6 @@
 """The plan as terminal text: what `gridsync plan` prints by default.
 
-Deterministic; ANSI colour only when `color=True`. The last line is always the summary,
+Deterministic; coloured only through an enabled `Painter` (gridsync.painter). The last line is always the summary,
 `Plan: N to create, N to update, N to replace, N to delete.`
 """
 
@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gridsync.model import Source
+from gridsync.painter import PLAIN, Painter, Style
 from gridsync.plan.model import Action, Change, ContextChange, Plan, RunEdit
 from gridsync.render.common import (
     ACTION_COLORS,
     FORCES_REPLACEMENT,
     KIND_COLORS,
     SYMBOLS,
-    Color,
     FieldKind,
-    Painter,
     ShownField,
     blocked_text,
     clean,
@@ -42,10 +41,9 @@ HEADER_WIDTH = 64  # where the source column starts on a header line (further ri
 FIELD_INDENT = " " * 6
 
 
-def render_plan(plan: Plan, *, color: bool = False) -> str:
-    paint = Painter(color)
+def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
     sections: list[list[str]] = [
-        [paint(f"gridsync plan against {clean(plan.backend)}", Color.BOLD)]
+        [paint(f"gridsync plan against {clean(plan.backend)}", Style.BOLD)]
     ]
     if not plan.has_changes:
         sections.append([no_changes_text(plan)])
@@ -60,7 +58,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
 
 
-def _symbol(symbol: str, color: Color | None, paint: Painter) -> str:
+def _symbol(symbol: str, color: Style | None, paint: Painter) -> str:
     """The action symbol, right-aligned in three columns."""
     return " " * (3 - len(symbol)) + paint(symbol, color)
 
@@ -78,14 +76,14 @@ def _change_lines(change: Change, paint: Painter) -> list[str]:
         return [f"{_symbol(symbol, None, paint)} {name}  ({provisioning_text(change)})"]
     rest = clean(headline(change))
     head = (
-        f"{_symbol(symbol, ACTION_COLORS[change.action], paint)} {paint(name, Color.BOLD)}  {rest}"
+        f"{_symbol(symbol, ACTION_COLORS[change.action], paint)} {paint(name, Style.BOLD)}  {rest}"
     )
     lines = [_with_source(head, 4 + len(name) + 2 + len(rest), change.source)]
     if change.terraform is not None:
-        lines.append(FIELD_INDENT + paint(clean(terraform_text(change.terraform)), Color.BOLD))
+        lines.append(FIELD_INDENT + paint(clean(terraform_text(change.terraform)), Style.BOLD))
     lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
     for why in change.blocks:
-        lines.append(FIELD_INDENT + paint(f"blocked: {clean(why)}", Color.RED))
+        lines.append(FIELD_INDENT + paint(f"blocked: {clean(why)}", Style.RED))
     if change.approved:
         lines.append(FIELD_INDENT + f"approved by {clean(change.approved)}")
     return lines
@@ -116,17 +114,17 @@ def _field_value(field: ShownField) -> str:
 
 def _context_line(context: ContextChange, paint: Painter) -> str:
     text = f"cluster context: {clean(context_move(context))}"
-    head = f"{_symbol(SYMBOLS[Action.UPDATE], Color.YELLOW, paint)} {text}"
+    head = f"{_symbol(SYMBOLS[Action.UPDATE], Style.YELLOW, paint)} {text}"
     return _with_source(head, 4 + len(text), context.source)
 
 
 def _run_edit_lines(edit: RunEdit, paint: Painter) -> list[str]:
     """A run config edit: its header, then its unified diff, coloured by line."""
-    head = f"{_symbol(SYMBOLS[Action.UPDATE], Color.YELLOW, paint)} {paint(clean(edit.path), Color.BOLD)}"
+    head = f"{_symbol(SYMBOLS[Action.UPDATE], Style.YELLOW, paint)} {paint(clean(edit.path), Style.BOLD)}"
     target = f"  compute.provider.cluster -> {clean(run_edit_target(edit))}"
     lines = [_with_source(head + target, 4 + len(edit.path) + len(target), edit.source)]
     for row in edit.diff.splitlines():
-        color = Color.GREEN if row.startswith("+") else Color.RED if row.startswith("-") else None
+        color = Style.GREEN if row.startswith("+") else Style.RED if row.startswith("-") else None
         lines.append(
             FIELD_INDENT + paint(clean(row), None if row.startswith(("+++", "---")) else color)
         )
@@ -152,7 +150,7 @@ def _footer_lines(plan: Plan, paint: Painter) -> list[str]:
     for note in plan.notes:
         where = f"{clean(str(note.source))}: " if note.source else ""
         severity = paint(
-            f"{clean(note.severity)}:", Color.YELLOW if note.severity == "warning" else None
+            f"{clean(note.severity)}:", Style.YELLOW if note.severity == "warning" else None
         )
         lines.append(f"{severity} {where}{clean(note.message)}")
     return lines
@@ -163,8 +161,8 @@ def _total_lines(plan: Plan, paint: Painter) -> list[str]:
     if plan.has_changes and unchanged_count(plan):
         lines.append(unchanged_text(plan))
     if plan.blocked:
-        lines.append(paint(f"Blocked: {blocked_text(plan)}", Color.RED))
+        lines.append(paint(f"Blocked: {blocked_text(plan)}", Style.RED))
     if plan.run_edits:
         lines.append(run_edits_line(plan))
-    lines.append(paint(summary_line(plan), Color.BOLD))
+    lines.append(paint(summary_line(plan), Style.BOLD))
     return lines

@@ -55,7 +55,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from loopback import serving
 
-from gridsync.httpretry import RetryPolicy
+from gridsync.httpedge import RetryPolicy
 
 TOKEN = "ghs_FAKE0tokenDoNotLeak9x"
 REPOSITORY = "acme/infra"

@@ -82,7 +82,7 @@ def test_a_2000_change_plan_keeps_the_summary_and_every_delete_and_replace() -> 
     plan = _big_plan()
     markdown = render_plan(plan)
     assert len(markdown) > 8 * MAX_COMMENT
-    body = comment_body(markdown, plan.plan_id, project="prod")
+    body = comment_body(plan, plan.plan_id, project="prod")
     assert len(body) < MAX_COMMENT
     assert body.startswith("<!-- gridsync:plan project=prod -->\n")
     assert "### Plan: 0 to create, 1970 to update, 10 to replace, 20 to delete." in body
@@ -99,7 +99,7 @@ def test_a_2000_change_plan_keeps_the_summary_and_every_delete_and_replace() -> 
 def test_a_2000_change_record_keeps_its_heading_and_the_warning_line() -> None:
     plan = _big_plan()
     run = RunInfo(sha="f" * 40, run_url="https://github.com/acme/infra/actions/runs/1")
-    body = comment_body(render_plan(plan), plan.plan_id, project="prod", run=run)
+    body = comment_body(plan, plan.plan_id, project="prod", run=run)
     assert len(body) < MAX_COMMENT
     lines = body.split("\n")
     assert lines[1] == f"<!-- gridsync:record kind=plan sha={'f' * 40} -->"
@@ -119,7 +119,7 @@ def test_one_huge_change_is_clipped_inside_its_block() -> None:
         for i in range(3000)
     )
     plan = Plan(backend="local", changes=(Change(Action.CREATE, "ml-huge", fields=fields),))
-    body = comment_body(render_plan(plan), plan.plan_id, artifact_hint="see the plan artifact")
+    body = comment_body(plan, plan.plan_id, artifact_hint="see the plan artifact")
     assert len(body) < MAX_COMMENT
     assert "<b>ml-huge</b> will be created" in body
     assert re.search(r"\n… \d+ more lines not shown\n```\n\n</details>\n", body)
@@ -133,7 +133,7 @@ def test_one_huge_line_is_clipped_without_breaking_the_markup() -> None:
         backend="local",
         changes=(Change(Action.DELETE, "ml-gone", "ml-gone", reason=reason),),
     )
-    body = comment_body(render_plan(plan), plan.plan_id)
+    body = comment_body(plan, plan.plan_id)
     assert len(body) < MAX_COMMENT
     assert "<summary><code>-</code> <b>ml-gone</b> will be deleted" in body
     assert "| `-` | ml-gone | delete | quota" in body

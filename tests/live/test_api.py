@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from grid_recorder import Recorder, Reply
+from recorder import Recorder, Reply
 
 from gridsync import __version__
 from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
-from gridsync.httpretry import RetryPolicy, retry_after
+from gridsync.httpedge import RetryPolicy, retry_after
 from gridsync.live.api import GridApi
 from gridsync.live.credentials import Credentials
 from gridsync.model import ClusterSpec, InstanceType, Phase

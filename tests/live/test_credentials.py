@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from grid_recorder import Recorder, Reply
+from recorder import Recorder, Reply
 
 from gridsync.errors import BackendError, GridsyncError
-from gridsync.httpretry import RetryPolicy
+from gridsync.httpedge import RetryPolicy
 from gridsync.live.api import GridApi
 from gridsync.live.credentials import Credentials, find_credentials, login
 

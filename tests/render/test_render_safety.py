@@ -12,6 +12,7 @@ import pytest
 from render_plans import FULL, PLANS, SECRETS
 
 from gridsync.config.model import DesiredCluster
+from gridsync.painter import Painter
 from gridsync.plan import contract
 from gridsync.plan.model import Action, Change, FieldChange, Plan
 from gridsync.render import json_format, markdown, text
@@ -23,7 +24,7 @@ SUMMARY = re.compile(r"Plan: \d+ to create, \d+ to update, \d+ to replace, \d+ t
 def _all_outputs(plan: Plan) -> dict[str, str]:
     return {
         "text": text.render_plan(plan),
-        "text-color": text.render_plan(plan, color=True),
+        "text-color": text.render_plan(plan, Painter(True)),
         "markdown": markdown.render_plan(plan),
         "json": json_format.render_plan(plan),
     }
@@ -84,20 +85,20 @@ def test_no_ansi_without_color(name: str) -> None:
 def test_outside_control_characters_are_escaped() -> None:
     plan = PLANS["awkward"]
     assert "\x1b" in plan.changes[0].reason  # the input really carries an escape
-    rendered = text.render_plan(plan, color=True)
+    rendered = text.render_plan(plan, Painter(True))
     assert "\\x1b[31m" in rendered
     assert ANSI.sub("", rendered).count("\x1b") == 0
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_color_only_adds_ansi(name: str) -> None:
-    colored = text.render_plan(PLANS[name], color=True)
+    colored = text.render_plan(PLANS[name], Painter(True))
     assert "\x1b[" in colored
     assert ANSI.sub("", colored) == text.render_plan(PLANS[name])
 
 
 def test_color_by_action() -> None:
-    colored = text.render_plan(FULL, color=True)
+    colored = text.render_plan(FULL, Painter(True))
     green, yellow, red, magenta, bold, reset = (f"\x1b[{n}m" for n in (32, 33, 31, 35, 1, 0))
     assert f"  {green}+{reset} {bold}ml-dev-usw2{reset}" in colored
     assert f"  {yellow}~{reset} {bold}ml-prod-use1{reset}" in colored
@@ -112,7 +113,7 @@ def test_color_by_action() -> None:
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_text_ends_with_summary(name: str) -> None:
     for color in (False, True):
-        rendered = text.render_plan(PLANS[name], color=color)
+        rendered = text.render_plan(PLANS[name], Painter(color))
         assert rendered.endswith("\n")
         assert SUMMARY.fullmatch(ANSI.sub("", rendered.splitlines()[-1]))
 

@@ -1,4 +1,5 @@
-"""A recording HTTP server on 127.0.0.1 for pinning the Grid API client's wire format.
+"""A recording HTTP server on 127.0.0.1, the fake server base for HTTP clients: it pins the Grid API
+client's wire format (tests/live) and drives the shared HTTP edge (tests/test_httpedge.py).
 
 It records every request (method, path, query, headers, body) and answers from a script: per
 (method, path), a queue of replies; the last reply of a queue repeats. A reply can also drop the
@@ -94,7 +95,8 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
             if not isinstance(data, bytes):
                 data = json.dumps(body).encode()
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
+            if not any(name.lower() == "content-type" for name in reply.headers):
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)
