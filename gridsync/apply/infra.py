@@ -20,13 +20,8 @@ from gridsync.infra.aws import Aws
 from gridsync.infra.terraform import Terraform
 from gridsync.infra.tfoutput import cluster_request_from_output, output_value, role_from_outputs
 from gridsync.live import wire
-from gridsync.model import ClusterSpec
+from gridsync.model import FIELD_NAMES, ClusterSpec
 from gridsync.plan.model import Change
-
-# The managed spec fields. A create takes from Terraform only those the plan showed as known after
-# apply (`from_terraform`); every other one is the document's, written or defaulted, as the plan
-# showed it (instance_types unwritten is Grid's default list, never the module's empty one).
-_OVERLAID = ("region", "role_arn", "external_id", "instance_types", "cost_savings")
 
 
 @dataclass
@@ -60,7 +55,12 @@ class Infra:
         from_module = wire.spec_from_wire(base)
         if from_module is None:
             raise GridsyncError(f"{change.name}: the Terraform cluster document has no AWS driver")
-        shown = {f: getattr(desired.spec, f) for f in _OVERLAID if f not in desired.from_terraform}
+        # A create takes from Terraform only the fields the plan showed as known after apply
+        # (`from_terraform`); every other one is the document's, written or defaulted, as the plan
+        # showed it (instance_types unwritten is Grid's default list, never the module's empty one).
+        shown = {
+            f: getattr(desired.spec, f) for f in FIELD_NAMES if f not in desired.from_terraform
+        }
         return replace(from_module, **shown), base
 
     def filled_spec(self, change: Change, live: ClusterSpec | None) -> ClusterSpec:
