@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gridsync.errors import GridsyncError
+from gridsync.live.factory import OPENERS
 
 if TYPE_CHECKING:
     from gridsync.commands.session import Target
@@ -124,7 +125,7 @@ def global_options(command: Any) -> Any:
 def backend_option(command: Any) -> Any:
     return click.option(
         "--backend",
-        type=click.Choice(["auto", "local", "api"]),
+        type=click.Choice(["auto", *OPENERS]),
         help="Where live state is [default: GRIDSYNC_BACKEND, gridsync.yaml, else auto: "
         "api when Grid credentials are configured, local otherwise].",
     )(command)

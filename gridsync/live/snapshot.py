@@ -18,7 +18,7 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, UsageError
 from gridsync.live import wire
-from gridsync.live.backend import LiveCluster, LiveState
+from gridsync.live.backend import Blueprint, LiveCluster, LiveState
 from gridsync.model import (
     FIELD_NAMES,
     PRIVATE_FIELDS,
@@ -76,8 +76,11 @@ class SnapshotBackend:
     def get(self, cluster_id: str) -> LiveCluster:
         return self.state.by_id()[cluster_id]
 
+    def blueprint(self, document: object) -> Blueprint:
+        raise self._read_only()
+
     def create(
-        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+        self, name: str, spec: ClusterSpec, blueprint: Blueprint | None = None
     ) -> LiveCluster:
         raise self._read_only()
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gridsync.errors import InvalidArgument
-from gridsync.live.backend import LiveCluster
+from gridsync.errors import GridsyncError, InvalidArgument
+from gridsync.live.backend import Blueprint, LiveCluster
 from gridsync.model import (
     ClusterSpec,
     ClusterType,
@@ -207,6 +207,29 @@ def create_request(
     """The body of `POST /v1/core/clusters`, as `grid clusters aws` sends it. `base` is a wire spec
     the managed fields are overlaid on (a Terraform module's `gridv1_cluster` document)."""
     return {"name": name, "spec": spec_to_wire(spec, base=base)}
+
+
+def blueprint(document: object) -> Blueprint:
+    """A `gridv1_cluster` document (a Terraform output: Grid's create request, snake_case or
+    camelCase) as a Blueprint: its managed fields, and its wire spec, which a create overlays the
+    cluster file's fields on (so the fields gridsync does not manage are sent as the module wrote
+    them)."""
+    from gridsync.infra.tfoutput import cluster_request_from_output
+
+    base: dict[str, Any] = cluster_request_from_output(document)["spec"]
+    spec = spec_from_wire(base)
+    if spec is None:
+        raise GridsyncError("the Terraform cluster document has no AWS driver")
+    return Blueprint(spec, own=base)
+
+
+def blueprint_base(blueprint: Blueprint | None) -> Mapping[str, Any] | None:
+    """The wire spec a Grid blueprint carries (None: none given)."""
+    if blueprint is None:
+        return None
+    if not isinstance(blueprint.own, Mapping):
+        raise GridsyncError("bug: a cluster blueprint that a Grid backend did not read")
+    return blueprint.own
 
 
 def _wire_instance_type_names(spec_wire: Mapping[str, Any]) -> list[str]:
