@@ -277,6 +277,8 @@ class Executor:
             chain.cluster_id = result
         if step == Step.UPDATE and chain.live is not None:
             self._record_running(chain, chain.live)
+        if step == Step.TF_DESTROY:  # the delete is finished: the record may forget it now
+            self._journal(chain, lambda j: j.gone(chain.change.name))
         self.progress.event(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
         self._file(chain)
@@ -302,7 +304,7 @@ class Executor:
     def _observe(self, chain: Chain, found: LiveCluster | None) -> None:
         """Take in one cluster's state; the apply record is written before anything is said."""
         gone = found is None or found.phase == Phase.DELETED
-        if chain.step == Step.WAIT_GONE and gone:
+        if chain.step == Step.WAIT_GONE and gone and Step.TF_DESTROY not in chain.steps:
             self._journal(chain, lambda j: j.gone(chain.change.name))
         elif chain.step == Step.WAIT_RUNNING and found is not None:
             self._record_running(chain, found)

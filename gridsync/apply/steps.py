@@ -75,7 +75,8 @@ def teardown_chains(plan: Plan) -> list[Chain]:
 
 def steps_for(change: Change, wait: bool) -> list[Step]:
     """The steps one change takes. A replace, and a delete whose Terraform is destroyed, always
-    wait for the old cluster to be gone (--no-wait or not)."""
+    wait for the old cluster to be gone (--no-wait or not). The apply record forgets a deleted
+    cluster only after its last step: a destroy cut short is finished by the next apply."""
     running = [Step.WAIT_RUNNING] if wait else []
     terraform = change.terraform
     tf_apply = [Step.TF_APPLY] if terraform is not None and terraform.apply else []
@@ -86,7 +87,12 @@ def steps_for(change: Change, wait: bool) -> list[Step]:
         case Action.UPDATE:
             return [*tf_apply, Step.UPDATE]
         case Action.DELETE if terraform is not None and terraform.destroy:
-            return [Step.DELETE, Step.WAIT_GONE, Step.TF_DESTROY, Step.LEFTOVERS]
+            # A delete an earlier apply began: Grid's part is done (the cluster is gone, or
+            # going: then wait for it), Terraform's is not.
+            grid = [Step.DELETE, Step.WAIT_GONE] if not change.resumes_delete else []
+            if change.resumes_delete and change.cluster_id is not None:
+                grid = [Step.WAIT_GONE]
+            return [*grid, Step.TF_DESTROY, Step.LEFTOVERS]
         case Action.DELETE:
             return [Step.DELETE, *([Step.WAIT_GONE] if wait else [])]
         case Action.REPLACE:

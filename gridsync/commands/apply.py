@@ -230,11 +230,12 @@ def _record(plan: Plan, result: ApplyResult, session: _Session) -> None:
     # deletes were written ahead, of a prune that was cut short). After a stop, live_after holds
     # only the clusters seen to settle (no list call is waited for), so a cluster missing from it
     # is not known to be gone: nothing is forgotten then (the journal dropped each delete it saw
-    # finish; the next apply forgets the rest).
+    # finish; the next apply forgets the rest). Nor is a delete that failed (in `terraform
+    # destroy`, say): the next plan finishes it.
     gone = [
         name
         for name, entry in entries.items()
-        if name not in present and (entry.deleting or name not in wanted)
+        if name not in present and (entry.deleting or name not in wanted) and name not in failed
     ]
     if result.interrupted:
         gone = []

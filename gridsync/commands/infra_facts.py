@@ -58,8 +58,9 @@ def terraform_facts(
         for c in live.clusters
         if c.name not in declared and is_valid_name(c.name) and terraform.has_state(c.name)
     )
+    leftover = _leftover(settings.root, declared, live, terraform)
     if snapshot is not None:
-        return InfraFacts(recorded=recorded, note="planning against a snapshot")
+        return InfraFacts(recorded=recorded, leftover=leftover, note="planning against a snapshot")
     with_module = [(c.name, c.terraform) for c in clusters if c.terraform is not None]
     runner_state = frozenset(
         name
@@ -75,7 +76,30 @@ def terraform_facts(
     with ThreadPoolExecutor(max_workers=max(1, settings.parallelism)) as pool:
         summaries = list(pool.map(lambda item: terraform.plan(*item), planned))
     plans = {name: (str(s), s.has_changes) for (name, _), s in zip(planned, summaries, strict=True)}
-    return InfraFacts(plans=plans, recorded=recorded, runner_state=runner_state, deferred=deferred)
+    return InfraFacts(
+        plans=plans,
+        recorded=recorded,
+        leftover=leftover,
+        runner_state=runner_state,
+        deferred=deferred,
+    )
+
+
+def _leftover(
+    root: Path, declared: set[str], live: LiveState, terraform: Terraform
+) -> frozenset[str]:
+    """Work dirs holding state whose cluster is neither declared nor live (or is being deleted)."""
+    workdirs = root / TERRAFORM_DIR
+    present = {c.name for c in live.clusters if not c.terminating}
+    names = sorted(p.name for p in workdirs.iterdir() if p.is_dir()) if workdirs.is_dir() else []
+    return frozenset(
+        name
+        for name in names
+        if is_valid_name(name)
+        and name not in declared
+        and name not in present
+        and terraform.has_state(name)
+    )
 
 
 def in_ci(env: Mapping[str, str]) -> bool:

@@ -27,6 +27,7 @@ def read_memory(
     entries = dict(own or {})
     protected = {name for name, entry in entries.items() if entry.protect}
     deleting = {name for name, entry in entries.items() if entry.deleting}
+    regions = {name: str(entries[name].public.get("region") or "") for name in deleting}
     elsewhere: set[str] = set()
     if settings.prune:
         for name in settings.projects:
@@ -36,4 +37,4 @@ def read_memory(
             elsewhere |= {cluster.name for cluster in load_desired(other, env).clusters}
             remembered = own_record(other).load() or {}
             protected |= {n for n, entry in remembered.items() if entry.protect}
-    return Memory(frozenset(protected), frozenset(deleting), frozenset(elsewhere))
+    return Memory(frozenset(protected), frozenset(deleting), frozenset(elsewhere), regions)

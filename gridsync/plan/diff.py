@@ -11,6 +11,7 @@ apply refuses a plan that has any:
 - `max_deletes` caps deletes plus replaces;
 - a cluster that is being torn down is listed, not re-created over, unless gridsync deleted it
   itself (a replace cut short): then the create waits until it is gone;
+- a delete an earlier apply began (Grid's part done, `terraform destroy` not) is finished;
 - a cluster that run configs still target is not deleted, nor replaced when they name its old
   id (plan/runs.py);
 - every rule that stops a change adds its reason: a plan shows all its blocks at once.
@@ -71,6 +72,9 @@ class InfraFacts:
     # Cluster name -> (summary such as "Terraform: 3 to add, 0 to change, 0 to destroy", has changes).
     plans: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
     recorded: frozenset[str] = frozenset()  # clusters with Terraform state gridsync recorded
+    # Undeclared names whose Terraform state gridsync recorded while no live cluster has the name
+    # (or only one being torn down): a delete whose `terraform destroy` has not run yet.
+    leftover: frozenset[str] = frozenset()
     # Clusters whose module declares no backend while gridsync runs in CI: their state would stay
     # on the runner and be lost (unless gridsync.yaml says terraform_local_state: true).
     runner_state: frozenset[str] = frozenset()
@@ -112,8 +116,10 @@ def compute_plan(
     kept = sum(1 for c in desired.clusters if matches(c.name, policy.managed))
     pruned = prune(undeclared, policy, memory, has_files=bool(desired.files), managed_left=kept)
     changes.extend(pruned.changes)
+    changes.extend(_unfinished_deletes(live, infra, memory))
     unmanaged = pruned.unmanaged
     regions = {c.name: c.spec.region for c in live.clusters if c.spec is not None}
+    regions = {**memory.regions, **regions}
     changes = [_with_terraform(c, infra, regions.get(c.name, "")) for c in changes]
     changes = _cap_deletes(changes, policy.max_deletes)
     runs = plan_runs(desired, live, changes)
@@ -168,6 +174,24 @@ def _declared_change(
     return replace(base, action=action, fields=fields), None
 
 
+def _unfinished_deletes(live: LiveState, infra: InfraFacts, memory: Memory) -> list[Change]:
+    """Deletes an earlier apply began whose `terraform destroy` never ran (it stopped once Grid
+    had deleted the cluster): waiting for the cluster to go and the destroy finish them. Only
+    deletions the apply record says gridsync asked for; another leftover state is never touched."""
+    going = {c.name: c.id for c in live.clusters if c.terminating and not c.is_global}
+    reason = "deleted in Grid by an earlier apply that stopped before `terraform destroy`"
+    return [
+        Change(
+            Action.DELETE,
+            name,
+            cluster_id=going.get(name),
+            reason=reason,
+            after_teardown=True,
+        )
+        for name in sorted(infra.leftover & memory.deleting)
+    ]
+
+
 def _lifted(cluster: DesiredCluster) -> Note:
     message = (
         f"protect is lifted from '{cluster.name}': once this is applied, a later change may "
@@ -180,7 +204,7 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
     """Attach the Terraform step: apply before a create (and before an update when the module has
     changes), destroy after a delete whose state gridsync recorded."""
     if change.action == Action.DELETE:
-        if change.name not in infra.recorded:
+        if change.name not in infra.recorded and change.name not in infra.leftover:
             return change
         step = TerraformStep(
             "Terraform: destroy",
@@ -267,8 +291,11 @@ def _replace_change(
 
 def _cap_deletes(changes: list[Change], max_deletes: int | None) -> list[Change]:
     """Counted over every delete and replace, blocked by another rule or not: lifting that rule
-    must not reveal this one in a later round."""
-    destructive = [c for c in changes if c.action in (Action.DELETE, Action.REPLACE)]
+    must not reveal this one in a later round. A delete an earlier apply began was counted in the
+    plan that began it."""
+    destructive = [
+        c for c in changes if c.action in (Action.DELETE, Action.REPLACE) and not c.resumes_delete
+    ]
     if max_deletes is None or len(destructive) <= max_deletes:
         return changes
     why = (

@@ -75,7 +75,8 @@ class Change:
     terraform: TerraformStep | None = None
     desired: DesiredCluster | None = None  # what apply writes; never rendered
     # A create whose name is still held by a cluster an earlier apply deleted (a replace cut
-    # short): apply waits until that one is gone, then creates.
+    # short): apply waits until that one is gone, then creates. On a delete: the earlier apply
+    # already deleted it in Grid (`resumes_delete`).
     after_teardown: bool = False
     # A replace Grid forces that was allowed, and by what: "--allow-replace", or the review
     # label and who added it. Shown, never part of plan_id (the approval's source may differ
@@ -90,6 +91,12 @@ class Change:
     def block(self, why: str) -> Change:
         """This change, also stopped by `why` (each rule adds its reason; none hides another)."""
         return self if why in self.blocks else dataclasses.replace(self, blocks=(*self.blocks, why))
+
+    @property
+    def resumes_delete(self) -> bool:
+        """A delete an earlier apply began and did not finish: Grid has deleted the cluster (or is
+        deleting it, `cluster_id` set); waiting for it to go and Terraform destroy are left."""
+        return self.action == Action.DELETE and self.after_teardown
 
     @property
     def waits(self) -> bool:

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -46,6 +46,8 @@ class Memory:
     protected: frozenset[str] = frozenset()  # applied with protect: true, by any project
     deleting: frozenset[str] = frozenset()  # deletions this project's applies asked for
     elsewhere: frozenset[str] = field(default_factory=frozenset)  # declared by another project
+    # Cluster name -> the region it was last applied in, for those deletions (leftover checks).
+    regions: Mapping[str, str] = field(default_factory=dict)
 
 
 def matches(name: str, globs: Iterable[str]) -> bool:

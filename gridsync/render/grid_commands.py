@@ -65,6 +65,8 @@ def _change(change: Change, variables: dict[str, str]) -> list[str]:
         title += f", declared at {change.source}"
     if change.action == Action.CREATE:
         lines = _create(change.name, change.fields, variables)
+    elif change.resumes_delete:  # Grid's part is done; what is left is Terraform's
+        lines = ["# already deleted in Grid; wait until `grid clusters` no longer lists it"]
     elif change.action == Action.DELETE:
         lines = [f"grid delete cluster {name} --wait"]
     elif change.action == Action.REPLACE:

@@ -254,3 +254,35 @@ def test_in_ci_a_module_without_a_backend_is_refused_before_anything_runs(
     (project.root / "infra" / "byoc" / "backend.tf").write_text(backend)
     assert project.gridsync("apply", "--auto-approve", env=env).returncode == 0
     assert state.is_file() and project.live()["ml-byoc"].phase == Phase.RUNNING
+
+
+def test_a_delete_killed_before_terraform_destroy_is_finished_by_the_next_apply(
+    project: Project, moto_server: str, tmp_path: Path
+) -> None:
+    env = setup(project, moto_server)
+    assert project.gridsync("apply", "--auto-approve", env=env).returncode == 0
+    state = project.root / ".gridsync" / "terraform" / "ml-byoc" / "terraform.tfstate"
+    # Grid deletes the cluster, then gridsync is SIGKILLed as `terraform destroy` starts.
+    killer = fake_terraform(
+        tmp_path,
+        f'case " $* " in *" destroy "*) kill -9 $PPID; exit 1;; esac\nexec {TERRAFORM} "$@"',
+    )
+    project.settings(f"terraform_bin: {killer}\nprune: true\nmanaged: ['ml-*']\n")
+    (project.root / "clusters" / "ml-byoc.yaml").unlink()
+    killed = project.gridsync("apply", "--auto-approve", "--allow-prune-all", env=env)
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    assert "ml-byoc" not in project.live() and '"outputs": {}' not in state.read_text()
+
+    project.settings(f"terraform_bin: {TERRAFORM}\nprune: true\nmanaged: ['ml-*']\n")
+    plan = project.gridsync("plan", "--detailed-exitcode", env=env)
+    assert plan.returncode == ExitCode.CHANGES, plan.stdout + plan.stderr
+    assert "stopped before `terraform destroy`" in plan.stdout
+    assert "terraform destroy once the cluster is gone" in plan.stdout
+    rerun = project.gridsync("apply", "--auto-approve", env=env)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "terraform destroy done" in rerun.stderr
+    assert '"outputs": {}' in state.read_text()  # the module's outputs are destroyed
+    assert project.gridsync("plan", "--detailed-exitcode", env=env).returncode == 0
+    applied = (project.root / ".gridsync" / "applied.json").read_text()
+    assert "ml-byoc" not in applied
+    assert project.gridsync("drift", env=env).returncode == 0

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field, replace
 import pytest
 from factories import GLOBAL, SECRET, desired, live, live_state, state
 
+from gridsync.apply.steps import Step, steps_for, teardown_chains
 from gridsync.config.model import DesiredCluster, TerraformSettings
 from gridsync.live.backend import LiveCluster
 from gridsync.model import InstanceType, Phase
 from gridsync.plan.diff import InfraFacts, Memory, Policy, compute_plan, live_fingerprint
 from gridsync.plan.model import Action, FieldChange, Plan
+from gridsync.render import grid_commands
 
 
 @dataclass
@@ -431,3 +433,32 @@ def test_lifting_a_remembered_protect_is_noted_for_the_reviewer() -> None:
     )
     assert [n.message.split(":")[0] for n in plan.notes] == ["protect is lifted from 'a'"]
     assert not plan.blocked and not plan.has_changes  # lifting it changes nothing in Grid
+
+
+@pytest.mark.parametrize("going", [False, True], ids=["gone", "still terminating"])
+def test_a_delete_cut_short_before_terraform_destroy_is_finished(going: bool) -> None:
+    """Grid deleted the cluster (or is deleting it); its Terraform state is left: the plan
+    destroys it, waiting for the cluster first when it is still going, and counts no new delete."""
+    live_clusters = (live("ml-a", desired_state=Phase.DELETED),) if going else ()
+    facts = InfraFacts(leftover=frozenset({"ml-a", "ml-b"}))
+    memory = Memory(deleting=frozenset({"ml-a"}), regions={"ml-a": "us-west-2"})
+    policy = Policy(max_deletes=0)
+    plan = compute_plan(state(), live_state(*live_clusters), policy, "test", facts, memory)
+    (change,) = plan.changes  # ml-b: state gridsync did not delete a cluster of is left alone
+    assert change.name == "ml-a" and change.action == Action.DELETE and change.resumes_delete
+    assert not change.blocked  # max_deletes: 0 counted it in the plan that began it
+    assert change.terraform is not None and change.terraform.destroy
+    assert change.terraform.region == ("us-east-1" if going else "us-west-2")  # live's first
+    assert change.cluster_id == ("ml-a" if going else None)
+    wait = [Step.WAIT_GONE] if going else []
+    assert steps_for(change, wait=False) == [*wait, Step.TF_DESTROY, Step.LEFTOVERS]
+    assert teardown_chains(plan) == []  # the change waits for it; no second chain does
+
+
+def test_a_delete_cut_short_has_no_grid_delete_among_its_grid_commands() -> None:
+    facts = InfraFacts(leftover=frozenset({"ml-a"}))
+    plan = compute_plan(
+        state(), live_state(), Policy(), "test", facts, Memory(deleting=frozenset({"ml-a"}))
+    )
+    commands = grid_commands.render_plan(plan)
+    assert "grid delete" not in commands and "destroy -input=false -auto-approve" in commands
