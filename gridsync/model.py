@@ -1,16 +1,21 @@
-"""The vocabulary shared by desired state, live state and the plan: Grid's managed cluster fields.
+"""The vocabulary shared by desired state, live state and the plan: the managed cluster fields.
 
-A ``ClusterSpec`` holds exactly the fields gridsync manages. Everything else in Grid's spec (userId,
-gridletVersion, operator fields under ``aws``...) belongs to the server and is never compared or
-overwritten: backends overlay a ClusterSpec onto the full live spec before they write it.
+A ``ClusterSpec`` holds exactly the fields gridsync manages, and ``FIELDS`` is their table: one row
+per field saying whether it is secret, public (in snapshots and apply records), replace-only, how it
+is compared (one value, or entry by entry) and shown, and how its YAML value is read. The config
+loader, the diff, the digests, the snapshot, apply and the renderers all work from it; a test ties
+it to ClusterSpec and to `schemas/cluster.schema.json`. How a backend spells each field on its wire
+is that backend's business (Grid's: gridsync.live.wire). Everything else in a backend's spec
+(Grid's userId, gridletVersion...) belongs to the server and is never compared or overwritten.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,10 +32,6 @@ DEFAULT_INSTANCE_TYPES = (
     *("t2.large", "t2.medium", "t2.xlarge", "t2.2xlarge"),
     *("t3.large", "t3.medium", "t3.xlarge", "t3.2xlarge"),
 )
-# Fields Grid cannot change in place: changing one means delete and create again.
-REPLACE_FIELDS = frozenset({"region"})
-# Fields whose values are secret wherever they come from.
-SECRET_FIELDS = frozenset({"external_id"})
 
 
 def is_valid_name(name: str) -> bool:
@@ -86,15 +87,131 @@ class InstanceType:
         return f"{self.name} ({', '.join(extras)})" if extras else self.name
 
 
+def default_instance_types() -> tuple[InstanceType, ...]:
+    return tuple(InstanceType(name) for name in DEFAULT_INSTANCE_TYPES)
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
-    """The fields of a cluster that gridsync manages, in gridsync's (snake_case) names."""
+    """The fields of a cluster that gridsync manages, in gridsync's (snake_case) names: one
+    attribute per row of FIELDS, in the same order, its default the value of an unwritten field."""
 
     region: str
-    role_arn: str
-    external_id: str
-    instance_types: tuple[InstanceType, ...]
+    role_arn: str = ""
+    external_id: str = ""
+    instance_types: tuple[InstanceType, ...] = dataclasses.field(
+        default_factory=default_instance_types
+    )
     cost_savings: bool = False
+
+
+# --- the table of managed fields ------------------------------------------------------------------
+
+# A field value as a plan's FieldChange holds it on either side.
+Value = str | bool | int | None
+
+
+class Compare(StrEnum):
+    VALUE = "value"  # one change when the value differs
+    ENTRIES = "entries"  # a keyed collection: one change per entry, field `name[key]`
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _instance_types_from_yaml(items: list[Any]) -> tuple[InstanceType, ...]:
+    """`instance_types:` as written: names, or mappings with a name and optional settings."""
+    return tuple(
+        InstanceType(item)
+        if isinstance(item, str)
+        else InstanceType(
+            item["name"], item.get("overprovisioned_ondemand_count"), item.get("root_volume_size")
+        )
+        for item in items
+    )
+
+
+def _instance_type_entries(items: tuple[InstanceType, ...]) -> dict[str, Value]:
+    return {t.name: t.describe() for t in items}
+
+
+def _instance_type_data(items: tuple[InstanceType, ...]) -> Any:
+    return sorted([t.name, t.overprovisioned_ondemand_count, t.root_volume_size] for t in items)
+
+
+@dataclass(frozen=True)
+class ManagedField:
+    """One row of FIELDS: a ClusterSpec attribute, its YAML key and its name in plans."""
+
+    name: str
+    secret: bool = False  # masked wherever it comes from (and registered for redaction)
+    public: bool = True  # kept in live snapshots and apply records (not the role and its secret)
+    replace_only: bool = False  # the backend cannot change it in place: a change is a replace
+    from_terraform: bool = False  # a Terraform module may supply it when the YAML leaves it out
+    compare: Compare = Compare.VALUE
+    raw: bool = False  # shown as text (an instance type's description), not JSON-quoted
+    from_yaml: Callable[[Any], Any] = _same  # the YAML value (schema-checked) -> attribute value
+    # Compare.ENTRIES: the attribute value -> {key: what the plan shows for that entry}.
+    entries: Callable[[Any], Mapping[str, Value]] | None = None
+    # The value as JSON for digests (order-free). Keep it stable: digests are saved.
+    data: Callable[[Any], Any] = _same
+    # Added after digests were first saved: left out of the digests while at its default, so the
+    # digests of clusters that do not use it (apply records, saved plans) stay valid.
+    added: bool = False
+
+    def shown(self, value: Any) -> Any:
+        """The public form (apply records): an entries field as its sorted entries."""
+        return sorted(self.entries(value).values(), key=str) if self.entries else value
+
+
+FIELDS: tuple[ManagedField, ...] = (
+    ManagedField("region", replace_only=True),
+    ManagedField("role_arn", public=False, from_terraform=True),
+    ManagedField("external_id", secret=True, public=False, from_terraform=True),
+    ManagedField(
+        "instance_types",
+        compare=Compare.ENTRIES,
+        raw=True,
+        from_yaml=_instance_types_from_yaml,
+        entries=_instance_type_entries,
+        data=_instance_type_data,
+    ),
+    ManagedField("cost_savings"),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+BY_NAME = {f.name: f for f in FIELDS}
+# Fields the backend cannot change in place: changing one means delete and create again.
+REPLACE_FIELDS = frozenset(f.name for f in FIELDS if f.replace_only)
+# Fields whose values are secret wherever they come from.
+SECRET_FIELDS = frozenset(f.name for f in FIELDS if f.secret)
+# Fields live snapshots and apply records leave out (the role, and its secret).
+PRIVATE_FIELDS = frozenset(f.name for f in FIELDS if not f.public)
+# Fields a Terraform module may supply (infrastructure.terraform) when the YAML leaves them out.
+TERRAFORM_FIELDS = tuple(f.name for f in FIELDS if f.from_terraform)
+
+
+def field_of(plan_field: str) -> ManagedField | None:
+    """The row of a plan's field name: `region`, or `instance_types[t3.large]` for an entry."""
+    return BY_NAME.get(plan_field.split("[", 1)[0])
+
+
+def entry_field(field: ManagedField, key: str) -> str:
+    """The plan's field name for one entry of an entries field: `instance_types[t3.large]`."""
+    return f"{field.name}[{key}]"
+
+
+def entry_key(plan_field: str) -> str:
+    """`instance_types[t3.large]` -> `t3.large`."""
+    return plan_field.split("[", 1)[1][:-1]
+
+
+def default_of(name: str) -> Any:
+    """The ClusterSpec default of a field (MISSING for one the YAML must write)."""
+    spec_field = next(f for f in dataclasses.fields(ClusterSpec) if f.name == name)
+    if spec_field.default_factory is not dataclasses.MISSING:
+        return spec_field.default_factory()
+    return spec_field.default
 
 
 @dataclass(frozen=True, order=True)
@@ -112,20 +229,23 @@ class Source:
         return f"{clean(self.path)}:{self.line}"
 
 
+def spec_data(spec: ClusterSpec) -> list[Any]:
+    """Every managed field as JSON, in table order: what digests and fingerprints hash."""
+    out = []
+    for field in FIELDS:
+        value = getattr(spec, field.name)
+        if field.added and value == default_of(field.name):
+            continue
+        out.append(field.data(value))
+    return out
+
+
 def spec_digest(spec: ClusterSpec) -> str:
-    types = sorted(
-        [t.name, t.overprovisioned_ondemand_count, t.root_volume_size] for t in spec.instance_types
-    )
-    data = [spec.region, spec.role_arn, spec.external_id, types, spec.cost_savings]
-    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(spec_data(spec)).encode()).hexdigest()
 
 
 def public_fields(spec: ClusterSpec) -> dict[str, Any]:
-    return {
-        "region": spec.region,
-        "instance_types": sorted(t.describe() for t in spec.instance_types),
-        "cost_savings": spec.cost_savings,
-    }
+    return {f.name: f.shown(getattr(spec, f.name)) for f in FIELDS if f.public}
 
 
 @dataclass(frozen=True)

@@ -231,11 +231,11 @@ class Executor:
 
     def _create(self, change: Change) -> str:
         if change.terraform is not None:
-            spec, base = self._infra().create_inputs(change)
+            spec, blueprint = self._infra().create_inputs(change)
         else:
-            spec, base = known(change.desired).spec, None
+            spec, blueprint = known(change.desired).spec, None
         try:
-            return self.backend.create(change.name, spec, base).id
+            return self.backend.create(change.name, spec, blueprint).id
         except ClusterExists:
             # An earlier run, or a request whose answer was lost, created it: adopt it, never duplicate.
             self.progress.event(change.name, "exists already: adopting it")

@@ -11,28 +11,25 @@ Sensitive outputs are used, never printed, logged or saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from gridsync.config.model import DesiredCluster
 from gridsync.errors import GridsyncError
 from gridsync.infra.aws import Aws
 from gridsync.infra.terraform import Terraform
-from gridsync.infra.tfoutput import cluster_request_from_output, output_value, role_from_outputs
-from gridsync.live import wire
-from gridsync.model import ClusterSpec
+from gridsync.infra.tfoutput import output_value, role_from_outputs
+from gridsync.live.backend import Blueprint
+from gridsync.model import FIELD_NAMES, ClusterSpec
 from gridsync.plan.model import Change
-
-# The managed spec fields. A create takes from Terraform only those the plan showed as known after
-# apply (`from_terraform`); every other one is the document's, written or defaulted, as the plan
-# showed it (instance_types unwritten is Grid's default list, never the module's empty one).
-_OVERLAID = ("region", "role_arn", "external_id", "instance_types", "cost_savings")
 
 
 @dataclass
 class Infra:
     terraform: Terraform
     aws: Aws
+    # The backend's reader of a module's cluster document (Backend.blueprint).
+    blueprint: Callable[[object], Blueprint]
 
     def apply(self, change: Change) -> None:
         desired = _desired(change)
@@ -40,8 +37,9 @@ class Infra:
             raise GridsyncError(f"bug: {change.name} has no Terraform module")
         self.terraform.apply(change.name, desired.terraform)
 
-    def create_inputs(self, change: Change) -> tuple[ClusterSpec, dict[str, Any] | None]:
-        """The spec to create with, and the wire spec from Terraform it is overlaid on (if any)."""
+    def create_inputs(self, change: Change) -> tuple[ClusterSpec, Blueprint | None]:
+        """The spec to create with, and the backend's reading of the Terraform cluster document it
+        is overlaid on (if the module outputs one)."""
         desired = _desired(change)
         module = desired.terraform
         if module is None:
@@ -55,13 +53,14 @@ class Infra:
             if "external_id" in desired.from_terraform and "external_id" in role:
                 spec = replace(spec, external_id=role["external_id"])
             return spec, None
-        request = cluster_request_from_output(output_value(outputs, module.output))
-        base: dict[str, Any] = request["spec"]
-        from_module = wire.spec_from_wire(base)
-        if from_module is None:
-            raise GridsyncError(f"{change.name}: the Terraform cluster document has no AWS driver")
-        shown = {f: getattr(desired.spec, f) for f in _OVERLAID if f not in desired.from_terraform}
-        return replace(from_module, **shown), base
+        blueprint = self.blueprint(output_value(outputs, module.output))
+        # A create takes from Terraform only the fields the plan showed as known after apply
+        # (`from_terraform`); every other one is the document's, written or defaulted, as the plan
+        # showed it (instance_types unwritten is Grid's default list, never the module's empty one).
+        shown = {
+            f: getattr(desired.spec, f) for f in FIELD_NAMES if f not in desired.from_terraform
+        }
+        return replace(blueprint.spec, **shown), blueprint
 
     def filled_spec(self, change: Change, live: ClusterSpec | None) -> ClusterSpec:
         """For an update: Terraform-supplied fields from its outputs after an apply, else as live."""

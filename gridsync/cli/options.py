@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gridsync.errors import GridsyncError
+from gridsync.live.factory import OPENERS
 from gridsync.painter import CHOICES
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def global_options(command: Any) -> Any:
 def backend_option(command: Any) -> Any:
     return click.option(
         "--backend",
-        type=click.Choice(["auto", "local", "api"]),
+        type=click.Choice(["auto", *OPENERS]),
         help="Where live state is [default: GRIDSYNC_BACKEND, gridsync.yaml, else auto: "
         "api when Grid credentials are configured, local otherwise].",
     )(command)

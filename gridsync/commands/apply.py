@@ -190,7 +190,7 @@ def _plan_and_apply(
     if options.planfile is None and not _approved(plan, options, console, confirm):
         console.log("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
-    infra = _infra(plan, inputs, env)
+    infra = _infra(plan, inputs, env, backend)
     journal = RecordJournal(session.record)
     stop = StopRequest()
     result = _execute(plan, backend, inputs.settings, options, console, infra, journal, stop)
@@ -294,14 +294,14 @@ def _approved(plan: Plan, options: ApplyOptions, console: Console, confirm: Conf
     return confirm("Apply these changes? Only 'yes' is accepted")
 
 
-def _infra(plan: Plan, inputs: Inputs, env: Mapping[str, str]) -> Infra | None:
+def _infra(plan: Plan, inputs: Inputs, env: Mapping[str, str], backend: Backend) -> Infra | None:
     """Terraform and AWS, only when the plan has Terraform steps."""
     if not any(c.terraform for c in plan.actionable):
         return None
     from gridsync.apply.infra import Infra
     from gridsync.infra.aws import Aws
 
-    return Infra(make_terraform(inputs.settings, env), Aws())
+    return Infra(make_terraform(inputs.settings, env), Aws(), backend.blueprint)
 
 
 def _execute(

@@ -21,10 +21,10 @@ from gridsync.config.schemas import CLUSTER_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
 from gridsync.model import (
     ARM_PREFIXES,
-    DEFAULT_INSTANCE_TYPES,
+    FIELDS,
     SECRET_FIELDS,
+    TERRAFORM_FIELDS,
     ClusterSpec,
-    InstanceType,
     Source,
     is_arm_instance_type,
     is_valid_name,
@@ -252,16 +252,9 @@ def _build(
 ) -> DesiredCluster:
     value: dict[str, Any] = tree.value
     terraform = _terraform(value.get("infrastructure"))
-    from_terraform = frozenset(
-        f for f in ("role_arn", "external_id") if terraform and f not in value
-    )
-    spec = ClusterSpec(
-        region=value["region"],
-        role_arn=value.get("role_arn", ""),
-        external_id=value.get("external_id", ""),
-        instance_types=_instance_types(value.get("instance_types")),
-        cost_savings=value.get("cost_savings", False),
-    )
+    from_terraform = frozenset(f for f in TERRAFORM_FIELDS if terraform and f not in value)
+    # A field left out takes ClusterSpec's default (instance_types: Grid's default list).
+    spec = ClusterSpec(**{f.name: f.from_yaml(value[f.name]) for f in FIELDS if f.name in value})
     unresolved: dict[str, str] = {}
     for path, names in _unresolved_paths(tree).items():
         unresolved.setdefault(str(path[0]), names[0])
@@ -296,17 +289,4 @@ def _terraform(infrastructure: dict[str, Any] | None) -> TerraformSettings | Non
         vars=dict(raw.get("vars", {})),
         output=raw.get("output", "gridv1_cluster"),
         outputs=dict(raw.get("outputs", {})),
-    )
-
-
-def _instance_types(items: list[Any] | None) -> tuple[InstanceType, ...]:
-    if items is None:
-        return tuple(InstanceType(name) for name in DEFAULT_INSTANCE_TYPES)
-    return tuple(
-        InstanceType(item)
-        if isinstance(item, str)
-        else InstanceType(
-            item["name"], item.get("overprovisioned_ondemand_count"), item.get("root_volume_size")
-        )
-        for item in items
     )

@@ -36,7 +36,7 @@ from gridsync import __version__
 from gridsync.errors import BackendError, InvalidArgument
 from gridsync.httpedge import DEFAULT_RETRY, HttpEdge, Outcome, RetryPolicy, may_have_acted
 from gridsync.live import wire
-from gridsync.live.backend import LiveCluster, LiveState
+from gridsync.live.backend import Blueprint, LiveCluster, LiveState
 from gridsync.live.credentials import Credentials
 from gridsync.live.grid_http import grid_service, retry_status, retryable, status_error
 from gridsync.live.gridsettings import read_context, write_context
@@ -105,10 +105,13 @@ class GridApi:
     def get(self, cluster_id: str) -> LiveCluster:
         return wire.cluster_from_wire(self._call("GET", _cluster_path(cluster_id)))
 
+    def blueprint(self, document: object) -> Blueprint:
+        return wire.blueprint(document)
+
     def create(
-        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+        self, name: str, spec: ClusterSpec, blueprint: Blueprint | None = None
     ) -> LiveCluster:
-        body = wire.create_request(name, spec, base)
+        body = wire.create_request(name, spec, wire.blueprint_base(blueprint))
         attempts = max(1, self._retry.attempts)
         for n in range(attempts):
             outcome = self._edge.attempt(

@@ -1,23 +1,35 @@
 """Where live state comes from: the Backend protocol and the live cluster model.
 
-Backends speak Grid's model. They take and return these frozen values; raw wire dicts stay inside
-the backend. Errors are BackendError subclasses (ClusterNotFound, ClusterExists, InvalidArgument).
+The protocol is gridsync's, not any provider's: backends take and return these frozen values and
+ClusterSpec, and translate at their edge. Grid's wire format is known only to the Grid backends
+(live/api.py and the local control plane, through live/wire.py); another control plane with a
+different model is one more implementation, opened by live/factory.py. Errors are BackendError
+subclasses (ClusterNotFound, ClusterExists, InvalidArgument).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from gridsync.model import ClusterSpec, ClusterType, Phase
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """A cluster document from infrastructure (the one a Terraform module outputs), as read by the
+    backend that creates the cluster: the managed fields it holds, and whatever else the backend
+    keeps from it. `own` is opaque: only the backend whose `blueprint` made it reads it."""
+
+    spec: ClusterSpec
+    own: object = None
 
 
 @dataclass(frozen=True)
 class LiveCluster:
     id: str
     name: str
-    cluster_type: str  # a ClusterType value, kept as a string so unknown types survive
+    cluster_type: str  # a ClusterType value (BYOC: gridsync may manage it), or the backend's own
     desired_state: str  # a Phase value
     phase: str  # a Phase value, kept as a string so unknown phases survive
     reason: str = ""
@@ -63,7 +75,8 @@ class LiveState:
 
 
 class Backend(Protocol):
-    """A Grid control plane. Implementations: the local one (SQLite), the Grid REST API (httpx)."""
+    """A control plane. Implementations: Grid's REST API (httpx) and the local Grid control plane
+    (SQLite), a read-only snapshot; tests/backends/othercloud shows one whose model is not Grid's."""
 
     @property
     def description(self) -> str:
@@ -76,16 +89,22 @@ class Backend(Protocol):
 
     def get(self, cluster_id: str) -> LiveCluster: ...
 
+    def blueprint(self, document: object) -> Blueprint:
+        """Read a cluster document a Terraform module outputs, in this backend's format (for Grid:
+        `gridv1_cluster`, as `grid clusters aws --edit-before-creation` takes it). A GridsyncError
+        naming what is wrong when it cannot be read."""
+        ...
+
     def create(
-        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+        self, name: str, spec: ClusterSpec, blueprint: Blueprint | None = None
     ) -> LiveCluster:
-        """Create a BYOC cluster; `spec` overlaid on the wire spec `base` when given (a Terraform
-        module's cluster document, with fields gridsync does not manage). ClusterExists when the
-        name is taken."""
+        """Create a cluster gridsync manages from `spec`; with a `blueprint` (from this backend's
+        `blueprint`), what it holds besides the managed fields is kept. ClusterExists when the name
+        is taken."""
         ...
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:
-        """Overlay the managed fields onto the live spec and write the full spec back."""
+        """Write the managed fields; the cluster's other settings (the server's) stay as they are."""
         ...
 
     def delete(self, cluster_id: str, *, force: bool = False) -> None:
@@ -93,7 +112,9 @@ class Backend(Protocol):
         ...
 
     def set_context(self, cluster_id: str) -> None:
-        """Make this cluster the user's cluster context."""
+        """Make this cluster the user's cluster context, wherever this backend keeps it (Grid's
+        API backend: `~/.grid/settings.json`, as `grid user set-cluster-context`; the local one:
+        its state file). `list_clusters` reads it back as LiveState.context."""
         ...
 
     def close(self) -> None: ...

@@ -2,24 +2,27 @@
 
 auto uses the Grid REST API when Grid credentials are configured and the embedded local control
 plane otherwise, so a fresh checkout works offline and a configured machine talks to Grid.
+OPENERS is the one place a backend is named: another control plane is its own package plus one
+entry here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from gridsync.config.model import ProjectSettings
 from gridsync.errors import GridsyncError, UsageError
 from gridsync.live.backend import Backend
 
-BACKENDS = ("auto", "local", "api")
+Opener = Callable[[ProjectSettings, Mapping[str, str]], Backend]
 
 
 def backend_kind(settings: ProjectSettings, choice: str | None, env: Mapping[str, str]) -> str:
     kind = choice or env.get("GRIDSYNC_BACKEND") or settings.backend.type
-    if kind not in BACKENDS:
-        raise UsageError(f"unknown backend {kind!r}", hint=f"use one of: {', '.join(BACKENDS)}")
+    if kind != "auto" and kind not in OPENERS:
+        known = ", ".join(("auto", *OPENERS))
+        raise UsageError(f"unknown backend {kind!r}", hint=f"use one of: {known}")
     if kind == "auto":
         from gridsync.live.credentials import find_credentials
 
@@ -40,12 +43,14 @@ def open_backend(
         from gridsync.live.snapshot import load_snapshot
 
         return load_snapshot(live_file)
-    if backend_kind(settings, choice, env) == "local":
-        from gridsync.live.local import LocalControlPlane
+    return OPENERS[backend_kind(settings, choice, env)](settings, env)
 
-        _refuse_local_in_ci_with_credentials(env)
-        return LocalControlPlane(settings.backend.local, root=settings.root)
-    return _open_api(settings, env)
+
+def _open_local(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:
+    from gridsync.live.local import LocalControlPlane
+
+    _refuse_local_in_ci_with_credentials(env)
+    return LocalControlPlane(settings.backend.local, root=settings.root)
 
 
 def _refuse_local_in_ci_with_credentials(env: Mapping[str, str]) -> None:
@@ -84,3 +89,7 @@ def _open_api(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:
         context_path=home_settings(env),
         context_override=cluster_override(env),
     )
+
+
+# Every backend `--backend`, GRIDSYNC_BACKEND and backend.type may name (besides auto).
+OPENERS: dict[str, Opener] = {"local": _open_local, "api": _open_api}

@@ -25,7 +25,7 @@ from typing import Any
 from gridsync.config.model import LocalBackendSettings
 from gridsync.errors import ClusterExists, ClusterNotFound, InvalidArgument
 from gridsync.live import wire
-from gridsync.live.backend import LiveCluster, LiveState
+from gridsync.live.backend import Blueprint, LiveCluster, LiveState
 from gridsync.live.localdb import (
     GLOBAL_ID,
     Row,
@@ -121,10 +121,14 @@ class LocalControlPlane:
     def get(self, cluster_id: str) -> LiveCluster:
         return wire.cluster_from_wire(self.get_wire(cluster_id))
 
+    def blueprint(self, document: object) -> Blueprint:
+        return wire.blueprint(document)
+
     def create(
-        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+        self, name: str, spec: ClusterSpec, blueprint: Blueprint | None = None
     ) -> LiveCluster:
-        return wire.cluster_from_wire(self.create_wire(wire.create_request(name, spec, base)))
+        request = wire.create_request(name, spec, wire.blueprint_base(blueprint))
+        return wire.cluster_from_wire(self.create_wire(request))
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:
         body = self._modify(cluster_id, None, lambda stored: wire.spec_to_wire(spec, base=stored))

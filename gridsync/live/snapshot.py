@@ -18,12 +18,17 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, UsageError
 from gridsync.live import wire
-from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.model import ClusterSpec, ClusterType, Phase
+from gridsync.live.backend import Blueprint, LiveCluster, LiveState
+from gridsync.model import (
+    FIELD_NAMES,
+    PRIVATE_FIELDS,
+    ClusterSpec,
+    ClusterType,
+    Phase,
+    default_of,
+)
 
-SECRET_WIRE_KEYS = ("roleArn", "externalId")
-NOT_IN_SNAPSHOTS = frozenset({"role_arn", "external_id"})
-ALL_FIELDS = frozenset({"region", "role_arn", "external_id", "instance_types", "cost_savings"})
+ALL_FIELDS = frozenset(FIELD_NAMES)
 
 
 def to_snapshot(live: LiveState, source: str) -> dict[str, Any]:
@@ -45,7 +50,7 @@ def cluster_to_wire(cluster: LiveCluster) -> dict[str, Any]:
         "desiredState": cluster.desired_state,
     }
     if cluster.spec is not None:
-        public = replace(cluster.spec, role_arn="", external_id="")
+        public = replace(cluster.spec, **{f: default_of(f) for f in PRIVATE_FIELDS})
         spec = wire.spec_to_wire(public, base=spec)
     out: dict[str, Any] = {"id": cluster.id, "name": cluster.name}
     if cluster.created_at:
@@ -71,8 +76,11 @@ class SnapshotBackend:
     def get(self, cluster_id: str) -> LiveCluster:
         return self.state.by_id()[cluster_id]
 
+    def blueprint(self, document: object) -> Blueprint:
+        raise self._read_only()
+
     def create(
-        self, name: str, spec: ClusterSpec, base: Mapping[str, Any] | None = None
+        self, name: str, spec: ClusterSpec, blueprint: Blueprint | None = None
     ) -> LiveCluster:
         raise self._read_only()
 
@@ -132,10 +140,8 @@ def _from_json(text: str, path: Path) -> LiveState:
 def _snapshot_cluster(obj: Mapping[str, Any]) -> LiveCluster:
     cluster = wire.cluster_from_wire(obj)
     spec = obj.get("spec")
-    aws = (wire.aws_driver(spec) if isinstance(spec, Mapping) else None) or {}
-    unknown = frozenset(
-        f for f, key in (("role_arn", "roleArn"), ("external_id", "externalId")) if key not in aws
-    )
+    spec_wire: Mapping[str, Any] = spec if isinstance(spec, Mapping) else {}
+    unknown = frozenset(f for f in PRIVATE_FIELDS if not wire.has_wire_value(spec_wire, f))
     return replace(cluster, unknown=unknown)
 
 

@@ -9,23 +9,80 @@ fields gridsync manages onto the live spec, so server-owned fields survive an up
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from gridsync.errors import InvalidArgument
-from gridsync.live.backend import LiveCluster
+from gridsync.errors import GridsyncError, InvalidArgument
+from gridsync.live.backend import Blueprint, LiveCluster
 from gridsync.model import (
     ClusterSpec,
     ClusterType,
     InstanceType,
     PerformanceProfile,
     Phase,
+    Value,
     is_arm_instance_type,
     is_valid_name,
 )
 
 # Keys of a wire instance type that gridsync manages; any other key of an entry is kept on update.
 _INSTANCE_TYPE_KEYS = ("name", "overprovisionedOndemandCount", "rootVolumeSize")
+_AWS_PATH = ("driver", "kubernetes", "aws")
+_AWS_EDITOR = "driver.kubernetes.aws"
+
+
+def _profile(cost_savings: Value) -> str:
+    profile = PerformanceProfile.COST_SAVING if cost_savings else PerformanceProfile.DEFAULT
+    return profile.value
+
+
+@dataclass(frozen=True)
+class GridField:
+    """How Grid spells one managed field (a row of gridsync.model.FIELDS): where it sits in the
+    wire spec, in the document `grid edit cluster` opens (snake_case keys only: a camelCase key
+    fails there), and the `grid clusters aws` flag that sets it at create."""
+
+    name: str
+    wire: tuple[str, ...]  # path in the wire spec
+    editor: str  # path in the `grid edit cluster` document
+    flag: str | None = None  # a value flag; a boolean field's flag is given only when true
+    editor_value: Callable[[Value], str] | None = None  # the editor's text, when not the value
+
+
+# The wire mapping, in the order `grid clusters aws` takes the flags. spec_from_wire and
+# spec_to_wire below read and write each field.
+GRID_FIELDS: tuple[GridField, ...] = (
+    GridField("role_arn", (*_AWS_PATH, "roleArn"), f"{_AWS_EDITOR}.role_arn", "--role-arn"),
+    GridField(
+        "external_id", (*_AWS_PATH, "externalId"), f"{_AWS_EDITOR}.external_id", "--external-id"
+    ),
+    GridField("region", (*_AWS_PATH, "region"), f"{_AWS_EDITOR}.region", "--region"),
+    GridField(
+        "instance_types",
+        (*_AWS_PATH, "instanceTypes"),
+        f"{_AWS_EDITOR}.instance_types",
+        "--instance-types",
+    ),
+    GridField(
+        "cost_savings",
+        ("performanceProfile",),
+        "performance_profile",
+        "--cost-savings",
+        editor_value=_profile,
+    ),
+)
+GRID_BY_NAME = {f.name: f for f in GRID_FIELDS}
+
+
+def has_wire_value(spec_wire: Mapping[str, Any], name: str) -> bool:
+    """Whether the wire spec holds the field at all (a snapshot leaves the role out)."""
+    value: Any = spec_wire
+    for key in GRID_BY_NAME[name].wire:
+        if not isinstance(value, Mapping) or key not in value:
+            return False
+        value = value[key]
+    return True
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -135,8 +192,7 @@ def spec_to_wire(spec: ClusterSpec, base: Mapping[str, Any] | None = None) -> di
     """A full wire spec: a deep copy of `base` (the live spec) with only the managed fields overlaid."""
     out: dict[str, Any] = copy.deepcopy(dict(base)) if base else {}
     out.setdefault("clusterType", ClusterType.BYOC.value)
-    profile = PerformanceProfile.COST_SAVING if spec.cost_savings else PerformanceProfile.DEFAULT
-    out["performanceProfile"] = profile.value
+    out["performanceProfile"] = _profile(spec.cost_savings)
     aws = _child(_child(_child(out, "driver"), "kubernetes"), "aws")
     _set_or_omit(aws, "region", spec.region)
     _set_or_omit(aws, "roleArn", spec.role_arn)
@@ -151,6 +207,29 @@ def create_request(
     """The body of `POST /v1/core/clusters`, as `grid clusters aws` sends it. `base` is a wire spec
     the managed fields are overlaid on (a Terraform module's `gridv1_cluster` document)."""
     return {"name": name, "spec": spec_to_wire(spec, base=base)}
+
+
+def blueprint(document: object) -> Blueprint:
+    """A `gridv1_cluster` document (a Terraform output: Grid's create request, snake_case or
+    camelCase) as a Blueprint: its managed fields, and its wire spec, which a create overlays the
+    cluster file's fields on (so the fields gridsync does not manage are sent as the module wrote
+    them)."""
+    from gridsync.infra.tfoutput import cluster_request_from_output
+
+    base: dict[str, Any] = cluster_request_from_output(document)["spec"]
+    spec = spec_from_wire(base)
+    if spec is None:
+        raise GridsyncError("the Terraform cluster document has no AWS driver")
+    return Blueprint(spec, own=base)
+
+
+def blueprint_base(blueprint: Blueprint | None) -> Mapping[str, Any] | None:
+    """The wire spec a Grid blueprint carries (None: none given)."""
+    if blueprint is None:
+        return None
+    if not isinstance(blueprint.own, Mapping):
+        raise GridsyncError("bug: a cluster blueprint that a Grid backend did not read")
+    return blueprint.own
 
 
 def _wire_instance_type_names(spec_wire: Mapping[str, Any]) -> list[str]:

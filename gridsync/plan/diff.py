@@ -28,12 +28,14 @@ from gridsync.config.model import DesiredCluster, DesiredState
 from gridsync.errors import ConfigError
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.model import (
-    REPLACE_FIELDS,
-    SECRET_FIELDS,
+    FIELDS,
     ClusterSpec,
     ClusterType,
-    InstanceType,
+    Compare,
+    ManagedField,
     Phase,
+    entry_field,
+    spec_data,
 )
 from gridsync.plan.model import (
     Action,
@@ -43,7 +45,6 @@ from gridsync.plan.model import (
     Note,
     Plan,
     TerraformStep,
-    Value,
 )
 from gridsync.plan.prune import Memory, Policy, matches, prune, remembered_protect, teardowns
 from gridsync.plan.runs import plan_runs
@@ -329,51 +330,60 @@ def _create_fields(cluster: DesiredCluster) -> tuple[FieldChange, ...]:
 def _field_changes(
     live: ClusterSpec | None, cluster: DesiredCluster, unknown: frozenset[str] = frozenset()
 ) -> tuple[FieldChange, ...]:
-    """Every managed field that differs. Fields unknown on either side are not compared."""
-    want = cluster.spec
+    """Every managed field that differs, in table order. Fields unknown on either side are not
+    compared."""
     out: list[FieldChange] = []
-    for name in ("region", "role_arn", "external_id"):
-        if name in cluster.from_terraform:
-            if live is None:  # a Terraform output fills it at apply; for a live cluster it is kept
-                out.append(FieldChange(name, sensitive=True, known_after_apply=True))
+    for spec_field in FIELDS:
+        if spec_field.compare == Compare.ENTRIES:
+            if spec_field.name not in unknown:
+                out.extend(_entry_changes(spec_field, live, cluster))
             continue
-        if live is not None and (name in cluster.unresolved or name in unknown):
-            continue  # cannot compare; a note says so
-        before = getattr(live, name) if live is not None else None
-        after = getattr(want, name)
-        if before != after:
-            out.append(_field(cluster, name, before, after, live is not None))
-    if "instance_types" not in unknown:
-        out.extend(_instance_type_changes(live, cluster))
-    before_cs = live.cost_savings if live is not None else None
-    if "cost_savings" not in unknown and before_cs != want.cost_savings:
-        out.append(_field(cluster, "cost_savings", before_cs, want.cost_savings, live is not None))
+        change = _value_change(spec_field, live, cluster, unknown)
+        if change is not None:
+            out.append(change)
     return tuple(out)
 
 
-def _field(
-    cluster: DesiredCluster, name: str, before: Value, after: Value, exists: bool
-) -> FieldChange:
-    sensitive = name in SECRET_FIELDS or name in cluster.sensitive
-    forces = exists and name in REPLACE_FIELDS
+def _value_change(
+    spec_field: ManagedField,
+    live: ClusterSpec | None,
+    cluster: DesiredCluster,
+    unknown: frozenset[str],
+) -> FieldChange | None:
+    name = spec_field.name
+    if name in cluster.from_terraform:
+        # A Terraform output fills it at apply; for a live cluster it is kept.
+        return FieldChange(name, sensitive=True, known_after_apply=True) if live is None else None
+    if live is not None and (name in cluster.unresolved or name in unknown):
+        return None  # cannot compare; a note says so
+    before = getattr(live, name) if live is not None else None
+    after = getattr(cluster.spec, name)
+    if before == after:
+        return None
+    sensitive = spec_field.secret or name in cluster.sensitive
+    forces = live is not None and spec_field.replace_only
     return FieldChange(name, before, after, sensitive, forces, cluster.templates.get(name))
 
 
-def _instance_type_changes(live: ClusterSpec | None, cluster: DesiredCluster) -> list[FieldChange]:
-    have = {t.name: t for t in live.instance_types} if live is not None else {}
-    want = {t.name: t for t in cluster.spec.instance_types}
+def _entry_changes(
+    spec_field: ManagedField, live: ClusterSpec | None, cluster: DesiredCluster
+) -> list[FieldChange]:
+    """One change per entry that differs: wanted entries in their order, then removed ones."""
+    entries = spec_field.entries
+    if entries is None:
+        raise TypeError(f"bug: {spec_field.name} compares entries but has no `entries`")
+    have = entries(getattr(live, spec_field.name)) if live is not None else {}
+    want = entries(getattr(cluster.spec, spec_field.name))
     order = list(want) + sorted(set(have) - set(want))
-    sensitive = "instance_types" in cluster.sensitive
+    sensitive = spec_field.secret or spec_field.name in cluster.sensitive
+    forces = live is not None and spec_field.replace_only
     out = []
-    for name in order:
-        before, after = _describe(have.get(name)), _describe(want.get(name))
+    for key in order:
+        before, after = have.get(key), want.get(key)
         if before != after:
-            out.append(FieldChange(f"instance_types[{name}]", before, after, sensitive))
+            field_name = entry_field(spec_field, key)
+            out.append(FieldChange(field_name, before, after, sensitive, forces))
     return out
-
-
-def _describe(instance_type: InstanceType | None) -> str | None:
-    return instance_type.describe() if instance_type is not None else None
 
 
 def _unresolved_notes(desired: DesiredState) -> Iterable[Note]:
@@ -420,9 +430,4 @@ def desired_fingerprint(desired: DesiredState) -> str:
 
 
 def _spec_data(spec: ClusterSpec | None) -> object:
-    if spec is None:
-        return None
-    types = [
-        [t.name, t.overprovisioned_ondemand_count, t.root_volume_size] for t in spec.instance_types
-    ]
-    return [spec.region, spec.role_arn, spec.external_id, sorted(types), spec.cost_savings]
+    return None if spec is None else spec_data(spec)

@@ -16,8 +16,7 @@ from enum import StrEnum
 
 from gridsync.config.model import DesiredCluster
 from gridsync.model import Phase, Source
-
-Value = str | bool | int | None
+from gridsync.model import Value as Value  # re-exported: a FieldChange side
 
 
 class Action(StrEnum):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gridsync.model import short_phase
+from gridsync.model import field_of, short_phase
 from gridsync.output import clean as clean  # re-exported: every renderer escapes with it
 from gridsync.painter import Style
 from gridsync.plan.contract import SENSITIVE as SENSITIVE  # the plan's contract: masked values
@@ -33,7 +33,6 @@ KNOWN_AFTER_APPLY = "(known after apply)"
 NO_CONTEXT = "(none)"
 ABSENT = "(none)"
 FORCES_REPLACEMENT = "(forces replacement)"
-INSTANCE_TYPE_PREFIX = "instance_types["
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -151,8 +150,10 @@ def context_move(context: ContextChange) -> str:
 # --- values ------------------------------------------------------------------------------------
 
 
-def is_instance_type(field: FieldChange) -> bool:
-    return field.field.startswith(INSTANCE_TYPE_PREFIX)
+def is_raw(field: FieldChange) -> bool:
+    """Whether the field's values are shown as text (an instance type's description)."""
+    row = field_of(field.field)
+    return row is not None and row.raw
 
 
 def format_value(value: Value, *, raw: bool = False) -> str:
@@ -193,7 +194,7 @@ def show_field(field: FieldChange) -> ShownField:
         return ShownField(kind, name, "", SENSITIVE_CHANGED, forces, masked=True)
     if field.sensitive:
         return ShownField(kind, name, *_sides(kind, SENSITIVE, SENSITIVE), forces)
-    raw = is_instance_type(field)
+    raw = is_raw(field)
     before = format_value(field.before, raw=raw)
     after = format_value(field.after, raw=raw)
     return ShownField(kind, name, *_sides(kind, before, after), forces)

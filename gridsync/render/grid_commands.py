@@ -14,24 +14,15 @@ from __future__ import annotations
 
 import re
 
-from gridsync.model import SECRET_FIELDS
+from gridsync.live.wire import GRID_BY_NAME, GRID_FIELDS, GridField
+from gridsync.model import SECRET_FIELDS, Compare, ManagedField, entry_key, field_of
 from gridsync.painter import PLAIN, Painter
 from gridsync.plan.model import Action, Change, FieldChange, Plan, RunEdit
-from gridsync.render.common import INSTANCE_TYPE_PREFIX, clean, run_edit_target, summary_line
+from gridsync.render.common import clean, run_edit_target, summary_line
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-# Paths in the document `grid edit cluster` opens: snake_case, as its editor knows them only
-# (a camelCase key fails there with `ValueError: Field ... not found`).
-_AWS = "driver.kubernetes.aws"
-_EDITOR_PATHS = {
-    "region": f"{_AWS}.region",
-    "role_arn": f"{_AWS}.role_arn",
-    "external_id": f"{_AWS}.external_id",
-    "cost_savings": "performance_profile",
-    "instance_types": f"{_AWS}.instance_types",
-}
 
 
 def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
@@ -131,54 +122,70 @@ def _run_edit(edit: RunEdit) -> list[str]:
 
 
 def _create(cluster: str, fields: tuple[FieldChange, ...], variables: dict[str, str]) -> list[str]:
-    by_name = {f.field: f for f in fields}
+    """`grid clusters aws` with a flag per field (gridsync.live.wire.GRID_FIELDS, in its order);
+    what the command line cannot take is written as `grid edit cluster` steps after it."""
     args = [f"grid clusters aws {shell_word(cluster)}"]
-    for flag, key in (
-        ("--role-arn", "role_arn"),
-        ("--external-id", "external_id"),
-        ("--region", "region"),
-    ):
-        if key in by_name:
-            args.append(f"{flag} {_value(cluster, by_name[key], variables)}")
-    types = [f for f in fields if f.field.startswith(INSTANCE_TYPE_PREFIX) and f.after is not None]
-    if types:
-        args.append("--instance-types " + shell_word(",".join(_type_name(f) for f in types)))
-    if by_name.get("cost_savings") and by_name["cost_savings"].after is True:
-        args.append("--cost-savings")
+    later: list[str] = []
+    for grid in GRID_FIELDS:
+        row = field_of(grid.name)
+        mine = [
+            f
+            for f in fields
+            if field_of(f.field) is row and (f.after is not None or f.known_after_apply)
+        ]
+        if row is None or not mine:
+            continue
+        if row.compare == Compare.ENTRIES:
+            args.extend(_entries_flag(grid, mine))
+            extras = [f for f in mine if grid.flag is None or str(f.after) != entry_key(f.field)]
+            if extras:
+                later.append(
+                    f"# then `grid edit cluster {shell_word(cluster)}` and set on {grid.editor}:"
+                )
+                later.extend(f"#   {clean(str(f.after))}" for f in extras)
+        elif grid.flag is not None and isinstance(mine[0].after, bool):
+            args.extend([grid.flag] if mine[0].after else [])
+        elif grid.flag is not None:
+            args.append(f"{grid.flag} {_value(cluster, mine[0], variables)}")
+        else:
+            later.append(f"# then `grid edit cluster {shell_word(cluster)}` and set:")
+            later.append(_edit_line(cluster, grid, mine[0], variables))
     args.append("--wait")
-    lines = [" \\\n  ".join(args)]
-    extras = [f for f in types if str(f.after) != _type_name(f)]
-    if extras:
-        lines.append(
-            f"# then `grid edit cluster {shell_word(cluster)}` and set on "
-            f"{_EDITOR_PATHS['instance_types']}:"
-        )
-        lines.extend(f"#   {clean(str(f.after))}" for f in extras)
-    return lines
+    return [" \\\n  ".join(args), *later]
+
+
+def _entries_flag(grid: GridField, fields: list[FieldChange]) -> list[str]:
+    if grid.flag is None:
+        return []
+    return [f"{grid.flag} " + shell_word(",".join(entry_key(f.field) for f in fields))]
 
 
 def _edits(change: Change, variables: dict[str, str]) -> list[str]:
     lines = ["# in the editor (snake_case keys), change:"]
     for field in change.fields:
-        if field.field.startswith(INSTANCE_TYPE_PREFIX):
+        row = field_of(field.field)
+        grid = GRID_BY_NAME.get(row.name) if row is not None else None
+        if grid is None:
+            lines.append(f"#   {clean(field.field)}: {_value(change.name, field, variables)}")
+        elif _is_entries(row):
             verb = (
                 "add" if field.before is None else "remove" if field.after is None else "change to"
             )
             shown = field.after if field.after is not None else field.before
-            path = _EDITOR_PATHS["instance_types"]
-            lines.append(f"#   {path}: {verb} {clean(str(shown))}")
-        elif field.field == "cost_savings":
-            profile = "COST_SAVING" if field.after else "DEFAULT"
-            path = _EDITOR_PATHS["cost_savings"]
-            lines.append(f"#   {path}: CLUSTER_PERFORMANCE_PROFILE_{profile}")
+            lines.append(f"#   {grid.editor}: {verb} {clean(str(shown))}")
         else:
-            path = _EDITOR_PATHS[field.field]
-            lines.append(f"#   {path}: {_value(change.name, field, variables)}")
+            lines.append(_edit_line(change.name, grid, field, variables))
     return lines
 
 
-def _type_name(field: FieldChange) -> str:
-    return field.field[len(INSTANCE_TYPE_PREFIX) : -1]
+def _is_entries(row: ManagedField | None) -> bool:
+    return row is not None and row.compare == Compare.ENTRIES
+
+
+def _edit_line(cluster: str, grid: GridField, field: FieldChange, variables: dict[str, str]) -> str:
+    if grid.editor_value is not None:
+        return f"#   {grid.editor}: {grid.editor_value(field.after)}"
+    return f"#   {grid.editor}: {_value(cluster, field, variables)}"
 
 
 def _value(cluster: str, field: FieldChange, variables: dict[str, str]) -> str:

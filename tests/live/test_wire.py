@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from gridsync.errors import InvalidArgument
+from gridsync.errors import GridsyncError, InvalidArgument
 from gridsync.live import wire
+from gridsync.live.backend import Blueprint
 from gridsync.model import ClusterSpec, InstanceType, Phase
 
 # The Cluster object from Grid's reference, verbatim.
@@ -241,3 +242,32 @@ def test_arm_instance_types_are_refused(arm: str) -> None:
     spec = ClusterSpec("us-east-1", "arn:r", "e", (InstanceType("t3.medium"), InstanceType(arm)))
     with pytest.raises(InvalidArgument, match=rf"ARM instance types: {arm.replace('.', '[.]')}"):
         wire.validate_request("ok", wire.spec_to_wire(spec))
+
+
+def test_a_blueprint_keeps_what_the_module_wrote_besides_the_managed_fields() -> None:
+    document = {
+        "name": "ml-tf",
+        "spec": {
+            "driver": {
+                "kubernetes": {
+                    "aws": {
+                        "region": "us-east-1",
+                        "role_arn": "arn:aws:iam::123456789012:role/tf",
+                        "external_id": "ext-tf",
+                        "instance_types": [{"name": "t3.large"}],
+                        "vpc_id": "vpc-1",
+                    }
+                }
+            }
+        },
+    }
+    blueprint = wire.blueprint(document)
+    assert blueprint.spec.role_arn == "arn:aws:iam::123456789012:role/tf"
+    spec = ClusterSpec("us-east-1", "arn:aws:iam::123456789012:role/tf", "ext-tf", ())
+    sent = wire.create_request("ml-tf", spec, wire.blueprint_base(blueprint))
+    assert sent["spec"]["driver"]["kubernetes"]["aws"]["vpcId"] == "vpc-1"
+
+
+def test_a_blueprint_another_backend_read_is_refused() -> None:
+    with pytest.raises(GridsyncError, match="did not read"):
+        wire.blueprint_base(Blueprint(ClusterSpec("us-east-1"), own=["not", "grid"]))
