@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import random
 import threading
 import time
@@ -52,6 +53,10 @@ USER_AGENT = f"gridsync/{__version__}"
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 CLUSTERS = "/v1/core/clusters"
 LIST_QUERY = {"phaseNotIn": Phase.DELETED.value}  # exactly as `grid clusters` lists
+# How old a list call's answer may be for an update to overlay its spec instead of a GET. The PUT
+# is a full replacement either way (Grid has no version check): this bounds how stale the fields
+# gridsync does not manage may be, as the GET's own round trip does.
+LISTED_FRESH = 60.0
 
 
 def _retry_status(status: int) -> bool:
@@ -105,6 +110,11 @@ class GridApi:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._force_delete = force_delete
         self._login_lock = threading.Lock()
+        # The full wire object of each cluster of the last list call, and when it was answered:
+        # an update overlays its fields onto that instead of a GET of its own (Grid's list
+        # carries each cluster's full spec, as GET /v1/core/clusters/{id} does).
+        self._listed: dict[str, dict[str, Any]] = {}
+        self._listed_at = -math.inf
 
     @property
     def description(self) -> str:
@@ -145,8 +155,12 @@ class GridApi:
         ) from (outcome if isinstance(outcome, Exception) else None)
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:
+        """PUT the full spec: the live one (from the last list call when it is at most
+        LISTED_FRESH seconds old, else a GET) with the managed fields overlaid."""
         path = _cluster_path(cluster_id)
-        live = self._call("GET", path)
+        listed = self._listed.pop(cluster_id, None)  # used once: after a PUT it is stale
+        fresh = time.monotonic() - self._listed_at <= LISTED_FRESH
+        live = listed if listed is not None and fresh else self._call("GET", path)
         found_spec, found_name = live.get("spec"), live.get("name")
         live_spec: dict[str, Any] = found_spec if isinstance(found_spec, dict) else {}
         if live_spec.get("clusterType") == ClusterType.GLOBAL:
@@ -182,6 +196,8 @@ class GridApi:
     def _list(self) -> tuple[tuple[LiveCluster, ...], str | None]:
         data = self._call("GET", CLUSTERS, params=LIST_QUERY)
         items = data.get("clusters")
+        listed = [c for c in items or () if isinstance(c, dict) and isinstance(c.get("id"), str)]
+        self._listed, self._listed_at = {c["id"]: c for c in listed}, time.monotonic()
         found = [wire.cluster_from_wire(c) for c in items or () if isinstance(c, Mapping)]
         live = [c for c in found if c.phase != Phase.DELETED]
         default = data.get("defaultCluster")
