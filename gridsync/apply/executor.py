@@ -71,7 +71,7 @@ class Executor:
 
     def __post_init__(self) -> None:
         self._calls = Calls(self.backend, self.progress, self.force_delete, self.infra)
-        self._records = Records(self.journal, self.progress)
+        self._records = Records(self.journal, self.progress, self.clock)
 
     def run(self, plan: Plan, live: LiveState | None = None) -> ApplyResult:
         """Apply `plan`; `live` is the live state it was computed from, when known."""
@@ -136,6 +136,7 @@ class Executor:
                 executor.shutdown(wait=not self.stop.hard, cancel_futures=True)
         if self.stop.hard:
             self._abandon(inflight)
+        self._records.flush()
         return self.stop.is_set()
 
     def _loop(
@@ -153,7 +154,7 @@ class Executor:
             self._alive(beat, inflight, start)
             if self.stop.is_set() and not announced:
                 announced = True
-                self.progress.event("apply", "interrupted: letting calls in flight finish")
+                self._records.say("apply", "interrupted: letting calls in flight finish")
             if not self.stop.is_set():
                 self._launch(pool, inflight)
             waiting = bool(self._waiting)
@@ -175,10 +176,11 @@ class Executor:
     ) -> None:
         """The status line's clock moves; every `heartbeat` seconds, a line per change under way."""
         self.progress.tick(self.clock() - start)
+        self._records.flush(due_only=True)
         if beat.due():
             under_way = sorted({*inflight.values(), *self._waiting}, key=lambda c: c.order)
             for name, message in beat.lines(under_way):
-                self.progress.event(name, message)
+                self._records.say(name, message)
 
     def _abandon(self, inflight: dict[Future[str | None], Chain]) -> None:
         """A hard stop: take in the calls that did finish; the others may still be in flight."""
@@ -196,9 +198,9 @@ class Executor:
             )
         if inflight:
             names = ", ".join(c.change.name for c in inflight.values())
-            self.progress.event("apply", f"stopped at once; may still be in flight: {names}")
+            self._records.say("apply", f"stopped at once; may still be in flight: {names}")
         else:
-            self.progress.event("apply", "stopped at once; no call was in flight")
+            self._records.say("apply", "stopped at once; no call was in flight")
 
     def _file(self, chain: Chain) -> None:
         """Put a chain where its state says, after every change of it: ready, waiting or done.
@@ -224,7 +226,7 @@ class Executor:
             batch = [c for c in batch if c.step != Step.DELETE]
         for chain in batch:
             step = known(chain.step)
-            self.progress.event(chain.change.name, STARTING[step])
+            self._records.say(chain.change.name, STARTING[step])
             inflight[pool.submit(self._calls.call, chain, step)] = chain
 
     def _settle(
@@ -240,16 +242,10 @@ class Executor:
                 time.sleep(min(timeout, SLICE))
             return
         timeout = SLICE if timeout is None else min(timeout, SLICE)
-        done = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done
-        settled = [(inflight.pop(f), f) for f in done if f in inflight]
-        updated = [
-            (chain, chain.live)
-            for chain, future in settled
-            if chain.step == Step.UPDATE and future.exception() is None and chain.live is not None
-        ]
-        self._records.settled(updated, [])
-        for chain, future in settled:
-            self._settled(chain, future)
+        for future in wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done:
+            chain = inflight.pop(future, None)
+            if chain is not None:
+                self._settled(chain, future)
 
     def _settled(self, chain: Chain, future: Future[str | None]) -> None:
         step = chain.step
@@ -265,7 +261,9 @@ class Executor:
             return
         if step == Step.CREATE:
             chain.cluster_id = result
-        self.progress.event(chain.change.name, FINISHED[step] if step else "done")
+        if step == Step.UPDATE and chain.live is not None:
+            self._records.settled([(chain, chain.live)], [])
+        self._records.say(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
         self._file(chain)
 
@@ -273,7 +271,7 @@ class Executor:
         try:
             live = round_.future.result()
         except GridsyncError as exc:
-            self.progress.event("apply", f"could not read live state, will retry: {exc.message}")
+            self._records.say("apply", f"could not read live state, will retry: {exc.message}")
             return
         if round_.settled_calls == self._settled_calls:
             self._seen = live
@@ -302,7 +300,7 @@ class Executor:
         status = "gone" if found is None else found.status
         if status != chain.last_phase:
             chain.last_phase = status
-            self.progress.event(chain.change.name, status)
+            self._records.say(chain.change.name, status)
         if chain.step == Step.WAIT_GONE:
             if gone:
                 self._advance(chain)
@@ -346,7 +344,7 @@ class Executor:
         chain.status = Status.FAILED
         chain.detail = detail
         chain.seconds = self.clock() - chain.started
-        self.progress.event(chain.change.name, detail)
+        self._records.say(chain.change.name, detail)
 
 
 @dataclass(frozen=True)

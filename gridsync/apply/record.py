@@ -64,17 +64,26 @@ class AppliedRecord:
         protect: true) and forget the ones that are gone."""
         entries = self.load() or {}
         shielded = set(protected)
+        changed = False
         for cluster in kept:
-            if cluster.spec is not None:
-                entries[cluster.name] = Entry(
-                    spec_digest(cluster.spec),
-                    public_fields(cluster.spec),
-                    _now(),
-                    protect=cluster.name in shielded,
-                )
+            if cluster.spec is None:
+                continue
+            digest, protect = spec_digest(cluster.spec), cluster.name in shielded
+            public = public_fields(cluster.spec)
+            old = entries.get(cluster.name)
+            if old is not None and (old.digest, old.public, old.protect, old.deleting) == (
+                digest,
+                public,
+                protect,
+                False,
+            ):
+                continue  # as recorded: it was applied then, not now (and nothing to write)
+            entries[cluster.name] = Entry(digest, public, _now(), protect=protect)
+            changed = True
         for name in removed:
-            entries.pop(name, None)
-        self._write(entries)
+            changed = entries.pop(name, None) is not None or changed
+        if changed or not self._read or self._entries is None:
+            self._write(entries)
 
     def deleting(self, *names: str) -> None:
         """Written before deletes are requested (one write for all): from now on, each cluster
