@@ -96,7 +96,13 @@ def updates_only(chains: list[Chain]) -> bool:
 
 
 def with_updates(before: LiveState, chains: list[Chain]) -> LiveState:
-    """`before` with each successful update's answer in place of the cluster it replaced."""
+    """`before` with each successful update's answer in place of the cluster it replaced (Grid's
+    PUT answers without createdAt: kept from before)."""
     after = {c.live.id: c.live for c in chains if c.status == Status.SUCCEEDED and c.live}
-    clusters = tuple(after.get(c.id, c) for c in before.clusters)
+    clusters = tuple(
+        replace(after[c.id], created_at=after[c.id].created_at or c.created_at)
+        if c.id in after
+        else c
+        for c in before.clusters
+    )
     return replace(before, clusters=clusters)
