@@ -38,7 +38,7 @@ ROUTE = "/v1/core/clusters"
 WRITES = {"create": "POST", "update": "PUT", "delete": "DELETE"}
 SIZES = (200, 1000)
 FULL_CASES = tuple((kind, n) for n in SIZES for kind in WRITES)
-QUICK_CASES = (("create", 40), ("update", 40), ("delete", 40))
+QUICK_CASES = (("create", 20), ("update", 20), ("delete", 20))
 
 
 @dataclass(frozen=True)

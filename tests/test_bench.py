@@ -19,6 +19,7 @@ SECTIONS = (
     "## Validate and plan",
     "## Apply over HTTP",
     "### The runbook's way",
+    "## Apply by shape",
     "## API requests per poll round",
     "## Peak memory",
     "## Start-up",
