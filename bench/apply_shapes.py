@@ -15,17 +15,27 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import shutil
 import statistics
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import BenchError, GridServer, Request, Run, Stat, clean_env, gridsync_command
+from measure import (
+    BenchError,
+    GridServer,
+    Request,
+    Run,
+    Stat,
+    clean_env,
+    gridsync_command,
+    run_timed,
+)
 
 LATENCY_MS = 50
 PARALLELISM = 20
@@ -52,6 +62,7 @@ class ShapeSample:
     finishing: float  # that -> the process exited
     inflight: float  # writes in flight on average during submission
     routes: dict[str, int]
+    cpu: float = 0.0  # the apply process's own CPU seconds (user + system)
 
 
 @dataclass(frozen=True)
@@ -115,10 +126,17 @@ class Shapes:
     timeout: float = 180.0
 
     def run(self, args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-        from measure import run_timed
-
         cmd = [*self.gridsync, "--color", "never", *args]
         return run_timed(cmd, cwd=cwd, env=env or self.env, timeout=self.timeout)
+
+    def run_cpu(self, args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[Run, float]:
+        """`run`, and the CPU seconds of that child alone (this process's children before and
+        after: the benchmark runs one child at a time)."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = self.run(args, cwd, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return run, cpu
 
     def once(self, kind: str, n: int) -> ShapeSample:
         server_root, client = self.work / "shape-server", self.work / "shape-client"
@@ -137,9 +155,10 @@ class Shapes:
             url = server.start("--latency-ms", str(LATENCY_MS))
             env = {**self.env, "GRID_URL": url, "GRID_USER_ID": USER, "GRID_API_KEY": KEY}
             args = ["apply", "--backend", "api", "--auto-approve", "--allow-prune-all"]
-            run = self.run(args, client, env).check(f"gridsync apply ({kind} {n})")
+            run, cpu = self.run_cpu(args, client, env)
+            run.check(f"gridsync apply ({kind} {n})")
             requests = server.taken()
-        return analyse(kind, n, run, requests)
+        return replace(analyse(kind, n, run, requests), cpu=cpu)
 
 
 def analyse(kind: str, n: int, run: Run, requests: list[Request]) -> ShapeSample:
@@ -216,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r.stat('ideal').median:.2f} s, ratio {r.ratio.show('x')}; start-up "
             f"{r.stat('startup').median:.3f}, submission {r.stat('submission').median:.3f}, "
             f"waiting {r.stat('waiting').median:.3f}, finishing {r.stat('finishing').median:.3f}, "
-            f"in flight {r.stat('inflight').median:.1f}; {r.samples[0].routes}"
+            f"in flight {r.stat('inflight').median:.1f}, client CPU {r.stat('cpu').median:.2f} s; "
+            f"{r.samples[0].routes}"
         )
     return 0
 

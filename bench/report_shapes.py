@@ -31,7 +31,8 @@ def shapes_section(shapes: Sequence[ShapeResult], command: str) -> str:
         f"| {s.clusters} {KINDS[s.kind]} | {s.stat('wall').show()} | {s.stat('ideal').median:.2f} s "
         f"| {s.ratio.show('x')} | {s.stat('startup').median:.2f} s | "
         f"{s.stat('submission').median:.2f} s ({s.stat('inflight').median:.1f} in flight) | "
-        f"{s.stat('waiting').median:.2f} s | {s.stat('finishing').median:.2f} s |"
+        f"{s.stat('waiting').median:.2f} s | {s.stat('finishing').median:.2f} s | "
+        f"{s.stat('cpu').median:.2f} s |"
         for s in shapes
     )
     routes = "\n".join(
@@ -54,10 +55,11 @@ change one instance type of every cluster; deletes remove every file (`prune: tr
 DELETE, its {LATENCY_MS} ms of injected latency included) + {SETTLE_SECONDS:.0f} s of provisioning
 (creates) or teardown (deletes); updates wait for nothing. Phases are from the server's request log:
 start-up = process start to the first write, submission = first write to the last write answered,
-waiting = to the last list call answered, finishing = to the process exit.
+waiting = to the last list call answered, finishing = to the process exit; client CPU = the apply
+process's own user + system seconds (less sensitive than wall time to other load on the machine).
 
-| case | wall | ideal | ratio | start-up | submission | waiting | finishing |
-|---|---|---|---|---|---|---|---|
+| case | wall | ideal | ratio | start-up | submission | waiting | finishing | client CPU |
+|---|---|---|---|---|---|---|---|---|
 {rows}
 
 Requests the server saw (first run of each case):

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gridsync.apply.calls import Calls
-from gridsync.apply.finish import outcome, set_context, write_run
+from gridsync.apply.finish import (
+    mark_in_flight,
+    outcome,
+    set_context,
+    why_not_running,
+    write_run,
+)
 from gridsync.apply.heartbeat import Heartbeat
 from gridsync.apply.journaling import Records, updates_only, with_updates
 from gridsync.apply.outcome import ApplyResult, Journal, Progress, Status, WaitPolicy
@@ -190,17 +196,7 @@ class Executor:
             elif future.done():
                 inflight.pop(future)
                 self._settled(chain, future)
-        for chain in inflight.values():
-            chain.status = Status.INCOMPLETE
-            chain.detail = (
-                f"may still be in flight: {chain.step} was sent and its answer not awaited; "
-                "rerun apply to converge"
-            )
-        if inflight:
-            names = ", ".join(c.change.name for c in inflight.values())
-            self._records.say("apply", f"stopped at once; may still be in flight: {names}")
-        else:
-            self._records.say("apply", "stopped at once; no call was in flight")
+        self._records.say("apply", mark_in_flight(list(inflight.values())))
 
     def _file(self, chain: Chain) -> None:
         """Put a chain where its state says, after every change of it: ready, waiting or done.
@@ -305,15 +301,12 @@ class Executor:
             if gone:
                 self._advance(chain)
             return
-        if found is None:
-            self._fail(chain, "the cluster disappeared while waiting for it to run")
-        elif found.phase == Phase.RUNNING:
+        failure = why_not_running(found)
+        if failure:
+            self._fail(chain, failure)
+        elif found is not None and found.phase == Phase.RUNNING:
             chain.seen = found
             self._advance(chain)
-        elif found.phase == Phase.FAILED:
-            self._fail(chain, f"provisioning FAILED: {found.reason or 'no reason given'}")
-        elif found.terminating:
-            self._fail(chain, "the cluster is being deleted by someone else")
 
     def _expire(self, start: float) -> None:
         if not self._waiting or self.clock() - start < self.waits.timeout:

@@ -1,5 +1,6 @@
-"""What an apply does once its changes have settled: point run configs at their clusters, set the
-cluster context, and turn each chain into its outcome. Helpers of apply/executor.py."""
+"""Helpers of apply/executor.py: what a waited-for cluster's state means, what a hard stop leaves,
+and what an apply does once its changes have settled (point run configs at their clusters, set
+the cluster context, turn each chain into its outcome)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,34 @@ from gridsync.apply.outcome import Outcome, Progress, Status
 from gridsync.apply.runfiles import write_run_edit
 from gridsync.apply.steps import Chain, known
 from gridsync.errors import GridsyncError
-from gridsync.live.backend import Backend
+from gridsync.live.backend import Backend, LiveCluster
+from gridsync.model import Phase
 from gridsync.plan.model import Action, Plan, RunEdit
+
+
+def why_not_running(found: LiveCluster | None) -> str:
+    """Why a cluster waited for until RUNNING never will be; '' while it still may be."""
+    if found is None:
+        return "the cluster disappeared while waiting for it to run"
+    if found.phase == Phase.FAILED:
+        return f"provisioning FAILED: {found.reason or 'no reason given'}"
+    if found.terminating and found.phase != Phase.RUNNING:
+        return "the cluster is being deleted by someone else"
+    return ""
+
+
+def mark_in_flight(chains: list[Chain]) -> str:
+    """After a hard stop: the chains whose call was out are incomplete; the line that says so."""
+    for chain in chains:
+        chain.status = Status.INCOMPLETE
+        chain.detail = (
+            f"may still be in flight: {chain.step} was sent and its answer not awaited; "
+            "rerun apply to converge"
+        )
+    if not chains:
+        return "stopped at once; no call was in flight"
+    names = ", ".join(c.change.name for c in chains)
+    return f"stopped at once; may still be in flight: {names}"
 
 
 def outcome(chain: Chain) -> Outcome:
