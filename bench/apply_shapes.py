@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import shutil
 import statistics
@@ -70,6 +71,7 @@ class ShapeResult:
     kind: str
     clusters: int
     samples: tuple[ShapeSample, ...]
+    load: float = 0.0  # the machine's 1-minute load average after the case (os.getloadavg)
 
     def stat(self, name: str) -> Stat:
         return Stat(tuple(float(getattr(s, name)) for s in self.samples))
@@ -200,7 +202,7 @@ def shapes_scenario(
         samples = [shapes.once(kind, n)]
         while len(samples) < repeat and (deadline is None or time.perf_counter() < deadline):
             samples.append(shapes.once(kind, n))
-        results.append(ShapeResult(kind, n, tuple(samples)))
+        results.append(ShapeResult(kind, n, tuple(samples), os.getloadavg()[0]))
     return results
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Sequence
 
 from apply_shapes import LATENCY_MS, PARALLELISM, POLL_MAX, SETTLE_SECONDS, ShapeResult
@@ -41,6 +43,14 @@ def shapes_section(shapes: Sequence[ShapeResult], command: str) -> str:
         + " |"
         for s in shapes
     )
+    missed = "\n".join(_over(s) for s in shapes if s.ratio.median > SHAPE_FACTOR)
+    if missed:
+        missed = (
+            "Where the time over the ideal goes, for each case over "
+            f"{SHAPE_FACTOR}x (medians):\n\n{missed}\n"
+        )
+    loads = ", ".join(f"{s.load:.1f}" for s in shapes)
+    cpus = os.cpu_count() or 1
     return f"""## Apply by shape
 
 `bench/apply_shapes.py` (run by `bench/run.py`; alone: `{command}`): for each case a fresh
@@ -57,6 +67,8 @@ DELETE, its {LATENCY_MS} ms of injected latency included) + {SETTLE_SECONDS:.0f}
 start-up = process start to the first write, submission = first write to the last write answered,
 waiting = to the last list call answered, finishing = to the process exit; client CPU = the apply
 process's own user + system seconds (less sensitive than wall time to other load on the machine).
+The machine's 1-minute load average after each case, on its {cpus} CPUs: {loads} (the client,
+the server and anything else running share them; above {cpus} the wall times are inflated).
 
 | case | wall | ideal | ratio | start-up | submission | waiting | finishing | client CPU |
 |---|---|---|---|---|---|---|---|---|
@@ -68,8 +80,25 @@ Requests the server saw (first run of each case):
 |---|---|
 {routes}
 
+{missed}
 An update is one `PUT` per cluster: Grid's list answer carries each cluster's full spec
 (`../shared/grid-reference.md`, `GET /v1/core/clusters` returns `[Cluster]`, the same object as
 `GET /v1/core/clusters/{{id}}`), so the fields gridsync does not manage come from the plan's list
 call (when it is at most 60 s old) instead of a `GET` per cluster before its `PUT`.
 """
+
+
+def _over(s: ShapeResult) -> str:
+    """One list item: the wall time over the ideal, split into the phases it is made of."""
+    waves = math.ceil(s.clusters / PARALLELISM)
+    latency = s.stat("latency").median
+    settle = 0.0 if s.kind == "update" else SETTLE_SECONDS
+    over = s.stat("wall").median - s.stat("ideal").median
+    submission = s.stat("submission").median - waves * latency
+    waiting = s.stat("waiting").median - settle
+    return (
+        f"- {s.clusters} {KINDS[s.kind]}: {over:.2f} s over the ideal: start-up "
+        f"{s.stat('startup').median:.2f} s, submission {submission:+.2f} s against {waves} bare "
+        f"waves, waiting {waiting:+.2f} s against {settle:.0f} s, finishing "
+        f"{s.stat('finishing').median:.2f} s; the client used {s.stat('cpu').median:.2f} s of CPU"
+    )

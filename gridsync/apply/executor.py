@@ -9,6 +9,12 @@ half) stops launching, lets the calls in flight settle and returns a summary; `s
 second signal) stops at once: the main thread, which never blocks longer than SLICE, stops waiting,
 and the chains whose calls are still out are reported as possibly in flight. Each call is a single
 request, and rerunning re-plans from live state.
+
+The main thread wakes at least every SLICE: the progress status line's clock moves between poll
+rounds, and every `waits.heartbeat` seconds each change under way gets a "still creating (10m
+elapsed)" line (apply/heartbeat.py). The apply record is written by apply/journaling.py, one write
+for what settled together. The step calls are apply/calls.py; what follows the waiting (run
+configs, the context, outcomes) is apply/finish.py.
 """
 
 from __future__ import annotations

@@ -281,6 +281,18 @@ def test_update_after_a_list_puts_over_the_listed_spec_without_a_get(
     assert grid.calls()[5:] == [("GET", f"{CLUSTERS}/prod-use1"), ("PUT", f"{CLUSTERS}/prod-use1")]
 
 
+def test_a_poll_round_parses_only_the_clusters_that_changed(grid: Recorder, api: GridApi) -> None:
+    pending = wire_cluster("b", status={"phase": "CLUSTER_STATE_PENDING"})
+    first = {"clusters": [wire_cluster("a"), pending]}
+    second = {"clusters": [wire_cluster("a"), wire_cluster("b")]}
+    grid.script("GET", CLUSTERS, Reply(200, first), Reply(200, second))
+
+    before, after = api.list_clusters().by_name(), api.list_clusters().by_name()
+
+    assert after["a"] is before["a"]  # the same wire object: the same parsed cluster
+    assert (before["b"].phase, after["b"].phase) == (Phase.PENDING, Phase.RUNNING)
+
+
 def test_update_refuses_the_global_cluster(grid: Recorder, api: GridApi) -> None:
     grand = {"id": "prod-2", "name": "Grid Cloud", "spec": {"clusterType": "CLUSTER_TYPE_GLOBAL"}}
     grid.script("GET", f"{CLUSTERS}/prod-2", Reply(200, grand))
