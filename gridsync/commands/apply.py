@@ -97,6 +97,7 @@ def _apply(
     confirm: Confirm | None,
     seen: _Seen,
 ) -> int:
+    progress_interval(env)  # a bad GRIDSYNC_PROGRESS_INTERVAL is refused before anything is read
     inputs = load_inputs(target, env, console)
     with _lock(inputs.settings, env, options.lock_timeout):
         record = own_record(inputs.settings)
