@@ -8,8 +8,10 @@ import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from apply_shapes import ShapeResult
 from measure import Machine, Stat
 from profiles import PLAN_PARTS, PlanProfile
+from report_shapes import shape_rows, shapes_section
 from scenarios import (
     IMPORTS_CODE,
     LATENCY_MS,
@@ -29,12 +31,13 @@ SECTIONS = (
     "## Summary",
     "## Validate and plan",
     "## Apply over HTTP",
+    "## Apply by shape",
     "## API requests per poll round",
     "## Peak memory",
     "## Start-up",
     "## Method",
 )
-PLAN_SECONDS, FLOOR_FACTOR, IDEAL_FACTOR, MEMORY_MB, STARTUP_SECONDS = 2.0, 3.0, 1.2, 150, 0.25
+PLAN_SECONDS, FLOOR_FACTOR, IDEAL_FACTOR, MEMORY_MB, STARTUP_SECONDS = 2.0, 3.0, 1.15, 150, 0.1
 CLI_POLL_SECONDS = 60  # `grid clusters aws --wait` polls the list every 60 s (grid-reference.md)
 GRID_PROVISION_MINUTES = (20, 50)  # Grid's real provisioning time (grid-reference.md)
 
@@ -61,6 +64,8 @@ class Results:
     plan_profile: PlanProfile | None
     import_profile: str | None
     elapsed: float
+    shapes: tuple[ShapeResult, ...] = ()
+    shapes_command: str = ""
 
 
 def mb(mib: float) -> float:
@@ -97,6 +102,7 @@ def targets(r: Results) -> list[Target]:
                f"{r.startup.help.median:.3f} s", r.startup.help.median < STARTUP_SECONDS),
         Target("start-up: gridsync --version", f"< {STARTUP_SECONDS} s",
                f"{r.startup.version.median:.3f} s", r.startup.version.median < STARTUP_SECONDS),
+        *(Target(*row) for row in shape_rows(r.shapes)),
     ]  # fmt: skip
 
 
@@ -108,6 +114,7 @@ def render(r: Results) -> str:
         _summary(r, found),
         _plan(r),
         _apply(r),
+        shapes_section(r.shapes, r.shapes_command),
         _rounds(r),
         _memory(r),
         _startup(r),

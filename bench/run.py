@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from apply_shapes import FULL_CASES, QUICK_CASES, Shapes, shapes_scenario
 from measure import REPO, BenchError, clean_env, gridsync_command, machine
 from profiles import import_profile, profile_plan
 from report import (
@@ -114,6 +115,11 @@ def _measure(bench: Bench, args: argparse.Namespace, started: float) -> Results:
     applied = apply_scenario(bench)
     _say("apply over HTTP at a ten times slower clock")
     slow = apply_scenario(bench, QUICK_SLOW_CLOCK if args.quick else SLOW_CLOCK, times=3)
+    _say("apply by shape: creates, updates and deletes")
+    cases = QUICK_CASES if args.quick else FULL_CASES
+    shapes = shapes_scenario(
+        Shapes(bench.work, bench.gridsync, bench.env), cases, 1 if args.quick else 3, bench.deadline
+    )
     _say("the runbook's way")
     runbook = runbook_scenario(bench)
     _say("start-up")
@@ -132,6 +138,8 @@ def _measure(bench: Bench, args: argparse.Namespace, started: float) -> Results:
         plan_profile=plan_profile,
         import_profile=import_profile(bench) if slow_start else None,
         elapsed=time.perf_counter() - started,
+        shapes=tuple(shapes),
+        shapes_command=".venv/bin/python bench/apply_shapes.py --repeat 3",
     )
 
 

@@ -19,6 +19,7 @@ SECTIONS = (
     "## Validate and plan",
     "## Apply over HTTP",
     "### The runbook's way",
+    "## Apply by shape",
     "## API requests per poll round",
     "## Peak memory",
     "## Start-up",
@@ -98,12 +99,14 @@ def test_quick_run_reports_every_section_with_numbers() -> None:
 
     summary = report[report.index("## Summary") : report.index("## Validate and plan")]
     rows = [line for line in summary.splitlines() if re.match(r"\| (?!target|---)", line)]
-    assert len(rows) == 9
+    assert len(rows) == 12  # 9, and one per apply shape of the quick run (create, update, delete)
     assert all(re.search(r"\| [^|]*\d[^|]* \| (met|\*\*missed\*\*) \|$", row) for row in rows)
 
     for command in ("`gridsync validate`", "`gridsync plan`", "`gridsync --help`"):
         assert re.search(re.escape(command) + r"[^|]* \| " + MEDIAN, report), command
     assert re.search(r"`gridsync apply` wall time \| " + MEDIAN, report)
+    for kind in ("creates", "updates", "deletes"):
+        assert re.search(rf"\| 20 {kind} \| " + MEDIAN, report), kind
     assert re.search(r"\*\*Ideal\*\*\s=\s.*?\*\*\d+\.\d+\ss\*\*", report, re.DOTALL)
     assert re.search(r"ratio \| \d+\.\d+ x", report)
     assert len(re.findall(r"ratio \| \d+\.\d+ x", report)) == 2  # the 1 s clock and a slower one

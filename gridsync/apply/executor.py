@@ -9,20 +9,34 @@ half) stops launching, lets the calls in flight settle and returns a summary; `s
 second signal) stops at once: the main thread, which never blocks longer than SLICE, stops waiting,
 and the chains whose calls are still out are reported as possibly in flight. Each call is a single
 request, and rerunning re-plans from live state.
+
+The main thread wakes at least every SLICE: the progress status line's clock moves between poll
+rounds, and every `waits.heartbeat` seconds each change under way gets a "still creating (10m
+elapsed)" line (apply/heartbeat.py). The apply record is written by apply/journaling.py, one write
+for what settled together. The step calls are apply/calls.py; what follows the waiting (run
+configs, the context, outcomes) is apply/finish.py.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gridsync.apply.outcome import ApplyResult, Journal, Outcome, Progress, Status, WaitPolicy
-from gridsync.apply.runfiles import write_run_edit
+from gridsync.apply.calls import Calls
+from gridsync.apply.finish import (
+    mark_in_flight,
+    outcome,
+    set_context,
+    why_not_running,
+    write_run,
+)
+from gridsync.apply.heartbeat import Heartbeat
+from gridsync.apply.journaling import Records, updates_only, with_updates
+from gridsync.apply.outcome import ApplyResult, Journal, Progress, Status, WaitPolicy
 from gridsync.apply.steps import (
     FINISHED,
     STARTING,
@@ -35,11 +49,11 @@ from gridsync.apply.steps import (
     steps_for,
     teardown_chains,
 )
-from gridsync.errors import ClusterExists, GridsyncError
+from gridsync.errors import GridsyncError
 from gridsync.interrupts import StopRequest
 from gridsync.live.backend import Backend, LiveCluster, LiveState
-from gridsync.model import ClusterSpec, Phase
-from gridsync.plan.model import Action, Change, Plan, RunEdit
+from gridsync.model import Phase
+from gridsync.plan.model import Plan
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra
@@ -64,8 +78,15 @@ class Executor:
     _waiting: dict[Chain, None] = field(default_factory=dict, init=False)  # an ordered set
     # The last poll round's live state while no call has finished since its list call was sent.
     _seen: LiveState | None = field(default=None, init=False)
+    _calls: Calls = field(init=False)
+    _records: Records = field(init=False)
 
-    def run(self, plan: Plan) -> ApplyResult:
+    def __post_init__(self) -> None:
+        self._calls = Calls(self.backend, self.progress, self.force_delete, self.infra)
+        self._records = Records(self.journal, self.progress, self.clock)
+
+    def run(self, plan: Plan, live: LiveState | None = None) -> ApplyResult:
+        """Apply `plan`; `live` is the live state it was computed from, when known."""
         chains = [
             Chain(c, steps_for(c, self.waits.wait), cluster_id=c.cluster_id)
             for c in plan.changes
@@ -75,16 +96,32 @@ class Executor:
         chains = [replace(c, order=order) for order, c in enumerate(c for c in chains if c.steps)]
         interrupted = self._drive(chains)
         by_name = {c.change.name: c for c in chains}
-        runs = tuple(self._write_run(edit, by_name, interrupted) for edit in plan.run_edits)
-        context = None if plan.context is None else self._set_context(plan, by_name, interrupted)
-        outcomes = tuple(self._outcome(c) for c in chains)
-        return ApplyResult(outcomes, context, interrupted, runs, self._live_after(chains))
+        runs = tuple(
+            write_run(
+                edit,
+                by_name,
+                interrupted,
+                root=self.root,
+                waited=self.waits.wait,
+                progress=self.progress,
+            )
+            for edit in plan.run_edits
+        )
+        context = None
+        if plan.context is not None:
+            context = set_context(plan, by_name, interrupted, self.backend, self.progress)
+        outcomes = tuple(outcome(c) for c in chains)
+        return ApplyResult(outcomes, context, interrupted, runs, self._live_after(chains, live))
 
-    def _live_after(self, chains: list[Chain]) -> LiveState | None:
-        """The last round's live state when no call finished after it was sent. After a stop, when
-        nothing more may be waited for (a second signal must find no list call to wait out): only
-        the clusters seen RUNNING after their last call, which is all the record may hold as true."""
+    def _live_after(self, chains: list[Chain], before: LiveState | None) -> LiveState | None:
+        """The last round's live state when no call finished after it was sent; for a plan of
+        updates only (nothing waited for), the state the plan was made from with each update's
+        answer in place, so no list call is needed to record it. After a stop, when nothing more
+        may be waited for (a second signal must find no list call to wait out): only the clusters
+        seen RUNNING after their last call, which is all the record may hold as true."""
         if not self.stop.is_set():
+            if self._seen is None and before is not None and updates_only(chains):
+                return with_updates(before, chains)
             return self._seen
         seen = [c.seen for c in chains if c.seen is not None and c.status == Status.SUCCEEDED]
         return LiveState(tuple(sorted(seen, key=lambda c: c.name)))
@@ -111,6 +148,7 @@ class Executor:
                 executor.shutdown(wait=not self.stop.hard, cancel_futures=True)
         if self.stop.hard:
             self._abandon(inflight)
+        self._records.flush()
         return self.stop.is_set()
 
     def _loop(
@@ -121,12 +159,14 @@ class Executor:
         start: float,
     ) -> None:
         poll = PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
+        beat = Heartbeat(self.clock, self.waits.heartbeat)
         round_: _Round | None = None
         announced = False
         while not self.stop.hard:
+            self._alive(beat, inflight, start)
             if self.stop.is_set() and not announced:
                 announced = True
-                self.progress.event("apply", "interrupted: letting calls in flight finish")
+                self._records.say("apply", "interrupted: letting calls in flight finish")
             if not self.stop.is_set():
                 self._launch(pool, inflight)
             waiting = bool(self._waiting)
@@ -143,6 +183,17 @@ class Executor:
                 poll.next_round()
             self._expire(start)
 
+    def _alive(
+        self, beat: Heartbeat, inflight: dict[Future[str | None], Chain], start: float
+    ) -> None:
+        """The status line's clock moves; every `heartbeat` seconds, a line per change under way."""
+        self.progress.tick(self.clock() - start)
+        self._records.flush(due_only=True)
+        if beat.due():
+            under_way = sorted({*inflight.values(), *self._waiting}, key=lambda c: c.order)
+            for name, message in beat.lines(under_way):
+                self._records.say(name, message)
+
     def _abandon(self, inflight: dict[Future[str | None], Chain]) -> None:
         """A hard stop: take in the calls that did finish; the others may still be in flight."""
         for future, chain in list(inflight.items()):
@@ -151,17 +202,7 @@ class Executor:
             elif future.done():
                 inflight.pop(future)
                 self._settled(chain, future)
-        for chain in inflight.values():
-            chain.status = Status.INCOMPLETE
-            chain.detail = (
-                f"may still be in flight: {chain.step} was sent and its answer not awaited; "
-                "rerun apply to converge"
-            )
-        if inflight:
-            names = ", ".join(c.change.name for c in inflight.values())
-            self.progress.event("apply", f"stopped at once; may still be in flight: {names}")
-        else:
-            self.progress.event("apply", "stopped at once; no call was in flight")
+        self._records.say("apply", mark_in_flight(list(inflight.values())))
 
     def _file(self, chain: Chain) -> None:
         """Put a chain where its state says, after every change of it: ready, waiting or done.
@@ -176,72 +217,19 @@ class Executor:
             heapq.heappush(self._ready, (chain.order, chain))
 
     def _launch(self, pool: ThreadPoolExecutor, inflight: dict[Future[str | None], Chain]) -> None:
-        while self._ready and len(inflight) < self.parallelism:
+        batch: list[Chain] = []
+        while self._ready and len(inflight) + len(batch) < self.parallelism:
             _, chain = heapq.heappop(self._ready)
             if chain.index == 0:
                 chain.started = self.clock()
+            batch.append(chain)
+        deletes = [c for c in batch if c.step == Step.DELETE]
+        if not self._write_ahead(deletes):
+            batch = [c for c in batch if c.step != Step.DELETE]
+        for chain in batch:
             step = known(chain.step)
-            if step == Step.DELETE and not self._write_ahead(chain):
-                continue
-            self.progress.event(chain.change.name, STARTING[step])
-            inflight[pool.submit(self._call, chain, step)] = chain
-
-    def _call(self, chain: Chain, step: Step) -> str | None:
-        """One step's work, on a pool thread. Returns the cluster id it knows after the step."""
-        change = chain.change
-        match step:
-            case Step.DELETE:
-                self.backend.delete(known(chain.cluster_id), force=self.force_delete)
-            case Step.TF_APPLY:
-                self._infra().apply(change)
-            case Step.TF_DESTROY:
-                self._infra().destroy(change)
-            case Step.LEFTOVERS:
-                chain.leftovers = tuple(self._leftovers(change))
-            case Step.UPDATE:
-                chain.live = self.backend.update(known(chain.cluster_id), self._update_spec(chain))
-                return chain.live.id
-            case Step.CREATE:
-                return self._create(change)
-        return chain.cluster_id
-
-    def _infra(self) -> Infra:
-        if self.infra is None:
-            raise GridsyncError("this plan needs Terraform, and apply was not given it (a bug)")
-        return self.infra
-
-    def _update_spec(self, chain: Chain) -> ClusterSpec:
-        desired = known(chain.change.desired)
-        if not desired.from_terraform:
-            return desired.spec
-        live = self.backend.get(known(chain.cluster_id)).spec
-        return self._infra().filled_spec(chain.change, live)
-
-    def _leftovers(self, change: Change) -> list[str]:
-        try:
-            found = self._infra().dangling(change)
-        except GridsyncError as exc:
-            self.progress.event(
-                change.name, f"could not look for leftover AWS resources: {exc.message}"
-            )
-            return []
-        for arn in found:
-            self.progress.event(change.name, f"left behind: {arn}")
-        return found
-
-    def _create(self, change: Change) -> str:
-        if change.terraform is not None:
-            spec, blueprint = self._infra().create_inputs(change)
-        else:
-            spec, blueprint = known(change.desired).spec, None
-        try:
-            return self.backend.create(change.name, spec, blueprint).id
-        except ClusterExists:
-            # An earlier run, or a request whose answer was lost, created it: adopt it, never duplicate.
-            self.progress.event(change.name, "exists already: adopting it")
-            return next(
-                c.id for c in self.backend.list_clusters().clusters if c.name == change.name
-            )
+            self._records.say(chain.change.name, STARTING[step])
+            inflight[pool.submit(self._calls.call, chain, step)] = chain
 
     def _settle(
         self,
@@ -276,10 +264,10 @@ class Executor:
         if step == Step.CREATE:
             chain.cluster_id = result
         if step == Step.UPDATE and chain.live is not None:
-            self._record_running(chain, chain.live)
+            self._records.settled([(chain, chain.live)], [])
         if step == Step.TF_DESTROY:  # the delete is finished: the record may forget it now
-            self._journal(chain, lambda j: j.gone(chain.change.name))
-        self.progress.event(chain.change.name, FINISHED[step] if step else "done")
+            self._records.settled([], [chain])
+        self._records.say(chain.change.name, FINISHED[step] if step else "done")
         self._advance(chain)
         self._file(chain)
 
@@ -287,44 +275,48 @@ class Executor:
         try:
             live = round_.future.result()
         except GridsyncError as exc:
-            self.progress.event("apply", f"could not read live state, will retry: {exc.message}")
+            self._records.say("apply", f"could not read live state, will retry: {exc.message}")
             return
         if round_.settled_calls == self._settled_calls:
             self._seen = live
         waiting = [c for c in round_.chains if not c.done and c.step in WAITS]
         by_id, by_name = live.by_id(), live.by_name()  # once per round, not per cluster
-        for chain in waiting:
-            found = by_id.get(chain.cluster_id or "") or by_name.get(chain.change.name)
-            self._observe(chain, found)
+        found = {c: by_id.get(c.cluster_id or "") or by_name.get(c.change.name) for c in waiting}
+        running = [
+            (c, f) for c, f in found.items() if c.step == Step.WAIT_RUNNING and f is not None
+        ]
+        gone = [
+            c
+            for c, f in found.items()
+            if c.step == Step.WAIT_GONE
+            and (f is None or f.phase == Phase.DELETED)
+            and Step.TF_DESTROY not in c.steps  # forgotten once its destroy is done
+        ]
+        self._records.settled(running, gone)  # one write for the round, before anything is said
+        for chain, cluster in found.items():
+            self._observe(chain, cluster)
             self._file(chain)
         self.progress.waiting(
             {c.change.name: c.last_phase for c in waiting if not c.done}, self.clock() - start
         )
 
     def _observe(self, chain: Chain, found: LiveCluster | None) -> None:
-        """Take in one cluster's state; the apply record is written before anything is said."""
+        """Take in one cluster's state (its round already wrote the apply record)."""
         gone = found is None or found.phase == Phase.DELETED
-        if chain.step == Step.WAIT_GONE and gone and Step.TF_DESTROY not in chain.steps:
-            self._journal(chain, lambda j: j.gone(chain.change.name))
-        elif chain.step == Step.WAIT_RUNNING and found is not None:
-            self._record_running(chain, found)
         status = "gone" if found is None else found.status
         if status != chain.last_phase:
             chain.last_phase = status
-            self.progress.event(chain.change.name, status)
+            self._records.say(chain.change.name, status)
         if chain.step == Step.WAIT_GONE:
             if gone:
                 self._advance(chain)
             return
-        if found is None:
-            self._fail(chain, "the cluster disappeared while waiting for it to run")
-        elif found.phase == Phase.RUNNING:
+        failure = why_not_running(found)
+        if failure:
+            self._fail(chain, failure)
+        elif found is not None and found.phase == Phase.RUNNING:
             chain.seen = found
             self._advance(chain)
-        elif found.phase == Phase.FAILED:
-            self._fail(chain, f"provisioning FAILED: {found.reason or 'no reason given'}")
-        elif found.terminating:
-            self._fail(chain, "the cluster is being deleted by someone else")
 
     def _expire(self, start: float) -> None:
         if not self._waiting or self.clock() - start < self.waits.timeout:
@@ -335,36 +327,15 @@ class Executor:
             chain.index = len(chain.steps)
             self._file(chain)
 
-    # --- the apply record, kept true as changes settle ----------------------------------------------
-
-    def _write_ahead(self, chain: Chain) -> bool:
-        """Mark the cluster as being deleted before asking; if that cannot be written, do not ask."""
-        try:
-            if self.journal is not None:
-                self.journal.deleting(chain.change.name)
-        except GridsyncError as exc:
+    def _write_ahead(self, chains: list[Chain]) -> bool:
+        """Deletes are marked in the apply record before they are asked for; if that cannot be
+        written, none of them is asked for."""
+        error = self._records.write_ahead(chains)
+        for chain in chains if error else ():
             chain.seconds = 0.0
-            self._fail(
-                chain, f"not deleted: the apply record could not be written first: {exc.message}"
-            )
+            self._fail(chain, f"not deleted: the apply record could not be written first: {error}")
             self._file(chain)
-            return False
-        return True
-
-    def _record_running(self, chain: Chain, found: LiveCluster) -> None:
-        desired = chain.change.desired
-        if desired is not None and found.phase == Phase.RUNNING and not found.terminating:
-            self._journal(chain, lambda j: j.running(found, desired.protect))
-
-    def _journal(self, chain: Chain, write: Callable[[Journal], None]) -> None:
-        if self.journal is None:
-            return
-        try:
-            write(self.journal)
-        except GridsyncError as exc:
-            self.progress.event(
-                chain.change.name, f"could not update the apply record: {exc.message}"
-            )
+        return not error
 
     def _advance(self, chain: Chain) -> None:
         chain.index += 1
@@ -376,66 +347,7 @@ class Executor:
         chain.status = Status.FAILED
         chain.detail = detail
         chain.seconds = self.clock() - chain.started
-        self.progress.event(chain.change.name, detail)
-
-    def _outcome(self, chain: Chain) -> Outcome:
-        status = chain.status
-        if status == Status.NOT_ATTEMPTED and chain.index > 0:
-            status = Status.INCOMPLETE
-            chain.detail = chain.detail or f"stopped before: {chain.step}"
-        return Outcome(
-            chain.change.name,
-            chain.change.action,
-            status,
-            chain.detail,
-            chain.seconds,
-            chain.leftovers,
-        )
-
-    # --- run configs and context ---------------------------------------------------------------
-
-    def _write_run(self, edit: RunEdit, chains: dict[str, Chain], interrupted: bool) -> Outcome:
-        """Point one run config at its cluster, once that cluster is known to run."""
-        chain = chains.get(edit.cluster)
-        skipped = self._why_not_written(chain, interrupted)
-        if skipped or self.root is None:
-            return Outcome(edit.path, Action.UPDATE, Status.NOT_ATTEMPTED, f"not edited: {skipped}")
-        try:
-            cluster_id = edit.after_id or (chain.cluster_id if chain else None) or edit.cluster
-            changed = write_run_edit(self.root, edit, cluster_id)
-        except GridsyncError as exc:
-            return Outcome(edit.path, Action.UPDATE, Status.FAILED, exc.message)
-        self.progress.event(edit.path, f"compute.provider.cluster -> {cluster_id}")
-        detail = f"compute.provider.cluster: {cluster_id}" + ("" if changed else " (already)")
-        return Outcome(edit.path, Action.UPDATE, Status.SUCCEEDED, detail)
-
-    def _why_not_written(self, chain: Chain | None, interrupted: bool) -> str:
-        if self.root is None:
-            return "--no-write-runs"
-        if interrupted:
-            return "interrupted"
-        if chain is not None and not self.waits.wait:
-            return "its cluster is not known to be running (--no-wait)"
-        if chain is not None and chain.status != Status.SUCCEEDED:
-            return "its cluster did not reach RUNNING"
-        return ""
-
-    def _set_context(self, plan: Plan, chains: dict[str, Chain], interrupted: bool) -> Outcome:
-        context = known(plan.context)
-        name = context.after
-        chain = chains.get(name)
-        if interrupted or (chain is not None and chain.status != Status.SUCCEEDED):
-            return Outcome(name, Action.UPDATE, Status.NOT_ATTEMPTED, "cluster context not set")
-        try:
-            cluster_id = context.after_id or (chain.cluster_id if chain else None)
-            cluster_id = cluster_id or self.backend.list_clusters().by_name()[name].id
-            self.backend.set_context(cluster_id)
-        except (GridsyncError, KeyError) as exc:
-            return Outcome(
-                name, Action.UPDATE, Status.FAILED, f"setting the cluster context failed: {exc}"
-            )
-        self.progress.event(name, "set as the cluster context")
-        return Outcome(name, Action.UPDATE, Status.SUCCEEDED, "cluster context set")
+        self._records.say(chain.change.name, detail)
 
 
 @dataclass(frozen=True)

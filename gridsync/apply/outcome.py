@@ -3,6 +3,7 @@ keeps the apply record true, wait settings."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -51,18 +52,23 @@ class Progress:
     def waiting(self, phases: dict[str, str], elapsed: float) -> None:
         """Once per poll round: each cluster waited for and its live status."""
 
+    def tick(self, elapsed: float) -> None:
+        """Often (several times a second) while apply runs, between poll rounds too."""
+
 
 class Journal(Protocol):
-    """Told of each change as it settles, so the apply record stays true if apply is killed."""
+    """Told of changes as they settle, so the apply record stays true if apply is killed. Each
+    call names every cluster that settled at once (a poll round, the calls one wait returned,
+    the deletes of one launch), so a fleet costs a write per round, not one per cluster."""
 
-    def deleting(self, name: str) -> None:
-        """Before a delete is requested; raising stops that delete."""
+    def deleting(self, names: Sequence[str]) -> None:
+        """Before these deletes are requested; raising stops them all."""
 
-    def gone(self, name: str) -> None:
-        """A cluster gridsync deleted is gone."""
+    def gone(self, names: Sequence[str]) -> None:
+        """Clusters gridsync deleted are gone."""
 
-    def running(self, cluster: LiveCluster, protect: bool) -> None:
-        """A cluster gridsync created or updated runs as `cluster` shows it."""
+    def running(self, clusters: Sequence[tuple[LiveCluster, bool]]) -> None:
+        """Clusters gridsync created or updated run as shown; the flag: declared protect: true."""
 
 
 @dataclass
@@ -71,3 +77,6 @@ class WaitPolicy:
     poll_min: float = 0.2
     poll_max: float = 30.0
     wait: bool = True  # False (--no-wait): do not wait for RUNNING or gone, except inside replaces
+    # Seconds between the "still creating (10m elapsed)" lines of each unfinished change, as
+    # Terraform prints them (GRIDSYNC_PROGRESS_INTERVAL).
+    heartbeat: float = 300.0

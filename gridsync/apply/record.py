@@ -13,7 +13,7 @@ anything; a record of a version this gridsync does not know is refused, never re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,23 +64,34 @@ class AppliedRecord:
         protect: true) and forget the ones that are gone."""
         entries = self.load() or {}
         shielded = set(protected)
+        changed = False
         for cluster in kept:
-            if cluster.spec is not None:
-                entries[cluster.name] = Entry(
-                    spec_digest(cluster.spec),
-                    public_fields(cluster.spec),
-                    _now(),
-                    protect=cluster.name in shielded,
-                )
+            if cluster.spec is None:
+                continue
+            digest, protect = spec_digest(cluster.spec), cluster.name in shielded
+            public = public_fields(cluster.spec)
+            old = entries.get(cluster.name)
+            if old is not None and (old.digest, old.public, old.protect, old.deleting) == (
+                digest,
+                public,
+                protect,
+                False,
+            ):
+                continue  # as recorded: it was applied then, not now (and nothing to write)
+            entries[cluster.name] = Entry(digest, public, _now(), protect=protect)
+            changed = True
         for name in removed:
-            entries.pop(name, None)
-        self._write(entries)
+            changed = entries.pop(name, None) is not None or changed
+        if changed or not self._read or self._entries is None:
+            self._write(entries)
 
-    def deleting(self, name: str) -> None:
-        """Written before a delete is requested: from now on, its cluster gone is no drift."""
+    def deleting(self, *names: str) -> None:
+        """Written before deletes are requested (one write for all): from now on, each cluster
+        gone is no drift."""
         entries = self.load() or {}
-        entry = entries.get(name) or Entry("", {}, _now())
-        entries[name] = Entry(entry.digest, entry.public, entry.applied_at, entry.protect, True)
+        for name in names:
+            entry = entries.get(name) or Entry("", {}, _now())
+            entries[name] = Entry(entry.digest, entry.public, entry.applied_at, entry.protect, True)
         self._write(entries)
 
     def forget(self, names: Iterable[str]) -> None:
@@ -191,16 +202,18 @@ def _unusable(where: str, why: str) -> GridsyncError:
 
 
 class RecordJournal:
-    """The executor's journal (apply/executor.py `Journal`) writing through to a record."""
+    """The executor's journal (apply/executor.py `Journal`) writing through to a record: one
+    write per call, however many clusters it names."""
 
     def __init__(self, record: AppliedRecord) -> None:
         self.record = record
 
-    def deleting(self, name: str) -> None:
-        self.record.deleting(name)
+    def deleting(self, names: Sequence[str]) -> None:
+        self.record.deleting(*names)
 
-    def gone(self, name: str) -> None:
-        self.record.forget([name])
+    def gone(self, names: Sequence[str]) -> None:
+        self.record.forget(names)
 
-    def running(self, cluster: LiveCluster, protect: bool) -> None:
-        self.record.update([cluster], [], [cluster.name] if protect else [])
+    def running(self, clusters: Sequence[tuple[LiveCluster, bool]]) -> None:
+        protected = [cluster.name for cluster, protect in clusters if protect]
+        self.record.update([cluster for cluster, _ in clusters], [], protected)

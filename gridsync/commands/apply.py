@@ -27,10 +27,11 @@ from gridsync.commands.session import (
     require_files,
 )
 from gridsync.config.model import ProjectSettings
+from gridsync.config.project import parse_duration
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
 from gridsync.interrupts import StopRequest, exit_code_for, graceful
-from gridsync.live.backend import Backend
+from gridsync.live.backend import Backend, LiveState
 from gridsync.live.factory import open_backend
 from gridsync.model import Phase
 from gridsync.plan import planfile
@@ -102,6 +103,7 @@ def _apply(
     confirm: Confirm | None,
     seen: _Seen,
 ) -> int:
+    progress_interval(env)  # a bad GRIDSYNC_PROGRESS_INTERVAL is refused before anything is read
     inputs = load_inputs(target, env, console)
     require_files(inputs, allow_prune_all=options.allow_prune_all)
     with _lock(inputs.settings, env, options.lock_timeout):
@@ -193,7 +195,9 @@ def _plan_and_apply(
     infra = _infra(plan, inputs, env, backend)
     journal = RecordJournal(session.record)
     stop = StopRequest()
-    result = _execute(plan, backend, inputs.settings, options, console, infra, journal, stop)
+    result = _execute(
+        plan, live, backend, inputs.settings, options, console, infra, journal, stop, env
+    )
     seen.result = result
     console.result(render_summary(result, console.paint))
     _record(plan, result, session)
@@ -306,6 +310,7 @@ def _infra(plan: Plan, inputs: Inputs, env: Mapping[str, str], backend: Backend)
 
 def _execute(
     plan: Plan,
+    live: LiveState,
     backend: Backend,
     settings: ProjectSettings,
     options: ApplyOptions,
@@ -313,6 +318,7 @@ def _execute(
     infra: Infra | None,
     journal: RecordJournal,
     stop: StopRequest,
+    env: Mapping[str, str],
 ) -> ApplyResult:
     progress: Progress = (
         TtyProgress(console.err) if console.err_is_tty else LineProgress(console.err)
@@ -322,6 +328,7 @@ def _execute(
         poll_min=settings.wait.poll_min_seconds,
         poll_max=settings.wait.poll_max_seconds,
         wait=options.wait,
+        heartbeat=progress_interval(env),
     )
     executor = Executor(
         backend,
@@ -336,7 +343,25 @@ def _execute(
     )
     try:
         with graceful(executor.stop):
-            return executor.run(plan)
+            return executor.run(plan, live)
     finally:
         if isinstance(progress, TtyProgress):
             progress.close()
+
+
+PROGRESS_INTERVAL = "GRIDSYNC_PROGRESS_INTERVAL"
+
+
+def progress_interval(env: Mapping[str, str]) -> float:
+    """Seconds between the "still creating (10m elapsed)" lines: GRIDSYNC_PROGRESS_INTERVAL (a
+    duration: 90, 30s, 5m; 0 turns them off), default 5 minutes."""
+    text = env.get(PROGRESS_INTERVAL, "").strip()
+    if not text:
+        return WaitPolicy.heartbeat
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(
+            f"{PROGRESS_INTERVAL}={text!r}: {exc}",
+            hint=f"set {PROGRESS_INTERVAL} to a duration such as 5m, or unset it (default 5m)",
+        ) from exc

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import random
 import threading
 import time
@@ -48,6 +49,10 @@ USER_AGENT = f"gridsync/{__version__}"
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 CLUSTERS = "/v1/core/clusters"
 LIST_QUERY = {"phaseNotIn": Phase.DELETED.value}  # exactly as `grid clusters` lists
+# How old a list call's answer may be for an update to overlay its spec instead of a GET. The PUT
+# is a full replacement either way (Grid has no version check): this bounds how stale the fields
+# gridsync does not manage may be, as the GET's own round trip does.
+LISTED_FRESH = 60.0
 
 
 def _final(outcome: Outcome) -> httpx.Response | None:
@@ -90,6 +95,14 @@ class GridApi:
         self._retry = retry
         self._force_delete = force_delete
         self._login_lock = threading.Lock()
+        # The full wire object of each cluster of the last list call, and when it was answered:
+        # an update overlays its fields onto that instead of a GET of its own (Grid's list
+        # carries each cluster's full spec, as GET /v1/core/clusters/{id} does).
+        self._listed: dict[str, dict[str, Any]] = {}
+        self._listed_at = -math.inf
+        # Each cluster of the last list call as parsed: a poll round re-parses only the clusters
+        # whose wire object changed (a round of 1,000 clusters is otherwise ~1,000 parses).
+        self._parsed: dict[str, tuple[dict[str, Any], LiveCluster]] = {}
 
     @property
     def description(self) -> str:
@@ -135,8 +148,12 @@ class GridApi:
         ) from (outcome if isinstance(outcome, Exception) else None)
 
     def update(self, cluster_id: str, spec: ClusterSpec) -> LiveCluster:
+        """PUT the full spec: the live one (from the last list call when it is at most
+        LISTED_FRESH seconds old, else a GET) with the managed fields overlaid."""
         path = _cluster_path(cluster_id)
-        live = self._call("GET", path)
+        listed = self._listed.pop(cluster_id, None)  # used once: after a PUT it is stale
+        fresh = time.monotonic() - self._listed_at <= LISTED_FRESH
+        live = listed if listed is not None and fresh else self._call("GET", path)
         found_spec, found_name = live.get("spec"), live.get("name")
         live_spec: dict[str, Any] = found_spec if isinstance(found_spec, dict) else {}
         if live_spec.get("clusterType") == ClusterType.GLOBAL:
@@ -171,8 +188,20 @@ class GridApi:
 
     def _list(self) -> tuple[tuple[LiveCluster, ...], str | None]:
         data = self._call("GET", CLUSTERS, params=LIST_QUERY)
-        items = data.get("clusters")
-        found = [wire.cluster_from_wire(c) for c in items or () if isinstance(c, Mapping)]
+        items = [c for c in data.get("clusters") or () if isinstance(c, dict)]
+        listed = {c["id"]: c for c in items if isinstance(c.get("id"), str)}
+        self._listed, self._listed_at = dict(listed), time.monotonic()
+        before, parsed = self._parsed, {}
+        for key, item in listed.items():
+            old = before.get(key)
+            parsed[key] = (item, old[1] if old and old[0] == item else wire.cluster_from_wire(item))
+        self._parsed = parsed
+        found = [
+            parsed[c["id"]][1]
+            if isinstance(c.get("id"), str) and listed[c["id"]] is c
+            else wire.cluster_from_wire(c)
+            for c in items
+        ]
         live = [c for c in found if c.phase != Phase.DELETED]
         default = data.get("defaultCluster")
         return (

@@ -26,11 +26,15 @@ class LineProgress(Progress):
 
 
 class TtyProgress(LineProgress):
-    """Events as lines, plus one status line rewritten in place while clusters are waited for."""
+    """Events as lines, plus one status line rewritten in place while clusters are waited for;
+    its elapsed time moves every second between poll rounds (which may be 30 s apart)."""
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self.status = ""
+        self.parts = ""  # the phases the last poll round saw, e.g. "2 pending, 1 queued"
+        self.count = 0
+        self.shown = -1  # the whole second the status line shows
 
     def event(self, name: str, message: str) -> None:
         with self.lock:
@@ -43,15 +47,25 @@ class TtyProgress(LineProgress):
         counts: dict[str, int] = {}
         for phase in phases.values():
             counts[phase] = counts.get(phase, 0) + 1
-        parts = ", ".join(f"{n} {phase}" for phase, n in sorted(counts.items()))
         with self.lock:
-            self._clear()
-            self.status = (
-                f"waiting for {len(phases)} cluster(s) after {elapsed:.0f}s: {parts}"
-                if phases
-                else ""
-            )
-            self._draw()
+            self.parts = ", ".join(f"{n} {phase}" for phase, n in sorted(counts.items()))
+            self.count = len(phases)
+            self._redraw(elapsed)
+
+    def tick(self, elapsed: float) -> None:
+        with self.lock:
+            if self.count and int(elapsed) != self.shown:
+                self._redraw(elapsed)
+
+    def _redraw(self, elapsed: float) -> None:
+        self._clear()
+        self.shown = int(elapsed)
+        self.status = (
+            f"waiting for {self.count} cluster(s) after {self.shown}s: {self.parts}"
+            if self.count
+            else ""
+        )
+        self._draw()
 
     def _clear(self) -> None:
         if self.status:

@@ -19,6 +19,7 @@ from recorder import Recorder, Reply
 from gridsync import __version__
 from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
 from gridsync.httpedge import RetryPolicy, retry_after
+from gridsync.live import api as api_module
 from gridsync.live.api import GridApi
 from gridsync.live.credentials import Credentials
 from gridsync.model import ClusterSpec, InstanceType, Phase
@@ -246,6 +247,50 @@ def test_update_puts_the_full_spec_keeping_server_fields(grid: Recorder, api: Gr
     assert (
         updated.created_at == "2022-03-01T10:00:00Z"
     )  # the PUT answer has none; kept from the GET
+
+
+def test_update_after_a_list_puts_over_the_listed_spec_without_a_get(
+    grid: Recorder, api: GridApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grid's list carries each cluster's full spec: an update right after one needs no GET, and
+    the fields gridsync does not manage come from the list. Once used, or once stale, a GET."""
+    live = wire_cluster("prod-use1")
+    live["spec"]["gridletVersion"] = "0.9.1"
+    live["spec"]["driver"]["kubernetes"]["aws"]["bucketName"] = "grid-bucket-prod"
+    grid.script("GET", CLUSTERS, Reply(200, {"clusters": [live]}), Reply(200, {"clusters": [live]}))
+    for _ in range(3):
+        grid.script("PUT", f"{CLUSTERS}/prod-use1", Reply(200, live))
+    grid.script("GET", f"{CLUSTERS}/prod-use1", Reply(200, live))
+    grid.script("GET", f"{CLUSTERS}/prod-use1", Reply(200, live))
+    new = ClusterSpec("us-east-1", "arn:aws:iam::123456789012:role/grid2", "ext-1", ())
+
+    api.list_clusters()
+    api.update("prod-use1", new)
+    assert grid.calls() == [("GET", CLUSTERS), ("PUT", f"{CLUSTERS}/prod-use1")]
+    put = grid.requests[1].body
+    assert put["spec"]["gridletVersion"] == "0.9.1"
+    assert put["spec"]["driver"]["kubernetes"]["aws"]["bucketName"] == "grid-bucket-prod"
+    assert put["spec"]["driver"]["kubernetes"]["aws"]["roleArn"].endswith("role/grid2")
+
+    api.update("prod-use1", new)  # the listed object was used up: after a PUT it is stale
+    assert grid.calls()[2:] == [("GET", f"{CLUSTERS}/prod-use1"), ("PUT", f"{CLUSTERS}/prod-use1")]
+
+    api.list_clusters()
+    monkeypatch.setattr(api_module, "LISTED_FRESH", -1.0)  # the list is too old to trust
+    api.update("prod-use1", new)
+    assert grid.calls()[5:] == [("GET", f"{CLUSTERS}/prod-use1"), ("PUT", f"{CLUSTERS}/prod-use1")]
+
+
+def test_a_poll_round_parses_only_the_clusters_that_changed(grid: Recorder, api: GridApi) -> None:
+    pending = wire_cluster("b", status={"phase": "CLUSTER_STATE_PENDING"})
+    first = {"clusters": [wire_cluster("a"), pending]}
+    second = {"clusters": [wire_cluster("a"), wire_cluster("b")]}
+    grid.script("GET", CLUSTERS, Reply(200, first), Reply(200, second))
+
+    before, after = api.list_clusters().by_name(), api.list_clusters().by_name()
+
+    assert after["a"] is before["a"]  # the same wire object: the same parsed cluster
+    assert (before["b"].phase, after["b"].phase) == (Phase.PENDING, Phase.RUNNING)
 
 
 def test_update_refuses_the_global_cluster(grid: Recorder, api: GridApi) -> None:
