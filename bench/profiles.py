@@ -94,7 +94,7 @@ def import_profile(bench: Bench) -> str:
     for line in run.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _, own, cumulative, name = (part.strip() for part in line.split(":", 1)[1].split("|"))
+        own, cumulative, name = (part.strip() for part in line.split(":", 1)[1].split("|"))
         rows.append((int(cumulative), int(own), name))
     rows.sort(reverse=True)
     lines = ["  own (us) | cumulative (us) | module"]
