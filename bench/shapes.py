@@ -3,7 +3,7 @@ sizes, each beside the libyaml floor measured in the same rounds, with a growth 
 `terraform plan` of an equivalent module fleet for a side-by-side.
 
 Rounds are interleaved (floor, validate, plan, then again) so that a busy machine slows all three
-alike; the ratios use medians, and CPU seconds (user + system of the process) are reported next to
+alike, and the floor, first in each round, warms the file cache for the other two; the ratios use medians, and CPU seconds (user + system of the process) are reported next to
 wall time because they move less when other work shares the cores.
 """
 
@@ -101,7 +101,6 @@ def _point(bench: Bench, shape: Shape, clusters: int, repeat: int) -> Point:
     listing.write_text("\n".join(str(p) for p in fleet.yaml_files), encoding="utf-8")
     floor_cmd = [sys.executable, "-c", FLOOR_CODE, str(listing), "compose"]
     want = f"Plan: {clusters} to create, 0 to update, 0 to replace, 0 to delete."
-    bench.run(["validate"], root).check("gridsync validate (warm-up)")
     rounds: list[tuple[Run, Run, Run]] = []
     for _ in range(repeat):
         floor = run_timed(floor_cmd, cwd=root, env=bench.env, timeout=bench.timeout)
