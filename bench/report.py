@@ -250,7 +250,9 @@ def _shapes(r: Results) -> str:
         "`gridsync plan` (empty local control plane: every cluster a create) one after another; "
         "figures are medians over the rounds, ratios are to the floor of the same rounds, wall time "
         "first and CPU seconds (user + system) in brackets. The growth exponent is the least-squares "
-        "slope of log(wall time) over log(clusters): 1.0 is linear.\n",
+        "slope of log(wall time) over log(clusters): 1.0 is linear. The cores are shared with other "
+        "work: wall times swing, and the CPU ratio in brackets is the steadier figure. The applied "
+        "plan (all clusters live, nothing to do) is measured on the main fleet only (above).\n",
     ]
     for result in r.shapes:
         parts.append(_shape_table(result))
