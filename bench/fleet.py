@@ -49,6 +49,9 @@ class FleetSpec:
     poll_max: str = "30s"
     provision_seconds: float = 1.5
     queued_seconds: float = 0.3
+    # "mixed": a tenth of the clusters bind every fifth run config; "bound": every cluster binds
+    # its own nested run folder through a `**` glob and every run config is bound (plans edit all).
+    shape: str = "mixed"
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def write_fleet(root: Path, spec: FleetSpec) -> Fleet:
     (root / "gridsync.yaml").write_text(_settings(spec), encoding="utf-8")
     clusters = _plan_clusters(spec, rng)
     cluster_files = _write_clusters(root, clusters, spec.files, rng)
-    run_files, bound = _write_runs(root, clusters, spec.runs, rng)
+    write = _write_bound_runs if spec.shape == "bound" else _write_runs
+    run_files, bound = write(root, clusters, spec.runs, rng)
     return Fleet(root, tuple(c.name for c in clusters), cluster_files, run_files, bound)
 
 
@@ -131,7 +135,7 @@ def _plan_clusters(spec: FleetSpec, rng: random.Random) -> list[_Cluster]:
         stage = rng.choice(STAGES)
         region = rng.choice(list(REGIONS))
         name = f"{team}-{stage}-{REGIONS[region]}-{i:04d}"
-        bound = spec.runs > 0 and i % BIND_SHARE == 0
+        bound = spec.runs > 0 and (spec.shape == "bound" or i % BIND_SHARE == 0)
         clusters.append(_Cluster(i, name, team, stage, region, bound))
     return clusters
 
@@ -216,6 +220,24 @@ def _write_runs(
     return tuple(paths), bound_count
 
 
+def _write_bound_runs(
+    root: Path, clusters: list[_Cluster], count: int, rng: random.Random
+) -> tuple[tuple[Path, ...], int]:
+    """Run config k belongs to cluster k % N, two or three folders deep below its bound folder;
+    three in five name another cluster, so a plan edits them (15,000 at 5,000 clusters)."""
+    paths = []
+    for k in range(count):
+        cluster = clusters[k % len(clusters)]
+        named = clusters[(k + 1) % len(clusters)] if k % 5 < 3 else cluster
+        nested = ("sweeps", f"s{k % 3}") if k % 2 else (f"exp-{k % 5}", "configs", "v1")
+        rel = "/".join((_bound_dir(cluster), *nested, f"run-{k:05d}.yaml"))
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_run_document(named, k, rng), encoding="utf-8")
+        paths.append(path)
+    return tuple(paths), count
+
+
 def _run_document(cluster: _Cluster, k: int, rng: random.Random) -> str:
     if k % 4 == 3:
         return _session_document(cluster, k, rng)
@@ -275,9 +297,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=FleetSpec.seed)
     parser.add_argument("--parallelism", type=int, default=FleetSpec.parallelism)
     parser.add_argument("--poll-max", default=FleetSpec.poll_max)
+    parser.add_argument("--shape", choices=("mixed", "bound"), default=FleetSpec.shape)
     args = parser.parse_args(argv)
     spec = FleetSpec(
-        args.clusters, args.files, args.runs, args.seed, args.parallelism, args.poll_max
+        args.clusters,
+        args.files,
+        args.runs,
+        args.seed,
+        args.parallelism,
+        args.poll_max,
+        shape=args.shape,
     )
     try:
         fleet = write_fleet(args.dir, spec)

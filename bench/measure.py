@@ -76,6 +76,7 @@ class Run:
     stdout: str
     stderr: str
     started: float  # time.perf_counter() when it was started
+    cpu: float = 0.0  # its own user + system CPU seconds (less noisy than wall time on a busy host)
 
     @property
     def ended(self) -> float:
@@ -137,7 +138,8 @@ def run_timed(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout:
         err.seek(0)
         text_out = out.read().decode("utf-8", "replace")
         text_err = err.read().decode("utf-8", "replace")
-    return Run(seconds, proc.returncode, int(usage.ru_maxrss), text_out, text_err, start)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, proc.returncode, int(usage.ru_maxrss), text_out, text_err, start, cpu)
 
 
 def read_text(cmd: Sequence[str], cwd: Path = REPO) -> str:

@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from apply_shapes import ShapeResult
+from apply_shapes import ShapeResult as ApplyShapeResult
 from measure import Machine, Stat
 from profiles import PLAN_PARTS, PlanProfile
 from report_shapes import shape_rows, shapes_section
@@ -25,11 +25,13 @@ from scenarios import (
     Sizes,
     StartupResult,
 )
+from shapes import ShapeResult, TerraformResult
 
 SECTIONS = (
     "## Machine",
     "## Summary",
     "## Validate and plan",
+    "## Fleet shapes",
     "## Apply over HTTP",
     "## Apply by shape",
     "## API requests per poll round",
@@ -65,7 +67,10 @@ class Results:
     import_profile: str | None
     elapsed: float
     shapes: tuple[ShapeResult, ...] = ()
-    shapes_command: str = ""
+    shape_sizes: tuple[int, ...] = ()
+    terraform: TerraformResult | None = None
+    apply_shapes: tuple[ApplyShapeResult, ...] = ()
+    apply_shapes_command: str = ""
 
 
 def mb(mib: float) -> float:
@@ -102,7 +107,7 @@ def targets(r: Results) -> list[Target]:
                f"{r.startup.help.median:.3f} s", r.startup.help.median < STARTUP_SECONDS),
         Target("start-up: gridsync --version", f"< {STARTUP_SECONDS} s",
                f"{r.startup.version.median:.3f} s", r.startup.version.median < STARTUP_SECONDS),
-        *(Target(*row) for row in shape_rows(r.shapes)),
+        *(Target(*row) for row in shape_rows(r.apply_shapes)),
     ]  # fmt: skip
 
 
@@ -113,8 +118,9 @@ def render(r: Results) -> str:
         _machine(r),
         _summary(r, found),
         _plan(r),
+        _shapes(r),
         _apply(r),
-        shapes_section(r.shapes, r.shapes_command),
+        shapes_section(r.apply_shapes, r.apply_shapes_command),
         _rounds(r),
         _memory(r),
         _startup(r),
@@ -237,6 +243,77 @@ nodes to keep line marks. Ratios: validate {p.validate.median / floor:.1f}x, pla
 {p.plan.median / floor:.1f}x (against load_all: {p.validate.median / p.floor_load.median:.1f}x and
 {p.plan.median / p.floor_load.median:.1f}x).
 {again}"""
+
+
+def _shapes(r: Results) -> str:
+    """The fleet shapes (bench/shapes.py): each against the floor of the same rounds."""
+    if not r.shapes:
+        return ""
+    sizes = ", ".join(f"{n:,}" for n in r.shape_sizes)
+    parts = [
+        "## Fleet shapes\n",
+        f"Each shape at {sizes} clusters (`bench/shapes.py`; sizes from `--shape-sizes`). A round runs "
+        "the floor (read + `yaml.compose_all`, CSafeLoader, a fresh process), `gridsync validate` and "
+        "`gridsync plan` (empty local control plane: every cluster a create) one after another; "
+        "figures are medians over the rounds, ratios are to the floor of the same rounds, wall time "
+        "first and CPU seconds (user + system) in brackets. The growth exponent is the least-squares "
+        "slope of log(wall time) over log(clusters): 1.0 is linear. The cores are shared with other "
+        "work: wall times swing, and the CPU ratio in brackets is the steadier figure. The applied "
+        "plan (all clusters live, nothing to do) is measured on the main fleet only (above).\n",
+    ]
+    for result in r.shapes:
+        parts.append(_shape_table(result))
+    parts.append(_terraform(r))
+    return "\n".join(parts)
+
+
+def _shape_table(result: ShapeResult) -> str:
+    rows = [
+        f"### {result.shape.name}\n",
+        f"{result.shape.what}.\n",
+        "| clusters (run configs, edits) | floor | validate | plan | plan peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for p in result.points:
+        floor, cpu = p.floor.median, p.floor_cpu.median
+        rows.append(
+            f"| {p.clusters:,} ({p.runs:,}, {p.edits:,}) | {floor:.2f} s ({cpu:.2f} s) "
+            f"| {p.validate.median / floor:.1f}x ({p.validate_cpu.median / cpu:.1f}x) "
+            f"| {p.plan.median / floor:.1f}x ({p.plan_cpu.median / cpu:.1f}x) "
+            f"| {mb(p.plan_rss_mib.median):.0f} MB |"
+        )
+    rows.append(
+        f"\nGrowth exponent: floor {result.exponent('floor'):.2f}, validate "
+        f"{result.exponent('validate'):.2f}, plan {result.exponent('plan'):.2f}.\n"
+    )
+    return "\n".join(rows)
+
+
+def _terraform(r: Results) -> str:
+    t = r.terraform
+    if t is None:
+        return ""
+    head = "### Side by side: `terraform plan`\n"
+    if t.plan is None:
+        return f"{head}\nNot measured: {t.why}.\n"
+    ours = r.plan.plan_again
+    compare = (
+        f"gridsync's plan of {r.sizes.clusters} applied clusters that finds nothing to do (above): "
+        f"{ours.show()}."
+        if ours is not None
+        else "gridsync's applied plan was not measured in this run."
+    )
+    return f"""{head}
+`terraform plan -lock=false` of {t.modules} instances of a local module, after `terraform apply`,
+local state ({t.version}): {t.plan.show()}. {compare}
+
+Caveats: the module holds only variables, locals and an output (no resources): Terraform 1.0.3 has
+no `terraform_data`, and no provider (not even `null`) can be installed on this offline machine, so
+Terraform refreshes no resource and calls no API here, while gridsync's applied plan lists live
+state from the local control plane over HTTP. Terraform's figure is thus a lower bound for a real
+module fleet (which would refresh each resource through its provider); the YAML and HCL inputs are
+equivalent in count, not in bytes.
+"""
 
 
 def _apply(r: Results) -> str:

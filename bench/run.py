@@ -1,10 +1,12 @@
 """Measure gridsync's performance targets and (re)write docs/performance.md.
 
-    python bench/run.py [--quick] [--repeat 5] [--no-write] [--out FILE] [--keep DIR]
+    python bench/run.py [--quick] [--repeat 5] [--shape-sizes 500,1000,2000] [--no-write]
+                        [--out FILE] [--keep DIR]
 
 validate and plan of a large generated fleet beside a libyaml floor, apply of many creates against
 the local Grid control plane over loopback HTTP beside the ideal and the runbook's way, API requests
-per poll round, the plan's peak memory and start-up time. `--quick` uses small sizes for a smoke
+per poll round, the plan's peak memory and start-up time; then several fleet shapes at three or
+more sizes against the floor, and `terraform plan` of an equivalent module fleet (bench/shapes.py). `--quick` uses small sizes for a smoke
 run; `--no-write` prints the document instead of writing it. Loopback only; every command has a
 timeout and the whole run a time budget.
 """
@@ -22,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apply_shapes import FULL_CASES, QUICK_CASES, Shapes, shapes_scenario
+from apply_shapes import FULL_CASES, QUICK_CASES, Shapes
+from apply_shapes import shapes_scenario as apply_shapes_scenario
 from measure import REPO, BenchError, clean_env, gridsync_command, machine
 from profiles import import_profile, profile_plan
 from report import (
@@ -45,6 +48,7 @@ from scenarios import (
     runbook_scenario,
     startup_scenario,
 )
+from shapes import FULL_SIZES, QUICK_SIZES, shapes_scenario, terraform_scenario
 
 BUDGET = {True: 60.0, False: 270.0}  # seconds after which no further repetition starts
 
@@ -97,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-write", action="store_true", help="print the report instead")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "performance.md")
     parser.add_argument("--keep", type=Path, help="work in DIR and leave it (default: a temp dir)")
+    parser.add_argument(
+        "--shape-sizes",
+        type=_sizes,
+        help="cluster counts for the fleet shapes, at least three (default 500,1000,2000; "
+        "--quick: 4,8,16)",
+    )
     return parser
 
 
@@ -111,13 +121,19 @@ def _measure(bench: Bench, args: argparse.Namespace, started: float) -> Results:
         plan_profile = profile_plan(bench, plan.fleet.root)
     _say("apply on the local control plane, then plan again")
     plan = plan_after_apply(bench, plan)
+    shape_sizes = args.shape_sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    _say(f"fleet shapes at {', '.join(map(str, shape_sizes))} clusters")
+    rounds = 1 if args.quick else min(3, bench.sizes.repeat)
+    shapes = tuple(shapes_scenario(bench, shape_sizes, rounds))
+    _say("terraform plan of a module fleet")
+    terraform = terraform_scenario(bench, bench.sizes.clusters, rounds)  # beside plan_again
     _say("apply over HTTP")
     applied = apply_scenario(bench)
     _say("apply over HTTP at a ten times slower clock")
     slow = apply_scenario(bench, QUICK_SLOW_CLOCK if args.quick else SLOW_CLOCK, times=3)
     _say("apply by shape: creates, updates and deletes")
     cases = QUICK_CASES if args.quick else FULL_CASES
-    shapes = shapes_scenario(
+    apply_shapes = apply_shapes_scenario(
         Shapes(bench.work, bench.gridsync, bench.env), cases, 1 if args.quick else 3, bench.deadline
     )
     _say("the runbook's way")
@@ -138,9 +154,19 @@ def _measure(bench: Bench, args: argparse.Namespace, started: float) -> Results:
         plan_profile=plan_profile,
         import_profile=import_profile(bench) if slow_start else None,
         elapsed=time.perf_counter() - started,
-        shapes=tuple(shapes),
-        shapes_command=".venv/bin/python bench/apply_shapes.py --repeat 3",
+        shapes=shapes,
+        shape_sizes=shape_sizes,
+        terraform=terraform,
+        apply_shapes=tuple(apply_shapes),
+        apply_shapes_command=".venv/bin/python bench/apply_shapes.py --repeat 3",
     )
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    if len(sizes) < 3 or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("give at least three positive cluster counts")
+    return sizes
 
 
 def _plan_missed(plan: PlanResult) -> bool:
@@ -155,6 +181,8 @@ def _command(args: argparse.Namespace) -> str:
         words.append("--quick")
     if args.repeat is not None:
         words += ["--repeat", str(args.repeat)]
+    if args.shape_sizes is not None:
+        words += ["--shape-sizes", ",".join(map(str, args.shape_sizes))]
     return shlex.join(words)
 
 

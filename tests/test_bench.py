@@ -17,6 +17,8 @@ SECTIONS = (
     "## Machine",
     "## Summary",
     "## Validate and plan",
+    "## Fleet shapes",
+    "### Side by side: `terraform plan`",
     "## Apply over HTTP",
     "### The runbook's way",
     "## Apply by shape",
@@ -116,3 +118,10 @@ def test_quick_run_reports_every_section_with_numbers() -> None:
     assert re.search(r"extrapolated\sto\s\d+\sclusters:\s\*\*\d+\ss\*\*", report)
     assert "| CPUs (`nproc`) | " in report and "| Python | CPython 3." in report
     assert ".venv/bin/python bench/run.py --quick" in report
+    shapes = report[report.index("## Fleet shapes") : report.index("## Apply over HTTP")]
+    assert (
+        len(re.findall(r"^Growth exponent: floor -?\d+\.\d+, validate -?\d+\.\d+", shapes, re.M))
+        == 3
+    )
+    assert len(re.findall(r"^\| \d+ \(\d+, \d+\) \| \d+\.\d+ s", shapes, re.M)) == 9
+    assert re.search(r"`terraform plan -lock=false` of \d+ instances.*?\d+\.\d+ s", shapes, re.S)

@@ -3,6 +3,12 @@
 Python 3.11's ``Path.glob`` does not descend into symlinked directories and yields broken or looping
 symlinks without a word; gridsync skips nothing silently. Here ``**`` follows directory symlinks
 that stay inside the root, and every symlink that loops, dangles or leaves the root is an error.
+
+Many globs over one tree (every cluster's `runs:` binding) share a Listing: each directory is
+listed once, and a `**` followed by a literal name (`runs/**/team-a/*.yaml`) does not walk the
+tree again for each glob: the first such glob at a directory walks everything below it once and
+indexes the directories by the names they hold, so each later glob visits only the directories
+that hold its next name. The results and problems are those of walking each glob on its own.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -25,21 +31,55 @@ class Found:
     path: Path  # root / rel, symlinks not resolved
 
 
+@dataclass(frozen=True)
+class _Dir:
+    """A directory a `**` reaches: where it is, and the resolved paths of it and its ancestors."""
+
+    path: Path
+    rel: tuple[str, ...]
+    seen: frozenset[Path]
+    real: Path
+
+
+@dataclass
+class _Below:
+    """Everything a `**` at one directory reaches: directories by the entry names they hold, and
+    the problems met on the way (walking them again would meet the same)."""
+
+    holding: dict[str, list[_Dir]]
+    problems: dict[str, Diagnostic]
+
+
+@dataclass
+class Listing:
+    """Directory listings (or why a directory cannot be listed) and `**` indexes, for discover
+    calls over one tree that does not change meanwhile."""
+
+    entries: dict[Path, list[os.DirEntry[str]] | str] = field(default_factory=dict)
+    below: dict[tuple[Path, frozenset[Path], Path], _Below] = field(default_factory=dict)
+
+
 @dataclass
 class _Walk:
     root: Path
     real_root: Path
     found: dict[str, Found]
     problems: dict[str, Diagnostic]
+    listing: Listing = field(default_factory=Listing)
 
 
-def discover(root: Path, patterns: tuple[str, ...]) -> tuple[list[Found], list[Diagnostic]]:
-    """Files matching any pattern, sorted by relative path, each once; and problems met."""
-    walk = _Walk(root, root.resolve(), {}, {})
+def discover(
+    root: Path, patterns: tuple[str, ...], listing: Listing | None = None
+) -> tuple[list[Found], list[Diagnostic]]:
+    """Files matching any pattern, sorted by relative path, each once; and problems met, likewise.
+
+    Pass the same `listing` to calls over the same tree to list each directory only once."""
+    walk = _Walk(root, root.resolve(), {}, {}, listing or Listing())
     for pattern in patterns:
         segments = [s for s in pattern.split("/") if s not in ("", ".")]
         _match(walk, root, (), segments, frozenset({walk.real_root}), walk.real_root)
-    return [walk.found[rel] for rel in sorted(walk.found)], list(walk.problems.values())
+    found = [walk.found[rel] for rel in sorted(walk.found)]
+    return found, [walk.problems[rel] for rel in sorted(walk.problems)]
 
 
 def _match(
@@ -54,6 +94,12 @@ def _match(
     if not segments:
         return
     head, rest = segments[0], segments[1:]
+    if head == "**" and rest and not _MAGIC & set(rest[0]):
+        below = _below(walk, _Dir(directory, rel, seen, real))
+        walk.problems.update((k, v) for k, v in below.problems.items() if k not in walk.problems)
+        for place in below.holding.get(rest[0], ()):
+            _match(walk, place.path, place.rel, rest, place.seen, place.real)
+        return
     if head == "**":
         _match(walk, directory, rel, rest, seen, real)
         for entry in _entries(walk, directory, rel):
@@ -80,6 +126,29 @@ def _match(
         elif _enter(walk, item, (*rel, item.name), seen):
             child = _real(item.path, real / item.name)
             _match(walk, item.path, (*rel, item.name), rest, seen | {child}, child)
+
+
+def _below(walk: _Walk, start: _Dir) -> _Below:
+    """The directories a `**` at `start` reaches, as `_match` would enter them, indexed by name."""
+    key = (start.path, start.seen, start.real)
+    known = walk.listing.below.get(key)
+    if known is not None:
+        return known
+    own = _Walk(walk.root, walk.real_root, {}, {}, walk.listing)
+    holding: dict[str, list[_Dir]] = {}
+    stack = [start]
+    while stack:
+        place = stack.pop()
+        children = []
+        for entry in _entries(own, place.path, place.rel):
+            holding.setdefault(entry.name, []).append(place)
+            rel = (*place.rel, entry.name)
+            if _enter(own, _Entry(place.path, entry.name, entry), rel, place.seen):
+                child = _real(place.path / entry.name, place.real / entry.name)
+                children.append(_Dir(place.path / entry.name, rel, place.seen | {child}, child))
+        stack.extend(reversed(children))
+    walk.listing.below[key] = _Below(holding, own.problems)
+    return walk.listing.below[key]
 
 
 @dataclass(frozen=True)
@@ -117,12 +186,18 @@ def _real(path: Path, plain: Path) -> Path:
 
 
 def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(directory) as scan:
-            return sorted(scan, key=lambda entry: entry.name)
-    except OSError as exc:
-        _problem(walk, rel, f"cannot list the directory: {exc.strerror or exc}")
+    listed = walk.listing.entries.get(directory)
+    if listed is None:
+        try:
+            with os.scandir(directory) as scan:
+                listed = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            listed = f"cannot list the directory: {exc.strerror or exc}"
+        walk.listing.entries[directory] = listed
+    if isinstance(listed, str):
+        _problem(walk, rel, listed)
         return []
+    return listed
 
 
 def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], seen: frozenset[Path]) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gridsync.config.cluster import NAME_RULE, suggest_name
-from gridsync.config.discover import Found, discover
+from gridsync.config.discover import Found, Listing, discover
 from gridsync.config.model import ProjectSettings, RunConfig
 from gridsync.config.project import PROJECT_FILE, glob_message
 from gridsync.config.schemas import SchemaProblem, check, load_schema, quoted
@@ -100,9 +100,10 @@ def load_runs(
     `bindings` are in declaration order (the second cluster to bind a file is the one in error);
     `cluster_files` are the files read as cluster files, which cannot also be run configs.
     """
-    found, diagnostics = discover(settings.root, settings.run_globs)
+    listing = Listing()  # one listing of the tree for the project's globs and every binding's
+    found, diagnostics = discover(settings.root, settings.run_globs, listing)
     files = {item.rel: item for item in found}
-    owners, bind_diagnostics = _bind(settings.root, bindings, files)
+    owners, bind_diagnostics = _bind(settings.root, bindings, files, listing)
     diagnostics.extend(bind_diagnostics)
     runs: list[RunConfig] = []
     for rel in sorted(files):
@@ -117,14 +118,14 @@ def load_runs(
 
 
 def _bind(
-    root: Path, bindings: Sequence[Binding], files: dict[str, Found]
+    root: Path, bindings: Sequence[Binding], files: dict[str, Found], listing: Listing
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """Run config path -> cluster name; files bound by a glob are added to `files`."""
     owners: dict[str, Binding] = {}
     diagnostics: list[Diagnostic] = []
     for binding in bindings:
         for index, pattern in binding.globs:
-            matched, problems = discover(root, (pattern,))
+            matched, problems = discover(root, (pattern,), listing)
             diagnostics.extend(problems)
             if not matched and not problems:
                 message = f"glob {pattern!r} matches no file: it binds no run config"

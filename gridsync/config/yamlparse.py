@@ -28,6 +28,10 @@ _Pos = tuple[int, int]  # 0-based (line, column) as libyaml counts them
 _BOM = "\ufeff"
 BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _BREAK_CHARS = "\r\n\x85\u2028\u2029"
+# Characters without which libyaml and PyYAML's pure-Python parser accept the same texts and build
+# the same values: tabs, tags, block scalars, directives, escapes, odd breaks, BOMs, anchors, aliases,
+# complex keys and reserved indicators. Deliberately broad: a false alarm only costs speed.
+PARSERS_MAY_DIFFER = re.compile("[\t!|>%\\\\\x85\u2028\u2029\ufeff&*?@`]")
 
 
 class EditError(GridsyncError):
@@ -107,8 +111,26 @@ def _syntax_error(exc: yaml.YAMLError, body: str) -> EditError:
 
 def load(text: str, why: str) -> Any:
     """yaml.safe_load, as Grid reads run configs: pure Python, stricter than libyaml in places."""
+    return _load(text, why, yaml.SafeLoader)
+
+
+def load_as_grid(text: str, why: str) -> Any:
+    """What `load` returns, or its EditError, at libyaml's speed where the two parsers agree.
+
+    CSafeLoader is libyaml's parser with the same safe constructor and YAML 1.1 resolver, so the
+    values are equal whenever both parse; but the parsers accept different texts in places (a tab
+    before a comment, ``|#``, a BOM inside the text, tags like ``!``). A text with none of the
+    characters those places need (PARSERS_MAY_DIFFER; a leading BOM is fine) is loaded by libyaml;
+    any other by the pure parser, exactly as Grid loads it (tests/config/test_yamledit.py compares
+    the two on generated texts)."""
+    body = text.removeprefix(_BOM)
+    loader = yaml.SafeLoader if PARSERS_MAY_DIFFER.search(body) else yaml.CSafeLoader
+    return _load(text, why, loader)
+
+
+def _load(text: str, why: str, loader: Any) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader either way
     except yaml.YAMLError as exc:
         if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
             raise EditError(f"{why}: {exc.problem}", *where(exc.problem_mark)) from exc

@@ -11,6 +11,7 @@ as the same string.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.tokens import (
@@ -229,6 +230,7 @@ def _render(value: str, style: str) -> str:
     return '"' + "".join(_escape(c) for c in value) + '"'
 
 
+@lru_cache(maxsize=4096)  # a plan sets the same few cluster ids in many files
 def _plain_ok(value: str) -> bool:
     if not _PLAIN_SAFE.fullmatch(value) or _NOT_A_STRING.fullmatch(value):
         return False

@@ -99,3 +99,47 @@ def test_fifo_is_refused_without_blocking(project: Project) -> None:
     (project.root / "clusters").mkdir()
     os.mkfifo(project.root / "clusters" / "pipe.yaml")
     find(project.errors(), 1, 1, "is not a regular file")
+
+
+def _tree(root: Path, outside: Path) -> None:
+    """Run configs in nested folders, with every kind of symlink discover reports or follows."""
+    for team in ("a", "b"):
+        for name in ("x", "y", "xy"):
+            for sub in ("", "s/", "s/t/"):
+                folder = root / "runs" / team / name / sub
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "r.yaml").write_text("compute: {}\n")
+    (root / "runs" / "a" / "x" / "s" / "loop").symlink_to("..")
+    (root / "runs" / "b" / "x" / "gone.yaml").symlink_to("missing.yaml")
+    (root / "runs" / "b" / "shared").symlink_to("../a/x")
+    outside.mkdir()
+    (root / "runs" / "a" / "away").symlink_to(outside)
+    (root / "runs" / "b" / "y" / "x").mkdir()  # a directory named like the glob's next segment
+
+
+# `[x]` is a glob that matches only "x" but takes the general `**` walk; a literal "x" after `**`
+# takes the indexed one. Both must find the same files and report the same problems.
+PAIRS = [
+    ("runs/**/x/**/*.yaml", "runs/**/[x]/**/*.yaml"),
+    ("runs/**/x/*.yaml", "runs/**/[x]/*.yaml"),
+    ("**/x", "**/[x]"),
+    ("runs/*/**/s/t/r.yaml", "runs/*/**/[s]/t/r.yaml"),
+    ("runs/**/gone.yaml", "runs/**/gone.yam[l]"),
+]
+
+
+@pytest.mark.parametrize(("indexed", "walked"), PAIRS)
+def test_a_shared_listing_finds_what_each_glob_finds_alone(
+    tmp_path: Path, indexed: str, walked: str
+) -> None:
+    from gridsync.config.discover import Listing, discover
+
+    root = tmp_path / "project"
+    _tree(root, tmp_path / "outside")
+    listing = Listing()
+    discover(root, ("runs/**/xy/*.yaml",), listing)  # an earlier glob fills the listing
+    shared = discover(root, (indexed,), listing)
+    alone = discover(root, (walked,))
+    assert shared == alone
+    assert shared == discover(root, (indexed,))  # and a listing of its own changes nothing
+    assert shared[0] or shared[1]  # each pair finds something or reports something

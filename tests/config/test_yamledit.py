@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import random
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import yaml
 
-from gridsync.config import yamlsplice
+from gridsync.config import yamledit, yamlparse, yamlsplice
 from gridsync.config.yamledit import EditError, get_scalar, set_scalar
 from gridsync.errors import GridsyncError
 
@@ -537,3 +538,99 @@ def test_double_quote_escapes(value: str, written: str) -> None:
     after = set_scalar(before, P, value)
     assert after == before.replace('"old"', written)
     assert yaml.safe_load(after) == doc(value)
+
+
+# ---------------------------------------------------------------------------- libyaml in place of safe_load
+
+RUN_CONFIG = (
+    "# grid run --config r.yaml train.py\ncompute:\n  provider:\n    cluster: old-1  # c\n"
+    '  train:\n    instance: t3.large\n    environment: {A: "1", B: "x y"}\n'
+    '    actions:\n      on_build_start: ["apt-get install -y ffmpeg"]\n'
+    'hyper_params:\n  settings: {strategy: grid_search, strategy_options: {num_trials: "3"}}\n'
+    '  params:\n    --lr: "uniform(1e-5, 1e-1, 20)"\n    --batch_size: "[32, 64]"\n'
+)
+_PIECES = [":", " ", "\n", "- ", "{", "}", "[", "]", ",", "#", "'", '"', "---\n", "...", "\r\n",
+           "\r", "é", "~", "<<: ", "  ", "-", "x: ", "\n  ", "\n    a: ", "''", "0", ".", "|",
+           "\t", "!", "&a ", "*a", "%", "?", "@", "\\", "\ufeff", "\x85", ">", "`", "'\n", ""]  # fmt: skip
+
+
+def _mutants(count: int) -> list[str]:
+    """Run configs with a few random characters inserted or replaced (deterministic)."""
+    rng = random.Random(15)  # noqa: S311  (test data)
+    texts = []
+    for _ in range(count):
+        text = RUN_CONFIG
+        for _ in range(rng.randint(1, 3)):
+            at, cut = rng.randrange(len(text) + 1), rng.choice((0, 0, 1, 2))
+            text = text[:at] + rng.choice(_PIECES) + text[at + cut :]
+        texts.append(text)
+    return texts
+
+
+def _outcome(text: str, loader: Any) -> tuple[str, str]:
+    try:
+        return "loaded", repr(yaml.load(text, Loader=loader))  # noqa: S506 - safe loaders only
+    except yaml.YAMLError:
+        return "refused", ""
+
+
+def test_libyaml_loads_what_safe_load_loads_where_the_parsers_agree() -> None:
+    """Why the edit checks may use libyaml: on a text without PARSERS_MAY_DIFFER, whatever the pure
+    parser refuses libyaml refuses too, and what both load is equal. (Where libyaml alone refuses,
+    set_scalar's own libyaml parse refuses first, as before.)"""
+    agree = disagree = 0
+    for text in _mutants(1500):
+        pure, fast = _outcome(text, yaml.SafeLoader), _outcome(text, yaml.CSafeLoader)
+        if yamlparse.PARSERS_MAY_DIFFER.search(text.removeprefix("\ufeff")):
+            disagree += pure != fast
+            continue
+        agree += 1
+        assert pure == fast or (pure[0], fast[0]) == ("loaded", "refused"), text
+    assert agree > 500 and disagree > 0  # both kinds were generated; the guard is needed
+
+
+def test_load_as_grid_answers_as_safe_load_on_every_text() -> None:
+    for text in [*_mutants(400), "a: b\t# c\n", "a: |#\n", "x: 1\n\ufeffy: 2\n"]:
+        expected: tuple[str, Any]
+        try:
+            expected = ("loaded", yaml.safe_load(text))
+        except yaml.YAMLError:
+            expected = ("refused", None)
+        try:
+            got: tuple[str, Any] = ("loaded", yamlparse.load_as_grid(text, "why"))
+        except EditError:
+            got = ("refused", None)
+        if expected[0] == "loaded" and got[0] == "refused":
+            with pytest.raises(EditError):  # only where libyaml refuses: set_scalar refuses first
+                yamlparse.parse(text)
+            continue
+        assert repr(got) == repr(expected), text
+
+
+@pytest.mark.parametrize("text", [RUN_CONFIG, RUN_CONFIG.replace('"x y"', '"x\ty"')])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda t: t.replace("t3.large", "t3.larg"),  # another value changed
+        lambda t: t.replace("    instance", "  instance"),  # a key moved to another mapping
+        lambda t: t.replace('"1"', "1"),  # a string became a number
+        lambda t: t.replace("grid_search,", "grid_search, x: 1,"),  # a key added
+    ],
+)
+def test_the_check_catches_an_edit_that_changes_more_than_the_value(
+    monkeypatch: pytest.MonkeyPatch, text: str, damage: Any
+) -> None:
+    """What _verify exists for, on the libyaml path (no tab) and the pure-Python one (a tab)."""
+    assert set_scalar(text, P, "new-1") == text.replace("old-1", "new-1")  # undamaged: fine
+    monkeypatch.setattr(yamledit, "plan_splice", _damaging(damage))
+    with pytest.raises(EditError, match="internal error"):
+        set_scalar(text, P, "new-1")
+
+
+def _damaging(damage: Any) -> Any:
+    def splice(src: Any, walk: Any, path: Any, value: str) -> tuple[int, int, str]:
+        body = damage(src.body)
+        at = body.index("old-1")
+        return 0, len(src.body), body[:at] + value + body[at + len("old-1") :]
+
+    return splice
