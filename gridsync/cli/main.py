@@ -61,9 +61,10 @@ def run(argv: list[str] | None = None) -> int:
     if os.environ.get(COMPLETE_VAR):
         return _complete(argv)
     args = sys.argv[1:] if argv is None else argv
-    _guard_output(args)
     debug = "--debug" in args
     try:
+        # Inside the try: a signal can arrive while the first modules are still importing.
+        _guard_output(args)
         code = cli.main(args=argv, prog_name="gridsync", standalone_mode=False)
     except Interrupted as exc:
         click.echo(f"\nInterrupted ({exc.what}): gridsync stopped.", err=True)
