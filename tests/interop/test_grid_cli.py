@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -213,7 +214,10 @@ def test_list_context_instance_types_and_delete(world: World, tmp_path: Path) ->
     assert re.fullmatch(r"just now|\d+ seconds ago|a minute ago", ours["ml-a"][4])
     saved = tmp_path / "clusters.txt"
     saved.write_text(table.stdout)
-    refused = world.gridsync("plan", "--live", str(saved))
+    project = tmp_path / "project"  # one declared cluster: a project with none is refused first
+    (project / "clusters").mkdir(parents=True)
+    shutil.copy(REPO / "clusters" / "research.yaml", project / "clusters")
+    refused = world.gridsync("-C", str(project), "plan", "--live", str(saved))
     assert refused.returncode == 1 and "cut" in refused.stderr, said(refused)
     assert "Traceback" not in refused.stderr
 

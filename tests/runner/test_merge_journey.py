@@ -188,7 +188,7 @@ def test_run_config_edits_reach_the_default_branch_after_the_apply(
     assert git(remote, "rev-parse", "main^") == team.head()  # on top of the applied merge
     # The loop is closed: the default branch as pushed plans to no change at all.
     clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", remote.as_uri(), str(clone))
+    git(tmp_path, "clone", "-q", "--branch", "main", remote.as_uri(), str(clone))
     replan = subprocess.run(
         [sys.executable, "-m", "gridsync", "plan", "--detailed-exitcode"],
         cwd=clone,
