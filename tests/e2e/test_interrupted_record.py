@@ -69,7 +69,9 @@ def test_kill_during_a_prune_then_rerun_leaves_no_false_drift(project: Project) 
     assert project.gridsync("apply", "--auto-approve").returncode == 0
     assert set(record(project)["clusters"]) == {"ml-keep", "ml-a", "ml-b"}
 
-    slow(project, delete=4.0)
+    # Long enough that the clusters are still going when the rerun starts, after the record,
+    # drift and plan checks below (4 s was not, on a loaded machine).
+    slow(project, delete=10.0)
     for name in ("ml-a", "ml-b"):
         (project.root / "clusters" / f"{name}.yaml").unlink()
     apply = project.start("apply", "--auto-approve")
