@@ -214,10 +214,10 @@ def test_list_context_instance_types_and_delete(world: World, tmp_path: Path) ->
     assert re.fullmatch(r"just now|\d+ seconds ago|a minute ago", ours["ml-a"][4])
     saved = tmp_path / "clusters.txt"
     saved.write_text(table.stdout)
-    project = tmp_path / "project"  # one declared cluster: a project with none is refused first
-    (project / "clusters").mkdir(parents=True)
-    shutil.copy(REPO / "clusters" / "research.yaml", project / "clusters")
-    refused = world.gridsync("-C", str(project), "plan", "--live", str(saved))
+    declared = tmp_path / "declared"  # one declared cluster: a project with none is refused first
+    (declared / "clusters").mkdir(parents=True)
+    shutil.copy(REPO / "clusters" / "research.yaml", declared / "clusters")
+    refused = world.gridsync("-C", str(declared), "plan", "--live", str(saved))
     assert refused.returncode == 1 and "cut" in refused.stderr, said(refused)
     assert "Traceback" not in refused.stderr
 
