@@ -4,11 +4,14 @@ make itself can be a GitHub Actions workflow command."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gridsync import redact
+from gridsync import output, redact
 from gridsync.console import Console
 from gridsync.output import SafeStream, append_text, create_files, neutralise, write_atomic
 
@@ -125,3 +128,9 @@ def test_create_files_makes_all_or_none_and_never_replaces(tmp_path: Path) -> No
     create_files(files)
     assert [p.read_text() for p in files] == ["a\n", "b\n"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml", "new"]
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\u2028\x85\u200b:"), max_size=40))
+def test_the_last_line_is_what_follows_the_last_line_break(text: str) -> None:
+    expected = re.split("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]", text)[-1]
+    assert output._last_line(text) == expected
