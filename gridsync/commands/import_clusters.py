@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridsync import redact
-from gridsync.commands.import_select import Refusal, choose, destination, literal_glob
+from gridsync.commands.import_select import Refusal, choose, destination
 from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.session import Target
+from gridsync.config.discover import literal_glob
 from gridsync.config.document import ClusterDocument, cluster_document
 from gridsync.config.load import load_desired
 from gridsync.config.model import DesiredState, ProjectSettings

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from gridsync.config.cluster import NAME_RULE
+from gridsync.config.discover import MAGIC, path_matches
 from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.confine import is_inside
 from gridsync.errors import UsageError
@@ -23,8 +23,6 @@ from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.model import ClusterType, Phase, is_valid_name
 from gridsync.output import clean
 from gridsync.plan.prune import Memory, matches
-
-_MAGIC = "*?["
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ def cluster_folder(settings: ProjectSettings) -> str:
     segments = [s for s in settings.cluster_globs[0].split("/") if s not in ("", ".")][:-1]
     literal: list[str] = []
     for segment in segments:
-        if any(c in segment for c in _MAGIC):
+        if MAGIC & set(segment):
             break
         literal.append(segment)
     return "/".join(literal)
@@ -138,23 +136,3 @@ def destination(settings: ProjectSettings, file: Path | None, name: str) -> str:
             hint="pass --file PATH matching the `clusters` globs of gridsync.yaml",
         )
     return rel
-
-
-def path_matches(rel: str, pattern: str) -> bool:
-    """Whether a relative path matches a cluster-file glob, as discovery reads globs (pathlib
-    style: `**` is any number of folders, other wildcards stay within one name)."""
-    return _segments_match(rel.split("/"), [s for s in pattern.split("/") if s not in ("", ".")])
-
-
-def _segments_match(parts: list[str], segments: list[str]) -> bool:
-    if not segments:
-        return not parts
-    head, rest = segments[0], segments[1:]
-    if head == "**":
-        return any(_segments_match(parts[i:], rest) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatchcase(parts[0], head) and _segments_match(parts[1:], rest)
-
-
-def literal_glob(rel: str) -> str:
-    """A glob matching exactly the path `rel` (wildcard characters in it bracketed)."""
-    return "".join(f"[{c}]" if c in _MAGIC else c for c in rel)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gridsync.errors import Diagnostic
 
-_MAGIC = frozenset("*?[")
+MAGIC = frozenset("*?[")  # glob wildcard characters
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _match(
     if not segments:
         return
     head, rest = segments[0], segments[1:]
-    if head == "**" and rest and not _MAGIC & set(rest[0]):
+    if head == "**" and rest and not MAGIC & set(rest[0]):
         below = _below(walk, _Dir(directory, rel, seen, real))
         walk.problems.update((k, v) for k, v in below.problems.items() if k not in walk.problems)
         for place in below.holding.get(rest[0], ()):
@@ -114,7 +114,7 @@ def _match(
                     child,
                 )
         return
-    if _MAGIC & set(head):
+    if MAGIC & set(head):
         entries = [_Entry(directory, e.name, e) for e in _entries(walk, directory, rel)]
     else:
         entries = [_Entry(directory, head, None)] if os.path.lexists(directory / head) else []
@@ -259,3 +259,26 @@ def _resolve(walk: _Walk, path: Path, rel: tuple[str, ...]) -> Path | None:
 def _problem(walk: _Walk, rel: tuple[str, ...], message: str) -> None:
     key = "/".join(rel) or "."
     walk.problems.setdefault(key, Diagnostic(key, 1, 1, message))
+
+
+# --- globs as discovery reads them, for a path that is not on disk yet (`gridsync import`) ---
+
+
+def path_matches(rel: str, pattern: str) -> bool:
+    """Whether a relative path matches a cluster-file glob, as discovery reads globs (pathlib
+    style: `**` is any number of folders, other wildcards stay within one name)."""
+    return _segments_match(rel.split("/"), [s for s in pattern.split("/") if s not in ("", ".")])
+
+
+def _segments_match(parts: list[str], segments: list[str]) -> bool:
+    if not segments:
+        return not parts
+    head, rest = segments[0], segments[1:]
+    if head == "**":
+        return any(_segments_match(parts[i:], rest) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatchcase(parts[0], head) and _segments_match(parts[1:], rest)
+
+
+def literal_glob(rel: str) -> str:
+    """A glob matching exactly the path `rel` (wildcard characters in it bracketed)."""
+    return "".join(f"[{c}]" if c in MAGIC else c for c in rel)
