@@ -132,6 +132,23 @@ def _instance_types_from_yaml(items: list[Any]) -> tuple[InstanceType, ...]:
     )
 
 
+def _instance_types_to_yaml(items: tuple[InstanceType, ...]) -> list[Any]:
+    """The inverse of _instance_types_from_yaml: a bare name when a type has no options, as
+    people write it; else the mapping form."""
+    return [_instance_type_to_yaml(item) for item in items]
+
+
+def _instance_type_to_yaml(item: InstanceType) -> str | dict[str, Any]:
+    if item.overprovisioned_ondemand_count is None and item.root_volume_size is None:
+        return item.name
+    entry: dict[str, Any] = {"name": item.name}
+    if item.overprovisioned_ondemand_count is not None:
+        entry["overprovisioned_ondemand_count"] = item.overprovisioned_ondemand_count
+    if item.root_volume_size is not None:
+        entry["root_volume_size"] = item.root_volume_size
+    return entry
+
+
 def _instance_type_entries(items: tuple[InstanceType, ...]) -> dict[str, Value]:
     return {t.name: t.describe() for t in items}
 
@@ -152,6 +169,7 @@ class ManagedField:
     compare: Compare = Compare.VALUE
     raw: bool = False  # shown as text (an instance type's description), not JSON-quoted
     from_yaml: Callable[[Any], Any] = _same  # the YAML value (schema-checked) -> attribute value
+    to_yaml: Callable[[Any], Any] = _same  # its inverse (the document `gridsync import` writes)
     # Compare.ENTRIES: the attribute value -> {key: what the plan shows for that entry}.
     entries: Callable[[Any], Mapping[str, Value]] | None = None
     # The value as JSON for digests (order-free). Keep it stable: digests are saved.
@@ -174,6 +192,7 @@ FIELDS: tuple[ManagedField, ...] = (
         compare=Compare.ENTRIES,
         raw=True,
         from_yaml=_instance_types_from_yaml,
+        to_yaml=_instance_types_to_yaml,
         entries=_instance_type_entries,
         data=_instance_type_data,
     ),

@@ -1,10 +1,10 @@
 """Live managed fields -> a cluster document: the YAML `gridsync import` writes (pure, no I/O).
 
 `cluster_document` is the one place that maps a live ClusterSpec to the fields of a `kind: Cluster`
-document, the inverse of `config/cluster.py`'s `_build`: whatever it writes loads back into the
-same spec, so a plan against the cluster it came from shows no change. Every field gridsync
-manages is written, defaults included (instance types are always listed, options kept). Secret
-fields (model.SECRET_FIELDS) are never written: each becomes an `${env:VAR}` reference whose name
+document, row by row of model.FIELDS (each row's `to_yaml`, the inverse of its `from_yaml`):
+whatever it writes loads back into the same spec, so a plan against the cluster it came from
+shows no change. Every field gridsync manages is written, defaults included (instance types are
+always listed, options kept). Secret fields are never written: each becomes an `${env:VAR}` reference whose name
 `secret_variable` derives from the cluster name, and the caller tells the user which to set.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from gridsync.model import SECRET_FIELDS, ClusterSpec, InstanceType
+from gridsync.model import FIELDS, ClusterSpec
 
 API_VERSION = "gridsync/v1"
 
@@ -56,19 +56,15 @@ def cluster_document(
         "kind": "Cluster",
         "name": name,
         "provider": "aws",
-        "region": _literal(spec.region),
     }
     variables: list[tuple[str, str]] = []
-    for field in ("role_arn", "external_id"):
-        value: str = getattr(spec, field)
-        if field in SECRET_FIELDS:
-            variable = secret_variable(name, field)
-            variables.append((variable, field))
-            fields[field] = f"${{env:{variable}}}"
+    for field in FIELDS:  # every managed field, in the table's order
+        if field.secret:
+            variable = secret_variable(name, field.name)
+            variables.append((variable, field.name))
+            fields[field.name] = f"${{env:{variable}}}"
         else:
-            fields[field] = _literal(value)
-    fields["instance_types"] = [_instance_type(t) for t in spec.instance_types]
-    fields["cost_savings"] = spec.cost_savings
+            fields[field.name] = _literal(field.to_yaml(getattr(spec, field.name)))
     if protect:
         fields["protect"] = True
     if context:
@@ -78,18 +74,13 @@ def cluster_document(
     return ClusterDocument(name, fields, tuple(variables))
 
 
-def _instance_type(item: InstanceType) -> str | dict[str, Any]:
-    """A bare name when it has no options, as people write it; else the mapping form."""
-    if item.overprovisioned_ondemand_count is None and item.root_volume_size is None:
-        return _literal(item.name)
-    entry: dict[str, Any] = {"name": _literal(item.name)}
-    if item.overprovisioned_ondemand_count is not None:
-        entry["overprovisioned_ondemand_count"] = item.overprovisioned_ondemand_count
-    if item.root_volume_size is not None:
-        entry["root_volume_size"] = item.root_volume_size
-    return entry
-
-
-def _literal(text: str) -> str:
-    """A string that `${env:}` substitution reads back unchanged (`$${` writes a literal `${`)."""
-    return text.replace("${", "$${")
+def _literal(value: Any) -> Any:
+    """A value whose strings `${env:}` substitution reads back unchanged (`$${` writes a literal
+    `${`), in lists and mappings too."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _literal(item) for key, item in value.items()}
+    return value

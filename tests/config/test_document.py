@@ -10,7 +10,7 @@ from gridsync.config.document import cluster_document, secret_variable
 from gridsync.config.load import load_desired
 from gridsync.config.project import load_project
 from gridsync.errors import ConfigError
-from gridsync.model import DEFAULT_INSTANCE_TYPES, ClusterSpec, InstanceType
+from gridsync.model import DEFAULT_INSTANCE_TYPES, FIELD_NAMES, ClusterSpec, InstanceType
 
 ROLE = "arn:aws:iam::123456789012:role/grid"
 SPECS = {
@@ -67,3 +67,9 @@ def test_a_value_holding_a_reference_is_written_as_a_literal(tmp_path: Path) -> 
     messages = [d.message for d in raised.value.diagnostics]
     assert any("role_arn 'arn:${env:HOME}' is not an IAM role ARN" in m for m in messages), messages
     assert not any("/root" in m for m in messages)
+
+
+def test_every_field_of_the_table_is_written() -> None:
+    """A field added to model.FIELDS is imported with no change here (its `to_yaml`)."""
+    written = cluster_document("ml-a", SPECS["every option"]).fields
+    assert set(FIELD_NAMES) <= set(written)
