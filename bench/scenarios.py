@@ -271,8 +271,7 @@ def apply_scenario(
 # What `gridsync apply --backend api` imports and builds before it reads a file: the CLI, the
 # apply command, the API client (httpx) and its HTTP client (an SSL context with the CA bundle).
 IMPORTS_CODE = (
-    "import gridsync.cli.commands, gridsync.commands.apply, gridsync.live.api, httpx; "
-    "httpx.Client()"
+    "import gridsync.cli.group, gridsync.commands.apply, gridsync.live.api, httpx; httpx.Client()"
 )
 LIBRARIES_CODE = "import click, yaml, httpx; httpx.Client()"  # the third-party part of it
 

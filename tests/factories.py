@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridsync.config.model import DesiredCluster, DesiredState
+from gridsync.config.desired import DesiredCluster, DesiredState
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.model import ClusterSpec, ClusterType, InstanceType, Phase, Source
+from gridsync.spec import ClusterSpec, ClusterType, InstanceType, Phase, Source
 
 SECRET = "ext-id-s3cr3t-7f1c"
 

@@ -1,4 +1,4 @@
-"""The table of managed fields (gridsync.model.FIELDS) agrees with ClusterSpec, the schemas and
+"""The table of managed fields (gridsync.spec.FIELDS) agrees with ClusterSpec, the schemas and
 Grid's wire mapping, and the digests saved in apply records and plans stay what they were."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from gridsync.config.schemas import load_schema
 from gridsync.live import wire
-from gridsync.model import (
+from gridsync.spec import (
     FIELD_NAMES,
     FIELDS,
     ClusterSpec,

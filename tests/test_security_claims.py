@@ -23,12 +23,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parent / "github"))
 from fake_github import REPOSITORY, TOKEN, FakeGitHub
 
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.github.api import GitHub
 from gridsync.github.comment import MARKER, comment_body, upsert_comment
 from gridsync.infra.tfprocess import WITHHELD, command_env
-from gridsync.live.local import LocalControlPlane
-from gridsync.model import spec_digest
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.spec import spec_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "github"

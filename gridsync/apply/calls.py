@@ -10,8 +10,8 @@ from gridsync.apply.outcome import Progress
 from gridsync.apply.steps import Chain, Step, known
 from gridsync.errors import ClusterExists, GridsyncError
 from gridsync.live.backend import Backend
-from gridsync.model import ClusterSpec
-from gridsync.plan.model import Change
+from gridsync.plan.changes import Change
+from gridsync.spec import ClusterSpec
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra

@@ -52,8 +52,8 @@ from gridsync.apply.steps import (
 from gridsync.errors import GridsyncError
 from gridsync.interrupts import StopRequest
 from gridsync.live.backend import Backend, LiveCluster, LiveState
-from gridsync.model import Phase
-from gridsync.plan.model import Plan
+from gridsync.plan.changes import Plan
+from gridsync.spec import Phase
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra

@@ -11,8 +11,8 @@ from gridsync.apply.runfiles import write_run_edit
 from gridsync.apply.steps import Chain, known
 from gridsync.errors import GridsyncError
 from gridsync.live.backend import Backend, LiveCluster
-from gridsync.model import Phase
-from gridsync.plan.model import Action, Plan, RunEdit
+from gridsync.plan.changes import Action, Plan, RunEdit
+from gridsync.spec import Phase
 
 
 def why_not_running(found: LiveCluster | None) -> str:

@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from gridsync.config.model import DesiredCluster
+from gridsync.config.desired import DesiredCluster
 from gridsync.errors import GridsyncError
 from gridsync.infra.aws import Aws
 from gridsync.infra.terraform import Terraform
 from gridsync.infra.tfoutput import output_value, role_from_outputs
 from gridsync.live.backend import Blueprint
-from gridsync.model import FIELD_NAMES, ClusterSpec
-from gridsync.plan.model import Change
+from gridsync.plan.changes import Change
+from gridsync.spec import FIELD_NAMES, ClusterSpec
 
 
 @dataclass

@@ -17,7 +17,7 @@ from gridsync.apply.outcome import Journal, Progress, Status
 from gridsync.apply.steps import Chain, Clock, Step
 from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.model import Phase
+from gridsync.spec import Phase
 
 FLUSH_EVERY = 1.0  # seconds
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.plan.model import Action
+from gridsync.plan.changes import Action
 
 
 class Status(StrEnum):

@@ -20,9 +20,9 @@ from typing import Any
 from gridsync.apply.stores import FileStore, S3Store, Store, store_for
 from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
-from gridsync.model import AppliedEntry as Entry
-from gridsync.model import public_fields, spec_digest
 from gridsync.redact import mask_strings
+from gridsync.spec import AppliedEntry as Entry
+from gridsync.spec import public_fields, spec_digest
 
 __all__ = [
     "VERSION",

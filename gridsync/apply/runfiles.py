@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from gridsync.atomicfile import write_atomic
-from gridsync.config.yamledit import get_scalar, set_scalar
 from gridsync.errors import GridsyncError
-from gridsync.plan.model import RunEdit
+from gridsync.plan.changes import RunEdit
 from gridsync.plan.runs import CLUSTER_PATH
+from gridsync.yamledit import get_scalar, set_scalar
 
 
 def write_run_edit(root: Path, edit: RunEdit, cluster_id: str) -> bool:

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from gridsync.apply.outcome import Status
 from gridsync.live.backend import LiveCluster
-from gridsync.plan.model import Action, Change, Plan
+from gridsync.plan.changes import Action, Change, Plan
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")

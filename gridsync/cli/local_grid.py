@@ -116,7 +116,7 @@ def local_grid_serve(
     Requests are logged to stderr as METHOD PATH STATUS MS; credentials never are.
     """
     from gridsync.commands.local_grid import ServeOptions, serve
-    from gridsync.live.server import ServerAuth
+    from gridsync.localgrid.server import ServerAuth
 
     options = ServeOptions(host, port, state_file, ServerAuth(user_id, api_key, username), faults)
     return serve(state.target, options, os.environ, state.console)

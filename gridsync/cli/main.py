@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from gridsync.cli.commands import cli
+from gridsync.cli.group import cli
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
 from gridsync.interrupts import Interrupted, install, interrupted
 from gridsync.painter import CHOICES, Painter, Style
@@ -141,8 +141,8 @@ def _report_config_error(exc: ConfigError, github: bool, paint: Painter) -> int:
     from gridsync.render.diagnostics import error_summary, render_diagnostics
 
     if github:
-        from gridsync.commands.github_out import emit_diagnostics
         from gridsync.console import Console
+        from gridsync.github.outputs import emit_diagnostics
 
         emit_diagnostics(exc.diagnostics, Console())
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gridsync.backends import OPENERS
 from gridsync.errors import GridsyncError
-from gridsync.live.factory import OPENERS
 from gridsync.painter import CHOICES
 
 if TYPE_CHECKING:
-    from gridsync.commands.session import Target
     from gridsync.console import Console
+    from gridsync.prepare.inputs import Target
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -74,8 +74,8 @@ class State:
 
     @property
     def target(self) -> Target:
-        from gridsync.commands.session import Target
         from gridsync.config.project import find_root
+        from gridsync.prepare.inputs import Target
 
         return Target(self.root or find_root(Path.cwd()), self.project)
 

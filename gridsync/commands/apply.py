@@ -16,30 +16,30 @@ from gridsync.apply.executor import Executor
 from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
 from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
 from gridsync.apply.record import AppliedRecord, RecordJournal
-from gridsync.commands.infra_facts import make_terraform
+from gridsync.backends import open_backend
 from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.plan import raise_if_blocked
-from gridsync.commands.session import (
+from gridsync.config.desired import ProjectSettings
+from gridsync.config.project import parse_duration
+from gridsync.console import Console
+from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
+from gridsync.interrupts import StopRequest, exit_code_for, graceful
+from gridsync.live.backend import Backend, LiveState
+from gridsync.plan import planfile
+from gridsync.plan.changes import Action, Plan
+from gridsync.plan.diff import Memory, desired_fingerprint
+from gridsync.prepare.facts import make_terraform
+from gridsync.prepare.inputs import (
     Inputs,
     Target,
     load_inputs,
     plan_against,
     require_files,
 )
-from gridsync.config.model import ProjectSettings
-from gridsync.config.project import parse_duration
-from gridsync.console import Console
-from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
-from gridsync.interrupts import StopRequest, exit_code_for, graceful
-from gridsync.live.backend import Backend, LiveState
-from gridsync.live.factory import open_backend
-from gridsync.model import Phase
-from gridsync.plan import planfile
-from gridsync.plan.diff import Memory, desired_fingerprint
-from gridsync.plan.model import Action, Plan
 from gridsync.render import text
 from gridsync.render.progress import LineProgress, TtyProgress
 from gridsync.render.summary import render_summary
+from gridsync.spec import Phase
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra
@@ -141,7 +141,7 @@ def _report(
     failure to post is a warning: it never hides what apply did."""
     if not (options.github or options.comment):
         return
-    from gridsync.commands.github_out import apply_markdown, emit_apply
+    from gridsync.github.outputs import apply_markdown, emit_apply
 
     text = apply_markdown(seen.result, code, error)
     if options.github:

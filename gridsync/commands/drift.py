@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gridsync.backends import open_backend
 from gridsync.commands.memory import own_record, read_memory
-from gridsync.commands.session import Target, load_inputs, plan_against
 from gridsync.console import Console
 from gridsync.errors import ExitCode
-from gridsync.live.factory import open_backend
 from gridsync.plan.drift import classify
+from gridsync.prepare.inputs import Target, load_inputs, plan_against
 from gridsync.render.drift import render_markdown, render_text
 
 
@@ -41,7 +41,7 @@ def drift(target: Target, options: DriftOptions, env: Mapping[str, str], console
     report = classify(plan, live, record)
     console.result(render_markdown(report) if options.markdown else render_text(report))
     if options.github:
-        from gridsync.commands.github_out import emit_drift
+        from gridsync.github.outputs import emit_drift
 
         emit_drift(report, env)
     if options.issue:

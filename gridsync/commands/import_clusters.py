@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridsync import redact
+from gridsync.backends import open_backend
 from gridsync.commands.import_select import Refusal, choose, destination
 from gridsync.commands.memory import own_record, read_memory
-from gridsync.commands.session import Target
+from gridsync.config.desired import DesiredState, ProjectSettings
 from gridsync.config.discover import literal_glob
 from gridsync.config.document import ClusterDocument, cluster_document
 from gridsync.config.load import load_desired
-from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, UsageError
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.live.factory import open_backend
 from gridsync.output import create_files
 from gridsync.plan.prune import Memory
+from gridsync.prepare.inputs import Target
 from gridsync.render.diagnostics import render_diagnostics
 from gridsync.render.imported import render_imported, render_skipped
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridsync.config.cluster import NAME_RULE
+from gridsync.config.desired import DesiredState, ProjectSettings
 from gridsync.config.discover import MAGIC, path_matches
-from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.confine import is_inside
 from gridsync.errors import UsageError
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.model import ClusterType, Phase, is_valid_name
 from gridsync.output import clean
 from gridsync.plan.prune import Memory, matches
+from gridsync.spec import ClusterType, Phase, is_valid_name
 
 
 @dataclass(frozen=True)

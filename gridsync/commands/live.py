@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from gridsync.commands.session import Target
+from gridsync.backends import open_backend
 from gridsync.console import Console
 from gridsync.errors import ExitCode
-from gridsync.live.factory import open_backend
+from gridsync.prepare.inputs import Target
 from gridsync.render.live import render_json, render_table
 
 

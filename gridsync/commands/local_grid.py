@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from gridsync.commands.session import Target
 from gridsync.console import Console
 from gridsync.errors import ExitCode
-from gridsync.live.faults import FaultSettings
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.localdb import sidecars
-from gridsync.live.server import GridServer, ServerAuth
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.localgrid.faults import FaultSettings
+from gridsync.localgrid.server import GridServer, ServerAuth
+from gridsync.localgrid.store import sidecars
+from gridsync.prepare.inputs import Target
 
 
 def fail(target: Target, name: str, reason: str, console: Console) -> int:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gridsync.apply.record import AppliedRecord, store_for
+from gridsync.config.desired import ProjectSettings
 from gridsync.config.load import load_desired
-from gridsync.config.model import ProjectSettings
 from gridsync.config.project import load_project
-from gridsync.model import AppliedEntry
 from gridsync.plan.prune import Memory
+from gridsync.spec import AppliedEntry
 
 
 def own_record(settings: ProjectSettings) -> AppliedRecord:

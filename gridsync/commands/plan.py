@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gridsync.commands.github_out import emit_plan
+from gridsync.backends import open_backend
 from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.pr_comment import post_errors, post_failure, post_plan, replace_approval
-from gridsync.commands.session import Inputs, Target, load_inputs, plan_against, require_files
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
-from gridsync.live.factory import open_backend
+from gridsync.github.outputs import emit_plan
 from gridsync.plan import planfile
+from gridsync.plan.changes import Note, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
-from gridsync.plan.model import Note, Plan
+from gridsync.prepare.inputs import Inputs, Target, load_inputs, plan_against, require_files
 from gridsync.render import formats
 
 

@@ -16,7 +16,7 @@ from gridsync.github.api import GitHub
 from gridsync.github.comment import Record, record_body, upsert_comment
 from gridsync.github.context import event_pull, run_info
 from gridsync.plan import planfile
-from gridsync.plan.model import Plan
+from gridsync.plan.changes import Plan
 
 OUTDATED = (
     "> This pull request's earlier plan is **outdated**: the latest plan, below, has no changes."

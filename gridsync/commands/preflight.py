@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gridsync.commands.session import Target, load_inputs
 from gridsync.console import Console
 from gridsync.errors import ExitCode, UsageError
+from gridsync.prepare.inputs import Target, load_inputs
 from gridsync.render.preflight import render_findings
 
 

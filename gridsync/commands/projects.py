@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from gridsync.commands.session import Target
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import ExitCode
+from gridsync.prepare.inputs import Target
 
 
 def projects(target: Target, as_json: bool, console: Console) -> int:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gridsync.commands.session import Target, inputs_for
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode
+from gridsync.prepare.inputs import Target, inputs_for
 
 
 def validate(

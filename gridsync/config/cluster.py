@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gridsync import redact
+from gridsync.config.desired import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.envsubst import SubstitutedTree, has_control, substitute_tree
-from gridsync.config.model import AwsSettings, DesiredCluster, TerraformSettings
 from gridsync.config.project import project_path_message
 from gridsync.config.schemas import CLUSTER_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlPath
-from gridsync.model import (
+from gridsync.spec import (
     ARM_PREFIXES,
     FIELDS,
     SECRET_FIELDS,

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from gridsync.model import FIELDS, ClusterSpec
+from gridsync.spec import FIELDS, ClusterSpec
 
 API_VERSION = "gridsync/v1"
 

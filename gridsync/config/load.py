@@ -10,12 +10,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gridsync.config.cluster import CheckedDocument, check_document
+from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.discover import Found, discover
-from gridsync.config.model import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.runs import Binding, binding_of, load_runs
 from gridsync.config.yamlsrc import Problem, read_yaml_file
 from gridsync.errors import ConfigError, Diagnostic
-from gridsync.model import Source
+from gridsync.spec import Source
 
 
 @dataclass

@@ -9,8 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gridsync.config.globs import overlap
-from gridsync.config.model import (
+from gridsync.config.desired import (
     DEFAULT_CLUSTER_GLOBS,
     DEFAULT_RUN_GLOBS,
     DEFAULT_STATE_PATH,
@@ -19,6 +18,7 @@ from gridsync.config.model import (
     ProjectSettings,
     WaitSettings,
 )
+from gridsync.config.globs import overlap
 from gridsync.config.schemas import PROJECT_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
 from gridsync.confine import is_inside

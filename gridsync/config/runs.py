@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from gridsync.config.cluster import NAME_RULE, suggest_name
+from gridsync.config.desired import ProjectSettings, RunConfig
 from gridsync.config.discover import Found, Listing, discover
-from gridsync.config.model import ProjectSettings, RunConfig
 from gridsync.config.project import PROJECT_FILE, glob_message
 from gridsync.config.schemas import SchemaProblem, check, load_schema, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
 from gridsync.errors import Diagnostic
-from gridsync.model import Source, is_valid_name
+from gridsync.spec import Source, is_valid_name
 
 RUN_SCHEMA = "runconfig.schema.json"
 # `compute.provider` keys of Grid's older docs; the last grid CLI reads only `cluster` there.

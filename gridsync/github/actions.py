@@ -17,10 +17,10 @@ from pathlib import Path
 from gridsync.apply.outcome import ApplyResult, Status
 from gridsync.errors import Diagnostic, ExitCode, GridsyncError
 from gridsync.github.fit import close_open, scan
-from gridsync.model import Source
 from gridsync.output import append_text
+from gridsync.plan.changes import Action, Change, Note, Plan
 from gridsync.plan.drift import NOT_APPLIED, OUT_OF_BAND, DriftReport
-from gridsync.plan.model import Action, Change, Note, Plan
+from gridsync.spec import Source
 
 LEVELS = ("error", "warning", "notice")  # most severe first
 _SEVERITY_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}

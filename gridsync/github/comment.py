@@ -25,7 +25,7 @@ from urllib.parse import quote
 from gridsync.github.api import GitHub
 from gridsync.github.context import RunInfo
 from gridsync.github.fit import fit_markdown, fit_plan
-from gridsync.plan.model import Plan
+from gridsync.plan.changes import Plan
 from gridsync.render.common import clean
 from gridsync.render.markdown import md_escape
 

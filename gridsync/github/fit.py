@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gridsync.plan.model import Action, Plan
+from gridsync.plan.changes import Action, Plan
 from gridsync.render.common import SYMBOLS, plural
 from gridsync.render.markdown import (
     BLOCKED_MARK,

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from gridsync.config.model import TerraformSettings
+from gridsync.config.desired import TerraformSettings
 
 REVIEWED_EVENTS = frozenset(
     {"push", "schedule", "workflow_dispatch", "merge_group", "release", "repository_dispatch"}

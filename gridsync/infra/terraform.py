@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gridsync.config.model import TerraformSettings
+from gridsync.config.desired import TerraformSettings
 from gridsync.infra import tfworkdir
 from gridsync.infra.review import Deferral, Review, review_for
 from gridsync.infra.tfoutput import (

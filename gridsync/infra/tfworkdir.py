@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from gridsync.atomicfile import write_atomic
-from gridsync.config.model import TerraformSettings
+from gridsync.config.desired import TerraformSettings
 from gridsync.confine import is_inside, tree_problem
 from gridsync.infra.tfprocess import TerraformError
-from gridsync.model import is_valid_name
+from gridsync.spec import is_valid_name
 from gridsync.statedir import ensure_dir, refuse_symlinks
 
 WORK_ROOT = Path(".gridsync") / "terraform"

@@ -41,7 +41,7 @@ from gridsync.live.backend import Blueprint, LiveCluster, LiveState
 from gridsync.live.credentials import Credentials
 from gridsync.live.grid_http import grid_service, retry_status, retryable, status_error
 from gridsync.live.gridsettings import read_context, write_context
-from gridsync.model import ClusterSpec, ClusterType, Phase
+from gridsync.spec import ClusterSpec, ClusterType, Phase
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from gridsync.model import ClusterSpec, ClusterType, Phase
+from gridsync.spec import ClusterSpec, ClusterType, Phase
 
 
 @dataclass(frozen=True)

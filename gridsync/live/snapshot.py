@@ -19,7 +19,7 @@ from typing import Any
 from gridsync.errors import GridsyncError, UsageError
 from gridsync.live import wire
 from gridsync.live.backend import Blueprint, LiveCluster, LiveState
-from gridsync.model import (
+from gridsync.spec import (
     FIELD_NAMES,
     PRIVATE_FIELDS,
     ClusterSpec,

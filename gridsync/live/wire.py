@@ -15,7 +15,7 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, InvalidArgument
 from gridsync.live.backend import Blueprint, LiveCluster
-from gridsync.model import (
+from gridsync.spec import (
     ClusterSpec,
     ClusterType,
     InstanceType,
@@ -39,7 +39,7 @@ def _profile(cost_savings: Value) -> str:
 
 @dataclass(frozen=True)
 class GridField:
-    """How Grid spells one managed field (a row of gridsync.model.FIELDS): where it sits in the
+    """How Grid spells one managed field (a row of gridsync.spec.FIELDS): where it sits in the
     wire spec, in the document `grid edit cluster` opens (snake_case keys only: a camelCase key
     fails there), and the `grid clusters aws` flag that sets it at create."""
 

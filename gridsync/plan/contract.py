@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gridsync.errors import GridsyncError
-from gridsync.model import Source
-from gridsync.plan.model import (
+from gridsync.plan.changes import (
     ACTION_ORDER,
     Action,
     Change,
@@ -27,6 +26,7 @@ from gridsync.plan.model import (
     TerraformStep,
     Value,
 )
+from gridsync.spec import Source
 
 FORMAT_VERSION = "1.4"
 SENSITIVE = "(sensitive)"

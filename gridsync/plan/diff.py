@@ -24,20 +24,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from gridsync.config.model import DesiredCluster, DesiredState
+from gridsync.config.desired import DesiredCluster, DesiredState
 from gridsync.errors import ConfigError
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.model import (
-    FIELDS,
-    ClusterSpec,
-    ClusterType,
-    Compare,
-    ManagedField,
-    Phase,
-    entry_field,
-    spec_data,
-)
-from gridsync.plan.model import (
+from gridsync.plan.changes import (
     Action,
     Change,
     ContextChange,
@@ -48,6 +38,16 @@ from gridsync.plan.model import (
 )
 from gridsync.plan.prune import Memory, Policy, matches, prune, remembered_protect, teardowns
 from gridsync.plan.runs import plan_runs
+from gridsync.spec import (
+    FIELDS,
+    ClusterSpec,
+    ClusterType,
+    Compare,
+    ManagedField,
+    Phase,
+    entry_field,
+    spec_data,
+)
 
 __all__ = [
     "REPLACE_LABEL",

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gridsync.live.backend import LiveState
-from gridsync.model import AppliedEntry, public_fields, spec_digest
-from gridsync.plan.model import Action, Plan
+from gridsync.plan.changes import Action, Plan
+from gridsync.spec import AppliedEntry, public_fields, spec_digest
 
 OUT_OF_BAND = "changed outside gridsync"
 NOT_APPLIED = "merged but not applied"

@@ -17,9 +17,9 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, StalePlan
 from gridsync.output import write_atomic
+from gridsync.plan.changes import Plan
 from gridsync.plan.contract import PLAN_FILE_HINT as _HINT
 from gridsync.plan.contract import check_version, plan_from_dict, plan_to_dict
-from gridsync.plan.model import Plan
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from gridsync.config.model import DesiredCluster
+from gridsync.config.desired import DesiredCluster
 from gridsync.live.backend import LiveCluster
-from gridsync.plan.model import Action, Change, Teardown
+from gridsync.plan.changes import Action, Change, Teardown
 
 
 @dataclass(frozen=True)

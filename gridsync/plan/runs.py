@@ -14,12 +14,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gridsync.config.model import DesiredState, RunConfig
-from gridsync.config.yamledit import EditError, set_scalar
+from gridsync.config.desired import DesiredState, RunConfig
 from gridsync.errors import Diagnostic
 from gridsync.live.backend import LiveState
-from gridsync.model import Phase
-from gridsync.plan.model import Action, Change, RunEdit
+from gridsync.plan.changes import Action, Change, RunEdit
+from gridsync.spec import Phase
+from gridsync.yamledit import EditError, set_scalar
 
 CLUSTER_PATH = ("compute", "provider", "cluster")
 KNOWN_AFTER_APPLY = "(known after apply)"

@@ -10,13 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gridsync.model import field_of, short_phase
 from gridsync.output import clean as clean  # re-exported: every renderer escapes with it
 from gridsync.painter import Style
-from gridsync.plan.contract import SENSITIVE as SENSITIVE  # the plan's contract: masked values
-from gridsync.plan.contract import masked as masked
-from gridsync.plan.contract import summary_counts as summary_counts
-from gridsync.plan.model import (
+from gridsync.plan.changes import (
     ACTION_ORDER,
     Action,
     Change,
@@ -27,6 +23,10 @@ from gridsync.plan.model import (
     TerraformStep,
     Value,
 )
+from gridsync.plan.contract import SENSITIVE as SENSITIVE  # the plan's contract: masked values
+from gridsync.plan.contract import masked as masked
+from gridsync.plan.contract import summary_counts as summary_counts
+from gridsync.spec import field_of, short_phase
 
 SENSITIVE_CHANGED = "(sensitive value changed)"
 KNOWN_AFTER_APPLY = "(known after apply)"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 from gridsync.painter import PLAIN, Painter
 
 if TYPE_CHECKING:  # the CLI reads NAMES at import: keep this module light
-    from gridsync.plan.model import Plan
+    from gridsync.plan.changes import Plan
 
 Renderer = Callable[["Plan", Painter], str]
 

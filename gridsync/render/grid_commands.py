@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 
 from gridsync.live.wire import GRID_BY_NAME, GRID_FIELDS, GridField
-from gridsync.model import SECRET_FIELDS, Compare, ManagedField, entry_key, field_of
 from gridsync.painter import PLAIN, Painter
-from gridsync.plan.model import Action, Change, FieldChange, Plan, RunEdit
+from gridsync.plan.changes import Action, Change, FieldChange, Plan, RunEdit
 from gridsync.render.common import clean, run_edit_target, summary_line
+from gridsync.spec import SECRET_FIELDS, Compare, ManagedField, entry_key, field_of
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from gridsync.painter import PLAIN, Painter
+from gridsync.plan.changes import Plan
 from gridsync.plan.contract import plan_to_dict
-from gridsync.plan.model import Plan
 
 
 def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:

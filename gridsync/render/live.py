@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.live.snapshot import to_snapshot
-from gridsync.model import ClusterType
+from gridsync.spec import ClusterType
 
 _TYPE_WORDS: dict[str, str] = {ClusterType.BYOC: "byoc", ClusterType.GLOBAL: "grid-cloud"}
 _HEADER = ("id", "name", "type", "status", "created")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gridsync.painter import PLAIN, Painter
-from gridsync.plan.model import Action, Change, Note, Plan, RunEdit
+from gridsync.plan.changes import Action, Change, Note, Plan, RunEdit
 from gridsync.render.common import (
     FORCES_REPLACEMENT,
     SYMBOLS,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gridsync.model import Source
 from gridsync.painter import PLAIN, Painter, Style
-from gridsync.plan.model import Action, Change, ContextChange, Plan, RunEdit
+from gridsync.plan.changes import Action, Change, ContextChange, Plan, RunEdit
 from gridsync.render.common import (
     ACTION_COLORS,
     FORCES_REPLACEMENT,
@@ -36,6 +35,7 @@ from gridsync.render.common import (
     unchanged_count,
     unchanged_text,
 )
+from gridsync.spec import Source
 
 HEADER_WIDTH = 64  # where the source column starts on a header line (further right if needed)
 FIELD_INDENT = " " * 6

@@ -16,11 +16,11 @@ from gridsync.apply.heartbeat import elapsed_text
 from gridsync.apply.outcome import Progress, WaitPolicy
 from gridsync.apply.record import AppliedRecord, FileStore, RecordJournal
 from gridsync.commands.apply import progress_interval
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import UsageError
-from gridsync.live.local import LocalControlPlane
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Policy, compute_plan
-from gridsync.plan.model import Plan
 from gridsync.render.progress import TtyProgress
 
 SLOW = LocalBackendSettings(

@@ -14,13 +14,13 @@ from factories import desired, state
 from gridsync.apply.executor import Executor
 from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
 from gridsync.apply.record import AppliedRecord, FileStore, RecordJournal
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveState
-from gridsync.live.local import LocalControlPlane
-from gridsync.model import ClusterSpec
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Memory, Policy, compute_plan
-from gridsync.plan.model import Plan
+from gridsync.spec import ClusterSpec
 
 FAST = LocalBackendSettings(
     state=Path("grid.db"), queued_seconds=0.05, provision_seconds=0.1, delete_seconds=0.1

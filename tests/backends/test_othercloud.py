@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from backends.othercloud import OtherCloud
 
+from gridsync import backends as factory
 from gridsync.commands.apply import ApplyOptions, apply
 from gridsync.commands.plan import PlanOptions, plan
-from gridsync.commands.session import Target
 from gridsync.console import Console
 from gridsync.errors import ExitCode
-from gridsync.live import factory, wire
+from gridsync.live import wire
+from gridsync.prepare.inputs import Target
 
 SETTINGS = "wait: {timeout: 10s, poll_max: 0.05s}\n"
 CLUSTER = """\

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gridsync.config.desired import DesiredState
 from gridsync.config.load import load_desired
-from gridsync.config.model import DesiredState
 from gridsync.config.project import load_project
 from gridsync.errors import ConfigError, Diagnostic
 

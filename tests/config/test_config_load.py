@@ -11,7 +11,7 @@ from config_helpers import BASE, DATA, Project, find
 from gridsync.config.load import load_desired
 from gridsync.config.project import load_project
 from gridsync.errors import ConfigError
-from gridsync.model import DEFAULT_INSTANCE_TYPES, InstanceType, Source
+from gridsync.spec import DEFAULT_INSTANCE_TYPES, InstanceType, Source
 
 GOOD_ENV = {"ACCOUNT": "123456789012", "ML_PROD_EXTERNAL_ID": "ext-prod"}
 

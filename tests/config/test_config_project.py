@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from config_helpers import DATA, Project, find
 
-from gridsync.config.model import DEFAULT_CLUSTER_GLOBS
+from gridsync.config.desired import DEFAULT_CLUSTER_GLOBS
 from gridsync.config.project import find_root, load_project, parse_duration
 from gridsync.errors import ConfigError
 

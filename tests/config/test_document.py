@@ -10,7 +10,7 @@ from gridsync.config.document import cluster_document, secret_variable
 from gridsync.config.load import load_desired
 from gridsync.config.project import load_project
 from gridsync.errors import ConfigError
-from gridsync.model import DEFAULT_INSTANCE_TYPES, FIELD_NAMES, ClusterSpec, InstanceType
+from gridsync.spec import DEFAULT_INSTANCE_TYPES, FIELD_NAMES, ClusterSpec, InstanceType
 
 ROLE = "arn:aws:iam::123456789012:role/grid"
 SPECS = {

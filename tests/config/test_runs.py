@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from config_helpers import BASE, Project, find
 
+from gridsync.config.desired import RunConfig
 from gridsync.config.load import load_desired
-from gridsync.config.model import RunConfig
 from gridsync.config.project import load_project
 from gridsync.errors import Diagnostic
-from gridsync.model import Source
+from gridsync.spec import Source
 
 RUNS = Path(__file__).resolve().parents[1] / "data" / "runs"
 REFERENCE = (RUNS / "good" / "runs" / "train.yaml").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Byte-preserving edits of compute.provider.cluster in Grid run configs (gridsync.config.yamledit)."""
+"""Byte-preserving edits of compute.provider.cluster in Grid run configs (gridsync.yamledit)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from gridsync.config import yamledit, yamlparse, yamlsplice
-from gridsync.config.yamledit import EditError, get_scalar, set_scalar
+from gridsync import yamledit
 from gridsync.errors import GridsyncError
+from gridsync.yamledit import EditError, get_scalar, set_scalar
+from gridsync.yamledit import parse as yamlparse
+from gridsync.yamledit import splice as yamlsplice
 
 P = ("compute", "provider", "cluster")
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.live.backend import LiveCluster
-from gridsync.live.local import LocalControlPlane
+from gridsync.localgrid.controlplane import LocalControlPlane
 
 SETTINGS = """\
 backend:

@@ -11,7 +11,7 @@ import boto3
 from conftest import Project
 
 from gridsync.errors import ExitCode
-from gridsync.model import Phase
+from gridsync.spec import Phase
 
 MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
 TERRAFORM = Path(sys.executable).parent / "terraform"

@@ -9,7 +9,7 @@ import jsonschema_rs
 from conftest import Project
 
 from gridsync.errors import ExitCode
-from gridsync.model import Phase
+from gridsync.spec import Phase
 
 SCHEMAS = __import__("pathlib").Path(__file__).parents[2] / "schemas"
 

@@ -7,10 +7,10 @@ import json
 from conftest import SETTINGS, Project
 from conftest import cluster_doc as cluster
 
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import ExitCode
-from gridsync.live.local import LocalControlPlane
-from gridsync.model import Phase
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.spec import Phase
 
 BASE = SETTINGS.format(provision=0.2)
 

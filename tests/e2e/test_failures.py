@@ -11,7 +11,7 @@ import pytest
 from conftest import Project
 
 from gridsync.errors import ExitCode
-from gridsync.model import Phase
+from gridsync.spec import Phase
 
 BROKEN = Path(__file__).parents[1] / "data" / "config" / "broken"
 

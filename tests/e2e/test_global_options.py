@@ -70,7 +70,7 @@ def test_every_command_takes_the_global_options_after_it() -> None:
     (`projects` included, for the fleet matrix)."""
     import click
 
-    from gridsync.cli.commands import cli
+    from gridsync.cli.group import cli
 
     wanted = {"--github", "--project", "-C", "--color", "--debug"}
     missing = [

@@ -11,12 +11,12 @@ from e2e.conftest import Project, cluster_doc
 
 from gridsync.commands.import_clusters import ImportOptions, import_clusters
 from gridsync.commands.local_grid import fail
-from gridsync.commands.session import Target
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError
-from gridsync.live.local import LocalControlPlane
-from gridsync.model import ClusterSpec, InstanceType
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.prepare.inputs import Target
+from gridsync.spec import ClusterSpec, InstanceType
 
 ROLE = "arn:aws:iam::123456789012:role/grid"
 SECRET = "ext-import-secret-7"
@@ -170,9 +170,9 @@ def test_a_protection_the_apply_record_remembers_is_kept(project: Project) -> No
 
 def test_bind_runs_binds_files_naming_the_id_and_lists_those_naming_another_name() -> None:
     from gridsync.commands.import_clusters import _runs_of
-    from gridsync.config.model import DesiredState, RunConfig
+    from gridsync.config.desired import DesiredState, RunConfig
     from gridsync.live.backend import LiveCluster
-    from gridsync.model import Source
+    from gridsync.spec import Source
 
     def run(path: str, cluster: str, bound_to: str | None = None) -> RunConfig:
         return RunConfig(path, "run", cluster, Source(path), bound_to)

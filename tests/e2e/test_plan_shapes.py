@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Project
 
-from gridsync.model import DEFAULT_INSTANCE_TYPES
+from gridsync.spec import DEFAULT_INSTANCE_TYPES
 
 MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
 TERRAFORM = Path(sys.executable).parent / "terraform"

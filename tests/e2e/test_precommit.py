@@ -20,7 +20,7 @@ import pytest
 import yaml
 from e2e.conftest import cluster_doc
 
-from gridsync.config.model import DEFAULT_CLUSTER_GLOBS, DEFAULT_RUN_GLOBS
+from gridsync.config.desired import DEFAULT_CLUSTER_GLOBS, DEFAULT_RUN_GLOBS
 from gridsync.config.project import PROJECT_FILE
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from gridsync.apply.outcome import ApplyResult, Outcome, Status
 from gridsync.errors import ExitCode
 from gridsync.github.actions import apply_outputs
-from gridsync.plan.model import Action, Change, Plan
+from gridsync.plan.changes import Action, Change, Plan
 from gridsync.render.summary import render_refusal_markdown, render_summary_markdown
 
 PLAN = Plan("test", (Change(Action.CREATE, "ml-a"), Change(Action.DELETE, "ml-b", "ml-b")))

@@ -21,9 +21,9 @@ from gridsync.github.comment import (
     upsert_comment,
 )
 from gridsync.github.context import RunInfo
-from gridsync.model import Source
-from gridsync.plan.model import Action, Change, FieldChange, Note, Plan
+from gridsync.plan.changes import Action, Change, FieldChange, Note, Plan
 from gridsync.render.markdown import render_plan
+from gridsync.spec import Source
 
 PR = 42
 

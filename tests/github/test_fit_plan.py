@@ -4,7 +4,7 @@ renderer's Shortening, not by reading its text back."""
 from __future__ import annotations
 
 from gridsync.github.fit import fit_plan
-from gridsync.plan.model import Action, Change, FieldChange, Plan
+from gridsync.plan.changes import Action, Change, FieldChange, Plan
 from gridsync.render.markdown import Shortening, render_plan, render_shortened
 
 HINT = "see the artifact"

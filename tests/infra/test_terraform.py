@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gridsync.config.model import TerraformSettings
+from gridsync.config.desired import TerraformSettings
 from gridsync.infra import tfprocess
 from gridsync.infra.terraform import (
     Terraform,

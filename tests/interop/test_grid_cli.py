@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gridsync.model import DEFAULT_INSTANCE_TYPES
+from gridsync.spec import DEFAULT_INSTANCE_TYPES
 
 REPO = Path(__file__).resolve().parents[2]
 CLI_VENV = REPO / ".venv-grid-cli"

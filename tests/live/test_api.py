@@ -22,7 +22,7 @@ from gridsync.httpedge import RetryPolicy, retry_after
 from gridsync.live import api as api_module
 from gridsync.live.api import GridApi
 from gridsync.live.credentials import Credentials
-from gridsync.model import ClusterSpec, InstanceType, Phase
+from gridsync.spec import ClusterSpec, InstanceType, Phase
 
 USER_ID = "user-123"
 API_KEY = "gk-Zq81mXw0secret9"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gridsync.config.model import ProjectSettings
+from gridsync.backends import open_backend
+from gridsync.config.desired import ProjectSettings
 from gridsync.errors import UsageError
-from gridsync.live.factory import open_backend
 
 CREDENTIALS = {"GRID_USER_ID": "u-1", "GRID_API_KEY": "k-1"}
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import BackendError, ClusterExists, ClusterNotFound, InvalidArgument
 from gridsync.live import wire
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.localdb import Store
-from gridsync.model import ClusterSpec, ClusterType, InstanceType, Phase
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.localgrid.store import Store
+from gridsync.spec import ClusterSpec, ClusterType, InstanceType, Phase
 
 STATE = Path(".gridsync/grid.db")
 SETTINGS = LocalBackendSettings(
@@ -333,11 +333,11 @@ def test_threads_creating_the_same_name(plane: LocalControlPlane) -> None:
 RACE_SCRIPT = """
 import sys, time
 from pathlib import Path
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import ClusterExists
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.localdb import Store
-from gridsync.model import ClusterSpec, InstanceType
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.localgrid.store import Store
+from gridsync.spec import ClusterSpec, InstanceType
 
 plane = LocalControlPlane(LocalBackendSettings(), root=Path(sys.argv[1]))
 start_at = float(sys.argv[2])

@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import UsageError
 from gridsync.live import wire
-from gridsync.live.faults import FaultInjector, FaultKind, FaultSettings
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.server import MAX_BODY_BYTES, UNMATCHED_ROUTE, GridServer, ServerAuth
-from gridsync.model import ClusterSpec, InstanceType, Phase
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.localgrid.faults import FaultInjector, FaultKind, FaultSettings
+from gridsync.localgrid.server import MAX_BODY_BYTES, UNMATCHED_ROUTE, GridServer, ServerAuth
+from gridsync.spec import ClusterSpec, InstanceType, Phase
 
 KEY = "sekrit-KEY-7f3a9c"  # recognisable, so the log can be searched for it
 AUTH = ServerAuth(user_id="user-123", api_key=KEY, username="ada", email="ada@example.test")

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from test_server import AUTH, CLUSTERS, KEY, SETTINGS, create, raw_exchange, rpc
 
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.server import GridServer, loopback_host
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.localgrid.server import GridServer, loopback_host
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from factories import GLOBAL, SECRET, desired, live, live_state, state
 
 from gridsync.errors import GridsyncError, UsageError
 from gridsync.live.snapshot import load_snapshot, to_snapshot
-from gridsync.model import ClusterType, Phase
+from gridsync.plan.changes import Action
 from gridsync.plan.diff import Policy, compute_plan
-from gridsync.plan.model import Action
+from gridsync.spec import ClusterType, Phase
 
 # As the grid CLI (rich) prints it, with a wrapped `created` cell (which a plan does not read).
 GRID_CLUSTERS = """\

@@ -10,7 +10,7 @@ import pytest
 from gridsync.errors import GridsyncError, InvalidArgument
 from gridsync.live import wire
 from gridsync.live.backend import Blueprint
-from gridsync.model import ClusterSpec, InstanceType, Phase
+from gridsync.spec import ClusterSpec, InstanceType, Phase
 
 # The Cluster object from Grid's reference, verbatim.
 REFERENCE_CLUSTER: dict[str, Any] = {

@@ -14,8 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "render"))
 from render_plans import FULL, PLANS
 
+from gridsync.plan.changes import Action, Plan
 from gridsync.plan.contract import FORMAT_VERSION, plan_from_dict, plan_to_dict
-from gridsync.plan.model import Action, Plan
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 

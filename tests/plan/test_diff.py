@@ -8,12 +8,12 @@ import pytest
 from factories import GLOBAL, SECRET, desired, live, live_state, state
 
 from gridsync.apply.steps import Step, steps_for, teardown_chains
-from gridsync.config.model import DesiredCluster, TerraformSettings
+from gridsync.config.desired import DesiredCluster, TerraformSettings
 from gridsync.live.backend import LiveCluster
-from gridsync.model import InstanceType, Phase
+from gridsync.plan.changes import Action, FieldChange, Plan
 from gridsync.plan.diff import InfraFacts, Memory, Policy, compute_plan, live_fingerprint
-from gridsync.plan.model import Action, FieldChange, Plan
 from gridsync.render import grid_commands
+from gridsync.spec import InstanceType, Phase
 
 
 @dataclass

@@ -6,8 +6,8 @@ from __future__ import annotations
 from factories import desired, live, live_state, state
 
 from gridsync.plan import contract
+from gridsync.plan.changes import Action, Plan
 from gridsync.plan.diff import REPLACE_LABEL, Policy, compute_plan
-from gridsync.plan.model import Action, Plan
 from gridsync.render import markdown, text
 
 LABEL_TEXT = f"label {REPLACE_LABEL} (added by @bob)"

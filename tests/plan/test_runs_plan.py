@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from factories import desired, live, live_state
 
-from gridsync.config.model import DesiredState, RunConfig
+from gridsync.config.desired import DesiredState, RunConfig
 from gridsync.errors import ConfigError
 from gridsync.live.backend import LiveCluster
-from gridsync.model import Phase, Source
+from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Policy, compute_plan
-from gridsync.plan.model import Plan
+from gridsync.spec import Phase, Source
 
 
 def run(path: str, cluster: str | None, bound_to: str | None = None) -> RunConfig:

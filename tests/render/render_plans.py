@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from gridsync.config.model import DesiredCluster
-from gridsync.model import ClusterSpec, InstanceType, Source
-from gridsync.plan.model import (
+from gridsync.config.desired import DesiredCluster
+from gridsync.plan.changes import (
     Action,
     Change,
     ContextChange,
@@ -15,6 +14,7 @@ from gridsync.plan.model import (
     Teardown,
     TerraformStep,
 )
+from gridsync.spec import ClusterSpec, InstanceType, Source
 
 BACKEND = "local control plane (.gridsync/grid.db)"
 FINGERPRINT = "5f1c0e8a9b7d6c4e3f2a1b0c9d8e7f6a"

@@ -9,7 +9,7 @@ import json
 import pytest
 from render_plans import PLANS
 
-from gridsync.cli.commands import cli
+from gridsync.cli.group import cli
 from gridsync.painter import PLAIN, Painter
 from gridsync.render import formats
 

@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from factories import SECRET, desired, live, live_state, state
 
-from gridsync.model import InstanceType
+from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Policy, compute_plan
-from gridsync.plan.model import Plan
 from gridsync.render.grid_commands import render_plan
+from gridsync.spec import InstanceType
 
 
 def run_script(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

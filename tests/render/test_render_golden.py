@@ -17,7 +17,7 @@ import pytest
 from render_plans import PLANS
 
 from gridsync.plan import contract
-from gridsync.plan.model import Plan
+from gridsync.plan.changes import Plan
 from gridsync.render import json_format, markdown, text
 
 GOLDEN = Path(__file__).parent / "golden"

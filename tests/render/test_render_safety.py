@@ -11,10 +11,10 @@ from typing import Any, cast
 import pytest
 from render_plans import FULL, PLANS, SECRETS
 
-from gridsync.config.model import DesiredCluster
+from gridsync.config.desired import DesiredCluster
 from gridsync.painter import Painter
 from gridsync.plan import contract
-from gridsync.plan.model import Action, Change, FieldChange, Plan
+from gridsync.plan.changes import Action, Change, FieldChange, Plan
 from gridsync.render import json_format, markdown, text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

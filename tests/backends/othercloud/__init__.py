@@ -4,7 +4,7 @@ OtherCloud keeps "deployments": a `site` (not a region), an `access` block for t
 `pools` keyed by machine with `spare` and `disk_gb`, a `tier` of "economy" or "standard", and a
 lifecycle of "building" -> "live" (deleting: "retiring" -> gone). It lives in memory and knows
 nothing of Grid's camelCase spec; it translates to and from gridsync's types at its edge, like any
-real backend would. Wired in through gridsync.live.factory.OPENERS only.
+real backend would. Wired in through gridsync.backends.OPENERS only.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from gridsync.errors import ClusterExists, ClusterNotFound, UsageError
 from gridsync.live.backend import Blueprint, LiveCluster, LiveState
-from gridsync.model import ClusterSpec, ClusterType, InstanceType, Phase
+from gridsync.spec import ClusterSpec, ClusterType, InstanceType, Phase
 
 _PHASES = {
     "building": (Phase.RUNNING, Phase.PENDING),

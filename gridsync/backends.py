@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from gridsync.config.model import ProjectSettings
+from gridsync.config.desired import ProjectSettings
 from gridsync.errors import GridsyncError, UsageError
 from gridsync.live.backend import Backend
 
@@ -47,7 +47,7 @@ def open_backend(
 
 
 def _open_local(settings: ProjectSettings, env: Mapping[str, str]) -> Backend:
-    from gridsync.live.local import LocalControlPlane
+    from gridsync.localgrid.controlplane import LocalControlPlane
 
     _refuse_local_in_ci_with_credentials(env)
     return LocalControlPlane(settings.backend.local, root=settings.root)

@@ -1,4 +1,4 @@
-"""The SQLite storage of the local Grid control plane (gridsync.live.local): one file, three tables.
+"""The SQLite storage of the local Grid control plane (gridsync.localgrid.controlplane): one file, three tables.
 
 `gridsync_meta` holds the app id, the schema version, the context and the default cluster;
 `clusters` holds each cluster's Grid wire object as JSON text plus its lifecycle timestamps;

@@ -15,9 +15,9 @@ from urllib.parse import unquote
 
 from gridsync.errors import ClusterExists, ClusterNotFound, GridsyncError, InvalidArgument
 from gridsync.live import wire
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.server_auth import ServerAuth, Tokens, basic_credentials, bearer_token
-from gridsync.live.server_catalog import instance_types
+from gridsync.localgrid.auth import ServerAuth, Tokens, basic_credentials, bearer_token
+from gridsync.localgrid.catalog import instance_types
+from gridsync.localgrid.controlplane import LocalControlPlane
 
 __all__ = ["ApiError", "Reply", "Request", "Routes", "ServerAuth", "error_reply", "match_route"]
 

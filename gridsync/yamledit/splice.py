@@ -1,7 +1,7 @@
-"""Deciding and rendering the one splice that sets a scalar, for gridsync.config.yamledit.
+"""Deciding and rendering the one splice that sets a scalar, for gridsync.yamledit.
 
-Package-internal: only gridsync.config.yamledit imports this. Given a parsed source and the end of
-a walk (gridsync.config.yamlwalk), ``plan_splice`` returns ``(start, end, text)``: replace
+Package-internal: only gridsync.yamledit imports this. Given a parsed source and the end of
+a walk (gridsync.yamledit.walk), ``plan_splice`` returns ``(start, end, text)``: replace
 ``body[start:end]`` by ``text``. It replaces the value's own token (keeping its quoting style), fills
 a null or empty value, or inserts the missing keys into a flow or block mapping, following the rules
 in the yamledit docstring. Scalars are rendered plain only when YAML 1.1 and 1.2 both read them back
@@ -24,8 +24,8 @@ from yaml.tokens import (
     ScalarToken,
 )
 
-from gridsync.config.yamlparse import BREAK, EditError, Source, load, pos, where
-from gridsync.config.yamlwalk import STR, Pair, Slot, Walk, dotted, not_scalar, value_slot
+from gridsync.yamledit.parse import BREAK, EditError, Source, load, pos, where
+from gridsync.yamledit.walk import STR, Pair, Slot, Walk, dotted, not_scalar, value_slot
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 # Plain scalars that YAML 1.2 (core schema) or YAML 1.1 (y/n) reads as something else than a string;

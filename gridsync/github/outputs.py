@@ -10,8 +10,8 @@ from pathlib import Path
 from gridsync.apply.outcome import ApplyResult
 from gridsync.console import Console
 from gridsync.errors import Diagnostic
+from gridsync.plan.changes import Plan
 from gridsync.plan.drift import DriftReport
-from gridsync.plan.model import Plan
 from gridsync.render import markdown
 
 

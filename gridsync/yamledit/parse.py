@@ -1,7 +1,7 @@
-"""Parsing a run config for gridsync.config.yamledit: the source text, its tokens and node tree.
+"""Parsing a run config for gridsync.yamledit: the source text, its tokens and node tree.
 
-Package-internal: only gridsync.config.yamledit and its helper modules (yamlwalk, yamlsplice) import
-this; the public API is ``gridsync.config.yamledit`` (``EditError`` is defined here and re-exported
+Package-internal: only gridsync.yamledit and its helper modules (yamlwalk, yamlsplice) import
+this; the public API is ``gridsync.yamledit`` (``EditError`` is defined here and re-exported
 there). Imports nothing from its siblings.
 
 Positions: libyaml counts ``mark.column`` in characters (Unicode code points, ``é`` and ``😀`` are one

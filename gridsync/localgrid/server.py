@@ -31,9 +31,9 @@ from typing import Any, TextIO, cast
 from urllib.parse import parse_qs, urlsplit
 
 from gridsync.errors import UsageError
-from gridsync.live.faults import FaultDecision, FaultInjector, FaultKind, FaultSettings
-from gridsync.live.local import LocalControlPlane
-from gridsync.live.server_routes import (
+from gridsync.localgrid.controlplane import LocalControlPlane
+from gridsync.localgrid.faults import FaultDecision, FaultInjector, FaultKind, FaultSettings
+from gridsync.localgrid.routes import (
     ApiError,
     Reply,
     Request,

@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gridsync.config.model import DesiredCluster, ProjectSettings, TerraformSettings
+from gridsync.config.desired import DesiredCluster, ProjectSettings, TerraformSettings
 from gridsync.live.backend import LiveState
-from gridsync.model import Source, is_valid_name
+from gridsync.plan.changes import Note
 from gridsync.plan.diff import TERRAFORM_DIR, InfraFacts
-from gridsync.plan.model import Note
+from gridsync.spec import Source, is_valid_name
 
 if TYPE_CHECKING:  # the real imports are lazy: boto3 and python_terraform are heavy
     from gridsync.infra.terraform import Terraform

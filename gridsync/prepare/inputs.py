@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gridsync.commands.infra_facts import preflight_notes, terraform_facts
+from gridsync.config.desired import DesiredState, ProjectSettings
 from gridsync.config.load import load_desired
-from gridsync.config.model import DesiredState, ProjectSettings
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import UsageError
 from gridsync.live.backend import Backend, LiveState
 from gridsync.output import clean
+from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Memory, Policy, compute_plan
-from gridsync.plan.model import Plan
+from gridsync.prepare.facts import preflight_notes, terraform_facts
 from gridsync.render.diagnostics import render_diagnostics
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gridsync.live import wire
-from gridsync.model import DEFAULT_INSTANCE_TYPES, ClusterType
+from gridsync.spec import DEFAULT_INSTANCE_TYPES, ClusterType
 
 SPOT_FRACTION = 0.3
 AVAILABLE = "AVAILABILITY_AVAILABLE"

@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gridsync.config.model import DesiredCluster
-from gridsync.model import Phase, Source
-from gridsync.model import Value as Value  # re-exported: a FieldChange side
+from gridsync.config.desired import DesiredCluster
+from gridsync.spec import Phase, Source
+from gridsync.spec import Value as Value  # re-exported: a FieldChange side
 
 
 class Action(StrEnum):

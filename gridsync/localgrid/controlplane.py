@@ -7,7 +7,7 @@ injected reason). A delete sets `gone_at`: the cluster keeps its phase with desi
 (terminating) until then, and is DELETED (hidden from the default list) after.
 
 This module holds the lifecycle and Grid's rules; the storage (connections, transactions, schema,
-safety across threads and processes) is gridsync.live.localdb.
+safety across threads and processes) is gridsync.localgrid.store.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridsync.config.model import LocalBackendSettings
+from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import ClusterExists, ClusterNotFound, InvalidArgument
 from gridsync.live import wire
 from gridsync.live.backend import Blueprint, LiveCluster, LiveState
-from gridsync.live.localdb import (
+from gridsync.localgrid.store import (
     GLOBAL_ID,
     Row,
     Store,
@@ -37,7 +37,7 @@ from gridsync.live.localdb import (
     set_meta,
     take_injected_failure,
 )
-from gridsync.model import ClusterSpec, ClusterType, Phase
+from gridsync.spec import ClusterSpec, ClusterType, Phase
 
 GLOBAL_NAME = "grid-cloud"  # not in the CLI; its env.py comment calls the shared cloud so
 # Spec fields the server owns: a PUT cannot change them.

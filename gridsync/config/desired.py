@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gridsync.errors import Diagnostic
-from gridsync.model import ClusterSpec, Source
+from gridsync.spec import ClusterSpec, Source
 
 DEFAULT_CLUSTER_GLOBS = ("clusters/**/*.yaml", "clusters/**/*.yml")
 DEFAULT_RUN_GLOBS = ("runs/**/*.yaml", "runs/**/*.yml")
