@@ -57,7 +57,7 @@ class Diagnostic:
 
     def format(self) -> str:
         """One line: a file name, key or value with a newline in it is shown escaped (`\\x0a`)."""
-        from gridsync.output import clean
+        from gridsync.escapes import clean
 
         where = f"{clean(self.yaml_path)}: " if self.yaml_path else ""
         return f"{clean(self.path)}:{self.line}:{self.col}: {self.severity}: {where}{clean(self.message)}"

@@ -26,24 +26,12 @@ from pathlib import Path
 from typing import TextIO
 
 from gridsync import atomicfile, redact
+from gridsync.escapes import escape_data
 
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' line breaks
 _BLANK = rf"[^\S{_BREAKS}]|[\u200b-\u200d\u2060\ufeff]"  # blanks a reader may skip
 _START = re.compile(rf"(?P<brk>^|[{_BREAKS}])(?P<pad>(?:{_BLANK})*)::")
 _LEGACY = "##["
-# C0/C1 controls, DEL and the Unicode line/paragraph separators: anything that could move the
-# cursor, inject ANSI or split a line. Shown escaped (`\x1b`, `\u2028`) instead.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def clean(text: str) -> str:
-    """Text safe to print on one line: control characters become visible escapes."""
-    return _UNSAFE.sub(_escape_char, text)
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def neutralise_legacy(text: str) -> str:
@@ -85,8 +73,6 @@ def _last_line(text: str) -> str:
 
 def announce_lines(values: list[str]) -> str:
     """`::add-mask::` lines for secrets, escaped as GitHub's toolkit escapes a command's data."""
-    from gridsync.github.actions import escape_data
-
     lines = dict.fromkeys(line for value in values for line in value.splitlines() if line.strip())
     return "".join(f"::add-mask::{escape_data(line)}\n" for line in lines)
 

@@ -24,6 +24,15 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gridsync.escapes import (
+    clean,
+    double_quoted,
+    escape_data,
+    escape_property,
+    md_escape,
+    shell_word,
+)
+
 MASK = "***"
 MIN_LENGTH = 4
 # Environment variables whose values are always secrets. GRID_USER_ID is one half of Grid's Basic
@@ -175,11 +184,6 @@ def _node_regex(node: dict[str, Any]) -> str:
 def escaped_forms(value: str) -> dict[str, str]:
     """`value` as each sink may escape it -> what replaces it: `***`, or `'***'` for a quoted
     shell word (a script stays a script). Forms shorter than MIN_LENGTH are left out."""
-    from gridsync.github.actions import escape_data, escape_property
-    from gridsync.output import clean
-    from gridsync.render.grid_commands import double_quoted, shell_word
-    from gridsync.render.markdown import md_escape
-
     if len(value) < MIN_LENGTH:
         return {}
     forms = {

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from gridsync.escapes import clean
+
 # Grid CLI's rule, matched in full (re.fullmatch: `$` alone would accept a trailing newline).
 NAME_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 ARM_PREFIXES = ("a1", "t4g", "m6g", "c6g", "g5g", "r6g")
@@ -243,8 +245,6 @@ class Source:
 
     def __str__(self) -> str:
         """`path:line`, the path on one line (a file name may hold a newline)."""
-        from gridsync.output import clean
-
         return f"{clean(self.path)}:{self.line}"
 
 

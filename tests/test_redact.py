@@ -9,10 +9,8 @@ import pytest
 
 from gridsync import redact
 from gridsync.config.envsubst import substitute
-from gridsync.github.actions import escape_data, escape_property
+from gridsync.escapes import escape_data, escape_property, md_escape, shell_word
 from gridsync.infra.tfoutput import register_outputs
-from gridsync.render.grid_commands import shell_word
-from gridsync.render.markdown import md_escape
 
 SECRET = "sec\"ret\\value'$`x|*<&>"
 

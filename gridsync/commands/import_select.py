@@ -19,8 +19,8 @@ from gridsync.config.desired import DesiredState, ProjectSettings
 from gridsync.config.discover import MAGIC, path_matches
 from gridsync.confine import is_inside
 from gridsync.errors import UsageError
+from gridsync.escapes import clean
 from gridsync.live.backend import LiveCluster, LiveState
-from gridsync.output import clean
 from gridsync.plan.prune import Memory, matches
 from gridsync.spec import ClusterType, Phase, is_valid_name
 

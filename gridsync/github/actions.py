@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gridsync.apply.outcome import ApplyResult, Status
 from gridsync.errors import Diagnostic, ExitCode, GridsyncError
+from gridsync.escapes import escape_data, escape_property
 from gridsync.github.fit import close_open, scan
 from gridsync.output import append_text
 from gridsync.plan.changes import Action, Change, Note, Plan
@@ -111,16 +112,6 @@ def _note_annotation(note: Note, prefix: str) -> Annotation | None:
 
 
 # --- workflow commands -------------------------------------------------------------------------
-
-
-def escape_data(text: str) -> str:
-    """A command's message, escaped as GitHub's toolkit does."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """A command property value (file, title...), escaped as GitHub's toolkit does."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def format_annotation(annotation: Annotation) -> str:

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gridsync.escapes import clean
 from gridsync.github.api import GitHub
 from gridsync.github.context import PullRequest
 from gridsync.plan.diff import REPLACE_LABEL
-from gridsync.render.common import clean
 
 LABEL = REPLACE_LABEL
 

@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from gridsync.escapes import clean, md_escape
 from gridsync.github.api import GitHub
 from gridsync.github.context import RunInfo
 from gridsync.github.fit import fit_markdown, fit_plan
 from gridsync.plan.changes import Plan
-from gridsync.render.common import clean
-from gridsync.render.markdown import md_escape
 
 log = logging.getLogger(__name__)
 

@@ -20,15 +20,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gridsync.escapes import md_escape
 from gridsync.plan.changes import Action, Plan
 from gridsync.render.common import SYMBOLS, plural
-from gridsync.render.markdown import (
-    BLOCKED_MARK,
-    Shortening,
-    is_critical,
-    md_escape,
-    render_shortened,
-)
+from gridsync.render.markdown import BLOCKED_MARK, Shortening, is_critical, render_shortened
 
 State = tuple[str, int]  # the fence open ("" when none) and how many <details> are open
 

@@ -11,8 +11,8 @@ from gridsync.config.load import load_desired
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import UsageError
+from gridsync.escapes import clean
 from gridsync.live.backend import Backend, LiveState
-from gridsync.output import clean
 from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Memory, Policy, compute_plan
 from gridsync.prepare.facts import preflight_notes, terraform_facts

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gridsync.output import clean as clean  # re-exported: every renderer escapes with it
+from gridsync.escapes import clean as clean  # re-exported: every renderer escapes with it
 from gridsync.painter import Style
 from gridsync.plan.changes import (
     ACTION_ORDER,

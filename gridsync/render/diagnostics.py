@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gridsync.errors import Diagnostic
-from gridsync.output import clean
+from gridsync.escapes import clean
 from gridsync.painter import PLAIN, Painter, Style
 
 _STYLES = {"error": Style.RED, "warning": Style.YELLOW, "note": Style.CYAN}
@@ -38,7 +38,7 @@ def error_summary(diagnostics: Iterable[Diagnostic]) -> str:
 
 def render_markdown(diagnostics: Iterable[Diagnostic]) -> str:
     """Validation errors for the pull-request comment: the count, then one item per finding."""
-    from gridsync.render.markdown import md_escape
+    from gridsync.escapes import md_escape
 
     found = sorted(diagnostics)
     errors = [d for d in found if d.severity == "error"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from gridsync.escapes import clean
 from gridsync.plan.drift import NOT_APPLIED, OUT_OF_BAND, DriftReport
-from gridsync.render.common import clean
 
 _TITLES = {
     OUT_OF_BAND: "Changed in Grid outside gridsync (live differs from what gridsync last applied)",

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import re
 
+from gridsync.escapes import clean, double_quoted, shell_word
 from gridsync.live.wire import GRID_BY_NAME, GRID_FIELDS, GridField
 from gridsync.painter import PLAIN, Painter
 from gridsync.plan.changes import Action, Change, FieldChange, Plan, RunEdit
-from gridsync.render.common import clean, run_edit_target, summary_line
+from gridsync.render.common import run_edit_target, summary_line
 from gridsync.spec import SECRET_FIELDS, Compare, ManagedField, entry_key, field_of
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -199,13 +198,6 @@ def _value(cluster: str, field: FieldChange, variables: dict[str, str]) -> str:
     return shell_word(str(field.after))
 
 
-def shell_word(value: str) -> str:
-    """One quoted shell word: `'...'`, or `$'...'` when `value` holds a control character."""
-    if not _CONTROL.search(value):
-        return "'" + value.replace("'", "'\\''") + "'"
-    return "$'" + clean(value.replace("\\", "\\\\").replace("'", "\\'")) + "'"
-
-
 def _shell_template(template: str, variables: dict[str, str], *, secret: bool) -> str:
     """`arn:...:${env:ACCOUNT}:role/x` -> `"arn:...:${ACCOUNT}:role/x"`, literal text escaped; a
     reference with no default is a variable the script checks first. In a secret (external_id)
@@ -225,10 +217,3 @@ def _shell_template(template: str, variables: dict[str, str], *, secret: bool) -
         )
     out.append(double_quoted(template[end:]))
     return '"' + "".join(out) + '"'
-
-
-def double_quoted(text: str) -> str:
-    """Text for the inside of a double-quoted shell word; a control character is spliced in as
-    `"$'\\n'"` (the word goes on, nothing runs)."""
-    text = re.sub(r'(["\\$`])', r"\\\1", text)
-    return _CONTROL.sub(lambda m: '"' + shell_word(m.group()) + '"', text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from gridsync.config.document import ClusterDocument
-from gridsync.output import clean
+from gridsync.escapes import clean
 
 
 def render_imported(

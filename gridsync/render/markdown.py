@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gridsync.escapes import clean, md_escape
 from gridsync.painter import PLAIN, Painter
 from gridsync.plan.changes import Action, Change, Note, Plan, RunEdit
 from gridsync.render.common import (
@@ -22,7 +23,6 @@ from gridsync.render.common import (
     FieldKind,
     ShownField,
     blocked_text,
-    clean,
     context_move,
     headline,
     is_provisioning,
@@ -45,7 +45,6 @@ WARNING_MARK = "⚠️"
 APPROVED_MARK = "✅"
 _DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
 _NAMED = 10  # destructive changes named in the warning line; the rest are counted
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -144,11 +143,6 @@ def _destructive_warning(changes: Sequence[Change]) -> str:
     more = len(destructive) - _NAMED
     listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
     return f"> {WARNING_MARK} **{', '.join(counts)}:** {listed} (review these first)"
-
-
-def md_escape(text: str) -> str:
-    """Text safe inline in Markdown (and in a table cell): one line, punctuation backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", clean(text))
 
 
 def _html(text: str) -> str:

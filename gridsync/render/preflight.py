@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gridsync.escapes import clean
 from gridsync.infra.aws import Finding
 from gridsync.painter import PLAIN, Painter, Style
-from gridsync.render.common import clean
 
 _ORDER = {"error": 0, "warning": 1, "ok": 2}
 _STYLES = {"error": Style.RED, "warning": Style.YELLOW, "ok": Style.GREEN}

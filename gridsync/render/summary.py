@@ -67,7 +67,7 @@ REFUSALS: dict[int, str] = {
 
 def render_summary_markdown(result: ApplyResult) -> str:
     """What apply did, as a Markdown table: one row per cluster, run config and the context."""
-    from gridsync.render.markdown import md_escape
+    from gridsync.escapes import md_escape
 
     rows = [(o, str(o.action)) for o in result.outcomes]
     rows += [(o, "run config") for o in result.runs]
@@ -88,7 +88,7 @@ def render_summary_markdown(result: ApplyResult) -> str:
 
 def render_refusal_markdown(code: int, message: str) -> str:
     """Why apply did not run: `### Apply refused: stale plan ... (exit 4)` and the error."""
-    from gridsync.render.markdown import md_escape
+    from gridsync.escapes import md_escape
 
     why = REFUSALS.get(code, "error")
     safe = code in (ExitCode.STALE_PLAN, ExitCode.BLOCKED, ExitCode.LOCK_TIMEOUT)

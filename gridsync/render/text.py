@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gridsync.escapes import clean
 from gridsync.painter import PLAIN, Painter, Style
 from gridsync.plan.changes import Action, Change, ContextChange, Plan, RunEdit
 from gridsync.render.common import (
@@ -18,7 +19,6 @@ from gridsync.render.common import (
     FieldKind,
     ShownField,
     blocked_text,
-    clean,
     context_move,
     headline,
     is_provisioning,

@@ -9,12 +9,11 @@ import pytest
 from render_plans import EMPTY, FULL
 
 from gridsync.errors import Diagnostic
+from gridsync.escapes import escape_data, escape_property
 from gridsync.github.actions import (
     Annotation,
     annotations_for_diagnostics,
     annotations_for_plan,
-    escape_data,
-    escape_property,
     format_annotation,
     format_annotations,
     github_enabled,
