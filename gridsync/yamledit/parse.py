@@ -1,6 +1,6 @@
 """Parsing a run config for gridsync.yamledit: the source text, its tokens and node tree.
 
-Package-internal: only gridsync.yamledit and its helper modules (yamlwalk, yamlsplice) import
+Package-internal: only gridsync.yamledit and its helper modules (walk, splice) import
 this; the public API is ``gridsync.yamledit`` (``EditError`` is defined here and re-exported
 there). Imports nothing from its siblings.
 
