@@ -5,12 +5,12 @@ single splice of the text at offsets taken from those marks, so every other char
 anchors, flow style, quoting, tabs, CRLF line endings, a leading BOM) stays exactly as it was.
 
 Layout (the other modules are package-internal; import only from this one):
-- gridsync.yamledit.parse: the source text, its tokens and node tree, EditError, positions
+- gridsync.yamledit.source: the source text, its tokens and node tree, EditError, positions
   (line and column to offset, BOM and line breaks as libyaml counts them).
 - gridsync.yamledit.walk: walking the path, and the refusals on the way.
 - gridsync.yamledit.splice: deciding and rendering the single splice.
 - here: the public API and the final check that the edit loads as intended.
-Imports go one way: parse <- walk <- splice <- this package.
+Imports go one way: source <- walk <- splice <- this package.
 
 Rules (see the tests for each case):
 - An existing scalar keeps its style: plain stays plain when the new value reads back as the same
@@ -50,7 +50,7 @@ from typing import Any
 from yaml.nodes import ScalarNode
 from yaml.tokens import AliasToken, ScalarToken
 
-from gridsync.yamledit.parse import EditError, load_as_grid, parse, where
+from gridsync.yamledit.source import EditError, load_as_grid, parse, where
 from gridsync.yamledit.splice import plan_splice
 from gridsync.yamledit.walk import (
     is_empty,

@@ -24,7 +24,7 @@ from yaml.tokens import (
     ScalarToken,
 )
 
-from gridsync.yamledit.parse import BREAK, EditError, Source, load, pos, where
+from gridsync.yamledit.source import BREAK, EditError, Source, load, pos, where
 from gridsync.yamledit.walk import STR, Pair, Slot, Walk, dotted, not_scalar, value_slot
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")

@@ -4,7 +4,7 @@ Package-internal: only gridsync.yamledit and gridsync.yamledit.splice import thi
 each key of the path (through ``<<`` merges when only reading), and refuses with EditError what
 cannot be edited safely: a document that is not a mapping, duplicate keys, a parent that is not a
 mapping, a key that exists only through a merge, an alias on the path, a node that an alias or merge
-elsewhere reuses. Imports from gridsync.yamledit.parse only.
+elsewhere reuses. Imports from gridsync.yamledit.source only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.tokens import AliasToken, AnchorToken, ScalarToken, TagToken, ValueToken
 
-from gridsync.yamledit.parse import EditError, Source, pos, where
+from gridsync.yamledit.source import EditError, Source, pos, where
 
 _TAG = "tag:yaml.org,2002:"
 STR, _NULL, _MERGE = _TAG + "str", _TAG + "null", _TAG + "merge"

@@ -13,7 +13,7 @@ import yaml
 from gridsync import yamledit
 from gridsync.errors import GridsyncError
 from gridsync.yamledit import EditError, get_scalar, set_scalar
-from gridsync.yamledit import parse as yamlparse
+from gridsync.yamledit import source as yamlparse
 from gridsync.yamledit import splice as yamlsplice
 
 P = ("compute", "provider", "cluster")
