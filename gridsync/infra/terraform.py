@@ -27,7 +27,6 @@ from gridsync.config.desired import TerraformSettings
 from gridsync.infra import tfworkdir
 from gridsync.infra.review import Deferral, Review, review_for
 from gridsync.infra.tfoutput import (
-    cluster_request_from_output,
     output_value,
     register_outputs,
     role_from_outputs,
@@ -47,7 +46,6 @@ __all__ = [
     "Terraform",
     "TerraformError",
     "TerraformPlanSummary",
-    "cluster_request_from_output",
     "output_value",
     "role_from_outputs",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from gridsync.errors import GridsyncError, InvalidArgument
 from gridsync.live.backend import Blueprint, LiveCluster
+from gridsync.live.gridv1 import cluster_request_from_output
 from gridsync.spec import (
     ClusterSpec,
     ClusterType,
@@ -214,8 +215,6 @@ def blueprint(document: object) -> Blueprint:
     camelCase) as a Blueprint: its managed fields, and its wire spec, which a create overlays the
     cluster file's fields on (so the fields gridsync does not manage are sent as the module wrote
     them)."""
-    from gridsync.infra.tfoutput import cluster_request_from_output
-
     base: dict[str, Any] = cluster_request_from_output(document)["spec"]
     spec = spec_from_wire(base)
     if spec is None:

@@ -21,10 +21,10 @@ from gridsync.infra.terraform import (
     Terraform,
     TerraformError,
     TerraformPlanSummary,
-    cluster_request_from_output,
     output_value,
     role_from_outputs,
 )
+from gridsync.live.gridv1 import ClusterDocumentError, cluster_request_from_output
 
 TERRAFORM_BIN = Path(sys.executable).parent / "terraform"
 FIXTURES = Path(__file__).parent.parent / "data" / "terraform"
@@ -292,7 +292,7 @@ def test_sensitive_values_never_reach_logs_output_or_errors(
         role_from_outputs(outputs, {"external_id": "no_such_output"})
     with pytest.raises(TerraformError) as bad:
         tf.apply("prod-use1", byoc(bogus="x"))
-    with pytest.raises(TerraformError) as shape:
+    with pytest.raises(ClusterDocumentError) as shape:
         cluster_request_from_output(
             {"name": "x", "spec": {"driver": {"kubernetes": {"aws": {"external_id": SECRET}}}}}
         )
@@ -533,7 +533,7 @@ def _without(path: tuple[str, ...]) -> dict[str, Any]:
     ],
 )
 def test_request_missing_key_is_named_without_values(path: tuple[str, ...], named: str) -> None:
-    with pytest.raises(TerraformError) as info:
+    with pytest.raises(ClusterDocumentError) as info:
         cluster_request_from_output(_without(path))
     assert named in str(info.value)
     assert SECRET not in str(info.value)
@@ -554,14 +554,14 @@ def test_request_missing_key_is_named_without_values(path: tuple[str, ...], name
     ],
 )
 def test_request_bad_shapes(value: Any, message: str) -> None:
-    with pytest.raises(TerraformError, match=message.replace(".", r"\.")):
+    with pytest.raises(ClusterDocumentError, match=message.replace(".", r"\.")):
         cluster_request_from_output(value)
 
 
 def test_request_instance_types_need_names() -> None:
     document = json.loads(json.dumps(SNAKE))
     document["spec"]["driver"]["kubernetes"]["aws"]["instance_types"] = [{"root_volume_size": 1}]
-    with pytest.raises(TerraformError, match=r"instanceTypes\[0\] has no name"):
+    with pytest.raises(ClusterDocumentError, match=r"instanceTypes\[0\] has no name"):
         cluster_request_from_output(document)
 
 
