@@ -17,7 +17,6 @@ from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
 from gridsync.apply.outcome import ApplyResult, Progress, Status, WaitPolicy
 from gridsync.apply.record import AppliedRecord, RecordJournal
 from gridsync.backends import open_backend
-from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.plan import raise_if_blocked
 from gridsync.config.desired import ProjectSettings
 from gridsync.config.project import parse_duration
@@ -36,6 +35,7 @@ from gridsync.prepare.inputs import (
     plan_against,
     require_files,
 )
+from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render import text
 from gridsync.render.progress import LineProgress, TtyProgress
 from gridsync.render.summary import render_summary

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gridsync.backends import open_backend
-from gridsync.commands.memory import own_record, read_memory
 from gridsync.console import Console
 from gridsync.errors import ExitCode
 from gridsync.plan.drift import classify
 from gridsync.prepare.inputs import Target, load_inputs, plan_against
+from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render.drift import render_markdown, render_text
 
 

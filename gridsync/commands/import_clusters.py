@@ -16,7 +16,6 @@ from pathlib import Path
 from gridsync import redact
 from gridsync.backends import open_backend
 from gridsync.commands.import_select import Refusal, choose, destination
-from gridsync.commands.memory import own_record, read_memory
 from gridsync.config.desired import DesiredState, ProjectSettings
 from gridsync.config.discover import literal_glob
 from gridsync.config.document import ClusterDocument, cluster_document
@@ -27,6 +26,7 @@ from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.output import create_files
 from gridsync.plan.prune import Memory
 from gridsync.prepare.inputs import Target
+from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render.diagnostics import render_diagnostics
 from gridsync.render.imported import render_imported, render_skipped
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gridsync.backends import open_backend
-from gridsync.commands.memory import own_record, read_memory
 from gridsync.commands.pr_comment import post_errors, post_failure, post_plan, replace_approval
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
@@ -16,6 +15,7 @@ from gridsync.plan import planfile
 from gridsync.plan.changes import Note, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
 from gridsync.prepare.inputs import Inputs, Target, load_inputs, plan_against, require_files
+from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render import formats
 
 
