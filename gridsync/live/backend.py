@@ -3,7 +3,7 @@
 The protocol is gridsync's, not any provider's: backends take and return these frozen values and
 ClusterSpec, and translate at their edge. Grid's wire format is known only to the Grid backends
 (live/api.py and the local control plane, through live/wire.py); another control plane with a
-different model is one more implementation, opened by live/factory.py. Errors are BackendError
+different model is one more implementation, opened by gridsync/backends.py. Errors are BackendError
 subclasses (ClusterNotFound, ClusterExists, InvalidArgument).
 """
 
