@@ -50,8 +50,8 @@ from typing import Any
 from yaml.nodes import ScalarNode
 from yaml.tokens import AliasToken, ScalarToken
 
-from gridsync.config.yamlparse import EditError, load_as_grid, parse, where
-from gridsync.config.yamlsplice import plan_splice
+from gridsync.config.yamlparse import EditError, Written, load_as_grid, parse, where
+from gridsync.config.yamlsplice import plan_splice, splice_at
 from gridsync.config.yamlwalk import (
     is_empty,
     is_null,
@@ -61,15 +61,23 @@ from gridsync.config.yamlwalk import (
     walk_path,
 )
 
-__all__ = ["EditError", "get_scalar", "set_scalar"]
+__all__ = ["EditError", "Written", "get_scalar", "set_scalar"]
 
 
-def set_scalar(text: str, path: tuple[str, ...], value: str) -> str:
+def set_scalar(text: str, path: tuple[str, ...], value: str, at: Written | None = None) -> str:
     """`text` with the scalar at mapping path `path` (e.g. ("compute", "provider", "cluster")) set to
     `value`; every other character unchanged. Missing mappings along the path, and the key itself, are
-    inserted. Returns `text` unchanged when the value is already equal (as a string)."""
+    inserted. Returns `text` unchanged when the value is already equal (as a string).
+
+    `at`: what a load of this text read at `path` (the string and where it is written). Where the
+    file allows, the edit is then one splice there, checked in place (yamlsplice.splice_at),
+    without parsing the file again; otherwise, or without `at`, the whole way below."""
     if not path:
         raise ValueError("path must name at least one key")
+    if at is not None:
+        spliced = splice_at(text, path[-1], at, value)
+        if spliced is not None:
+            return spliced
     src = parse(text)
     root = root_mapping(src)
     original = load_as_grid(

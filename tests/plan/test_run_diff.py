@@ -1,0 +1,27 @@
+"""The run edit's diff: difflib's unified diff, written directly when one line changed."""
+
+from __future__ import annotations
+
+import difflib
+import random
+
+from gridsync.plan.runs import unified_diff
+
+PIECES = ("a\n", "b\n", "\n", "  x: 1\n", "c\r\n", "d", "e\x0bf\n")
+
+
+def test_the_same_text_as_difflib_on_one_changed_line_or_more() -> None:
+    rng = random.Random(7)  # noqa: S311  (test data)
+    direct = 0
+    for _ in range(3000):
+        old = [rng.choice(PIECES) for _ in range(rng.randint(1, 14))]
+        new = list(old)
+        for _ in range(rng.choice((1, 1, 1, 2))):
+            new[rng.randrange(len(new))] = rng.choice((*PIECES, "z\n", "q: 2\n"))
+        before, after = "".join(old), "".join(new)
+        lines = difflib.unified_diff(
+            before.splitlines(True), after.splitlines(True), fromfile="a/r.yaml", tofile="b/r.yaml"
+        )
+        assert unified_diff(before, after, "r.yaml") == "".join(lines), (old, new)
+        direct += sum(a != b for a, b in zip(old, new, strict=True)) == 1 and new[-1] != old[-1]
+    assert direct > 100
