@@ -54,7 +54,9 @@ _RESOLVER = yaml.resolver.Resolver()  # PyYAML's YAML 1.1 implicit tags, as Grid
 # What a load's values (YAML 1.2, nodes only) do not show but Grid's constructor refuses or reads
 # otherwise: a merge key, a lone `=` (PyYAML's value tag has no constructor), a date (an invalid
 # one fails to construct). A text holding one takes the full way (parse, walk, check).
-_SPLICE_UNSURE = re.compile(r"<<|(?:^|(?<=[\s\[{,]))=(?=[\s,\]}:]|$)|[0-9]{4}-[0-9]", re.MULTILINE)
+_LONE_EQUALS = re.compile(r"(?:^|(?<=[\s\[{,]))=(?=[\s,\]}:]|$)", re.MULTILINE)
+_DATE = re.compile("[0-9][0-9][0-9][0-9]-[0-9]")
+_DIGIT_DASH = re.compile("[0-9]-[0-9]")  # a quick look for _DATE (which takes longer)
 _PLAIN_END = frozenset(" \r\n,]}")  # what can follow a plain scalar's last character
 
 
@@ -65,13 +67,13 @@ def splice_at(text: str, key: str, at: Written, value: str) -> str | None:
 
     Sure means: the file holds none of PARSERS_MAY_DIFFER (so no anchor, alias, tag, block scalar,
     escape or tab: the node is the file's only use of those characters and Grid's loader reads what
-    libyaml read) nor _SPLICE_UNSURE; the characters at `at` are exactly the single-line token of
+    libyaml read) nor what _unsure looks for; the characters at `at` are exactly the single-line token of
     `at.value` (plain, or quoted without escapes), right after `key:` on its line. Replacing one
     such token by another single-line scalar leaves every other token as it was, so the file then
     loads as before with only that value changed; the new token is checked to read back as `value`
     in YAML 1.1 and 1.2 (else EditError, never a wrong file)."""
     body = text.removeprefix("\ufeff")
-    if PARSERS_MAY_DIFFER.search(body) or _SPLICE_UNSURE.search(body):
+    if PARSERS_MAY_DIFFER.search(body) or _unsure(body):
         return None
     found = _written_token(body, key, at)
     if found is None:
@@ -117,6 +119,13 @@ def _written_token(body: str, key: str, at: Written) -> tuple[int, int, str] | N
     if (style == "'" and after == "'") or (not style and after and after not in _PLAIN_END):
         return None
     return start, end, style
+
+
+def _unsure(body: str) -> bool:
+    """Whether the text may hold a merge key, a lone `=` or a date (see the comment above _LONE_EQUALS)."""
+    if "<<" in body or ("=" in body and _LONE_EQUALS.search(body)):
+        return True
+    return _DIGIT_DASH.search(body) is not None and _DATE.search(body) is not None
 
 
 @lru_cache(maxsize=4096)
