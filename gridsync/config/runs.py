@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,19 +172,20 @@ def _read_run(item: Found, bound_to: str | None) -> tuple[RunConfig | None, list
     for extra in documents[1:]:
         message = "a run config must hold a single YAML document; Grid refuses more"
         diagnostics.append(yaml_file.diagnostic(extra.index, Problem(*extra.start, message)))
-    run, problems = check_run_document(documents[0], item.rel, bound_to)
+    # Only a bound file is ever edited: the text is kept for that alone.
+    text = yaml_file.text if bound_to is not None else ""
+    run, problems = check_run_document(documents[0], item.rel, bound_to, text)
     diagnostics.extend(yaml_file.diagnostic(documents[0].index, p) for p in problems)
-    if run is None:
-        return None, diagnostics
-    return replace(run, text=yaml_file.text), diagnostics
+    return run, diagnostics
 
 
 def check_run_document(
-    document: YamlDocument, rel: str, bound_to: str | None = None
+    document: YamlDocument, rel: str, bound_to: str | None = None, text: str = ""
 ) -> tuple[RunConfig | None, list[Problem]]:
     """The RunConfig of one run config document and every problem in it (warnings included).
 
-    The RunConfig is None only when the document is not a mapping.
+    The RunConfig is None only when the document is not a mapping; `text` is the file's, for the
+    edit of a bound file.
     """
     value = document.value
     if not isinstance(value, dict):
@@ -196,11 +197,11 @@ def check_run_document(
         for found in check(RUN_SCHEMA, value, skip=document.unbuilt, non_finite=document.non_finite)
     ]
     problems.extend(_rule_problems(document, value))
-    return _run_config(document, rel, value, bound_to), problems
+    return _run_config(document, rel, value, bound_to, text), problems
 
 
 def _run_config(
-    document: YamlDocument, rel: str, value: dict[str, Any], bound_to: str | None
+    document: YamlDocument, rel: str, value: dict[str, Any], bound_to: str | None, text: str
 ) -> RunConfig:
     train = _get(value, _TRAIN)
     session = isinstance(train, dict) and any(key in train for key in SESSION_KEYS)
@@ -217,6 +218,7 @@ def _run_config(
         cluster=cluster if isinstance(cluster, str) else None,
         source=Source(rel, *position),
         bound_to=bound_to,
+        text=text,
     )
 
 

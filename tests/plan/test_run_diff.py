@@ -1,4 +1,5 @@
-"""The run edit's diff: difflib's unified diff, written directly when one line changed."""
+"""The run edit's diff (difflib's unified diff, written directly when one line changed) and
+what of a run config the desired fingerprint counts."""
 
 from __future__ import annotations
 
@@ -25,3 +26,21 @@ def test_the_same_text_as_difflib_on_one_changed_line_or_more() -> None:
         assert unified_diff(before, after, "r.yaml") == "".join(lines), (old, new)
         direct += sum(a != b for a, b in zip(old, new, strict=True)) == 1 and new[-1] != old[-1]
     assert direct > 100
+
+
+def test_the_desired_fingerprint_counts_what_the_plan_reads_from_a_run_config() -> None:
+    from dataclasses import replace
+
+    from gridsync.config.model import DesiredState, RunConfig
+    from gridsync.model import Source
+    from gridsync.plan.diff import desired_fingerprint
+
+    run = RunConfig("runs/r.yaml", "run", "ml-a", Source("runs/r.yaml", 3, 14), "ml-a", "x")
+
+    def fingerprint(changed: RunConfig) -> str:
+        return desired_fingerprint(DesiredState((), (), runs=(changed,)))
+
+    same = fingerprint(run)
+    assert fingerprint(replace(run, text="other bytes")) == same  # apply re-reads the file
+    for moved in ({"cluster": "ml-b"}, {"bound_to": None}, {"kind": "session"}, {"path": "r"}):
+        assert fingerprint(replace(run, **moved)) != same, moved  # type: ignore[arg-type]
