@@ -50,7 +50,7 @@ class _Below:
     the way (walking them again would meet the same)."""
 
     dirs: list[_Dir]
-    holding: dict[str, list[_Dir]]
+    holding: dict[str, list[_Dir]] | None  # None until a glob needs it (_holding)
     problems: dict[str, Diagnostic]
     outer: tuple[_Below, int] | None = None  # taken from that walk, at that index of its dirs
     named: dict[str, _Named] = field(default_factory=dict)  # by name pattern: what it matches
@@ -129,7 +129,11 @@ def _match(
                 (k, v) for k, v in named.problems.items() if k not in walk.problems
             )
             return
-        places = below.dirs if not rest or MAGIC & set(rest[0]) else below.holding.get(rest[0], ())
+        places = (
+            below.dirs
+            if not rest or MAGIC & set(rest[0])
+            else _holding(walk.listing, below, rest[0])
+        )
         for place in places:
             _match(walk, place.path, place.rel, rest, place.seen, place.real)
         return
@@ -165,21 +169,21 @@ def _below(walk: _Walk, start: _Dir) -> _Below:
         return walk.listing.below[key]
     own = _Walk(walk.root, walk.real_root, {}, {}, walk.listing)
     dirs: list[_Dir] = []
-    holding: dict[str, list[_Dir]] = {}
     stack = [start]
     while stack:
         place = stack.pop()
         dirs.append(place)
         children = []
         for entry in _entries(own, place.path, place.rel):
-            holding.setdefault(entry.name, []).append(place)
+            if not _Entry(place.path, entry.name, entry).is_dir():
+                continue  # what _enter says first, without building the rest
             rel = (*place.rel, entry.name)
             if _enter(own, _Entry(place.path, entry.name, entry), rel, place.seen):
                 path = place.path / entry.name
                 child = path.resolve() if entry.is_symlink() else place.real / entry.name
                 children.append(_Dir(path, rel, place.seen | {child}, child))
         stack.extend(reversed(children))
-    walk.listing.below[key] = _Below(dirs, holding, own.problems)
+    walk.listing.below[key] = _Below(dirs, None, own.problems)
     for index, place in enumerate(dirs):
         walk.listing.placed.setdefault(place.path, (walk.listing.below[key], index))
     return walk.listing.below[key]
@@ -195,12 +199,18 @@ def _within(listing: Listing, outer: _Below, index: int) -> _Below:
         if place.rel[:depth] != start.rel:
             break
         dirs.append(place)
-    holding: dict[str, list[_Dir]] = {}
-    for place in dirs:
-        listed = listing.entries.get(place.path)
-        for entry in listed if isinstance(listed, list) else ():
-            holding.setdefault(entry.name, []).append(place)
-    return _Below(dirs, holding, _under(outer.problems, start.rel), (outer, index))
+    return _Below(dirs, None, _under(outer.problems, start.rel), (outer, index))
+
+
+def _holding(listing: Listing, below: _Below, name: str) -> list[_Dir]:
+    """The directories of `below` that hold an entry `name` (indexed on first use)."""
+    if below.holding is None:
+        below.holding = {}
+        for place in below.dirs:
+            listed = listing.entries.get(place.path)
+            for entry in listed if isinstance(listed, list) else ():
+                below.holding.setdefault(entry.name, []).append(place)
+    return below.holding.get(name, [])
 
 
 def _under(problems: dict[str, Diagnostic], rel: tuple[str, ...]) -> dict[str, Diagnostic]:
