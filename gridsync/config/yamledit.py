@@ -40,6 +40,10 @@ Rules (see the tests for each case):
   faster than the pure-Python parser. Where the two parsers accept different texts (tabs: the pure
   parser refuses a tab outside quotes and indentation in places where libyaml skips it), a text
   that holds a tab is loaded by ``yaml.safe_load`` as Grid loads it, before and after the edit.
+- Given where a load read the value (``at``, from the run config load), the edit of an existing
+  single-line scalar is one splice there with no parse at all, when the file leaves no doubt
+  (``yamlsplice.splice_at`` says which files and why the result is then the same); the new token
+  is checked to read back as the value. tests/config/test_yamledit_at.py compares both ways.
 """
 
 from __future__ import annotations
