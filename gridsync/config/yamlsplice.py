@@ -57,6 +57,7 @@ _RESOLVER = yaml.resolver.Resolver()  # PyYAML's YAML 1.1 implicit tags, as Grid
 _LONE_EQUALS = re.compile(r"(?:^|(?<=[\s\[{,]))=(?=[\s,\]}:]|$)", re.MULTILINE)
 _DATE = re.compile("[0-9][0-9][0-9][0-9]-[0-9]")
 _DIGIT_DASH = re.compile("[0-9]-[0-9]")  # a quick look for _DATE (which takes longer)
+_NO_BLANK = re.compile(r"\S+")  # a plain scalar's value without a blank is one line as written
 _PLAIN_END = frozenset(" \r\n,]}")  # what can follow a plain scalar's last character
 
 
@@ -108,7 +109,7 @@ def _written_token(body: str, key: str, at: Written) -> tuple[int, int, str] | N
         token = "'" + old.replace("'", "''") + "'"
     elif style == '"' and '"' not in old:
         token = '"' + old + '"'
-    elif style not in ("'", '"') and old and not any(c.isspace() for c in old):
+    elif style not in ("'", '"') and _NO_BLANK.fullmatch(old):
         token, style = old, ""
     else:
         return None

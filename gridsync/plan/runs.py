@@ -79,16 +79,17 @@ def _edit(run: RunConfig, change: Change) -> RunEdit | None:
     # where the load read the value: the edit is then one splice there (set_scalar checks it)
     at = None if run.cluster is None else Written(run.source.line, run.source.col, run.cluster)
     after = set_scalar(run.text, CLUSTER_PATH, known_id or KNOWN_AFTER_APPLY, at)
-    diff = unified_diff(run.text, after, run.path)
+    diff = unified_diff(run.text, after, run.path, run.source.line)
     return RunEdit(run.path, change.name, run.cluster, known_id, diff, run.source)
 
 
-def unified_diff(before: str, after: str, path: str) -> str:
+def unified_diff(before: str, after: str, path: str, line: int = 0) -> str:
     """`difflib.unified_diff` of the two texts' lines (a/ and b/ prefixes), without its sequence
     matching when one line changed and neither version of it is found elsewhere in the other text:
-    the one hunk difflib then gives (three lines of context) is written directly."""
+    the one hunk difflib then gives (three lines of context) is written directly. `line`: the
+    1-based line that likely changed (checked), else it is looked for."""
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    changed = _one_changed_line(old, new)
+    changed = _one_changed_line(old, new, line - 1)
     if changed is None:
         lines = difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}")
         return "".join(lines)
@@ -105,12 +106,19 @@ def unified_diff(before: str, after: str, path: str) -> str:
     )
 
 
-def _one_changed_line(old: list[str], new: list[str]) -> int | None:
+def _one_changed_line(old: list[str], new: list[str], guess: int) -> int | None:
     """The index of the only line that differs, when difflib's matching cannot pair it otherwise
     (no other line equals either version; difflib treats no line as junk below 200 lines)."""
     if len(old) != len(new) or len(old) >= 200:
         return None
-    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    if (
+        0 <= guess < len(old)
+        and old[guess + 1 :] == new[guess + 1 :]
+        and old[:guess] == new[:guess]
+    ):
+        changed = [guess] if old[guess] != new[guess] else []
+    else:
+        changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
     if len(changed) != 1:
         return None
     (index,) = changed

@@ -23,7 +23,13 @@ def test_the_same_text_as_difflib_on_one_changed_line_or_more() -> None:
         lines = difflib.unified_diff(
             before.splitlines(True), after.splitlines(True), fromfile="a/r.yaml", tofile="b/r.yaml"
         )
-        assert unified_diff(before, after, "r.yaml") == "".join(lines), (old, new)
+        expected = "".join(lines)
+        assert unified_diff(before, after, "r.yaml") == expected, (old, new)
+        for guess in (
+            rng.randint(0, len(old) + 1),
+            next((i + 1 for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b), 0),
+        ):
+            assert unified_diff(before, after, "r.yaml", guess) == expected, (old, new, guess)
         direct += sum(a != b for a, b in zip(old, new, strict=True)) == 1 and new[-1] != old[-1]
     assert direct > 100
 
