@@ -100,11 +100,7 @@ def load_runs(
     `bindings` are in declaration order (the second cluster to bind a file is the one in error);
     `cluster_files` are the files read as cluster files, which cannot also be run configs.
     """
-    listing = Listing()  # one listing of the tree for the project's globs and every binding's
-    found, diagnostics = discover(settings.root, settings.run_globs, listing)
-    files = {item.rel: item for item in found}
-    owners, bind_diagnostics = _bind(settings.root, bindings, files, listing)
-    diagnostics.extend(bind_diagnostics)
+    files, owners, diagnostics = _find(settings, bindings)
     runs: list[RunConfig] = []
     for rel in sorted(files):
         if rel in cluster_files or rel == PROJECT_FILE:
@@ -115,6 +111,20 @@ def load_runs(
         if run is not None:
             runs.append(run)
     return runs, diagnostics
+
+
+def _find(
+    settings: ProjectSettings, bindings: Sequence[Binding]
+) -> tuple[dict[str, Found], dict[str, str], list[Diagnostic]]:
+    """Every run config file by path, the cluster each bound one runs on, and the diagnostics.
+
+    One listing of the tree serves the project's globs and every binding's; it is dropped here,
+    before the files are read (its walks hold every folder reached)."""
+    listing = Listing()
+    found, diagnostics = discover(settings.root, settings.run_globs, listing)
+    files = {item.rel: item for item in found}
+    owners, bind_diagnostics = _bind(settings.root, bindings, files, listing)
+    return files, owners, [*diagnostics, *bind_diagnostics]
 
 
 def _bind(
