@@ -5,10 +5,13 @@ symlinks without a word; gridsync skips nothing silently. Here ``**`` follows di
 that stay inside the root, and every symlink that loops, dangles or leaves the root is an error.
 
 Many globs over one tree (every cluster's `runs:` binding) share a Listing: each directory is
-listed once, and a `**` followed by a literal name (`runs/**/team-a/*.yaml`) does not walk the
-tree again for each glob: the first such glob at a directory walks everything below it once and
-indexes the directories by the names they hold, so each later glob visits only the directories
-that hold its next name. The results and problems are those of walking each glob on its own.
+listed once, and a `**` walks everything below its directory once: the directories it reaches,
+in order, with the problems met. A glob whose `**` starts at a directory an earlier walk reached
+(a cluster's `runs/TEAM/NAME/**/*.yaml` below the project's `runs/**/*.yaml`) takes the slice of
+that walk below it; what a last segment (`*.yaml`) matches in a walk is found once and sliced
+alike; a `**` followed by a literal name (`runs/**/team-a/*.yaml`) visits only the directories
+that hold that name (indexed on first use); a literal name is looked up in a listing already
+taken. The results and problems are those of walking each glob on its own.
 """
 
 from __future__ import annotations
