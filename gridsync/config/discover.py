@@ -5,15 +5,20 @@ symlinks without a word; gridsync skips nothing silently. Here ``**`` follows di
 that stay inside the root, and every symlink that loops, dangles or leaves the root is an error.
 
 Many globs over one tree (every cluster's `runs:` binding) share a Listing: each directory is
-listed once, and a `**` followed by a literal name (`runs/**/team-a/*.yaml`) does not walk the
-tree again for each glob: the first such glob at a directory walks everything below it once and
-indexes the directories by the names they hold, so each later glob visits only the directories
-that hold its next name. The results and problems are those of walking each glob on its own.
+listed once, and a `**` walks everything below its directory once: the directories it reaches,
+in order, with the problems met. A glob whose `**` starts at a directory an earlier walk reached
+(a cluster's `runs/TEAM/NAME/**/*.yaml` below the project's `runs/**/*.yaml`) takes the slice of
+that walk below it; what a last segment (`*.yaml`) matches in a walk is found once and sliced
+alike; a `**` followed by a literal name (`runs/**/team-a/*.yaml`) visits only the directories
+that hold that name (indexed on first use); a literal name is looked up in a listing already
+taken. The results and problems are those of walking each glob on its own.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import itertools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -43,10 +48,24 @@ class _Dir:
 
 @dataclass
 class _Below:
-    """Everything a `**` at one directory reaches: directories by the entry names they hold, and
-    the problems met on the way (walking them again would meet the same)."""
+    """Everything a `**` at one directory reaches: the directories (that one first, each before
+    those below it, in name order), the same by the entry names they hold, and the problems met on
+    the way (walking them again would meet the same)."""
 
-    holding: dict[str, list[_Dir]]
+    dirs: list[_Dir]
+    holding: dict[str, list[_Dir]] | None  # None until a glob needs it (_holding)
+    problems: dict[str, Diagnostic]
+    outer: tuple[_Below, int] | None = None  # taken from that walk, at that index of its dirs
+    named: dict[str, _Named] = field(default_factory=dict)  # by name pattern: what it matches
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What one name pattern (a glob's last segment) matches in a `**` walk's directories: the
+    files in the order of the directories, where each directory's files start, and problems."""
+
+    found: list[Found]
+    starts: list[int]  # len(dirs) + 1 offsets into found
     problems: dict[str, Diagnostic]
 
 
@@ -57,6 +76,10 @@ class Listing:
 
     entries: dict[Path, list[os.DirEntry[str]] | str] = field(default_factory=dict)
     below: dict[tuple[Path, frozenset[Path], Path], _Below] = field(default_factory=dict)
+    # A directory an earlier `**` reached: that walk and the directory's place in its dirs.
+    placed: dict[Path, tuple[_Below, int]] = field(default_factory=dict)
+    names: dict[Path, dict[str, os.DirEntry[str]]] = field(default_factory=dict)  # of entries
+    real_roots: dict[Path, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,7 +97,11 @@ def discover(
     """Files matching any pattern, sorted by relative path, each once; and problems met, likewise.
 
     Pass the same `listing` to calls over the same tree to list each directory only once."""
-    walk = _Walk(root, root.resolve(), {}, {}, listing or Listing())
+    listing = listing or Listing()
+    real_root = listing.real_roots.get(root)
+    if real_root is None:
+        real_root = listing.real_roots[root] = root.resolve()
+    walk = _Walk(root, real_root, {}, {}, listing)
     for pattern in patterns:
         segments = [s for s in pattern.split("/") if s not in ("", ".")]
         _match(walk, root, (), segments, frozenset({walk.real_root}), walk.real_root)
@@ -94,37 +121,42 @@ def _match(
     if not segments:
         return
     head, rest = segments[0], segments[1:]
-    if head == "**" and rest and not MAGIC & set(rest[0]):
+    if head == "**":
         below = _below(walk, _Dir(directory, rel, seen, real))
         walk.problems.update((k, v) for k, v in below.problems.items() if k not in walk.problems)
-        for place in below.holding.get(rest[0], ()):
+        if len(rest) == 1 and MAGIC & set(rest[0]):  # `**/*.yaml`: the same for every glob
+            named = _names(walk, below, rest[0])
+            for hit in named.found:
+                walk.found.setdefault(hit.rel, hit)
+            walk.problems.update(
+                (k, v) for k, v in named.problems.items() if k not in walk.problems
+            )
+            return
+        places = (
+            below.dirs
+            if not rest or MAGIC & set(rest[0])
+            else _holding(walk.listing, below, rest[0])
+        )
+        for place in places:
             _match(walk, place.path, place.rel, rest, place.seen, place.real)
         return
-    if head == "**":
-        _match(walk, directory, rel, rest, seen, real)
-        for entry in _entries(walk, directory, rel):
-            if _enter(walk, _Entry(directory, entry.name, entry), (*rel, entry.name), seen):
-                child = _real(directory / entry.name, real / entry.name)
-                _match(
-                    walk,
-                    directory / entry.name,
-                    (*rel, entry.name),
-                    segments,
-                    seen | {child},
-                    child,
-                )
-        return
     if MAGIC & set(head):
-        entries = [_Entry(directory, e.name, e) for e in _entries(walk, directory, rel)]
-    else:
-        entries = [_Entry(directory, head, None)] if os.path.lexists(directory / head) else []
+        entries = [
+            _Entry(directory, e.name, e)
+            for e in _entries(walk, directory, rel)
+            if fnmatchcase(e.name, head)
+        ]
+    else:  # a literal name: no pattern, and no listing unless an earlier glob listed it
+        scanned = _scanned(walk.listing, directory, head)
+        if scanned is not None:
+            entries = [_Entry(directory, head, scanned)]
+        else:
+            entries = [_Entry(directory, head, None)] if os.path.lexists(directory / head) else []
     for item in entries:
-        if not fnmatchcase(item.name, head):
-            continue
         if not rest:
             _found(walk, item, (*rel, item.name))
         elif _enter(walk, item, (*rel, item.name), seen):
-            child = _real(item.path, real / item.name)
+            child = item.path.resolve() if item.is_symlink() else real / item.name
             _match(walk, item.path, (*rel, item.name), rest, seen | {child}, child)
 
 
@@ -134,21 +166,84 @@ def _below(walk: _Walk, start: _Dir) -> _Below:
     known = walk.listing.below.get(key)
     if known is not None:
         return known
+    inside = walk.listing.placed.get(start.path)
+    if inside is not None and inside[0].dirs[inside[1]] == start:
+        walk.listing.below[key] = _within(walk.listing, *inside)
+        return walk.listing.below[key]
     own = _Walk(walk.root, walk.real_root, {}, {}, walk.listing)
-    holding: dict[str, list[_Dir]] = {}
+    dirs: list[_Dir] = []
     stack = [start]
     while stack:
         place = stack.pop()
+        dirs.append(place)
         children = []
         for entry in _entries(own, place.path, place.rel):
-            holding.setdefault(entry.name, []).append(place)
+            if not _Entry(place.path, entry.name, entry).is_dir():
+                continue  # what _enter says first, without building the rest
             rel = (*place.rel, entry.name)
             if _enter(own, _Entry(place.path, entry.name, entry), rel, place.seen):
-                child = _real(place.path / entry.name, place.real / entry.name)
-                children.append(_Dir(place.path / entry.name, rel, place.seen | {child}, child))
+                path = place.path / entry.name
+                child = path.resolve() if entry.is_symlink() else place.real / entry.name
+                children.append(_Dir(path, rel, place.seen | {child}, child))
         stack.extend(reversed(children))
-    walk.listing.below[key] = _Below(holding, own.problems)
+    walk.listing.below[key] = _Below(dirs, None, own.problems)
+    for index, place in enumerate(dirs):
+        walk.listing.placed.setdefault(place.path, (walk.listing.below[key], index))
     return walk.listing.below[key]
+
+
+def _within(listing: Listing, outer: _Below, index: int) -> _Below:
+    """What a `**` at `outer.dirs[index]` reaches, taken from the walk that reached it: the same
+    directories (those below it follow it in `outer.dirs`) and the problems met below it."""
+    start = outer.dirs[index]
+    depth = len(start.rel)
+    dirs = [start]
+    for place in itertools.islice(outer.dirs, index + 1, None):
+        if place.rel[:depth] != start.rel:
+            break
+        dirs.append(place)
+    return _Below(dirs, None, _under(outer.problems, start.rel), (outer, index))
+
+
+def _holding(listing: Listing, below: _Below, name: str) -> list[_Dir]:
+    """The directories of `below` that hold an entry `name` (indexed on first use)."""
+    if below.holding is None:
+        below.holding = {}
+        for place in below.dirs:
+            listed = listing.entries.get(place.path)
+            for entry in listed if isinstance(listed, list) else ():
+                below.holding.setdefault(entry.name, []).append(place)
+    return below.holding.get(name, [])
+
+
+def _under(problems: dict[str, Diagnostic], rel: tuple[str, ...]) -> dict[str, Diagnostic]:
+    key = "/".join(rel)
+    return {k: v for k, v in problems.items() if not key or k == key or k.startswith(key + "/")}
+
+
+def _names(walk: _Walk, below: _Below, pattern: str) -> _Named:
+    """What `pattern` matches in every directory of `below`, as `_match` finds it: once per walk
+    (a walk taken from another one slices that one's answer)."""
+    known = below.named.get(pattern)
+    if known is not None:
+        return known
+    if below.outer is not None:
+        outer, index = below.outer
+        whole = _names(walk, outer, pattern)
+        starts = whole.starts[index : index + len(below.dirs) + 1]
+        found = whole.found[starts[0] : starts[-1]]
+        named = _Named(
+            found, [at - starts[0] for at in starts], _under(whole.problems, below.dirs[0].rel)
+        )
+    else:
+        own = _Walk(walk.root, walk.real_root, {}, {}, walk.listing)
+        starts = [0]
+        for place in below.dirs:
+            _match(own, place.path, place.rel, [pattern], place.seen, place.real)
+            starts.append(len(own.found))
+        named = _Named(list(own.found.values()), starts, own.problems)
+    below.named[pattern] = named
+    return named
 
 
 @dataclass(frozen=True)
@@ -159,7 +254,7 @@ class _Entry:
     name: str
     scanned: os.DirEntry[str] | None
 
-    @property
+    @functools.cached_property
     def path(self) -> Path:
         return self.parent / self.name
 
@@ -179,10 +274,15 @@ class _Entry:
         return self.scanned is not None and self.scanned.is_file(follow_symlinks=False)
 
 
-def _real(path: Path, plain: Path) -> Path:
-    """The resolved path of a directory: its parent's resolved path joined with its name, unless it
-    is a symlink (resolving every directory costs a system call per path component)."""
-    return path.resolve() if path.is_symlink() else plain
+def _scanned(listing: Listing, directory: Path, name: str) -> os.DirEntry[str] | None:
+    """The entry `name` of `directory` if that directory was listed already (no system call)."""
+    names = listing.names.get(directory)
+    if names is None:
+        listed = listing.entries.get(directory)
+        if not isinstance(listed, list):
+            return None
+        names = listing.names[directory] = {entry.name: entry for entry in listed}
+    return names.get(name)
 
 
 def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[os.DirEntry[str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +100,7 @@ def load_runs(
     `bindings` are in declaration order (the second cluster to bind a file is the one in error);
     `cluster_files` are the files read as cluster files, which cannot also be run configs.
     """
-    listing = Listing()  # one listing of the tree for the project's globs and every binding's
-    found, diagnostics = discover(settings.root, settings.run_globs, listing)
-    files = {item.rel: item for item in found}
-    owners, bind_diagnostics = _bind(settings.root, bindings, files, listing)
-    diagnostics.extend(bind_diagnostics)
+    files, owners, diagnostics = _find(settings, bindings)
     runs: list[RunConfig] = []
     for rel in sorted(files):
         if rel in cluster_files or rel == PROJECT_FILE:
@@ -115,6 +111,20 @@ def load_runs(
         if run is not None:
             runs.append(run)
     return runs, diagnostics
+
+
+def _find(
+    settings: ProjectSettings, bindings: Sequence[Binding]
+) -> tuple[dict[str, Found], dict[str, str], list[Diagnostic]]:
+    """Every run config file by path, the cluster each bound one runs on, and the diagnostics.
+
+    One listing of the tree serves the project's globs and every binding's; it is dropped here,
+    before the files are read (its walks hold every folder reached)."""
+    listing = Listing()
+    found, diagnostics = discover(settings.root, settings.run_globs, listing)
+    files = {item.rel: item for item in found}
+    owners, bind_diagnostics = _bind(settings.root, bindings, files, listing)
+    return files, owners, [*diagnostics, *bind_diagnostics]
 
 
 def _bind(
@@ -172,19 +182,20 @@ def _read_run(item: Found, bound_to: str | None) -> tuple[RunConfig | None, list
     for extra in documents[1:]:
         message = "a run config must hold a single YAML document; Grid refuses more"
         diagnostics.append(yaml_file.diagnostic(extra.index, Problem(*extra.start, message)))
-    run, problems = check_run_document(documents[0], item.rel, bound_to)
+    # Only a bound file is ever edited: the text is kept for that alone.
+    text = yaml_file.text if bound_to is not None else ""
+    run, problems = check_run_document(documents[0], item.rel, bound_to, text)
     diagnostics.extend(yaml_file.diagnostic(documents[0].index, p) for p in problems)
-    if run is None:
-        return None, diagnostics
-    return replace(run, text=yaml_file.text), diagnostics
+    return run, diagnostics
 
 
 def check_run_document(
-    document: YamlDocument, rel: str, bound_to: str | None = None
+    document: YamlDocument, rel: str, bound_to: str | None = None, text: str = ""
 ) -> tuple[RunConfig | None, list[Problem]]:
     """The RunConfig of one run config document and every problem in it (warnings included).
 
-    The RunConfig is None only when the document is not a mapping.
+    The RunConfig is None only when the document is not a mapping; `text` is the file's, for the
+    edit of a bound file.
     """
     value = document.value
     if not isinstance(value, dict):
@@ -196,11 +207,11 @@ def check_run_document(
         for found in check(RUN_SCHEMA, value, skip=document.unbuilt, non_finite=document.non_finite)
     ]
     problems.extend(_rule_problems(document, value))
-    return _run_config(document, rel, value, bound_to), problems
+    return _run_config(document, rel, value, bound_to, text), problems
 
 
 def _run_config(
-    document: YamlDocument, rel: str, value: dict[str, Any], bound_to: str | None
+    document: YamlDocument, rel: str, value: dict[str, Any], bound_to: str | None, text: str
 ) -> RunConfig:
     train = _get(value, _TRAIN)
     session = isinstance(train, dict) and any(key in train for key in SESSION_KEYS)
@@ -217,6 +228,7 @@ def _run_config(
         cluster=cluster if isinstance(cluster, str) else None,
         source=Source(rel, *position),
         bound_to=bound_to,
+        text=text,
     )
 
 

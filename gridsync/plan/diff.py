@@ -420,12 +420,16 @@ def live_fingerprint(live: LiveState) -> str:
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
-    """A digest of the desired state (secrets hashed in), to tell whether the files moved."""
+    """A digest of the desired state (secrets hashed in), to tell whether the files moved.
+
+    Both kinds of file count by what a plan reads from them, not by their bytes: a cluster by its
+    values, a run config by its path, binding, kind and cluster value (apply re-reads an edited
+    file and refuses when that value moved)."""
     digest = hashlib.sha256()
     for c in desired.clusters:
         digest.update(json.dumps([c.name, c.protect, c.context, _spec_data(c.spec)]).encode())
     for run in desired.runs:
-        digest.update(json.dumps([run.path, run.bound_to, run.text]).encode())
+        digest.update(json.dumps([run.path, run.bound_to, run.kind, run.cluster]).encode())
     return digest.hexdigest()
 
 

@@ -19,7 +19,7 @@ from gridsync.errors import Diagnostic
 from gridsync.live.backend import LiveState
 from gridsync.plan.changes import Action, Change, RunEdit
 from gridsync.spec import Phase
-from gridsync.yamledit import EditError, set_scalar
+from gridsync.yamledit import EditError, Written, set_scalar
 
 CLUSTER_PATH = ("compute", "provider", "cluster")
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -76,16 +76,61 @@ def _edit(run: RunConfig, change: Change) -> RunEdit | None:
         return (
             None  # right already (a cluster created now gets an id equal to its name in practice)
         )
-    after = set_scalar(run.text, CLUSTER_PATH, known_id or KNOWN_AFTER_APPLY)
-    diff = "".join(
-        difflib.unified_diff(
-            run.text.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{run.path}",
-            tofile=f"b/{run.path}",
-        )
-    )
+    # where the load read the value: the edit is then one splice there (set_scalar checks it)
+    at = None if run.cluster is None else Written(run.source.line, run.source.col, run.cluster)
+    after = set_scalar(run.text, CLUSTER_PATH, known_id or KNOWN_AFTER_APPLY, at)
+    diff = unified_diff(run.text, after, run.path, run.source.line)
     return RunEdit(run.path, change.name, run.cluster, known_id, diff, run.source)
+
+
+def unified_diff(before: str, after: str, path: str, line: int = 0) -> str:
+    """`difflib.unified_diff` of the two texts' lines (a/ and b/ prefixes), without its sequence
+    matching when one line changed and neither version of it is found elsewhere in the other text:
+    the one hunk difflib then gives (three lines of context) is written directly. `line`: the
+    1-based line that likely changed (checked), else it is looked for."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    changed = _one_changed_line(old, new, line - 1)
+    if changed is None:
+        lines = difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}")
+        return "".join(lines)
+    first, last = max(0, changed - 3), min(len(old), changed + 4)
+    return "".join(
+        [
+            f"--- a/{path}\n+++ b/{path}\n",
+            f"@@ -{_range(first, last)} +{_range(first, last)} @@\n",
+            *(" " + line for line in old[first:changed]),
+            "-" + old[changed],
+            "+" + new[changed],
+            *(" " + line for line in old[changed + 1 : last]),
+        ]
+    )
+
+
+def _one_changed_line(old: list[str], new: list[str], guess: int) -> int | None:
+    """The index of the only line that differs, when difflib's matching cannot pair it otherwise
+    (no other line equals either version; difflib treats no line as junk below 200 lines)."""
+    if len(old) != len(new) or len(old) >= 200:
+        return None
+    if (
+        0 <= guess < len(old)
+        and old[guess + 1 :] == new[guess + 1 :]
+        and old[:guess] == new[:guess]
+    ):
+        changed = [guess] if old[guess] != new[guess] else []
+    else:
+        changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    if len(changed) != 1:
+        return None
+    (index,) = changed
+    if old[index] in new or new[index] in old or not old[index].endswith("\n"):
+        return None
+    return index
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk range as difflib writes it (1-based start, then the length unless it is 1)."""
+    length = stop - start
+    return str(start + 1) if length == 1 else f"{start + 1},{length}"
 
 
 def _targets(

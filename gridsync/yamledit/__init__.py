@@ -40,6 +40,10 @@ Rules (see the tests for each case):
   faster than the pure-Python parser. Where the two parsers accept different texts (tabs: the pure
   parser refuses a tab outside quotes and indentation in places where libyaml skips it), a text
   that holds a tab is loaded by ``yaml.safe_load`` as Grid loads it, before and after the edit.
+- Given where a load read the value (``at``, from the run config load), the edit of an existing
+  single-line scalar is one splice there with no parse at all, when the file leaves no doubt
+  (``yamlsplice.splice_at`` says which files and why the result is then the same); the new token
+  is checked to read back as the value. tests/config/test_yamledit_at.py compares both ways.
 """
 
 from __future__ import annotations
@@ -50,8 +54,8 @@ from typing import Any
 from yaml.nodes import ScalarNode
 from yaml.tokens import AliasToken, ScalarToken
 
-from gridsync.yamledit.source import EditError, load_as_grid, parse, where
-from gridsync.yamledit.splice import plan_splice
+from gridsync.yamledit.source import EditError, Written, load_as_grid, parse, where
+from gridsync.yamledit.splice import plan_splice, splice_at
 from gridsync.yamledit.walk import (
     is_empty,
     is_null,
@@ -61,15 +65,23 @@ from gridsync.yamledit.walk import (
     walk_path,
 )
 
-__all__ = ["EditError", "get_scalar", "set_scalar"]
+__all__ = ["EditError", "Written", "get_scalar", "set_scalar"]
 
 
-def set_scalar(text: str, path: tuple[str, ...], value: str) -> str:
+def set_scalar(text: str, path: tuple[str, ...], value: str, at: Written | None = None) -> str:
     """`text` with the scalar at mapping path `path` (e.g. ("compute", "provider", "cluster")) set to
     `value`; every other character unchanged. Missing mappings along the path, and the key itself, are
-    inserted. Returns `text` unchanged when the value is already equal (as a string)."""
+    inserted. Returns `text` unchanged when the value is already equal (as a string).
+
+    `at`: what a load of this text read at `path` (the string and where it is written). Where the
+    file allows, the edit is then one splice there, checked in place (yamlsplice.splice_at),
+    without parsing the file again; otherwise, or without `at`, the whole way below."""
     if not path:
         raise ValueError("path must name at least one key")
+    if at is not None:
+        spliced = splice_at(text, path[-1], at, value)
+        if spliced is not None:
+            return spliced
     src = parse(text)
     root = root_mapping(src)
     original = load_as_grid(

@@ -34,6 +34,16 @@ _BREAK_CHARS = "\r\n\x85\u2028\u2029"
 PARSERS_MAY_DIFFER = re.compile("[\t!|>%\\\\\x85\u2028\u2029\ufeff&*?@`]")
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a load of the file read at a path: the string value and where it is written (1-based
+    line and column of its first character, as libyaml counts them after a leading BOM)."""
+
+    line: int
+    col: int
+    value: str
+
+
 class EditError(GridsyncError):
     """A YAML file cannot be edited safely; `line` and `col` (1-based) point at the problem."""
 
@@ -63,6 +73,20 @@ class Source:
     def newline(self) -> str:
         found = BREAK.search(self.body)
         return found.group() if found else "\n"
+
+
+def line_start(body: str, line: int) -> int | None:
+    """Offset of 1-based `line` in `body` (no BOM) with libyaml's line breaks; None when the line
+    does not exist or the text has breaks other than LF and CRLF (the caller takes another way)."""
+    if "\r" in body and body.count("\r") != body.count("\r\n"):
+        return None
+    at = 0
+    for _ in range(line - 1):
+        found = body.find("\n", at)
+        if found < 0:
+            return None
+        at = found + 1
+    return at
 
 
 def parse(text: str) -> Source:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.tokens import (
     BlockEndToken,
@@ -24,7 +25,17 @@ from yaml.tokens import (
     ScalarToken,
 )
 
-from gridsync.yamledit.source import BREAK, EditError, Source, load, pos, where
+from gridsync.yamledit.source import (
+    BREAK,
+    PARSERS_MAY_DIFFER,
+    EditError,
+    Source,
+    Written,
+    line_start,
+    load_as_grid,
+    pos,
+    where,
+)
 from gridsync.yamledit.walk import STR, Pair, Slot, Walk, dotted, not_scalar, value_slot
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
@@ -39,6 +50,92 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\0": "\\0", "\a": "\\a", "\b": "\\b", "\t
 _ESCAPES |= {"\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r", "\x1b": "\\e"}
 
 _Splice = tuple[int, int, str]  # replace body[start:end] with the string
+_RESOLVER = yaml.resolver.Resolver()  # PyYAML's YAML 1.1 implicit tags, as Grid's loader reads
+# What a load's values (YAML 1.2, nodes only) do not show but Grid's constructor refuses or reads
+# otherwise: a merge key, a lone `=` (PyYAML's value tag has no constructor), a date (an invalid
+# one fails to construct). A text holding one takes the full way (parse, walk, check).
+_LONE_EQUALS = re.compile(r"(?:^|(?<=[\s\[{,]))=(?=[\s,\]}:]|$)", re.MULTILINE)
+_DATE = re.compile("[0-9][0-9][0-9][0-9]-[0-9]")
+_DIGIT_DASH = re.compile("[0-9]-[0-9]")  # a quick look for _DATE (which takes longer)
+_NO_BLANK = re.compile(r"\S+")  # a plain scalar's value without a blank is one line as written
+_PLAIN_END = frozenset(" \r\n,]}")  # what can follow a plain scalar's last character
+
+
+def splice_at(text: str, key: str, at: Written, value: str) -> str | None:
+    """`text` with the scalar that a load read at `at` set to `value`, by one splice at its place,
+    without parsing the file again; None when the file or the scalar is one this way cannot be
+    sure of (the caller then parses, walks and checks the whole edit).
+
+    Sure means: the file holds none of PARSERS_MAY_DIFFER (so no anchor, alias, tag, block scalar,
+    escape or tab: the node is the file's only use of those characters and Grid's loader reads what
+    libyaml read) nor what _unsure looks for; the characters at `at` are exactly the single-line token of
+    `at.value` (plain, or quoted without escapes), right after `key:` on its line. Replacing one
+    such token by another single-line scalar leaves every other token as it was, so the file then
+    loads as before with only that value changed; the new token is checked to read back as `value`
+    in YAML 1.1 and 1.2 (else EditError, never a wrong file)."""
+    body = text.removeprefix("\ufeff")
+    if PARSERS_MAY_DIFFER.search(body) or _unsure(body):
+        return None
+    found = _written_token(body, key, at)
+    if found is None:
+        return None
+    start, end, style = found
+    if at.value == value and (style or _plain_str(value)):
+        return text  # already that string
+    token = _render(value, style)
+    if not _reads_back(token, value):
+        raise EditError(
+            "internal error: the edit would change more than the value; please report this"
+        )
+    return text[: len(text) - len(body)] + body[:start] + token + body[end:]
+
+
+def _written_token(body: str, key: str, at: Written) -> tuple[int, int, str] | None:
+    """(start, end, style) of the token of `at.value` at `at`, if it is exactly there."""
+    line = line_start(body, at.line)
+    if line is None:
+        return None
+    start = line + at.col - 1
+    head = body[line:start]
+    if (
+        "\n" in head
+        or not head.rstrip().endswith(":")
+        or head.rstrip()[:-1].rstrip().lstrip("{, ") != key
+    ):
+        return None
+    old = at.value
+    style = body[start : start + 1]
+    if style == "'":
+        token = "'" + old.replace("'", "''") + "'"
+    elif style == '"' and '"' not in old:
+        token = '"' + old + '"'
+    elif style not in ("'", '"') and _NO_BLANK.fullmatch(old):
+        token, style = old, ""
+    else:
+        return None
+    end = start + len(token)
+    if BREAK.search(token) or not body.startswith(token, start):
+        return None
+    after = body[end : end + 1]
+    if (style == "'" and after == "'") or (not style and after and after not in _PLAIN_END):
+        return None
+    return start, end, style
+
+
+def _unsure(body: str) -> bool:
+    """Whether the text may hold a merge key, a lone `=` or a date (see the comment above _LONE_EQUALS)."""
+    if "<<" in body or ("=" in body and _LONE_EQUALS.search(body)):
+        return True
+    return _DIGIT_DASH.search(body) is not None and _DATE.search(body) is not None
+
+
+@lru_cache(maxsize=4096)
+def _reads_back(token: str, value: str) -> bool:
+    """Whether the scalar token reads as the string `value` in YAML 1.1 (Grid) and 1.2."""
+    if token[:1] not in ("'", '"'):
+        return token == value and _plain_ok(token)
+    loaded = load_as_grid(token, "internal error")
+    return isinstance(loaded, str) and loaded == value
 
 
 def plan_splice(src: Source, walk: Walk, path: tuple[str, ...], value: str) -> _Splice | None:
@@ -234,7 +331,14 @@ def _render(value: str, style: str) -> str:
 def _plain_ok(value: str) -> bool:
     if not _PLAIN_SAFE.fullmatch(value) or _NOT_A_STRING.fullmatch(value):
         return False
-    return bool(load(value, "internal error") == value)  # PyYAML's YAML 1.1 resolvers
+    return _plain_str(value)  # for these characters, loading it alone gives `value` exactly then
+
+
+@lru_cache(maxsize=4096)
+def _plain_str(value: str) -> bool:
+    """Whether PyYAML's YAML 1.1 resolvers (Grid's loader) tag this plain scalar a string."""
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == STR)
 
 
 def _escape(char: str) -> str:

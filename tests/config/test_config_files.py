@@ -143,3 +143,30 @@ def test_a_shared_listing_finds_what_each_glob_finds_alone(
     assert shared == alone
     assert shared == discover(root, (indexed,))  # and a listing of its own changes nothing
     assert shared[0] or shared[1]  # each pair finds something or reports something
+
+
+# Globs that start below a folder an earlier `**` walked (each cluster's `runs:` under the
+# project's `runs/**/*.yaml`): their files and problems come from that walk, as if walked alone.
+BELOW = [
+    "runs/a/x/**/*.yaml",
+    "runs/b/**/*.yaml",
+    "runs/b/shared/**/*.yaml",
+    "runs/a/x/s/**/*.y*ml",
+    "runs/a/**/s/*.yaml",
+    "runs/b/x/**/*.yaml",
+    "runs/a/away/**/*.yaml",
+]
+
+
+@pytest.mark.parametrize("glob", BELOW)
+def test_a_glob_below_an_earlier_walk_finds_what_it_finds_alone(tmp_path: Path, glob: str) -> None:
+    from gridsync.config.discover import Listing, discover
+
+    root = tmp_path / "project"
+    _tree(root, tmp_path / "outside")
+    listing = Listing()
+    discover(root, ("runs/**/*.yaml", "runs/**/*.yml"), listing)
+    discover(root, ("runs/a/**/*.yaml",), listing)  # a walk taken from the first one
+    shared = discover(root, (glob,), listing)
+    assert shared == discover(root, (glob,))
+    assert shared[0] or shared[1]

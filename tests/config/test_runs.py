@@ -453,10 +453,13 @@ def test_crlf_file_keeps_its_lines(runs: Project) -> None:
 
 def test_text_is_the_file_as_written_for_edits(runs: Project) -> None:
     raw = "\ufeff# caf\u00e9 \U0001f680\r\n" + HEAD.replace("\n", "\r\n")
+    runs.write("clusters/a.yaml", cluster("ml-a", "runs/r.yaml"))  # bound: the plan may edit it
     runs.write("runs/r.yaml", raw.encode("utf-8"))
-    (run,) = runs.load().runs
+    runs.write("runs/other.yaml", raw.encode("utf-8"))
+    other, run = runs.load().runs
     assert run.text == raw  # BOM, CRLF and non-ASCII kept: yamledit needs the exact text
     assert run.source == Source("runs/r.yaml", 4, 14)
+    assert other.bound_to is None and other.text == ""  # never edited: its text is not kept
 
 
 def test_symlinked_run_config_escaping_the_root(runs: Project, tmp_path: Path) -> None:
