@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-
-def __getattr__(name: str) -> str:
-    """`__version__`, read from the installed metadata when first asked for (importing
-    importlib.metadata costs ~18 ms, which `gridsync plan` need not pay)."""
-    if name != "__version__":
-        raise AttributeError(f"module 'gridsync' has no attribute {name!r}")
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        found = version("gridsync")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without install
-        found = "0+unknown"
-    globals()["__version__"] = found
-    return found
+# The one version source: pyproject.toml reads it from here (`[tool.setuptools.dynamic]`), so the
+# installed metadata says the same, and `gridsync --version`, the User-Agent and plan files need no
+# importlib.metadata (importing it and scanning sys.path for the distribution costs ~20 ms).
+__version__ = "0.1.0"

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gridsync import atomicfile, redact
+from gridsync import redact
 
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' line breaks
 _BLANK = rf"[^\S{_BREAKS}]|[\u200b-\u200d\u2060\ufeff]"  # blanks a reader may skip
@@ -192,6 +192,8 @@ def append_text(path: Path, text: str) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write masked text atomically (gridsync.atomicfile), so a crash never leaves half a file."""
+    from gridsync import atomicfile  # not for streams: `gridsync --help` does without it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     atomicfile.write_atomic(path, redact.mask(text).encode("utf-8"))
 
@@ -199,4 +201,6 @@ def write_atomic(path: Path, text: str) -> None:
 def create_files(files: Mapping[Path, str]) -> None:
     """Create every file (masked text) or none, never replacing one that exists
     (gridsync.atomicfile.create_new)."""
+    from gridsync import atomicfile
+
     atomicfile.create_new({path: redact.mask(text).encode("utf-8") for path, text in files.items()})

@@ -15,11 +15,8 @@ and must reach every sink (`gridsync.output`), and a run is one process. Nothing
 
 from __future__ import annotations
 
-import html
-import json
 import os
 import re
-import shlex
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -175,6 +172,10 @@ def _node_regex(node: dict[str, Any]) -> str:
 def escaped_forms(value: str) -> dict[str, str]:
     """`value` as each sink may escape it -> what replaces it: `***`, or `'***'` for a quoted
     shell word (a script stays a script). Forms shorter than MIN_LENGTH are left out."""
+    import html  # here, not at the top: a run with no secret to register does without them
+    import json
+    import shlex
+
     from gridsync.github.actions import escape_data, escape_property
     from gridsync.output import clean
     from gridsync.render.grid_commands import double_quoted, shell_word
