@@ -51,6 +51,8 @@ class Secrets:
         self._forms: dict[str, str] = {}  # every form a secret is written in -> its mask
         self._compiled: _Matcher | None = None  # None: to build again
         self._unannounced: list[str] = []  # registered, not yet sent to GitHub as ::add-mask::
+        # Counts the changes of the set: text masked at one generation is still masked right.
+        self.generation = 0
 
     def add(self, value: str | None) -> None:
         """Register one secret (and each of its lines, when it has several)."""
@@ -67,6 +69,7 @@ class Secrets:
             for v in new:
                 self._forms.update(escaped_forms(v))
             self._compiled = None
+            self.generation += 1
 
     def _matcher(self) -> _Matcher:
         matcher = self._compiled
@@ -98,6 +101,7 @@ class Secrets:
     def clear(self) -> None:
         with self._lock:
             self._values, self._forms, self._compiled, self._unannounced = set(), {}, None, []
+            self.generation += 1
 
 
 class _Matcher:

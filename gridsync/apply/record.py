@@ -22,7 +22,7 @@ from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
 from gridsync.model import public_fields, spec_digest
-from gridsync.redact import mask_strings
+from gridsync.redact import SECRETS, mask_strings
 
 __all__ = [
     "VERSION",
@@ -48,6 +48,9 @@ class AppliedRecord:
         self.store = store
         self._entries: dict[str, Entry] | None = None
         self._read = False
+        # Each entry as last written (masked at a generation of the secrets): a write during an
+        # apply of N clusters re-masks only the entries that changed, not all N.
+        self._written: dict[str, tuple[Entry, int, dict[str, Any]]] = {}
 
     def load(self) -> dict[str, Entry] | None:
         """None when nothing was ever recorded; GridsyncError (nothing changed) when unusable."""
@@ -65,6 +68,7 @@ class AppliedRecord:
         entries = self.load() or {}
         shielded = set(protected)
         changed = False
+        now = _now()
         for cluster in kept:
             if cluster.spec is None:
                 continue
@@ -78,7 +82,7 @@ class AppliedRecord:
                 False,
             ):
                 continue  # as recorded: it was applied then, not now (and nothing to write)
-            entries[cluster.name] = Entry(digest, public, _now(), protect=protect)
+            entries[cluster.name] = Entry(digest, public, now, protect=protect)
             changed = True
         for name in removed:
             changed = entries.pop(name, None) is not None or changed
@@ -102,10 +106,19 @@ class AppliedRecord:
             self._write(entries)
 
     def _write(self, entries: Mapping[str, Entry]) -> None:
-        clusters = {name: _entry_data(entry) for name, entry in sorted(entries.items())}
+        clusters = {name: self._data(name, entry) for name, entry in sorted(entries.items())}
         data = json.dumps({"version": VERSION, "clusters": clusters}, indent=2).encode() + b"\n"
         self.store.write(data)
         self._entries, self._read = dict(entries), True
+
+    def _data(self, name: str, entry: Entry) -> dict[str, Any]:
+        generation = SECRETS.generation
+        written = self._written.get(name)
+        if written is not None and written[0] is entry and written[1] == generation:
+            return written[2]
+        data = _entry_data(entry)
+        self._written[name] = (entry, generation, data)
+        return data
 
 
 def _now() -> str:
