@@ -21,7 +21,7 @@ from gridsync.apply.stores import FileStore, S3Store, Store, store_for
 from gridsync.errors import GridsyncError
 from gridsync.live.backend import LiveCluster
 from gridsync.model import AppliedEntry as Entry
-from gridsync.model import public_fields, spec_digest
+from gridsync.model import ClusterSpec, public_fields, spec_digest
 from gridsync.redact import SECRETS, mask_strings
 
 __all__ = [
@@ -51,6 +51,9 @@ class AppliedRecord:
         # Each entry as last written (masked at a generation of the secrets): a write during an
         # apply of N clusters re-masks only the entries that changed, not all N.
         self._written: dict[str, tuple[Entry, int, dict[str, Any]]] = {}
+        # Each cluster's digest and public fields by the spec they were computed from: the end of
+        # an apply records every cluster again, mostly the very specs its poll rounds recorded.
+        self._summaries: dict[str, tuple[ClusterSpec, str, dict[str, Any]]] = {}
 
     def load(self) -> dict[str, Entry] | None:
         """None when nothing was ever recorded; GridsyncError (nothing changed) when unusable."""
@@ -72,8 +75,8 @@ class AppliedRecord:
         for cluster in kept:
             if cluster.spec is None:
                 continue
-            digest, protect = spec_digest(cluster.spec), cluster.name in shielded
-            public = public_fields(cluster.spec)
+            digest, public = self._summary(cluster.name, cluster.spec)
+            protect = cluster.name in shielded
             old = entries.get(cluster.name)
             if old is not None and (old.digest, old.public, old.protect, old.deleting) == (
                 digest,
@@ -110,6 +113,14 @@ class AppliedRecord:
         data = json.dumps({"version": VERSION, "clusters": clusters}, indent=2).encode() + b"\n"
         self.store.write(data)
         self._entries, self._read = dict(entries), True
+
+    def _summary(self, name: str, spec: ClusterSpec) -> tuple[str, dict[str, Any]]:
+        known = self._summaries.get(name)
+        if known is not None and known[0] is spec:
+            return known[1], known[2]
+        digest, public = spec_digest(spec), public_fields(spec)
+        self._summaries[name] = (spec, digest, public)
+        return digest, public
 
     def _data(self, name: str, entry: Entry) -> dict[str, Any]:
         generation = SECRETS.generation

@@ -12,6 +12,7 @@ from factories import live
 import gridsync.apply.record as record_module
 from gridsync import redact
 from gridsync.apply.record import AppliedRecord, FileStore
+from gridsync.model import ClusterSpec
 
 
 def test_entries_written_before_a_secret_is_registered_are_masked_after_it(
@@ -43,3 +44,25 @@ def test_unchanged_entries_are_not_masked_again(
     record.update([live("ml-new")], [])
     assert len(masked) == 1  # the new entry only, not the 50 written before
     assert len(json.loads((tmp_path / "applied.json").read_text())["clusters"]) == 51
+
+
+def test_a_spec_recorded_again_is_not_digested_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end of an apply records every cluster again, mostly as its poll rounds saw them."""
+    record = AppliedRecord(FileStore(tmp_path / "applied.json"))
+    seen = [live(f"ml-{n}") for n in range(20)]
+    record.update(seen, [])
+    digested: list[object] = []
+    digest = record_module.spec_digest
+
+    def counting(spec: ClusterSpec) -> str:
+        digested.append(spec)
+        return digest(spec)
+
+    monkeypatch.setattr(record_module, "spec_digest", counting)
+    changed = live("ml-0", region="eu-west-1")
+    record.update([changed, *seen[1:]], [])
+    assert digested == [changed.spec]
+    entries = json.loads((tmp_path / "applied.json").read_text())["clusters"]
+    assert entries["ml-0"]["public"]["region"] == "eu-west-1"
