@@ -175,14 +175,15 @@ class Executor:
                 break
             submitting = bool(self._ready)
             if round_ is None and waiting and poll.due(submitting) and not self.stop.is_set():
+                sent = self.clock()
                 future = poller.submit(self.backend.list_clusters)
-                round_ = _Round(future, list(self._waiting), self._settled_calls)
+                round_ = _Round(future, list(self._waiting), self._settled_calls, sent)
             pause = None if round_ is not None or not waiting else poll.remaining(submitting)
             self._settle(inflight, round_, pause)
             if round_ is not None and round_.future.done():
                 self._observe_round(round_, start)
+                poll.next_round(round_.sent)
                 round_ = None
-                poll.next_round()
             self._expire(start)
 
     def _alive(
@@ -359,3 +360,4 @@ class _Round:
     future: Future[LiveState]
     chains: list[Chain]
     settled_calls: int
+    sent: float  # the executor's clock when its list call was sent

@@ -131,7 +131,8 @@ def known(value: _T | None) -> _T:
 
 
 class PollClock:
-    """When the next poll round is due: starts at poll_min, grows 1.5x per round up to poll_max;
+    """When the next poll round is due: rounds start poll_min apart at first, 1.5x more per round
+    up to poll_max;
     while calls are still queued (`submitting`), at least `submitting_gap` after the last one
     (WaitPolicy.poll_submitting)."""
 
@@ -156,7 +157,10 @@ class PollClock:
     def due(self, submitting: bool = False) -> bool:
         return self.clock() >= self._due_at(submitting)
 
-    def next_round(self) -> None:
+    def next_round(self, sent: float | None = None) -> None:
+        """A round was answered; `sent`: when its list call was sent. The next one is due the
+        delay after that (a slow list call does not stretch the interval), and while
+        submitting at least `submitting_gap` after this answer."""
         self.delay = min(self.delay * 1.5, self.poll_max)
         self.last = self.clock()
-        self.next_at = self.last + self.delay
+        self.next_at = (self.last if sent is None else sent) + self.delay

@@ -5,6 +5,7 @@ follow poll_max again, so the last clusters are seen RUNNING as soon as before."
 from __future__ import annotations
 
 import itertools
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -24,10 +25,11 @@ CLOCK = LocalBackendSettings(
 
 
 class Timed:
-    """The real local control plane; creates take `latency`; every call's start time kept."""
+    """The real local control plane; creates take `latency`, list calls `list_latency`; every
+    call's start time kept."""
 
-    def __init__(self, inner: LocalControlPlane, latency: float) -> None:
-        self.inner, self.latency = inner, latency
+    def __init__(self, inner: LocalControlPlane, latency: float, list_latency: float = 0.0) -> None:
+        self.inner, self.latency, self.list_latency = inner, latency, list_latency
         self.starts: list[tuple[str, float]] = []
         self.lock = threading.Lock()
 
@@ -41,8 +43,8 @@ class Timed:
         def call(*args: Any, **kwargs: Any) -> Any:
             with self.lock:
                 self.starts.append((name, time.monotonic()))
-            if name == "create":
-                time.sleep(self.latency)
+            if name in ("create", "list_clusters"):
+                time.sleep(self.latency if name == "create" else self.list_latency)
             return method(*args, **kwargs)
 
         return call
@@ -80,3 +82,20 @@ def test_rounds_are_sparse_while_creates_are_queued_and_follow_poll_max_after(
 def test_without_the_gap_rounds_come_at_poll_max_throughout(tmp_path: Path) -> None:
     lists, creates, _ = _apply(tmp_path, poll_submitting=0.0)
     assert len([t for t in lists if t < creates[-2]]) >= 5
+
+
+def test_rounds_start_poll_max_apart_however_long_a_list_call_takes(tmp_path: Path) -> None:
+    """The interval runs from one round's start to the next, not from an answer to the next
+    call: a list call of 60 ms does not stretch poll_max (80 ms) to 140 ms."""
+    settings = LocalBackendSettings(
+        state=Path("grid.db"), queued_seconds=0.0, provision_seconds=0.6, delete_seconds=0.05
+    )
+    plane = LocalControlPlane(settings, root=tmp_path)
+    backend = Timed(plane, latency=0.0, list_latency=0.06)
+    plan = compute_plan(state(desired("c00")), plane.list_clusters(), Policy(), "test")
+    waits = WaitPolicy(10, poll_min=0.08, poll_max=0.08, poll_submitting=0.0)
+    assert Executor(backend, parallelism=1, waits=waits).run(plan).ok
+    lists = [t for name, t in backend.starts if name == "list_clusters"]
+    gaps = [b - a for a, b in itertools.pairwise(lists)]
+    assert len(gaps) >= 3 and min(gaps) >= 0.05  # never more often (thread start times vary)
+    assert statistics.median(gaps) < 0.12, gaps
