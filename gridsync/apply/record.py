@@ -50,7 +50,7 @@ class AppliedRecord:
         self._read = False
         # Each entry as last written (masked at a generation of the secrets): a write during an
         # apply of N clusters re-masks only the entries that changed, not all N.
-        self._written: dict[str, tuple[Entry, int, dict[str, Any]]] = {}
+        self._written: dict[str, tuple[Entry, int, str]] = {}
         # Each cluster's digest and public fields by the spec they were computed from: the end of
         # an apply records every cluster again, mostly the very specs its poll rounds recorded.
         self._summaries: dict[str, tuple[ClusterSpec, str, dict[str, Any]]] = {}
@@ -109,9 +109,16 @@ class AppliedRecord:
             self._write(entries)
 
     def _write(self, entries: Mapping[str, Entry]) -> None:
-        clusters = {name: self._data(name, entry) for name, entry in sorted(entries.items())}
-        data = json.dumps({"version": VERSION, "clusters": clusters}, indent=2).encode() + b"\n"
-        self.store.write(data)
+        """The whole record, one cluster per line: each line is the entry's JSON as last written
+        (json's C encoder; `indent=` takes its pure-Python one, 60 ms for 1,000 entries, and a
+        delete is written ahead of each request)."""
+        lines = ",\n".join(
+            f"    {json.dumps(name)}: {self._text(name, entry)}"
+            for name, entry in sorted(entries.items())
+        )
+        clusters = f"{{\n{lines}\n  }}" if lines else "{}"
+        text = f'{{\n  "version": {VERSION},\n  "clusters": {clusters}\n}}\n'
+        self.store.write(text.encode())
         self._entries, self._read = dict(entries), True
 
     def _summary(self, name: str, spec: ClusterSpec) -> tuple[str, dict[str, Any]]:
@@ -122,14 +129,14 @@ class AppliedRecord:
         self._summaries[name] = (spec, digest, public)
         return digest, public
 
-    def _data(self, name: str, entry: Entry) -> dict[str, Any]:
+    def _text(self, name: str, entry: Entry) -> str:
         generation = SECRETS.generation
         written = self._written.get(name)
         if written is not None and written[0] is entry and written[1] == generation:
             return written[2]
-        data = _entry_data(entry)
-        self._written[name] = (entry, generation, data)
-        return data
+        text = json.dumps(_entry_data(entry))
+        self._written[name] = (entry, generation, text)
+        return text
 
 
 def _now() -> str:
