@@ -232,15 +232,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"bench/apply_shapes.py: {exc}", file=sys.stderr)
             return 1
     for r in results:
-        print(
-            f"{r.kind:6} {r.clusters:5}: wall {r.stat('wall').median:.2f} s, ideal "
-            f"{r.stat('ideal').median:.2f} s, ratio {r.ratio.show('x')}; start-up "
-            f"{r.stat('startup').median:.3f}, submission {r.stat('submission').median:.3f}, "
-            f"waiting {r.stat('waiting').median:.3f}, finishing {r.stat('finishing').median:.3f}, "
-            f"in flight {r.stat('inflight').median:.1f}, client CPU {r.stat('cpu').median:.2f} s; "
-            f"{r.samples[0].routes}"
-        )
+        print(shape_line(r))
     return 0
+
+
+def shape_line(r: ShapeResult) -> str:
+    """One case's medians on one line (this script's output, and `bench/run.py --apply-only`)."""
+    return (
+        f"{r.kind:6} {r.clusters:5}: wall {r.stat('wall').median:.2f} s, ideal "
+        f"{r.stat('ideal').median:.2f} s, ratio {r.ratio.show('x')}; start-up "
+        f"{r.stat('startup').median:.3f}, submission {r.stat('submission').median:.3f}, "
+        f"waiting {r.stat('waiting').median:.3f}, finishing {r.stat('finishing').median:.3f}, "
+        f"in flight {r.stat('inflight').median:.1f}, client CPU {r.stat('cpu').median:.2f} s; "
+        f"{r.samples[0].routes}"
+    )
 
 
 if __name__ == "__main__":

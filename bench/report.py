@@ -355,7 +355,7 @@ Where the wall time goes (from the server's request log, on the benchmark's cloc
 |---|---|---|
 | start-up, load, plan (process start to the first create) | {a.stat("startup_and_plan").show()} | not in the ideal |
 | submission (first create to the last create answered) | {a.stat("submission").show()} | {waves} x {latency:.3f} s = {waves * latency:.2f} s; {a.stat("inflight_mean").median:.1f} of {a.parallelism} creates in flight on average, {a.stat("inflight_after_poll").median:.1f} as a poll round's list call ended |
-| waiting (last create answered to the last poll round) | {a.stat("waiting").show()} | {PROVISION_SECONDS:g} s provisioning; a round starts at most {POLL_MAX} after the previous one is answered |
+| waiting (last create answered to the last poll round) | {a.stat("waiting").show()} | {PROVISION_SECONDS:g} s provisioning; a round starts at most {POLL_MAX} after the previous one started (or as it is answered, when its list call took longer) |
 | finishing (summary, cluster context, lock) | {a.stat("finishing").show()} | not in the ideal |
 
 {_apply_slow(r)}
@@ -433,8 +433,9 @@ has, and each 10 ms of them is 0.7% of the ratio:
   (`python -c "{LIBRARIES_CODE}"`, {libraries.show()}); the plan's read of live state takes
   {read:.3f} s at the server; reading gridsync.yaml and the {a.clusters} cluster documents,
   checking them, planning and taking the lock take the remaining {max(0.0, start - imports.median - read):.2f} s;
-- seeing the last clusters RUNNING: {lag:.2f} s after their provisioning ended, that is one list
-  call ({read:.3f} s) plus the pause before it (at most `poll_max` = {POLL_MAX});
+- seeing the last clusters RUNNING: {lag:.2f} s after their provisioning ended: poll rounds start
+  at most `poll_max` ({POLL_MAX}) apart, and a round's answer comes one list call ({read:.3f} s)
+  after it was sent;
 - submission: {extra_submit:.2f} s more than {waves} bare request latencies
   ({a.stat("inflight_mean").median:.1f} of {a.parallelism} creates in flight on average; the server
   and the client share the machine's CPUs);

@@ -1,7 +1,7 @@
 """Measure gridsync's performance targets and (re)write docs/performance.md.
 
     python bench/run.py [--quick] [--repeat 5] [--shape-sizes 500,1000,2000] [--no-write]
-                        [--out FILE] [--keep DIR]
+                        [--out FILE] [--keep DIR] [--apply-only]
 
 validate and plan of a large generated fleet beside a libyaml floor, apply of many creates against
 the local Grid control plane over loopback HTTP beside the ideal and the runbook's way, API requests
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apply_shapes import FULL_CASES, QUICK_CASES, Shapes
+from apply_shapes import FULL_CASES, QUICK_CASES, Shapes, shape_line
 from apply_shapes import shapes_scenario as apply_shapes_scenario
 from measure import REPO, BenchError, clean_env, gridsync_command, machine
 from profiles import import_profile, profile_plan
@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         env = clean_env(work / "home")
         bench = Bench(work, gridsync_command(), env, sizes, started + BUDGET[args.quick])
+        if args.apply_only:
+            return _apply_only(bench, args)
         try:
             results = _measure(bench, args, started)
         except BenchError as exc:
@@ -101,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-write", action="store_true", help="print the report instead")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "performance.md")
     parser.add_argument("--keep", type=Path, help="work in DIR and leave it (default: a temp dir)")
+    parser.add_argument(
+        "--apply-only",
+        action="store_true",
+        help="measure only apply over HTTP (creates; by shape) and start-up, and print the "
+        "figures instead of writing the document (which needs every part)",
+    )
     parser.add_argument(
         "--shape-sizes",
         type=_sizes,
@@ -162,6 +170,35 @@ def _measure(bench: Bench, args: argparse.Namespace, started: float) -> Results:
     )
 
 
+def _apply_only(bench: Bench, args: argparse.Namespace) -> int:
+    """The apply and start-up parts alone, printed (validate and plan are not run)."""
+    try:
+        _say("apply over HTTP")
+        applied = apply_scenario(bench)
+        _say("apply by shape: creates, updates and deletes")
+        cases = QUICK_CASES if args.quick else FULL_CASES
+        shapes = Shapes(bench.work, bench.gridsync, bench.env)
+        by_shape = apply_shapes_scenario(shapes, cases, bench.sizes.repeat, bench.deadline)
+        _say("start-up")
+        startup = startup_scenario(bench)
+    except BenchError as exc:
+        print(f"bench/run.py: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"apply of {applied.clusters} creates: wall {applied.stat('wall').show()}, ideal "
+        f"{applied.stat('ideal').show()}, ratio {applied.ratio.show('x')}; start-up and plan "
+        f"{applied.stat('startup_and_plan').show()}, submission "
+        f"{applied.stat('submission').show()}, waiting {applied.stat('waiting').show()}, "
+        f"finishing {applied.stat('finishing').show()}"
+    )
+    for r in by_shape:
+        print(shape_line(r))
+    print(f"gridsync --help: {startup.help.show(digits=3)}")
+    print(f"gridsync --version: {startup.version.show(digits=3)}")
+    print(f"python -c pass: {startup.bare_python.show(digits=3)}")
+    return 0
+
+
 def _sizes(text: str) -> tuple[int, ...]:
     sizes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
     if len(sizes) < 3 or sizes[0] < 1:
@@ -177,6 +214,8 @@ def _plan_missed(plan: PlanResult) -> bool:
 
 def _command(args: argparse.Namespace) -> str:
     words = [".venv/bin/python", "bench/run.py"]
+    if args.apply_only:
+        words.append("--apply-only")
     if args.quick:
         words.append("--quick")
     if args.repeat is not None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gridsync.config.desired import ProjectSettings
 from gridsync.errors import GridsyncError, UsageError
-from gridsync.live.backend import Backend
 
-Opener = Callable[[ProjectSettings, Mapping[str, str]], Backend]
+if TYPE_CHECKING:  # annotations only: `gridsync --help` reads OPENERS for --backend's choices
+    from gridsync.config.desired import ProjectSettings
+    from gridsync.live.backend import Backend
+
+Opener = Callable[["ProjectSettings", Mapping[str, str]], "Backend"]
 
 
 def backend_kind(settings: ProjectSettings, choice: str | None, env: Mapping[str, str]) -> str:

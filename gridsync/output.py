@@ -178,6 +178,7 @@ def append_text(path: Path, text: str) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write masked text atomically (gridsync.atomicfile), so a crash never leaves half a file."""
+
     path.parent.mkdir(parents=True, exist_ok=True)
     atomicfile.write_atomic(path, redact.mask(text).encode("utf-8"))
 
@@ -185,4 +186,5 @@ def write_atomic(path: Path, text: str) -> None:
 def create_files(files: Mapping[Path, str]) -> None:
     """Create every file (masked text) or none, never replacing one that exists
     (gridsync.atomicfile.create_new)."""
+
     atomicfile.create_new({path: redact.mask(text).encode("utf-8") for path, text in files.items()})

@@ -15,11 +15,8 @@ and must reach every sink (`gridsync.output`), and a run is one process. Nothing
 
 from __future__ import annotations
 
-import html
-import json
 import os
 import re
-import shlex
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -63,6 +60,8 @@ class Secrets:
         self._forms: dict[str, str] = {}  # every form a secret is written in -> its mask
         self._compiled: _Matcher | None = None  # None: to build again
         self._unannounced: list[str] = []  # registered, not yet sent to GitHub as ::add-mask::
+        # Counts the changes of the set: text masked at one generation is still masked right.
+        self.generation = 0
 
     def add(self, value: str | None) -> None:
         """Register one secret (and each of its lines, when it has several)."""
@@ -79,6 +78,7 @@ class Secrets:
             for v in new:
                 self._forms.update(escaped_forms(v))
             self._compiled = None
+            self.generation += 1
 
     def _matcher(self) -> _Matcher:
         matcher = self._compiled
@@ -110,6 +110,7 @@ class Secrets:
     def clear(self) -> None:
         with self._lock:
             self._values, self._forms, self._compiled, self._unannounced = set(), {}, None, []
+            self.generation += 1
 
 
 class _Matcher:
@@ -184,6 +185,10 @@ def _node_regex(node: dict[str, Any]) -> str:
 def escaped_forms(value: str) -> dict[str, str]:
     """`value` as each sink may escape it -> what replaces it: `***`, or `'***'` for a quoted
     shell word (a script stays a script). Forms shorter than MIN_LENGTH are left out."""
+    import html  # here, not at the top: a run with no secret to register does without them
+    import json
+    import shlex
+
     if len(value) < MIN_LENGTH:
         return {}
     forms = {

@@ -158,7 +158,8 @@ class Executor:
         inflight: dict[Future[str | None], Chain],
         start: float,
     ) -> None:
-        poll = PollClock(self.clock, self.waits.poll_min, self.waits.poll_max)
+        waits = self.waits
+        poll = PollClock(self.clock, waits.poll_min, waits.poll_max, waits.poll_submitting)
         beat = Heartbeat(self.clock, self.waits.heartbeat)
         round_: _Round | None = None
         announced = False
@@ -172,15 +173,17 @@ class Executor:
             waiting = bool(self._waiting)
             if not inflight and round_ is None and (self.stop.is_set() or not waiting):
                 break
-            if round_ is None and waiting and poll.due() and not self.stop.is_set():
+            submitting = bool(self._ready)
+            if round_ is None and waiting and poll.due(submitting) and not self.stop.is_set():
+                sent = self.clock()
                 future = poller.submit(self.backend.list_clusters)
-                round_ = _Round(future, list(self._waiting), self._settled_calls)
-            pause = None if round_ is not None or not waiting else poll.remaining()
+                round_ = _Round(future, list(self._waiting), self._settled_calls, sent)
+            pause = None if round_ is not None or not waiting else poll.remaining(submitting)
             self._settle(inflight, round_, pause)
             if round_ is not None and round_.future.done():
                 self._observe_round(round_, start)
+                poll.next_round(round_.sent)
                 round_ = None
-                poll.next_round()
             self._expire(start)
 
     def _alive(
@@ -357,3 +360,4 @@ class _Round:
     future: Future[LiveState]
     chains: list[Chain]
     settled_calls: int
+    sent: float  # the executor's clock when its list call was sent

@@ -76,6 +76,11 @@ class WaitPolicy:
     timeout: float = 5400.0
     poll_min: float = 0.2
     poll_max: float = 30.0
+    # While calls are still queued for a worker (a large plan's submission), poll rounds come at
+    # most this often: a round lists every cluster (at 1,000 clusters, tens of milliseconds of
+    # CPU on each side), and what it finds is said and recorded at most once a second anyway
+    # (apply/journaling.py FLUSH_EVERY). Once the last call is sent, rounds follow poll_max.
+    poll_submitting: float = 1.0
     wait: bool = True  # False (--no-wait): do not wait for RUNNING or gone, except inside replaces
     # Seconds between the "still creating (10m elapsed)" lines of each unfinished change, as
     # Terraform prints them (GRIDSYNC_PROGRESS_INTERVAL).

@@ -131,20 +131,36 @@ def known(value: _T | None) -> _T:
 
 
 class PollClock:
-    """When the next poll round is due: starts at poll_min, grows 1.5x per round up to poll_max."""
+    """When the next poll round is due: rounds start poll_min apart at first, 1.5x more per round
+    up to poll_max;
+    while calls are still queued (`submitting`), at least `submitting_gap` after the last one
+    (WaitPolicy.poll_submitting)."""
 
-    def __init__(self, clock: Clock, poll_min: float, poll_max: float) -> None:
+    def __init__(
+        self, clock: Clock, poll_min: float, poll_max: float, submitting_gap: float = 0.0
+    ) -> None:
         self.clock = clock
         self.delay = min(poll_min, poll_max)
         self.poll_max = poll_max
-        self.next_at = clock() + self.delay
+        self.submitting_gap = submitting_gap
+        self.last = clock()  # when the last round was answered (or the clock started)
+        self.next_at = self.last + self.delay
 
-    def remaining(self) -> float:
-        return max(0.0, self.next_at - self.clock())
+    def _due_at(self, submitting: bool) -> float:
+        if submitting:
+            return max(self.next_at, self.last + self.submitting_gap)
+        return self.next_at
 
-    def due(self) -> bool:
-        return self.clock() >= self.next_at
+    def remaining(self, submitting: bool = False) -> float:
+        return max(0.0, self._due_at(submitting) - self.clock())
 
-    def next_round(self) -> None:
+    def due(self, submitting: bool = False) -> bool:
+        return self.clock() >= self._due_at(submitting)
+
+    def next_round(self, sent: float | None = None) -> None:
+        """A round was answered; `sent`: when its list call was sent. The next one is due the
+        delay after that (a slow list call does not stretch the interval), and while
+        submitting at least `submitting_gap` after this answer."""
         self.delay = min(self.delay * 1.5, self.poll_max)
-        self.next_at = self.clock() + self.delay
+        self.last = self.clock()
+        self.next_at = (self.last if sent is None else sent) + self.delay

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from gridsync import __version__
+from gridsync.cli import PROG, VERSION_MESSAGE
 from gridsync.cli.github import reviewed_plan, snapshot_run
 from gridsync.cli.local_grid import local_grid
 from gridsync.cli.options import (
@@ -29,7 +31,7 @@ from gridsync.render import formats
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(None, "-V", "--version", package_name="gridsync", prog_name="gridsync")
+@click.version_option(__version__, "-V", "--version", prog_name=PROG, message=VERSION_MESSAGE)
 @click.option(
     "-C",
     "--chdir",

@@ -7,11 +7,11 @@ import gc
 import os
 import sys
 import threading
-import traceback
 from typing import NoReturn
 
 import click
 
+from gridsync.cli import COMPLETE_VAR, PROG
 from gridsync.cli.group import cli
 from gridsync.errors import ConfigError, ExitCode, GridsyncError
 from gridsync.interrupts import Interrupted, install, interrupted
@@ -23,8 +23,6 @@ from gridsync.procguard import make_undumpable
 # made the collector rescan them ~100 times (0.08 s of a 6,001-document plan, bench/). mypy
 # raises it the same way. Memory is unaffected: nothing cyclic is left for the collector.
 GC_THRESHOLD = (50_000, 20, 20)
-# Set by the shell completion script (README "Shell completion"); click answers it.
-COMPLETE_VAR = "_GRIDSYNC_COMPLETE"
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -65,7 +63,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         # Inside the try: a signal can arrive while the first modules are still importing.
         _guard_output(args)
-        code = cli.main(args=argv, prog_name="gridsync", standalone_mode=False)
+        code = cli.main(args=argv, prog_name=PROG, standalone_mode=False)
     except Interrupted as exc:
         click.echo(f"\nInterrupted ({exc.what}): gridsync stopped.", err=True)
         return exc.exit_code
@@ -86,6 +84,8 @@ def run(argv: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except Exception:
         if debug:
+            import traceback  # only here: every other outcome does without it
+
             traceback.print_exc()
         else:
             kind, value = sys.exc_info()[:2]
@@ -107,7 +107,7 @@ def _complete(argv: list[str] | None) -> int:
     bytes) is not installed.
     """
     try:
-        cli.main(args=argv, prog_name="gridsync", complete_var=COMPLETE_VAR)
+        cli.main(args=argv, prog_name=PROG, complete_var=COMPLETE_VAR)
     except SystemExit as exc:  # click ends a completion with sys.exit
         return exc.code if isinstance(exc.code, int) else ExitCode.ERROR
     return ExitCode.OK

@@ -6,8 +6,10 @@ plans again and refuses unless the result is the plan that was saved (stale plan
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,13 +30,7 @@ from gridsync.plan import planfile
 from gridsync.plan.changes import Action, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
 from gridsync.prepare.facts import make_terraform
-from gridsync.prepare.inputs import (
-    Inputs,
-    Target,
-    load_inputs,
-    plan_against,
-    require_files,
-)
+from gridsync.prepare.inputs import Inputs, Target, inputs_for, plan_against, require_files
 from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render import text
 from gridsync.render.progress import LineProgress, TtyProgress
@@ -104,18 +100,49 @@ def _apply(
     seen: _Seen,
 ) -> int:
     progress_interval(env)  # a bad GRIDSYNC_PROGRESS_INTERVAL is refused before anything is read
-    inputs = load_inputs(target, env, console)
-    require_files(inputs, allow_prune_all=options.allow_prune_all)
-    with _lock(inputs.settings, env, options.lock_timeout):
-        record = own_record(inputs.settings)
-        memory = read_memory(inputs.settings, env, record.load())  # before anything changes
-        backend = open_backend(inputs.settings, options.backend, env)
-        try:
-            return _plan_and_apply(
-                _Session(inputs, backend, record, memory), options, env, console, confirm, seen
-            )
-        finally:
+    settings = target.settings()
+    opening = _open_meanwhile(settings, options.backend, env)
+    backend: Backend | None = None
+    try:
+        inputs = inputs_for(settings, env, console)
+        require_files(inputs, allow_prune_all=options.allow_prune_all)
+        with _lock(settings, env, options.lock_timeout):
+            record = own_record(settings)
+            memory = read_memory(settings, env, record.load())  # before anything changes
+            backend = opening.result()  # its error, if any, comes where opening it came before
+            session = _Session(inputs, backend, record, memory)
+            return _plan_and_apply(session, options, env, console, confirm, seen)
+    finally:
+        if backend is not None:
             backend.close()
+        else:  # opened (or still opening) for nothing
+            opening.add_done_callback(_close_unused)
+
+
+def _open_meanwhile(
+    settings: ProjectSettings, choice: str | None, env: Mapping[str, str]
+) -> Future[Backend]:
+    """The backend, opened on a thread of its own while the cluster files load: building the API
+    client (importing httpx, loading the CA bundle, which releases the GIL) then overlaps the
+    reading of YAML. Opening writes nothing and reads no live state: live state is listed
+    under the lock, as before."""
+    opening: Future[Backend] = Future()
+
+    def run() -> None:
+        opening.set_running_or_notify_cancel()
+        try:
+            opening.set_result(open_backend(settings, choice, env))
+        except BaseException as exc:
+            opening.set_exception(exc)
+
+    # A daemon: a failed load exits without waiting for it.
+    threading.Thread(target=run, name="gridsync-open-backend", daemon=True).start()
+    return opening
+
+
+def _close_unused(opening: Future[Backend]) -> None:
+    if opening.exception() is None:
+        opening.result().close()
 
 
 @dataclass(frozen=True)

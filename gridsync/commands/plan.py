@@ -7,16 +7,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gridsync.backends import open_backend
-from gridsync.commands.pr_comment import post_errors, post_failure, post_plan, replace_approval
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
-from gridsync.github.outputs import emit_plan
 from gridsync.plan import planfile
 from gridsync.plan.changes import Note, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
 from gridsync.prepare.inputs import Inputs, Target, load_inputs, plan_against, require_files
 from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render import formats
+
+# GitHub's client and outputs (gridsync.commands.pr_comment, github_out) are imported where
+# --github or --comment asks for them: apply imports this module, and a plain plan or apply
+# does without them.
 
 
 @dataclass(frozen=True)
@@ -39,21 +41,29 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     require_files(inputs, allow_prune_all=options.allow_prune_all)
     memory, note = _memory(inputs, env, snapshot=options.live is not None)
     # On a pull request, the review label approves a replace as --allow-replace does.
-    approved_by = (
-        "" if options.allow_replace or not options.github else replace_approval(env, console)
-    )
+    approved_by = ""
+    if options.github and not options.allow_replace:
+        from gridsync.commands.pr_comment import replace_approval
+
+        approved_by = replace_approval(env, console)
     try:
         result = _plan(inputs, options, env, approved_by, memory)
     except GridsyncError as exc:
         if options.comment:
+            from gridsync.commands.pr_comment import post_failure
+
             post_failure(exc, options.pr, inputs.settings.project, env, console)
         raise
     if note is not None:
         result = replace(result, notes=(note, *result.notes))
     console.result(formats.render(result, options.format, console.paint))
     if options.github:
+        from gridsync.github.outputs import emit_plan
+
         emit_plan(result, env, console)
     if options.comment:
+        from gridsync.commands.pr_comment import post_plan
+
         project = inputs.settings.project
         post_plan(
             result,
@@ -126,6 +136,8 @@ def _inputs(
         return load_inputs(target, env, console)
     except ConfigError as exc:
         if options.comment:
+            from gridsync.commands.pr_comment import post_errors
+
             post_errors(exc.diagnostics, options.pr, target.project, env, console)
         raise
 

@@ -118,6 +118,11 @@ class Store:
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            # WAL's NORMAL: a commit survives the process being killed, not a power cut, and
+            # is not an fsync each. With FULL, writes of concurrent clients queue on the disk
+            # (~140 commits/s here): `local-grid serve` answered 20 parallel creates slower than
+            # Grid answers them (bench/, docs/performance.md "Apply over HTTP").
+            conn.execute("PRAGMA synchronous = NORMAL")
             yield conn
         except sqlite3.Error as exc:
             raise self._sqlite_error(exc) from exc

@@ -249,7 +249,8 @@ def test_creates_go_on_while_a_poll_round_is_out(plane: LocalControlPlane) -> No
     backend = SlowList(plane, list_latency=0.0)
     plan = plan_for(plane, *(desired(f"c{i:02}") for i in range(12)))
     backend.latency, backend.list_latency = 0.01, 0.3
-    result = run(backend, plan, parallelism=1, waits=WaitPolicy(10, poll_min=0.02, poll_max=0.05))
+    waits = WaitPolicy(10, poll_min=0.02, poll_max=0.05, poll_submitting=0.0)
+    result = run(backend, plan, parallelism=1, waits=waits)
     assert result.ok
     lists = [(a, b) for name, a, b in backend.spans if name == "list_clusters"]
     creates = [(a, b) for name, a, b in backend.spans if name == "create"]

@@ -1,0 +1,89 @@
+"""Start-up stays light: what `gridsync --help` and `gridsync --version` import (issue 15 item 5).
+
+Not a timed test: the real entry point runs under `python -X importtime`, which names every module
+the process imported, and the heavy ones (HTTP, YAML, AWS, JSON Schema, the command
+implementations) must not be among them. Each of those is tens of milliseconds of a start-up
+budget of 0.1 s (docs/performance.md, "Start-up").
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import gridsync
+from gridsync.cli import version_text
+from gridsync.cli.main import run
+
+# Modules (and their submodules) no help or version output needs.
+HEAVY = (
+    "httpx",
+    "httpcore",
+    "yaml",
+    "boto3",
+    "botocore",
+    "jsonschema_rs",
+    "python_terraform",
+    "gridsync.commands",
+    "gridsync.config",
+    "gridsync.apply",
+    "gridsync.plan",
+    "gridsync.infra",
+    "gridsync.github",
+    "gridsync.live.api",
+    "gridsync.localgrid.server",
+)
+# `--version` alone is answered before the command line is built at all.
+VERSION_HEAVY = (
+    *HEAVY,
+    "click",
+    "gridsync.cli.main",
+    "gridsync.cli.group",
+)
+
+
+def _imported(*args: str) -> tuple[set[str], str]:
+    """The modules `python -m gridsync ARGS` imports, and what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gridsync", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "imported package" not in line
+    }
+    assert "gridsync" in modules  # the report was read
+    return modules, done.stdout
+
+
+def _heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["plan", "--help"], ["apply", "--help"]])
+def test_help_imports_click_and_the_declarations_only(args: list[str]) -> None:
+    modules, out = _imported(*args)
+    assert "Usage: gridsync" in out
+    assert "click" in modules and "gridsync.cli.group" in modules
+    assert _heavy(modules, HEAVY) == []
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_alone_imports_no_click(flag: str) -> None:
+    """The version comes from the installed metadata (style rule 15: one source), nothing else."""
+    modules, out = _imported(flag)
+    assert out == f"gridsync, version {gridsync.__version__}\n"
+    assert _heavy(modules, VERSION_HEAVY) == []
+
+
+def test_version_through_click_says_the_same(capsys: pytest.CaptureFixture[str]) -> None:
+    """With other options before it, click's --version answers, with the same line."""
+    assert run(["--color", "never", "--version"]) == 0
+    assert capsys.readouterr().out == version_text() + "\n"
