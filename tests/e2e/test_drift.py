@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Project, cluster_doc
+from builders import Project, cluster_doc
 
 from gridsync.errors import ExitCode
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
 from fake_github import REPOSITORY, TOKEN, FakeGitHub

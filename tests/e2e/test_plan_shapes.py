@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 
 from gridsync.model import DEFAULT_INSTANCE_TYPES
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 from test_api_backend import Server, use_api
 
 from gridsync.errors import ExitCode

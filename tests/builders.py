@@ -1,0 +1,184 @@
+"""The one project builder of the tests: a gridsync project in a tmp dir, and the ways to run it.
+
+    project = Project.at(tmp_path / "repo", settings=True)   # gridsync.yaml on the local plane
+    project.cluster("ml-a", region="us-west-2")                # clusters/ml-a.yaml
+    project.write("runs/train.yaml", text)                     # any file (str is dedented)
+    project.load() / project.errors()                          # desired state via the public API
+    project.call(plan, PlanOptions(...))                       # a command function, in-process
+    project.gridsync("plan")                                   # the real CLI, as a subprocess
+    project.live()                                             # the local control plane's clusters
+
+Commands in-process (`call`) are for command logic: outcome, exit code, output text. The
+subprocess runs (`gridsync`, `start`) are for journeys: a real process's exit code, signals, TTY.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gridsync.commands.session import Target
+from gridsync.config.load import load_desired
+from gridsync.config.model import DesiredState, LocalBackendSettings
+from gridsync.config.project import load_project
+from gridsync.console import Console
+from gridsync.errors import ConfigError, Diagnostic, ExitCode, GridsyncError
+from gridsync.live.backend import LiveCluster
+from gridsync.live.local import LocalControlPlane
+
+# gridsync.yaml of a project on the local control plane, fast enough for tests.
+SETTINGS = """\
+backend:
+  local: {{state: .gridsync/grid.db, queued_seconds: 0.05, provision_seconds: {provision}, delete_seconds: 0.1}}
+wait: {{timeout: 30s, poll_max: 0.2s}}
+"""
+
+
+def cluster_doc(name: str, **fields: Any) -> str:
+    """One cluster document; keyword arguments override or add top-level fields (YAML flow text)."""
+    values: dict[str, Any] = {
+        "region": "us-east-1",
+        "role_arn": "arn:aws:iam::123456789012:role/grid",
+        "external_id": "${env:E2E_EXTERNAL_ID:-ext-e2e-secret}",
+        "instance_types": "[t3.large, g4dn.xlarge]",
+    }
+    values.update(fields)
+    body = "".join(f"{key}: {value}\n" for key, value in values.items())
+    return f"apiVersion: gridsync/v1\nkind: Cluster\nname: {name}\nprovider: aws\n{body}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command function did: its exit code, stdout and stderr, and the error it raised
+    (the CLI's handler prints it as `Error: ...` and exits with its code)."""
+
+    code: int
+    out: str
+    err: str
+    error: GridsyncError | None = None
+
+    @property
+    def message(self) -> str:
+        return str(self.error) if self.error is not None else ""
+
+
+@dataclass
+class Project:
+    root: Path
+    processes: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    @classmethod
+    def at(cls, root: Path, *, settings: bool = False) -> Project:
+        root.mkdir(parents=True, exist_ok=True)
+        project = cls(root)
+        if settings:
+            project.settings()
+        return project
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        """Write a file of the project; text is dedented (bytes are written as they are)."""
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return path
+
+    def settings(self, extra: str = "", *, provision: float = 0.2) -> None:
+        self.write("gridsync.yaml", SETTINGS.format(provision=provision) + textwrap.dedent(extra))
+
+    def cluster(self, name: str, **fields: Any) -> None:
+        self.write(f"clusters/{name}.yaml", cluster_doc(name, **fields))
+
+    # -- desired state through the public API --------------------------------------------------
+
+    def load(self, env: Mapping[str, str] | None = None) -> DesiredState:
+        return load_desired(load_project(self.root), env or {})
+
+    def errors(self, env: Mapping[str, str] | None = None) -> tuple[Diagnostic, ...]:
+        with pytest.raises(ConfigError) as caught:
+            self.load(env)
+        return caught.value.diagnostics
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def call(
+        self,
+        command: Callable[..., int],
+        *args: Any,
+        env: Mapping[str, str] | None = None,
+        project_name: str | None = None,
+        **kwargs: Any,
+    ) -> Outcome:
+        """Run a command function in-process as the CLI does: `target`, `env` and `console` are
+        handed in where its signature takes them (`project` too: --project, `project_name`); a
+        GridsyncError becomes its exit code."""
+        out, err = io.StringIO(), io.StringIO()
+        given = {
+            "target": Target(self.root, project_name),
+            "project": project_name,
+            "env": {**os.environ, **(env or {})},
+            "console": Console(out=out, err=err),
+        }
+        wanted = inspect.signature(command).parameters
+        kwargs.update({name: value for name, value in given.items() if name in wanted})
+        try:
+            code = command(*args, **kwargs)
+        except GridsyncError as exc:
+            return Outcome(exc.exit_code, out.getvalue(), err.getvalue(), exc)
+        return Outcome(ExitCode(code), out.getvalue(), err.getvalue())
+
+    def gridsync(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """The real CLI as a subprocess, in the project's root."""
+        return subprocess.run(
+            [sys.executable, "-m", "gridsync", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """A gridsync running in the background; `stop` (the fixtures call it) kills it."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gridsync", *args],
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+    # -- the local control plane ---------------------------------------------------------------
+
+    def plane(self) -> LocalControlPlane:
+        return LocalControlPlane(LocalBackendSettings(), root=self.root)
+
+    def live(self) -> dict[str, LiveCluster]:
+        return self.plane().list_clusters().by_name()
