@@ -327,7 +327,7 @@ def test_snapshot_run_finds_the_newest_trusted_drift_run(
         "taken at T2 (run 12 of gridsync-drift.yml)"
         in (project.root.parent / "summary.md").read_text()
     )
-    (query,) = [r.query for r in fake.requests if r.path.endswith("/runs")]
+    (query,) = [r.params for r in fake.requests if r.path.endswith("/runs")]
     assert query["branch"] == "main" and query["status"] == "success"
 
 
