@@ -57,6 +57,24 @@ def cluster_doc(name: str, **fields: Any) -> str:
     return f"apiVersion: gridsync/v1\nkind: Cluster\nname: {name}\nprovider: aws\n{body}"
 
 
+def _bind(
+    command: Callable[..., int],
+    given: dict[str, Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """Every argument by name: `given` where the command takes it, `args` for the rest in order."""
+    bound, rest = dict(kwargs), list(args)
+    for name, parameter in inspect.signature(command).parameters.items():
+        if name in given:
+            bound[name] = given[name]
+        elif rest and parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+            bound[name] = rest.pop(0)
+    if rest:
+        raise TypeError(f"{command.__name__}: {len(rest)} argument(s) too many")
+    return bound
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a command function did: its exit code, stdout and stderr, and the error it raised
@@ -69,7 +87,11 @@ class Outcome:
 
     @property
     def message(self) -> str:
-        return str(self.error) if self.error is not None else ""
+        """The error as the handler prints it (a ConfigError with each file:line:col problem)."""
+        if self.error is None:
+            return ""
+        lines = [d.format() for d in getattr(self.error, "diagnostics", ())]
+        return "\n".join([*lines, str(self.error)])
 
 
 @dataclass
@@ -133,10 +155,8 @@ class Project:
             "env": {**os.environ, **(env or {})},
             "console": Console(out=out, err=err),
         }
-        wanted = inspect.signature(command).parameters
-        kwargs.update({name: value for name, value in given.items() if name in wanted})
         try:
-            code = command(*args, **kwargs)
+            code = command(**_bind(command, given, args, kwargs))
         except GridsyncError as exc:
             return Outcome(exc.exit_code, out.getvalue(), err.getvalue(), exc)
         return Outcome(ExitCode(code), out.getvalue(), err.getvalue())
