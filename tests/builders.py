@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from gridsync import redact
 from gridsync.commands.session import Target
 from gridsync.config.load import load_desired
 from gridsync.config.model import DesiredState, LocalBackendSettings
@@ -146,13 +147,16 @@ class Project:
         **kwargs: Any,
     ) -> Outcome:
         """Run a command function in-process as the CLI does: `target`, `env` and `console` are
-        handed in where its signature takes them (`project` too: --project, `project_name`); a
-        GridsyncError becomes its exit code."""
+        handed in where its signature takes them (`project` too: --project, `project_name`), the
+        environment's secrets are registered for masking, and a GridsyncError becomes its exit
+        code (the error itself in `Outcome.error`)."""
         out, err = io.StringIO(), io.StringIO()
+        full_env = {**os.environ, **(env or {})}
+        redact.register_environment(full_env)  # as gridsync.cli.main does before any output
         given = {
             "target": Target(self.root, project_name),
             "project": project_name,
-            "env": {**os.environ, **(env or {})},
+            "env": full_env,
             "console": Console(out=out, err=err),
         }
         try:

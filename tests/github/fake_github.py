@@ -28,6 +28,7 @@ Seeding (all return the stored JSON object, which later requests see and change)
         fake.add_workflow_run("gridsync-drift.yml", event="schedule", conclusion="success",
                               branch="main", head_repository=None, run_started_at=...)
         fake.pull_request_event(7)             # a `pull_request` event payload for GITHUB_EVENT_PATH
+        fake.actions_env(tmp, event)           # an Actions run's env against the fake (files in tmp)
 
 Endpoints (under /repos/{repository} unless said): GET /user; GET, POST /issues/{n}/comments;
 PATCH /issues/comments/{id}; GET, POST /issues; PATCH /issues/{n}; GET /issues/{n}/events;
@@ -45,9 +46,11 @@ bodies), `fake.issues`, `fake.pulls[n]`, `fake.events[n]`, `fake.runs`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -225,6 +228,21 @@ class FakeGitHub(FakeServer):
             }
             self.runs.insert(0, run)
             return run
+
+    def actions_env(self, folder: Path, event: dict[str, Any], **extra: str) -> dict[str, str]:
+        """A GitHub Actions run's environment against this fake: `event` written to
+        GITHUB_EVENT_PATH, the step summary and outputs as files in `folder`."""
+        (folder / "event.json").write_text(json.dumps(event))
+        return {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(folder / "summary.md"),
+            "GITHUB_OUTPUT": str(folder / "output.txt"),
+            "GITHUB_EVENT_PATH": str(folder / "event.json"),
+            "GITHUB_TOKEN": self.token,
+            "GITHUB_REPOSITORY": self.repository,
+            "GITHUB_API_URL": self.url,
+            **extra,
+        }
 
     def pull_request_event(self, number: int, action: str = "synchronize") -> dict[str, Any]:
         """The payload GitHub writes to GITHUB_EVENT_PATH for a `pull_request` event."""
