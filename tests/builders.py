@@ -76,6 +76,14 @@ def _bind(
     return bound
 
 
+def key_values(text: str) -> dict[str, str]:
+    """The `key=value` lines a command printed (reviewed-plan, snapshot-run), workflow commands
+    (`::...`) left out."""
+    return dict(
+        line.split("=", 1) for line in text.splitlines() if "=" in line and "::" not in line
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a command function did: its exit code, stdout and stderr, and the error it raised
@@ -180,7 +188,7 @@ class Project:
             check=False,
         )
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """A gridsync running in the background; `stop` (the fixtures call it) kills it."""
         process = subprocess.Popen(
             [sys.executable, "-m", "gridsync", *args],
@@ -189,6 +197,7 @@ class Project:
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
+            env={**os.environ, **(env or {})},
         )
         self.processes.append(process)
         return process

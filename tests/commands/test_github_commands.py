@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import Project
+from builders import Project, key_values
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
 from fake_github import TOKEN, FakeGitHub
@@ -43,16 +43,7 @@ def push_env(project: Project, fake: FakeGitHub, sha: str = MERGE) -> dict[str, 
 
 
 def outputs(project: Project) -> dict[str, str]:
-    path = project.root.parent / "output.txt"
-    found = dict(line.split("=", 1) for line in path.read_text().splitlines())
-    path.unlink()
-    return found
-
-
-def stdout_values(text: str) -> dict[str, str]:
-    return dict(
-        line.split("=", 1) for line in text.splitlines() if "=" in line and "::" not in line
-    )
+    return FakeGitHub.step_outputs(project.root.parent)
 
 
 def _reviewed(project: Project, fake: FakeGitHub) -> tuple[int, str]:
@@ -79,7 +70,7 @@ def test_reviewed_plan_of_an_old_commit_is_not_current(project: Project, fake: F
     fake.add_pull(PR, head_sha=HEAD, merge_sha=MERGE)
     fake.set_branch("main", "d" * 40)  # another merge came after
     _, out = _reviewed(project, fake)
-    assert stdout_values(out)["current"] == "false"
+    assert key_values(out)["current"] == "false"
     assert "::notice title=Not the head::" in out
 
 
@@ -116,7 +107,7 @@ def test_snapshot_run_finds_the_newest_trusted_drift_run(
         snapshot, "gridsync-drift.yml", None, env=push_env(project, fake), github=True
     )
     assert found.code == ExitCode.OK, found.message
-    assert stdout_values(found.out) == {"run_id": "12", "taken_at": "T2"}
+    assert key_values(found.out) == {"run_id": "12", "taken_at": "T2"}
     assert outputs(project) == {"run_id": "12", "taken_at": "T2"}
     assert (
         "taken at T2 (run 12 of gridsync-drift.yml)"

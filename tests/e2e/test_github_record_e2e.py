@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import Project
+from builders import Project, key_values
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
 from fake_github import FakeGitHub
@@ -50,16 +50,7 @@ def push_env(project: Project, fake: FakeGitHub, sha: str = MERGE) -> dict[str, 
 
 
 def outputs(project: Project) -> dict[str, str]:
-    path = project.root.parent / "output.txt"
-    found = dict(line.split("=", 1) for line in path.read_text().splitlines())
-    path.unlink()
-    return found
-
-
-def stdout_values(text: str) -> dict[str, str]:
-    return dict(
-        line.split("=", 1) for line in text.splitlines() if "=" in line and "::" not in line
-    )
+    return FakeGitHub.step_outputs(project.root.parent)
 
 
 def _moved_region(project: Project) -> None:
@@ -105,7 +96,7 @@ def test_a_label_added_by_a_reviewer_approves_the_replace_through_to_the_apply(
     found = project.gridsync("reviewed-plan", env=push_env(project, fake))
     assert found.returncode == 0, found.stderr
     values = outputs(project)
-    assert values == stdout_values(found.stdout)
+    assert values == key_values(found.stdout)
     assert values["pr"] == str(PR) and values["plan_id"] == plan_id
     assert values["allow_replace"] == "true" and values["current"] == "true"
     assert values["comment"] == "plan" and values["plan_sha"] == HEAD

@@ -36,17 +36,7 @@ def slow_server(tmp_path: Path) -> Iterator[Server]:
 
 
 def start(project: Project, server: Server, *args: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gridsync", *args],
-        cwd=project.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **server.env()},
-    )
-    project.processes.append(process)
-    return process
+    return project.start(*args, env=server.env())
 
 
 def read_until(process: subprocess.Popen[str], needle: str, seen: list[str]) -> None:

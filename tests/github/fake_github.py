@@ -244,6 +244,14 @@ class FakeGitHub(FakeServer):
             **extra,
         }
 
+    @staticmethod
+    def step_outputs(folder: Path) -> dict[str, str]:
+        """The step outputs written to `actions_env(folder, ...)`'s GITHUB_OUTPUT, then cleared."""
+        path = folder / "output.txt"
+        found = dict(line.split("=", 1) for line in path.read_text().splitlines())
+        path.unlink()
+        return found
+
     def pull_request_event(self, number: int, action: str = "synchronize") -> dict[str, Any]:
         """The payload GitHub writes to GITHUB_EVENT_PATH for a `pull_request` event."""
         return {
