@@ -14,6 +14,7 @@ subprocess runs (`gridsync`, `start`) are for journeys: a real process's exit co
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import os
@@ -154,10 +155,10 @@ class Project:
         project_name: str | None = None,
         **kwargs: Any,
     ) -> Outcome:
-        """Run a command function in-process as the CLI does: `target`, `env` and `console` are
-        handed in where its signature takes them (`project` too: --project, `project_name`), the
-        environment's secrets are registered for masking, and a GridsyncError becomes its exit
-        code (the error itself in `Outcome.error`)."""
+        """Run a command function in-process as the CLI does, in the root: `target`, `env` and
+        `console` are handed in where its signature takes them (`project` too: --project,
+        `project_name`), the environment's secrets are registered for masking, and a
+        GridsyncError becomes its exit code (the error itself in `Outcome.error`)."""
         out, err = io.StringIO(), io.StringIO()
         full_env = {**os.environ, **(env or {})}
         redact.register_environment(full_env)  # as gridsync.cli.main does before any output
@@ -168,7 +169,8 @@ class Project:
             "console": Console(out=out, err=err),
         }
         try:
-            code = command(**_bind(command, given, args, kwargs))
+            with contextlib.chdir(self.root):  # relative paths as a user in the root gives them
+                code = command(**_bind(command, given, args, kwargs))
         except GridsyncError as exc:
             return Outcome(exc.exit_code, out.getvalue(), err.getvalue(), exc)
         return Outcome(ExitCode(code), out.getvalue(), err.getvalue())
