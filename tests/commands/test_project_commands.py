@@ -1,6 +1,6 @@
 """Each subcommand that works on a project, called in-process through its command function
-against the local control plane: outcome, exit code and output text. The journeys (a real
-process's exit code, signals, TTY) stay in tests/e2e."""
+against the local control plane: outcome, exit code and output text (drift: test_drift_report.py).
+The journeys (a real process's exit code, signals, TTY) stay in tests/e2e."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from builders import Project
 
 from gridsync.commands import local_grid
 from gridsync.commands.apply import ApplyOptions, apply
-from gridsync.commands.drift import DriftOptions, drift
 from gridsync.commands.import_clusters import ImportOptions, import_clusters
 from gridsync.commands.live import live
 from gridsync.commands.plan import PlanOptions, plan
@@ -87,21 +86,6 @@ def test_apply_asks_changes_nothing_on_no_and_refuses_with_no_one_to_ask(
     assert no_tty.code == ExitCode.ERROR
     assert no_tty.message.startswith("refusing to apply without confirmation")
     assert "ml-a" not in project.live()
-
-
-def test_drift_reports_nothing_after_apply_and_a_cluster_changed_by_hand(
-    project: Project,
-) -> None:
-    _apply(project)
-    calm = project.call(drift, DriftOptions())
-    assert calm.code == ExitCode.OK
-    assert "No drift: live state is what gridsync last applied" in calm.out
-    plane = project.plane()
-    cluster = plane.get(project.live()["ml-a"].id)
-    plane.update(cluster.id, cluster.spec.__class__(**{**vars(cluster.spec), "cost_savings": True}))
-    moved = project.call(drift, DriftOptions())
-    assert moved.code == ExitCode.CHANGES, moved.out
-    assert "ml-a" in moved.out and "cost_savings" in moved.out
 
 
 def test_live_prints_the_snapshot_as_json_and_as_a_table(project: Project) -> None:
