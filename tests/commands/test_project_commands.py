@@ -32,7 +32,7 @@ def project(tmp_path: Path) -> Project:
 
 
 def _apply(project: Project, **options: object) -> None:
-    done = project.call(apply, ApplyOptions(auto_approve=True, **options), confirm=None)  # type: ignore[arg-type]
+    done = project.call(apply, ApplyOptions(auto_approve=True, **options), confirm=None)
     assert done.code == ExitCode.OK, done.message or done.err
 
 
