@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from builders import Project
 
 sys.path.insert(0, str(Path(__file__).parent / "github"))
 from fake_github import REPOSITORY, TOKEN, FakeGitHub
@@ -68,16 +69,7 @@ ENV = {"CLAIMS_ROLE_ARN": ROLE, "CLAIMS_EXTERNAL_ID": SECRET}
 def gridsync(
     root: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gridsync", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    return Project(root).gridsync(*args, env=env)
 
 
 def clean(result: subprocess.CompletedProcess[str]) -> None:
@@ -98,10 +90,10 @@ def mode(path: Path) -> int:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    project = tmp_path / "repo"
-    (project / "clusters").mkdir(parents=True)
-    (project / "gridsync.yaml").write_text(SETTINGS)
-    return project
+    project = Project.at(tmp_path / "repo")
+    (project.root / "clusters").mkdir()
+    project.write("gridsync.yaml", SETTINGS)
+    return project.root
 
 
 @pytest.fixture

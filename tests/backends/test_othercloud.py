@@ -3,21 +3,18 @@ whose model is not Grid's, wired in through the backend factory only."""
 
 from __future__ import annotations
 
-import io
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from backends.othercloud import OtherCloud
+from builders import Project
 
 from gridsync import backends as factory
 from gridsync.commands.apply import ApplyOptions, apply
 from gridsync.commands.plan import PlanOptions, plan
-from gridsync.console import Console
 from gridsync.errors import ExitCode
 from gridsync.live import wire
-from gridsync.prepare.inputs import Target
 
 SETTINGS = "wait: {timeout: 10s, poll_max: 0.05s}\n"
 CLUSTER = """\
@@ -46,27 +43,24 @@ def _grid_wire_used(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("Grid's wire format was used with OtherCloud")
 
 
-def _project(root: Path, *extra: str) -> Target:
-    (root / "clusters").mkdir(parents=True, exist_ok=True)
-    (root / "gridsync.yaml").write_text(SETTINGS)
+def _project(root: Path, *extra: str) -> Project:
+    project = Project.at(root)
+    project.write("gridsync.yaml", SETTINGS)
     for name in ("ml-a", "ml-b"):
         text = CLUSTER.format(name=name) + "".join(f"{line}\n" for line in extra if name == "ml-a")
-        (root / "clusters" / f"{name}.yaml").write_text(textwrap.dedent(text))
-    return Target(root)
+        project.write(f"clusters/{name}.yaml", text)
+    return project
 
 
-def _plan(target: Target) -> tuple[int, str]:
-    out = io.StringIO()
-    options = PlanOptions(backend="othercloud", detailed_exitcode=True)
-    code = plan(target, options, {}, Console(out=out, err=io.StringIO()))
-    return code, out.getvalue()
+def _plan(project: Project) -> tuple[int, str]:
+    done = project.call(plan, PlanOptions(backend="othercloud", detailed_exitcode=True))
+    return done.code, done.out
 
 
-def _apply(target: Target) -> tuple[int, str]:
-    out = io.StringIO()
+def _apply(project: Project) -> tuple[int, str]:
     options = ApplyOptions(backend="othercloud", auto_approve=True)
-    code = apply(target, options, {}, Console(out=out, err=io.StringIO()), None)
-    return code, out.getvalue()
+    done = project.call(apply, options, confirm=None)
+    return done.code, done.out
 
 
 def test_plan_apply_and_plan_again_against_a_backend_whose_model_is_not_grids(

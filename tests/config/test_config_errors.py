@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from config_helpers import BASE, Project, find
+from builders import Project
+from config_helpers import BASE, find
 
 from gridsync.errors import ConfigError
 

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from config_helpers import BASE, Project, find
+from builders import Project
+from config_helpers import BASE, find
 
 
 def test_overlapping_globs_read_each_file_once_in_order(project: Project) -> None:

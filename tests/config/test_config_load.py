@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from config_helpers import BASE, DATA, Project, find
+from builders import Project
+from config_helpers import BASE, DATA, find
 
 from gridsync.config.load import load_desired
 from gridsync.config.project import load_project

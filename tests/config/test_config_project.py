@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from config_helpers import DATA, Project, find
+from builders import Project
+from config_helpers import DATA, find
 
 from gridsync.config.desired import DEFAULT_CLUSTER_GLOBS
 from gridsync.config.project import find_root, load_project, parse_duration

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from config_helpers import BASE, Project, find
+from builders import Project
+from config_helpers import BASE, find
 
 from gridsync.config.desired import RunConfig
 from gridsync.config.load import load_desired

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import boto3
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 from gridsync.spec import Phase

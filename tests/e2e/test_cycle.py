@@ -6,7 +6,7 @@ import json
 import re
 
 import jsonschema_rs
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 from gridsync.spec import Phase

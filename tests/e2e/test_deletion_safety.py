@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import SETTINGS, Project
-from conftest import cluster_doc as cluster
+from builders import SETTINGS, Project
+from builders import cluster_doc as cluster
 
 from gridsync.config.desired import LocalBackendSettings
 from gridsync.errors import ExitCode

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 from gridsync.spec import Phase

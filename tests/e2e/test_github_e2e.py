@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
-from fake_github import REPOSITORY, TOKEN, FakeGitHub
+from fake_github import FakeGitHub
 
 from gridsync.errors import ExitCode
 
@@ -23,17 +23,7 @@ def fake() -> Iterator[FakeGitHub]:
 
 
 def actions_env(project: Project, fake: FakeGitHub, pr: int = 7) -> dict[str, str]:
-    event = project.root.parent / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": pr}}))
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_STEP_SUMMARY": str(project.root.parent / "summary.md"),
-        "GITHUB_OUTPUT": str(project.root.parent / "output.txt"),
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_API_URL": fake.url,
-    }
+    return fake.actions_env(project.root.parent, {"pull_request": {"number": pr}})
 
 
 def test_plan_in_actions_annotates_summarises_and_sets_outputs(

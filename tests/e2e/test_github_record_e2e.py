@@ -1,7 +1,8 @@
 """The pull request's record and the workflow lookups, as real `gridsync` subprocesses against the
-fake GitHub on loopback and the local control plane: the review label that approves a replace,
-`reviewed-plan`, `apply --comment`, `validate --comment`, the changes-only comment, `snapshot-run`,
-and the step summary and outputs of apply and drift."""
+fake GitHub on loopback and the local control plane: the review label that approves a replace
+through `reviewed-plan` to the apply, `apply --comment`, `validate --comment`, the changes-only
+comment, and the step summary and outputs of apply and drift. `reviewed-plan` and `snapshot-run`
+alone are in-process: tests/commands/test_github_commands.py."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project, key_values
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
-from fake_github import REPOSITORY, TOKEN, FakeGitHub
+from fake_github import FakeGitHub
 
 from gridsync.errors import ExitCode
 
@@ -33,20 +34,8 @@ def fake() -> Iterator[FakeGitHub]:
 def _env(
     project: Project, fake: FakeGitHub, event: dict[str, object], **extra: str
 ) -> dict[str, str]:
-    tmp = project.root.parent
-    (tmp / "event.json").write_text(json.dumps(event))
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
-        "GITHUB_OUTPUT": str(tmp / "output.txt"),
-        "GITHUB_EVENT_PATH": str(tmp / "event.json"),
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_SERVER_URL": "https://github.example",
-        "GITHUB_RUN_ID": "4242",
-        **extra,
-    }
+    extra = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_RUN_ID": "4242", **extra}
+    return fake.actions_env(project.root.parent, event, **extra)
 
 
 def pr_env(project: Project, fake: FakeGitHub) -> dict[str, str]:
@@ -61,16 +50,7 @@ def push_env(project: Project, fake: FakeGitHub, sha: str = MERGE) -> dict[str, 
 
 
 def outputs(project: Project) -> dict[str, str]:
-    path = project.root.parent / "output.txt"
-    found = dict(line.split("=", 1) for line in path.read_text().splitlines())
-    path.unlink()
-    return found
-
-
-def stdout_values(text: str) -> dict[str, str]:
-    return dict(
-        line.split("=", 1) for line in text.splitlines() if "=" in line and "::" not in line
-    )
+    return FakeGitHub.step_outputs(project.root.parent)
 
 
 def _moved_region(project: Project) -> None:
@@ -116,7 +96,7 @@ def test_a_label_added_by_a_reviewer_approves_the_replace_through_to_the_apply(
     found = project.gridsync("reviewed-plan", env=push_env(project, fake))
     assert found.returncode == 0, found.stderr
     values = outputs(project)
-    assert values == stdout_values(found.stdout)
+    assert values == key_values(found.stdout)
     assert values["pr"] == str(PR) and values["plan_id"] == plan_id
     assert values["allow_replace"] == "true" and values["current"] == "true"
     assert values["comment"] == "plan" and values["plan_sha"] == HEAD
@@ -143,49 +123,6 @@ def test_the_author_labelling_their_own_pull_request_is_not_a_review(
 
 
 # --- reviewed-plan -------------------------------------------------------------------------------
-
-
-def test_reviewed_plan_without_a_pull_request_or_a_plan_is_a_notice(
-    project: Project, fake: FakeGitHub
-) -> None:
-    fake.set_branch("main", MERGE)
-    alone = project.gridsync("reviewed-plan", env=push_env(project, fake))
-    assert alone.returncode == 0, alone.stderr
-    assert "::notice title=No pull request::" in alone.stdout
-    assert outputs(project) == {
-        "pr": "",
-        "plan_id": "",
-        "allow_replace": "false",
-        "current": "true",
-        "comment": "",
-        "plan_sha": "",
-    }
-    fake.add_pull(PR, head_sha=HEAD, merge_sha=MERGE)
-    fake.add_comment(PR, "<!-- gridsync:plan -->\nplan_id: forged", user="mallory")
-    none = project.gridsync("reviewed-plan", env=push_env(project, fake))
-    assert none.returncode == 0
-    assert "::notice title=No reviewed plan::pull request #7" in none.stdout
-    assert outputs(project)["plan_id"] == ""  # someone else's comment never counts
-
-
-def test_reviewed_plan_of_an_old_commit_is_not_current(project: Project, fake: FakeGitHub) -> None:
-    fake.add_pull(PR, head_sha=HEAD, merge_sha=MERGE)
-    fake.set_branch("main", "d" * 40)  # another merge came after
-    result = project.gridsync("reviewed-plan", env=push_env(project, fake))
-    assert result.returncode == 0
-    assert stdout_values(result.stdout)["current"] == "false"
-    assert "::notice title=Not the head::" in result.stdout
-
-
-def test_reviewed_plan_fails_on_a_github_error(project: Project, fake: FakeGitHub) -> None:
-    fake.answer_next(404, {"message": "Not Found"}, path="/commits/")
-    result = project.gridsync("reviewed-plan", env=push_env(project, fake))
-    assert result.returncode == ExitCode.ERROR
-    # the token only in the ::add-mask:: line that registers it with the runner
-    shown = "".join(
-        line for line in result.stderr.splitlines(True) if not line.startswith("::add-mask::")
-    )
-    assert "HTTP 404" in shown and TOKEN not in shown
 
 
 # --- apply: the step summary, outputs and the comment on the merged pull request -----------------
@@ -301,43 +238,6 @@ def test_changes_only_posts_nothing_for_no_changes_and_marks_an_older_plan_outda
     body = _body(fake)
     assert "**gridsync plan (outdated)**" in body and "No changes." in body
     assert [m for m, _ in fake.writes()] == ["POST", "PATCH"]
-
-
-# --- snapshot-run -------------------------------------------------------------------------------
-
-
-def test_snapshot_run_finds_the_newest_trusted_drift_run(
-    project: Project, fake: FakeGitHub
-) -> None:
-    fake.add_workflow_run("gridsync-drift.yml", event="schedule", run_id=11, run_started_at="T1")
-    fake.add_workflow_run(
-        "gridsync-drift.yml", event="workflow_dispatch", run_id=12, run_started_at="T2"
-    )
-    fake.add_workflow_run("gridsync-drift.yml", event="pull_request", run_id=13)
-    fake.add_workflow_run(
-        "gridsync-drift.yml", event="schedule", run_id=14, head_repository="fork/infra"
-    )
-    fake.add_workflow_run("gridsync-drift.yml", event="schedule", run_id=15, conclusion="failure")
-    fake.add_workflow_run("gridsync-plan.yml", event="schedule", run_id=16)
-    result = project.gridsync("snapshot-run", env=push_env(project, fake))
-    assert result.returncode == 0, result.stderr
-    assert stdout_values(result.stdout) == {"run_id": "12", "taken_at": "T2"}
-    assert outputs(project) == {"run_id": "12", "taken_at": "T2"}
-    assert (
-        "taken at T2 (run 12 of gridsync-drift.yml)"
-        in (project.root.parent / "summary.md").read_text()
-    )
-    (query,) = [r.query for r in fake.requests if r.path.endswith("/runs")]
-    assert query["branch"] == "main" and query["status"] == "success"
-
-
-def test_snapshot_run_says_to_run_the_drift_workflow_once(
-    project: Project, fake: FakeGitHub
-) -> None:
-    fake.add_workflow_run("gridsync-drift.yml", event="pull_request")
-    result = project.gridsync("snapshot-run", env=push_env(project, fake))
-    assert result.returncode == ExitCode.ERROR
-    assert "run gridsync-drift.yml once" in result.stderr
 
 
 # --- drift --github ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e.conftest import Project
+from builders import Project
 
 ANSI = "\x1b["
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project
+from builders import Project
 from loopback import serving
 from test_api_backend import Server
 

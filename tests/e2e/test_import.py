@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from e2e.conftest import Project, cluster_doc
+from builders import Project, cluster_doc
 
 from gridsync.commands.import_clusters import ImportOptions, import_clusters
 from gridsync.commands.local_grid import fail

@@ -10,7 +10,7 @@ import subprocess
 import time
 from typing import Any
 
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 

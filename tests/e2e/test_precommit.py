@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from e2e.conftest import cluster_doc
+from builders import cluster_doc
 
 from gridsync.config.desired import DEFAULT_CLUSTER_GLOBS, DEFAULT_RUN_GLOBS
 from gridsync.config.project import PROJECT_FILE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from builders import Project
 
 from gridsync.errors import ExitCode
 

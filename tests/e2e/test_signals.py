@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 from test_api_backend import Server, use_api
 
 from gridsync.errors import ExitCode
@@ -36,17 +36,7 @@ def slow_server(tmp_path: Path) -> Iterator[Server]:
 
 
 def start(project: Project, server: Server, *args: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gridsync", *args],
-        cwd=project.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **server.env()},
-    )
-    project.processes.append(process)
-    return process
+    return project.start(*args, env=server.env())
 
 
 def read_until(process: subprocess.Popen[str], needle: str, seen: list[str]) -> None:

@@ -28,6 +28,7 @@ Seeding (all return the stored JSON object, which later requests see and change)
         fake.add_workflow_run("gridsync-drift.yml", event="schedule", conclusion="success",
                               branch="main", head_repository=None, run_started_at=...)
         fake.pull_request_event(7)             # a `pull_request` event payload for GITHUB_EVENT_PATH
+        fake.actions_env(tmp, event)           # an Actions run's env against the fake (files in tmp)
 
 Endpoints (under /repos/{repository} unless said): GET /user; GET, POST /issues/{n}/comments;
 PATCH /issues/comments/{id}; GET, POST /issues; PATCH /issues/{n}; GET /issues/{n}/events;
@@ -36,7 +37,9 @@ GET /commits/{ref} (a branch name or a known sha: {"sha": ...}; else 422 as GitH
 GET /actions/workflows/{file}/runs?branch=&status=success&event= ({"total_count",
 "workflow_runs"}, newest first).
 
-Reading what happened: `fake.requests` (every Recorded request), `fake.calls()` and
+The HTTP plumbing and the request log are tests/fakehttp.py's (FakeServer).
+
+Reading what happened: `fake.requests` (every Recorded request; `.params` its query), `fake.calls()` and
 `fake.writes()` as (method, path) pairs, `fake.comments[n]` (the comments of issue/PR n, with their
 bodies), `fake.issues`, `fake.pulls[n]`, `fake.events[n]`, `fake.runs`.
 """
@@ -45,15 +48,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from loopback import serving
+from fakehttp import FakeServer, Recorded, Reply
 
 from gridsync.httpedge import RetryPolicy
 
@@ -73,15 +74,6 @@ FAST = RetryPolicy(attempts=3, base_delay=0.5, max_delay=10.0, max_retry_after=6
 NOW = 1_700_000_000.0
 
 
-@dataclass(frozen=True)
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # names lower-cased
-    body: Any
-
-
 @dataclass
 class Override:
     """The answer for the next `times` requests matching `method` and the `path` regex."""
@@ -99,8 +91,13 @@ class Override:
             self.path is None or re.search(self.path, path) is not None
         )
 
+    def reply(self) -> Reply:
+        return Reply(self.status, self.body, self.headers, drop=self.drop)
 
-class FakeGitHub:
+
+class FakeGitHub(FakeServer):
+    content_type = "application/json; charset=utf-8"
+
     def __init__(
         self,
         token: str = TOKEN,
@@ -108,9 +105,9 @@ class FakeGitHub:
         prefix: str = "",
         login: str | None = None,
     ) -> None:
+        super().__init__(prefix)
         self.token, self.repository, self.prefix = token, repository, prefix
         self.login = login  # GET /user's login; None: a 403, as GITHUB_TOKEN gets
-        self.requests: list[Recorded] = []
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.issues: list[dict[str, Any]] = []
         self.pulls: dict[int, dict[str, Any]] = {}
@@ -119,10 +116,6 @@ class FakeGitHub:
         self.runs: list[dict[str, Any]] = []
         self._overrides: list[Override] = []
         self._next_id = 1000
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{prefix}"
 
     # -- set up and inspect ----------------------------------------------------------------------
 
@@ -133,7 +126,7 @@ class FakeGitHub:
 
     def add_comment(self, number: int, body: str, user: str | None = None) -> dict[str, Any]:
         """A comment by `user` (by default the token's own login, as if gridsync wrote it)."""
-        with self._lock:
+        with self.lock:
             comment = {"id": self._new_id(), "body": body, "user": {"login": user or self.author}}
             self.comments.setdefault(number, []).append(comment)
             return comment
@@ -149,7 +142,7 @@ class FakeGitHub:
         user: str | None = None,
     ) -> dict[str, Any]:
         """An issue by `user` (by default the token's own login, as if gridsync wrote it)."""
-        with self._lock:
+        with self.lock:
             issue = self._issue(title, body, labels, state, user or self.author)
             if pr:
                 issue["pull_request"] = {"url": f"{self.url}/pulls/{issue['number']}"}
@@ -170,7 +163,7 @@ class FakeGitHub:
         head_repository: str | None = None,
     ) -> dict[str, Any]:
         """A pull request by `user`; `labels` are on it already, each added by `labeled_by`."""
-        with self._lock:
+        with self.lock:
             pull = {
                 "id": self._new_id(),
                 "number": number,
@@ -193,21 +186,21 @@ class FakeGitHub:
 
     def add_label(self, number: int, label: str, *, actor: str) -> None:
         """Label pull request `number`, as `actor` would: the label and a `labeled` event."""
-        with self._lock:
+        with self.lock:
             labels = self.pulls[number]["labels"]
             if all(x["name"] != label for x in labels):
                 labels.append({"name": label})
             self._event(number, "labeled", actor, label)
 
     def remove_label(self, number: int, label: str, *, actor: str) -> None:
-        with self._lock:
+        with self.lock:
             pull = self.pulls[number]
             pull["labels"] = [x for x in pull["labels"] if x["name"] != label]
             self._event(number, "unlabeled", actor, label)
 
     def set_branch(self, name: str, sha: str) -> None:
         """The head commit of branch `name` (GET /commits/{name})."""
-        with self._lock:
+        with self.lock:
             self.branches[name] = sha
 
     def add_workflow_run(
@@ -222,7 +215,7 @@ class FakeGitHub:
         run_id: int | None = None,
     ) -> dict[str, Any]:
         """A run of `workflow` (a file name); runs added later are newer."""
-        with self._lock:
+        with self.lock:
             run = {
                 "id": run_id or self._new_id(),
                 "path": f".github/workflows/{workflow}",
@@ -236,6 +229,29 @@ class FakeGitHub:
             self.runs.insert(0, run)
             return run
 
+    def actions_env(self, folder: Path, event: dict[str, Any], **extra: str) -> dict[str, str]:
+        """A GitHub Actions run's environment against this fake: `event` written to
+        GITHUB_EVENT_PATH, the step summary and outputs as files in `folder`."""
+        (folder / "event.json").write_text(json.dumps(event))
+        return {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(folder / "summary.md"),
+            "GITHUB_OUTPUT": str(folder / "output.txt"),
+            "GITHUB_EVENT_PATH": str(folder / "event.json"),
+            "GITHUB_TOKEN": self.token,
+            "GITHUB_REPOSITORY": self.repository,
+            "GITHUB_API_URL": self.url,
+            **extra,
+        }
+
+    @staticmethod
+    def step_outputs(folder: Path) -> dict[str, str]:
+        """The step outputs written to `actions_env(folder, ...)`'s GITHUB_OUTPUT, then cleared."""
+        path = folder / "output.txt"
+        found = dict(line.split("=", 1) for line in path.read_text().splitlines())
+        path.unlink()
+        return found
+
     def pull_request_event(self, number: int, action: str = "synchronize") -> dict[str, Any]:
         """The payload GitHub writes to GITHUB_EVENT_PATH for a `pull_request` event."""
         return {
@@ -246,34 +262,24 @@ class FakeGitHub:
         }
 
     def answer_next(self, status: int, body: Any = None, **kwargs: Any) -> None:
-        with self._lock:
+        with self.lock:
             self._overrides.append(Override(status, body, **kwargs))
-
-    def calls(self) -> list[tuple[str, str]]:
-        return [(r.method, r.path) for r in self.requests]
 
     def writes(self) -> list[tuple[str, str]]:
         return [(r.method, r.path) for r in self.requests if r.method != "GET"]
 
-    @contextmanager
-    def running(self) -> Iterator[FakeGitHub]:
-        with serving(self._server):
-            yield self
-
     # -- serving ---------------------------------------------------------------------------------
 
-    def handle(self, request: Recorded) -> Override:
-        """The answer to one request (an Override stands for any reply here)."""
-        with self._lock:
-            self.requests.append(request)
-            refused = self._refused(request)
-            if refused is not None:
-                return refused
-            for override in self._overrides:
-                if override.times > 0 and override.matches(request.method, request.path):
-                    override.times -= 1
-                    return override
-            return self._route(request)
+    def answer(self, request: Recorded) -> Reply:
+        """The answer to one request (recorded, under the lock: see FakeServer)."""
+        refused = self._refused(request)
+        if refused is not None:
+            return refused.reply()
+        for override in self._overrides:
+            if override.times > 0 and override.matches(request.method, request.path):
+                override.times -= 1
+                return override.reply()
+        return self._route(request).reply()
 
     def _refused(self, request: Recorded) -> Override | None:
         headers = request.headers
@@ -339,7 +345,7 @@ class FakeGitHub:
         return Override(200, {"sha": sha, "commit": {"message": "a commit"}})
 
     def _workflow_runs(self, request: Recorded, workflow: str) -> Override:
-        query = request.query
+        query = request.params
         found = [
             r
             for r in self.runs
@@ -384,8 +390,8 @@ class FakeGitHub:
         return Override(404, {"message": "Not Found", "documentation_url": DOCS})
 
     def _list_issues(self, request: Recorded) -> Override:
-        state = request.query.get("state", "open")
-        wanted = [x for x in request.query.get("labels", "").split(",") if x]
+        state = request.params.get("state", "open")
+        wanted = [x for x in request.params.get("labels", "").split(",") if x]
         found = [
             i
             for i in self.issues
@@ -414,8 +420,8 @@ class FakeGitHub:
         return Override(404, {"message": "Not Found", "documentation_url": DOCS})
 
     def _page(self, request: Recorded, items: list[dict[str, Any]]) -> Override:
-        per_page = min(100, int(request.query.get("per_page", "30")))
-        page = int(request.query.get("page", "1"))
+        per_page = min(100, int(request.params.get("per_page", "30")))
+        page = int(request.params.get("page", "1"))
         shown = items[(page - 1) * per_page : page * per_page]
         last = max(1, -(-len(items) // per_page))
         links = []
@@ -425,8 +431,7 @@ class FakeGitHub:
         return Override(200, shown, {"Link": ", ".join(links)} if links else {})
 
     def _page_url(self, request: Recorded, page: int) -> str:
-        host = self.url.removesuffix(self.prefix)
-        return f"{host}{request.path}?{urlencode({**request.query, 'page': str(page)})}"
+        return f"{self.host}{request.path}?{urlencode({**request.params, 'page': str(page)})}"
 
     def _issue(
         self, title: str, body: str, labels: list[str], state: str, user: str
@@ -468,35 +473,3 @@ def _invalid_body(body: Any, resource: str) -> Override | None:
             422, {"message": "Validation Failed", "errors": [error], "documentation_url": DOCS}
         )
     return None
-
-
-def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            url = urlsplit(self.path)
-            query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            body = json.loads(raw) if raw else None
-            reply = fake.handle(Recorded(self.command, url.path, query, headers, body))
-            if reply.drop:
-                self.close_connection = True
-                return
-            data = json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler

@@ -210,8 +210,8 @@ def test_our_comment_on_page_two_is_found(fake: FakeGitHub, github: GitHub) -> N
     new = comment_body("new plan", "2")
     assert upsert_comment(github, PR, new) == "updated"
     lists = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/comments")]
-    assert [r.query.get("page", "1") for r in lists] == ["1", "2"]
-    assert all(r.query["per_page"] == "100" for r in lists)
+    assert [r.params.get("page", "1") for r in lists] == ["1", "2"]
+    assert all(r.params["per_page"] == "100" for r in lists)
     assert mine["body"] == new
     assert len(fake.comments[PR]) == 161
 

@@ -165,7 +165,7 @@ def test_pagination_follows_link_headers(fake: FakeGitHub, github: GitHub) -> No
         fake.add_comment(7, f"c{i}")
     bodies = [c["body"] for c in github.list_issue_comments(7)]
     assert bodies == [f"c{i}" for i in range(250)]
-    assert [r.query.get("page") for r in fake.requests] == [None, "2", "3"]
+    assert [r.params.get("page") for r in fake.requests] == [None, "2", "3"]
 
 
 def test_a_next_page_on_another_host_is_refused(fake: FakeGitHub, github: GitHub) -> None:
@@ -185,7 +185,7 @@ def test_find_issues_filters_by_label_and_state_and_skips_pull_requests(
     fake.add_issue("d", "", ["gridsync-drift"], pr=True)
     assert [i["title"] for i in github.find_issues("gridsync-drift")] == ["a"]
     assert [i["title"] for i in github.find_issues("gridsync-drift", "all")] == ["a", "c"]
-    assert fake.requests[0].query == {
+    assert fake.requests[0].params == {
         "labels": "gridsync-drift",
         "state": "open",
         "per_page": "100",

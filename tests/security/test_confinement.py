@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from builders import Project
 
 TERRAFORM = Path(sys.executable).parent / "terraform"
 MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
@@ -79,16 +80,7 @@ def commit(repo: Path, message: str) -> str:
 def gridsync(
     root: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gridsync", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    return Project(root).gridsync(*args, env=env, timeout=120)
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,6 +1,7 @@
 """What apply creates is what the plan showed, for every shape of cluster document: each shape is
-planned (JSON), applied for real, compared field by field with the live cluster, and planned
-again to no change. BYOC shapes run real Terraform on a module with no providers."""
+planned (JSON), applied for real through the command functions, compared field by field with the
+live cluster, and planned again to no change. BYOC shapes run real Terraform on a module with no
+providers. (Moved in-process from tests/e2e: it checks command logic, not the process.)"""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from builders import Project
 
+from gridsync.commands.apply import ApplyOptions, apply
+from gridsync.commands.plan import PlanOptions, plan
+from gridsync.errors import ExitCode
 from gridsync.spec import DEFAULT_INSTANCE_TYPES
 
 MODULE = Path(__file__).parents[1] / "data" / "terraform" / "byoc"
@@ -41,19 +45,24 @@ SHAPES = {
 }
 
 
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.at(tmp_path / "repo", settings=True)
+
+
 @pytest.mark.parametrize("doc", list(SHAPES.values()), ids=list(SHAPES))
 def test_apply_creates_what_the_plan_showed(project: Project, doc: str) -> None:
     if "infrastructure" in doc:
         shutil.copytree(MODULE, project.root / "infra" / "byoc")
         project.settings(f"terraform_bin: {TERRAFORM}\n")
     project.write("clusters/ml-shape.yaml", doc)
-    planned = project.gridsync("plan", "--format", "json")
-    assert planned.returncode == 0, planned.stdout + planned.stderr
-    (change,) = json.loads(planned.stdout)["changes"]
+    planned = project.call(plan, PlanOptions("json"))
+    assert planned.code == ExitCode.OK, planned.message or planned.out + planned.err
+    (change,) = json.loads(planned.out)["changes"]
     shown = {f["field"]: f["after"] for f in change["fields"]}
 
-    applied = project.gridsync("apply", "--auto-approve")
-    assert applied.returncode == 0, applied.stdout + applied.stderr
+    applied = project.call(apply, ApplyOptions(auto_approve=True), confirm=None)
+    assert applied.code == ExitCode.OK, applied.message or applied.out + applied.err
     spec = project.live()["ml-shape"].spec
     assert spec is not None
     types = {k.removeprefix("instance_types[").rstrip("]"): v for k, v in shown.items() if "[" in k}
@@ -62,5 +71,5 @@ def test_apply_creates_what_the_plan_showed(project: Project, doc: str) -> None:
     if "instance_types" not in doc:
         assert sorted(types) == sorted(DEFAULT_INSTANCE_TYPES)  # Grid's default list, as shown
 
-    again = project.gridsync("plan", "--detailed-exitcode")
-    assert again.returncode == 0, again.stdout + again.stderr
+    again = project.call(plan, PlanOptions(detailed_exitcode=True))
+    assert again.code == ExitCode.OK, again.message or again.out + again.err
