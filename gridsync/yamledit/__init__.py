@@ -43,7 +43,7 @@ Rules (see the tests for each case):
 - Given where a load read the value (``at``, from the run config load), the edit of an existing
   single-line scalar is one splice there with no parse at all, when the file leaves no doubt
   (``yamlsplice.splice_at`` says which files and why the result is then the same); the new token
-  is checked to read back as the value. tests/config/test_yamledit_at.py compares both ways.
+  is checked to read back as the value. tests/yamledit/test_splice_at.py compares both ways.
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ def load_as_grid(text: str, why: str) -> Any:
     values are equal whenever both parse; but the parsers accept different texts in places (a tab
     before a comment, ``|#``, a BOM inside the text, tags like ``!``). A text with none of the
     characters those places need (PARSERS_MAY_DIFFER; a leading BOM is fine) is loaded by libyaml;
-    any other by the pure parser, exactly as Grid loads it (tests/config/test_yamledit.py compares
+    any other by the pure parser, exactly as Grid loads it (tests/yamledit/test_yamledit.py compares
     the two on generated texts)."""
     body = text.removeprefix(_BOM)
     loader = yaml.SafeLoader if PARSERS_MAY_DIFFER.search(body) else yaml.CSafeLoader
