@@ -45,6 +45,33 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# An untagged plain scalar is typed (not a string) when YAML 1.1's resolver (PyYAML's, which
+# composing used to run for every scalar) gives it a number tag and YAML 1.2 core reads it as a
+# number: "12" and "1.5" are numbers, "1e5", "0o17" and "-.5" stay strings, as they always have.
+_NUMBER_START = frozenset("-+.0123456789")
+_NUMBER_11 = re.compile(
+    r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN)
+    |[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+""",
+    re.VERBOSE,
+)
+_NUMBER_12 = re.compile(
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+)
+_NUMBER = _TAG + "float"  # the tag of a typed number: _resolve_plain reads which number it is
+_WORD_TAGS = {
+    **dict.fromkeys(_NULLS, _NULL),
+    **dict.fromkeys(_BOOLS, _TAG + "bool"),
+    "<<": _MERGE,
+}
 
 
 @dataclass(frozen=True)
@@ -172,8 +199,39 @@ def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem
     return documents, odd + problems, count + (1 if odd and not count else 0)
 
 
+def _implicit_tag(value: str) -> str:
+    """The tag of an untagged plain scalar: a string's unless _resolve_plain reads it as null, a
+    boolean or a number (see _NUMBER_11), or it is the merge key `<<`."""
+    tag = _WORD_TAGS.get(value)
+    if tag is not None:
+        return tag
+    if value[0] in _NUMBER_START and _NUMBER_12.fullmatch(value) and _NUMBER_11.fullmatch(value):
+        return _NUMBER
+    return _STR
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's parser and composer, with tags resolved by `_implicit_tag`.
+
+    CSafeLoader runs PyYAML's YAML 1.1 resolver (regular expressions in Python) on every scalar,
+    which takes longer than libyaml's parsing; the values built from the nodes are the same.
+    gridsync has no path resolvers, so descending and ascending need no bookkeeping.
+    """
+
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return _implicit_tag(value) if implicit[0] and value is not None else _STR
+        return _MAP if kind is MappingNode else _SEQ
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 def _compose(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
-    loader = yaml.CSafeLoader(text)
+    loader = _Loader(text)
     documents: list[YamlDocument] = []
     problems: list[tuple[int, Problem]] = []
     count = 0
