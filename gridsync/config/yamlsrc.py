@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gridsync.config import textpos
+from gridsync.config.nodepos import NodeTree
 from gridsync.errors import Diagnostic
 
 YamlPath = tuple[str | int, ...]
@@ -87,13 +89,16 @@ class Problem:
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """One non-empty document: its plain value and where each part of it was written."""
+    """One non-empty document: its plain value and where each part of it was written.
+
+    As read, `values` and `keys` look positions up in the document's nodes (config/nodepos.py):
+    keep a document only while it is checked, or keep `only(key)` of it."""
 
     index: int  # 1-based position of the document in its file
     value: Any
     start: Position
-    values: dict[YamlPath, Position] = field(default_factory=dict)
-    keys: dict[YamlPath, Position] = field(default_factory=dict)
+    values: Mapping[YamlPath, Position] = field(default_factory=dict)
+    keys: Mapping[YamlPath, Position] = field(default_factory=dict)
     # Values already reported and read as null (an unsupported tag): checks of them say nothing new.
     unbuilt: frozenset[YamlPath] = frozenset()
     # Plain scalars read as NaN or infinity (.nan, .inf, 1e999): JSON and Grid have no such number.
@@ -107,6 +112,30 @@ class YamlDocument:
             if path[:end] in self.values:
                 return self.values[path[:end]]
         return self.start
+
+    def only(self, key: str) -> YamlDocument:
+        """This document with only its top-level `key`, positions in plain dicts: it holds no node
+        tree, and says the same as this document about `key` and everything in it."""
+        value = self.value if isinstance(self.value, dict) else {}
+        path: YamlPath = (key,)
+        values = {(): self.start, **_subtree(self.values, path)}
+        return YamlDocument(
+            self.index,
+            {key: value[key]} if key in value else {},
+            self.start,
+            values,
+            _subtree(self.keys, path),
+            frozenset(p for p in self.unbuilt if p[:1] == path),
+            frozenset(p for p in self.non_finite if p[:1] == path),
+        )
+
+
+def _subtree(positions: Mapping[YamlPath, Position], path: YamlPath) -> dict[YamlPath, Position]:
+    subtree = getattr(positions, "subtree", None)
+    if subtree is not None:
+        found: dict[YamlPath, Position] = subtree(path)
+        return found
+    return {p: at for p, at in positions.items() if p[: len(path)] == path}
 
 
 @dataclass(frozen=True)
@@ -283,12 +312,13 @@ def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem
         value = builder.build(node, ())
     except _Oversized as exc:
         return None, [exc.problem]
+    tree = NodeTree(node)
     document = YamlDocument(
         index,
         value,
         _pos(node),
-        builder.values,
-        builder.keys,
+        tree.values,
+        tree.keys,
         frozenset(builder.unbuilt),
         frozenset(builder.non_finite),
     )
@@ -304,7 +334,7 @@ class _Oversized(Exception):
 
 
 class _Builder:
-    """Builds plain values from a node tree, recording positions and problems.
+    """Builds plain values from a node tree, recording problems (positions: see nodepos).
 
     Construction reaches an alias's nodes again each time, so every node reached (keys and merge
     sources included) counts against MAX_NODES, and nesting against MAX_DEPTH: an alias bomb or a
@@ -312,8 +342,6 @@ class _Builder:
     """
 
     def __init__(self, root: Position) -> None:
-        self.values: dict[YamlPath, Position] = {}
-        self.keys: dict[YamlPath, Position] = {}
         self.problems: list[Problem] = []
         self.unbuilt: set[YamlPath] = set()
         self.non_finite: set[YamlPath] = set()
@@ -329,22 +357,30 @@ class _Builder:
             raise _Oversized(Problem(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels"))
 
     def build(self, node: Node, path: YamlPath) -> Any:
-        # The hot loop of reading a project (one call per value): _spend and _pos inlined.
         self.budget -= 1
         if self.budget < 0 or len(path) > MAX_DEPTH:
             self._spend(0, node, len(path))
-        if path not in self.values:
-            mark = node.start_mark
-            self.values[path] = (mark.line + 1, mark.column + 1)
         if type(node) is ScalarNode:
             return node.value if node.tag == _STR else self._scalar(node, path)
         if type(node) is MappingNode:
             return self._mapping(node, path) if self._tag_ok(node, _MAP, path) else None
         if type(node) is SequenceNode:
-            if not self._tag_ok(node, _SEQ, path):
-                return None
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self._sequence(node, path) if self._tag_ok(node, _SEQ, path) else None
         return None  # pragma: no cover - composed nodes are scalars, sequences or mappings
+
+    def _child(self, node: Node, path: YamlPath, part: str | int) -> Any:
+        """build(node, (*path, part)), a string without a call or a new path: the hot loop of
+        reading a project (most values are strings)."""
+        if type(node) is ScalarNode and node.tag == _STR:
+            self.budget -= 1
+            if self.budget < 0 or len(path) >= MAX_DEPTH:
+                self._spend(0, node, len(path) + 1)
+            return node.value
+        return self.build(node, (*path, part))
+
+    def _sequence(self, node: SequenceNode, path: YamlPath) -> list[Any]:
+        child = self._child
+        return [child(item, path, i) for i, item in enumerate(node.value)]
 
     def _tag_ok(self, node: Node, expected: str, path: YamlPath) -> bool:
         if node.tag == expected:
@@ -371,7 +407,7 @@ class _Builder:
         result: dict[str, Any] = {}
         merged: list[tuple[Node, Node]] = []
         self._spend(len(node.value), node, len(path))  # the keys
-        keys = self.keys
+        child = self._child
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node, path, len(path) + 1))
@@ -379,20 +415,22 @@ class _Builder:
             key = key_node.value if type(key_node) is ScalarNode else self._key(key_node, path)
             if key is None:
                 continue
-            child = (*path, key)
             if key in result:
-                message = f"duplicate key '{key}' (first written at line {keys[child][0]})"
-                self.problems.append(Problem(*_pos(key_node), message, child))
+                self._duplicate(node, key_node, key, path)
                 continue
-            mark = key_node.start_mark
-            keys[child] = (mark.line + 1, mark.column + 1)
-            result[key] = self.build(value_node, child)
+            result[key] = child(value_node, path, key)
         for key_node, value_node in merged:  # `<<: *defaults`: explicit keys win, first source wins
             key = self._key(key_node, path)
             if key is not None and key not in result:
-                self.keys.setdefault((*path, key), _pos(key_node))
                 result[key] = self.build(value_node, (*path, key))
         return result
+
+    def _duplicate(self, node: MappingNode, key_node: Node, key: str, path: YamlPath) -> None:
+        first = next(
+            k for k, _ in node.value if type(k) is ScalarNode and k.tag != _MERGE and k.value == key
+        )
+        message = f"duplicate key '{key}' (first written at line {_pos(first)[0]})"
+        self.problems.append(Problem(*_pos(key_node), message, (*path, key)))
 
     def _key(self, node: Node, path: YamlPath) -> str | None:
         if isinstance(node, ScalarNode):

@@ -73,7 +73,16 @@ def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     with monkeypatch.context() as patched:
         patched.setattr(yamlsrc, "_Loader", yaml.CSafeLoader)
         before = yamlsrc._compose_all(text)
-    return repr(ours), repr(before)
+    return _shown(ours), _shown(before)
+
+
+def _shown(composed: tuple[list[yamlsrc.YamlDocument], Any, int]) -> str:
+    documents, problems, count = composed
+    shown = [
+        (d.index, d.value, d.start, dict(d.values), dict(d.keys), d.unbuilt, d.non_finite)
+        for d in documents
+    ]
+    return repr((shown, problems, count))
 
 
 @pytest.mark.parametrize(
