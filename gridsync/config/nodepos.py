@@ -46,8 +46,8 @@ class NodeTree:
     def __init__(self, root: Node) -> None:
         self.root = root
         self._entries: dict[int, dict[str, tuple[Node, Node]]] = {}
-        self.values = _Positions(self, key=False)
-        self.keys = _Positions(self, key=True)
+        self.values = Positions(self, key=False)
+        self.keys = Positions(self, key=True)
 
     def entries(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
         """Key -> (key node, value node) of the value built at that key."""
@@ -104,7 +104,7 @@ class NodeTree:
             stack.extend(reversed(children))
 
 
-class _Positions(Mapping[YamlPath, Position]):
+class Positions(Mapping[YamlPath, Position]):
     """The positions of values (or of keys) by YAML path, as a read-only mapping."""
 
     def __init__(self, tree: NodeTree, *, key: bool) -> None:
@@ -118,6 +118,9 @@ class _Positions(Mapping[YamlPath, Position]):
         if depth < len(path):
             return None
         return key_node if self._key else node
+
+    def where(self, path: YamlPath, *, key: bool) -> Position:
+        return self._tree.where(path, key=key)
 
     def __contains__(self, path: object) -> bool:
         return self._find(path) is not None

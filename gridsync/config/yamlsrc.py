@@ -23,7 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gridsync.config import textpos
-from gridsync.config.nodepos import NodeTree
+from gridsync.config.nodepos import NodeTree, Positions
 from gridsync.errors import Diagnostic
 
 YamlPath = tuple[str | int, ...]
@@ -106,6 +106,8 @@ class YamlDocument:
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
+        if isinstance(self.values, Positions):  # one walk of the nodes, not one per ancestor
+            return self.values.where(path, key=key)
         if key and path in self.keys:
             return self.keys[path]
         for end in range(len(path), -1, -1):
