@@ -7,13 +7,13 @@ Every problem of every file is collected before anything is raised, so one run o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.discover import Found, discover
 from gridsync.config.runs import Binding, binding_of, load_runs
-from gridsync.config.yamlsrc import Problem, read_yaml_file
+from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
 from gridsync.errors import ConfigError, Diagnostic
 from gridsync.spec import Source
 
@@ -66,7 +66,7 @@ def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
             read.diagnostics.append(_declares_nothing(item.rel))
         for document in yaml_file.documents:
             checked = check_document(document, item.rel, env)
-            binding, binding_problems = binding_of(yaml_file, document, checked.name)
+            binding, binding_problems = _binding(yaml_file, document, checked.name)
             problems = [*checked.problems, *_cross_problems(checked, declared), *binding_problems]
             read.diagnostics.extend(
                 yaml_file.diagnostic(document.index, problem) for problem in problems
@@ -76,6 +76,18 @@ def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
             if binding is not None:
                 read.bindings.append(binding)
     return read
+
+
+def _binding(
+    yaml_file: YamlFile, document: YamlDocument, name: str | None
+) -> tuple[Binding | None, list[Problem]]:
+    """The document's `runs:` binding, holding only what it reports on: the file's path and its
+    `runs:` (not the file's text, nor any document's node tree, kept until the run configs are
+    read)."""
+    if not isinstance(document.value, dict) or "runs" not in document.value:
+        return None, []
+    header = replace(yaml_file, documents=(), problems=(), text="")
+    return binding_of(header, document.only("runs"), name)
 
 
 def _cross_problems(checked: CheckedDocument, declared: _Declared) -> list[Problem]:

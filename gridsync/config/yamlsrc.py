@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gridsync.config import textpos
+from gridsync.config.nodepos import NodeTree, Positions
 from gridsync.errors import Diagnostic
 
 YamlPath = tuple[str | int, ...]
@@ -45,6 +47,33 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# An untagged plain scalar is typed (not a string) when YAML 1.1's resolver (PyYAML's, which
+# composing used to run for every scalar) gives it a number tag and YAML 1.2 core reads it as a
+# number: "12" and "1.5" are numbers, "1e5", "0o17" and "-.5" stay strings, as they always have.
+_NUMBER_START = frozenset("-+.0123456789")
+_NUMBER_11 = re.compile(
+    r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN)
+    |[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+""",
+    re.VERBOSE,
+)
+_NUMBER_12 = re.compile(
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+)
+_NUMBER = _TAG + "float"  # the tag of a typed number: _resolve_plain reads which number it is
+_WORD_TAGS = {
+    **dict.fromkeys(_NULLS, _NULL),
+    **dict.fromkeys(_BOOLS, _TAG + "bool"),
+    "<<": _MERGE,
+}
 
 
 @dataclass(frozen=True)
@@ -60,13 +89,16 @@ class Problem:
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """One non-empty document: its plain value and where each part of it was written."""
+    """One non-empty document: its plain value and where each part of it was written.
+
+    As read, `values` and `keys` look positions up in the document's nodes (config/nodepos.py):
+    keep a document only while it is checked, or keep `only(key)` of it."""
 
     index: int  # 1-based position of the document in its file
     value: Any
     start: Position
-    values: dict[YamlPath, Position] = field(default_factory=dict)
-    keys: dict[YamlPath, Position] = field(default_factory=dict)
+    values: Mapping[YamlPath, Position] = field(default_factory=dict)
+    keys: Mapping[YamlPath, Position] = field(default_factory=dict)
     # Values already reported and read as null (an unsupported tag): checks of them say nothing new.
     unbuilt: frozenset[YamlPath] = frozenset()
     # Plain scalars read as NaN or infinity (.nan, .inf, 1e999): JSON and Grid have no such number.
@@ -74,12 +106,38 @@ class YamlDocument:
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
+        if isinstance(self.values, Positions):  # one walk of the nodes, not one per ancestor
+            return self.values.where(path, key=key)
         if key and path in self.keys:
             return self.keys[path]
         for end in range(len(path), -1, -1):
             if path[:end] in self.values:
                 return self.values[path[:end]]
         return self.start
+
+    def only(self, key: str) -> YamlDocument:
+        """This document with only its top-level `key`, positions in plain dicts: it holds no node
+        tree, and says the same as this document about `key` and everything in it."""
+        value = self.value if isinstance(self.value, dict) else {}
+        path: YamlPath = (key,)
+        values = {(): self.start, **_subtree(self.values, path)}
+        return YamlDocument(
+            self.index,
+            {key: value[key]} if key in value else {},
+            self.start,
+            values,
+            _subtree(self.keys, path),
+            frozenset(p for p in self.unbuilt if p[:1] == path),
+            frozenset(p for p in self.non_finite if p[:1] == path),
+        )
+
+
+def _subtree(positions: Mapping[YamlPath, Position], path: YamlPath) -> dict[YamlPath, Position]:
+    subtree = getattr(positions, "subtree", None)
+    if subtree is not None:
+        found: dict[YamlPath, Position] = subtree(path)
+        return found
+    return {p: at for p, at in positions.items() if p[: len(path)] == path}
 
 
 @dataclass(frozen=True)
@@ -172,8 +230,39 @@ def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem
     return documents, odd + problems, count + (1 if odd and not count else 0)
 
 
+def _implicit_tag(value: str) -> str:
+    """The tag of an untagged plain scalar: a string's unless _resolve_plain reads it as null, a
+    boolean or a number (see _NUMBER_11), or it is the merge key `<<`."""
+    tag = _WORD_TAGS.get(value)
+    if tag is not None:
+        return tag
+    if value[0] in _NUMBER_START and _NUMBER_12.fullmatch(value) and _NUMBER_11.fullmatch(value):
+        return _NUMBER
+    return _STR
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's parser and composer, with tags resolved by `_implicit_tag`.
+
+    CSafeLoader runs PyYAML's YAML 1.1 resolver (regular expressions in Python) on every scalar,
+    which takes longer than libyaml's parsing; the values built from the nodes are the same.
+    gridsync has no path resolvers, so descending and ascending need no bookkeeping.
+    """
+
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return _implicit_tag(value) if implicit[0] and value is not None else _STR
+        return _MAP if kind is MappingNode else _SEQ
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 def _compose(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
-    loader = yaml.CSafeLoader(text)
+    loader = _Loader(text)
     documents: list[YamlDocument] = []
     problems: list[tuple[int, Problem]] = []
     count = 0
@@ -225,12 +314,13 @@ def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem
         value = builder.build(node, ())
     except _Oversized as exc:
         return None, [exc.problem]
+    tree = NodeTree(node)
     document = YamlDocument(
         index,
         value,
         _pos(node),
-        builder.values,
-        builder.keys,
+        tree.values,
+        tree.keys,
         frozenset(builder.unbuilt),
         frozenset(builder.non_finite),
     )
@@ -246,7 +336,7 @@ class _Oversized(Exception):
 
 
 class _Builder:
-    """Builds plain values from a node tree, recording positions and problems.
+    """Builds plain values from a node tree, recording problems (positions: see nodepos).
 
     Construction reaches an alias's nodes again each time, so every node reached (keys and merge
     sources included) counts against MAX_NODES, and nesting against MAX_DEPTH: an alias bomb or a
@@ -254,8 +344,6 @@ class _Builder:
     """
 
     def __init__(self, root: Position) -> None:
-        self.values: dict[YamlPath, Position] = {}
-        self.keys: dict[YamlPath, Position] = {}
         self.problems: list[Problem] = []
         self.unbuilt: set[YamlPath] = set()
         self.non_finite: set[YamlPath] = set()
@@ -271,22 +359,30 @@ class _Builder:
             raise _Oversized(Problem(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels"))
 
     def build(self, node: Node, path: YamlPath) -> Any:
-        # The hot loop of reading a project (one call per value): _spend and _pos inlined.
         self.budget -= 1
         if self.budget < 0 or len(path) > MAX_DEPTH:
             self._spend(0, node, len(path))
-        if path not in self.values:
-            mark = node.start_mark
-            self.values[path] = (mark.line + 1, mark.column + 1)
         if type(node) is ScalarNode:
             return node.value if node.tag == _STR else self._scalar(node, path)
         if type(node) is MappingNode:
             return self._mapping(node, path) if self._tag_ok(node, _MAP, path) else None
         if type(node) is SequenceNode:
-            if not self._tag_ok(node, _SEQ, path):
-                return None
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self._sequence(node, path) if self._tag_ok(node, _SEQ, path) else None
         return None  # pragma: no cover - composed nodes are scalars, sequences or mappings
+
+    def _child(self, node: Node, path: YamlPath, part: str | int) -> Any:
+        """build(node, (*path, part)), a string without a call or a new path: the hot loop of
+        reading a project (most values are strings)."""
+        if type(node) is ScalarNode and node.tag == _STR:
+            self.budget -= 1
+            if self.budget < 0 or len(path) >= MAX_DEPTH:
+                self._spend(0, node, len(path) + 1)
+            return node.value
+        return self.build(node, (*path, part))
+
+    def _sequence(self, node: SequenceNode, path: YamlPath) -> list[Any]:
+        child = self._child
+        return [child(item, path, i) for i, item in enumerate(node.value)]
 
     def _tag_ok(self, node: Node, expected: str, path: YamlPath) -> bool:
         if node.tag == expected:
@@ -313,7 +409,7 @@ class _Builder:
         result: dict[str, Any] = {}
         merged: list[tuple[Node, Node]] = []
         self._spend(len(node.value), node, len(path))  # the keys
-        keys = self.keys
+        child = self._child
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node, path, len(path) + 1))
@@ -321,20 +417,22 @@ class _Builder:
             key = key_node.value if type(key_node) is ScalarNode else self._key(key_node, path)
             if key is None:
                 continue
-            child = (*path, key)
             if key in result:
-                message = f"duplicate key '{key}' (first written at line {keys[child][0]})"
-                self.problems.append(Problem(*_pos(key_node), message, child))
+                self._duplicate(node, key_node, key, path)
                 continue
-            mark = key_node.start_mark
-            keys[child] = (mark.line + 1, mark.column + 1)
-            result[key] = self.build(value_node, child)
+            result[key] = child(value_node, path, key)
         for key_node, value_node in merged:  # `<<: *defaults`: explicit keys win, first source wins
             key = self._key(key_node, path)
             if key is not None and key not in result:
-                self.keys.setdefault((*path, key), _pos(key_node))
                 result[key] = self.build(value_node, (*path, key))
         return result
+
+    def _duplicate(self, node: MappingNode, key_node: Node, key: str, path: YamlPath) -> None:
+        first = next(
+            k for k, _ in node.value if type(k) is ScalarNode and k.tag != _MERGE and k.value == key
+        )
+        message = f"duplicate key '{key}' (first written at line {_pos(first)[0]})"
+        self.problems.append(Problem(*_pos(key_node), message, (*path, key)))
 
     def _key(self, node: Node, path: YamlPath) -> str | None:
         if isinstance(node, ScalarNode):

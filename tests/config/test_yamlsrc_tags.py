@@ -1,0 +1,103 @@
+"""yamlsrc resolves plain scalars itself: the values are those PyYAML's YAML 1.1 resolver and
+YAML 1.2 core agree on, exactly as when every scalar went through PyYAML's resolver."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+import yaml
+from yaml.nodes import ScalarNode
+
+from gridsync.config import yamlsrc
+
+WORDS = [
+    "", "~", "null", "Null", "NULL", "nULL", "true", "True", "TRUE", "tRUE", "false", "yes", "No",
+    "on", "OFF", "y", "n", "=", "<<", "<", "name", "t3.large", "+", ".", "--x", "-foo",
+]  # fmt: skip
+NUMBERS = [
+    "0", "00", "012", "019", "09", "-0", "+1", "-12", "1_000", "0b11", "-0b1", "0o17", "0x1F",
+    "0x1f_2", "+0x1F", "-0x1", "12:30", "1:20:30", "1.5", "-1.5", "+.5", ".5", "-.5", "1.",
+    "1.0e+5", "1.0e5", "1e5", "1E+5", "1.0e-5", ".5e+3", "1.0e+999", ".inf", "-.inf", "+.Inf",
+    ".INF", ".nan", ".NaN", "-.nan", "1.5_0", "1_0.5", "12:30.5", "2022-01-01",
+    "2022-01-01 10:00:00", "1" * 5000, "0x", "0b", "+", "1-2", "1.2.3", "3.", "6e", "e5",
+]  # fmt: skip
+
+
+def _reference(text: str) -> tuple[Any, list[str]]:
+    """What reading one untagged plain scalar gave when PyYAML's resolver tagged it."""
+    tag = yaml.resolver.Resolver().resolve(ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return text, []
+    value, error = yamlsrc._resolve_plain(text)
+    return value, [error] if error else []
+
+
+def _read(text: str) -> tuple[Any, list[str]]:
+    documents, problems, _ = yamlsrc._compose_all(f"x: {text}\n" if text else "x:\n")
+    return documents[0].value["x"], [p.message for _, p in problems]
+
+
+@pytest.mark.parametrize("text", WORDS + NUMBERS)
+def test_plain_scalars_read_as_before(text: str) -> None:
+    expected, expected_problems = _reference(text)
+    value, problems = _read(text)
+    assert problems == expected_problems
+    if isinstance(expected, float) and expected != expected:  # NaN
+        assert isinstance(value, float) and value != value
+    else:
+        assert (type(value), value) == (type(expected), expected)
+
+
+def test_generated_numbers_read_as_before() -> None:
+    """Every short string of number characters reads as PyYAML's resolver had it."""
+    differ = []
+    for length in range(1, 5):
+        for chars in itertools.product("0.1e+-_x:9", repeat=length):
+            text = "".join(chars)
+            if text.startswith(("-", "+")) and len(text) == 1:
+                continue  # a block sequence entry or not a scalar
+            documents, _, _ = yamlsrc._compose_all(f"x: {text}\n")
+            if not documents or not isinstance(documents[0].value, dict):
+                continue  # not a plain scalar there (a sequence entry, a syntax error)
+            got, expected = _read(text), _reference(text)
+            if repr(got) != repr(expected):
+                differ.append((text, got, expected))
+    assert differ == []
+
+
+def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """(what yamlsrc reads, what it read when PyYAML's resolver tagged every node)."""
+    ours = yamlsrc._compose_all(text)
+    with monkeypatch.context() as patched:
+        patched.setattr(yamlsrc, "_Loader", yaml.CSafeLoader)
+        before = yamlsrc._compose_all(text)
+    return _shown(ours), _shown(before)
+
+
+def _shown(composed: tuple[list[yamlsrc.YamlDocument], Any, int]) -> str:
+    documents, problems, count = composed
+    shown = [
+        (d.index, d.value, d.start, dict(d.values), dict(d.keys), d.unbuilt, d.non_finite)
+        for d in documents
+    ]
+    return repr((shown, problems, count))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: '12'\nb: !!int 12\nc: !!float 1e5\nd: !!str true\ne: ! 12\nf: \"null\"\ng: !!int x\n",
+        "- !!bool yes\n- !!null ''\n- !!timestamp 2022-01-01\n- !foo 1\n- !!binary aGk=\n",
+        "---\n# only a comment\n---\nbase: &b {k: 1}\nm:\n  <<: *b\n  '<<': 2\n---\n",
+        "? [a]\n: 1\n<<: [{x: 1}, {y: 2}]\n<<: 3\nk: <<\ne: =\n",
+        "! {a: 1}\n",
+        "!!seq [1, '2', 3.0, .inf, -.nan, 1e999, 1.0e+999, 0x_1]\n",
+        "x: 1\nx: 2\n...\n---\n- ~\n-\n- ''\n",
+    ],
+)
+def test_documents_read_as_before(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tags, merges, duplicates, empty documents and problems: node for node as before."""
+    ours, before = _both(text, monkeypatch)
+    assert ours == before
