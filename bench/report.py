@@ -39,7 +39,10 @@ SECTIONS = (
     "## Start-up",
     "## Method",
 )
-PLAN_SECONDS, FLOOR_FACTOR, IDEAL_FACTOR, MEMORY_MB, STARTUP_SECONDS = 2.0, 3.0, 1.15, 150, 0.1
+PLAN_SECONDS, FLOOR_FACTOR, IDEAL_FACTOR, MEMORY_MB, STARTUP_SECONDS = 2.0, 2.0, 1.15, 150, 0.1
+# Issue 15: plan peak RSS under 120 MiB at 4,000 clusters and 150 MiB at 5,000; between and beyond,
+# the line through those two points (linear growth).
+SHAPE_RSS_MIB = ((4000, 120.0), (5000, 150.0))
 CLI_POLL_SECONDS = 60  # `grid clusters aws --wait` polls the list every 60 s (grid-reference.md)
 GRID_PROVISION_MINUTES = (20, 50)  # Grid's real provisioning time (grid-reference.md)
 
@@ -107,8 +110,43 @@ def targets(r: Results) -> list[Target]:
                f"{r.startup.help.median:.3f} s", r.startup.help.median < STARTUP_SECONDS),
         Target("start-up: gridsync --version", f"< {STARTUP_SECONDS} s",
                f"{r.startup.version.median:.3f} s", r.startup.version.median < STARTUP_SECONDS),
+        *_shape_targets(r),
         *(Target(*row) for row in shape_rows(r.apply_shapes)),
     ]  # fmt: skip
+
+
+def rss_goal_mib(clusters: int) -> float:
+    """Issue 15's plan memory goal at a fleet size: the line through its two points."""
+    (n1, m1), (n2, m2) = SHAPE_RSS_MIB
+    return m1 + (clusters - n1) * (m2 - m1) / (n2 - n1)
+
+
+def _shape_targets(r: Results) -> list[Target]:
+    """Every fleet shape at every size: validate and plan CPU within FLOOR_FACTOR of the floor of
+    the same rounds, and plan memory under the goal for its size (judged from 4,000 clusters on,
+    where the issue sets it)."""
+    found = []
+    for result in r.shapes:
+        for p in result.points:
+            name, cpu = f"{result.shape.name}, {p.clusters:,} clusters", p.floor_cpu.median
+            for what, stat in (("validate", p.validate_cpu), ("plan", p.plan_cpu)):
+                ratio = stat.median / cpu
+                found.append(
+                    Target(
+                        f"{what} vs the floor (CPU), {name}",
+                        f"<= {FLOOR_FACTOR:.0f}x",
+                        f"{ratio:.1f}x",
+                        ratio <= FLOOR_FACTOR,
+                    )
+                )
+            if p.clusters >= SHAPE_RSS_MIB[0][0]:
+                goal, rss = rss_goal_mib(p.clusters), p.plan_rss_mib.median
+                found.append(
+                    Target(
+                        f"plan peak RSS, {name}", f"< {goal:.0f} MiB", f"{rss:.0f} MiB", rss < goal
+                    )
+                )
+    return found
 
 
 def render(r: Results) -> str:
