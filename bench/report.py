@@ -508,7 +508,7 @@ Counted from the server's request log (stderr lines `METHOD PATH STATUS MS`) dur
 {a.clusters} creates above. Waiting starts with the first create (a cluster is waited for as soon
 as its create is answered) and ends with the last poll round, whose live state is also what apply
 records for `gridsync drift` (no further list call). The list calls while waiting are grouped into
-poll rounds by time: calls starting less than 0.1 s apart would be one round.
+poll rounds by overlap: a call that starts while another is still in flight belongs to its round.
 
 | run | list calls before the first create (the plan) | list calls while waiting | poll rounds | most list calls in one round | per-cluster GETs while waiting |
 |---|---|---|---|---|---|

@@ -29,7 +29,6 @@ PROVISION_SECONDS = 1.0
 # coarser than that and still one list call per round.
 POLL_MAX = "0.1s"
 LOCAL_CLOCK = (0.1, 0.5)  # queued and provisioning seconds of the big fleet's local apply
-ROUND_GAP = 0.1  # list calls closer than this belong to one poll round
 USER, KEY = "local-user", "local-api-key"
 _CREATED = re.compile(r"^\s+\S+\s+create ok\b", re.MULTILINE)
 
@@ -317,7 +316,7 @@ def _analyse(
     final = waiting[-1]
     polls = [r.started for r in waiting]
     gets = [r for r in requests if r.method == "GET" and r.path.startswith(CLUSTERS_ROUTE + "/")]
-    rounds = _rounds(polls)
+    rounds = _rounds(waiting)
     latency = statistics.median(p.ms for p in posts) / 1000
     during = [r for r in lists if first <= r.started and r.ended <= last_post]
     after_poll = [_inflight(posts, r.ended - 0.002) for r in during]
@@ -346,13 +345,16 @@ def _inflight(posts: list[Request], moment: float) -> int:
     return sum(1 for p in posts if p.started <= moment < p.ended)
 
 
-def _rounds(starts: list[float]) -> list[list[float]]:
-    rounds: list[list[float]] = []
-    for start in starts:
-        if rounds and start - rounds[-1][-1] < ROUND_GAP:
-            rounds[-1].append(start)
+def _rounds(lists: list[Request]) -> list[list[Request]]:
+    """List calls (by start) grouped into poll rounds: a call that starts while the round's calls
+    are still in flight belongs to it. One call per round means apply never lists twice at once,
+    however close rounds follow each other (they start `poll_max` apart)."""
+    rounds: list[list[Request]] = []
+    for call in lists:
+        if rounds and call.started < max(r.ended for r in rounds[-1]):
+            rounds[-1].append(call)
         else:
-            rounds.append([start])
+            rounds.append([call])
     return rounds
 
 
