@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from builders import Project
 
 from gridsync.spec import DEFAULT_INSTANCE_TYPES
 
@@ -262,8 +262,7 @@ def _rows(table: str, bar: str = "│") -> list[list[str]]:
 
 def _context_plan(world: World, tmp_path: Path, name: str) -> int:
     """`plan --detailed-exitcode` of a project declaring `name` as the context cluster."""
-    project = tmp_path / "project"
-    (project / "clusters").mkdir(parents=True, exist_ok=True)
+    project = Project.at(tmp_path / "project")
     doc = f"""\
         apiVersion: gridsync/v1
         kind: Cluster
@@ -275,8 +274,8 @@ def _context_plan(world: World, tmp_path: Path, name: str) -> int:
         instance_types: [t3.large, p3.2xlarge]
         context: true
         """
-    (project / "clusters" / f"{name}.yaml").write_text(textwrap.dedent(doc))
-    run = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project)
+    project.write(f"clusters/{name}.yaml", doc)
+    run = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project.root)
     assert run.returncode in (0, 2), said(run)
     return run.returncode
 
@@ -316,14 +315,16 @@ def test_grid_commands_edit_steps_work_in_the_cli_editor(world: World, tmp_path:
         "t3.large,g4dn.xlarge",
     )
     world.grid("clusters", "aws", "ml-u", *args).check_returncode()
-    project = tmp_path / "project"
-    (project / "clusters").mkdir(parents=True)
-    (project / "clusters" / "ml-u.yaml").write_text(
+    project = Project.at(tmp_path / "project")
+    project.write(
+        "clusters/ml-u.yaml",
         "apiVersion: gridsync/v1\nkind: Cluster\nname: ml-u\nprovider: aws\nregion: us-east-1\n"
         f"role_arn: {ROLE}-2\nexternal_id: ext-1\ncost_savings: true\ninstance_types:\n"
-        "  - t3.large\n  - {name: p3.2xlarge, overprovisioned_ondemand_count: 1, root_volume_size: 200}\n"
+        "  - t3.large\n  - {name: p3.2xlarge, overprovisioned_ondemand_count: 1, root_volume_size: 200}\n",
     )
-    script = world.gridsync("plan", "--backend", "api", "--format", "grid-commands", cwd=project)
+    script = world.gridsync(
+        "plan", "--backend", "api", "--format", "grid-commands", cwd=project.root
+    )
     assert script.returncode == 0, said(script)
     steps = script.stdout.split("# in the editor (snake_case keys), change:\n")[1]
     lines = [line[4:] for line in steps.splitlines() if line.startswith("#   ")]
@@ -334,7 +335,7 @@ def test_grid_commands_edit_steps_work_in_the_cli_editor(world: World, tmp_path:
     follower.chmod(0o755)
     edit = world.grid("edit", "cluster", "ml-u", EDITOR=str(follower))
     assert edit.returncode == 0 and "not found" not in said(edit), said(edit)
-    again = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project)
+    again = world.gridsync("plan", "--backend", "api", "--detailed-exitcode", cwd=project.root)
     assert again.returncode == 0, said(again)  # followed as written, the instructions did it all
 
 
