@@ -3,10 +3,10 @@ whole parse-walk-check way, and the check in place still refuses a wrong edit.""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
+from yamlmutants import mutants
 
 from gridsync import yamledit
 from gridsync.config.runs import check_run_document
@@ -28,15 +28,7 @@ VALUES = ("new-1", "(known after apply)", "yes", "old-1", "a b")
 
 
 def _mutants(count: int) -> list[str]:
-    rng = random.Random(42)  # noqa: S311  (test data)
-    texts = []
-    for _ in range(count):
-        text = RUN_CONFIG
-        for _ in range(rng.randint(1, 3)):
-            at, cut = rng.randrange(len(text) + 1), rng.choice((0, 0, 1, 2))
-            text = text[:at] + rng.choice(_PIECES) + text[at + cut :]
-        texts.append(text)
-    return texts
+    return mutants(RUN_CONFIG, _PIECES, count, seed=42)
 
 
 def _loaded(tmp_path: Path, text: str) -> Written | None:

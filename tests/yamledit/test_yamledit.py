@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-import random
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import yaml
+from yamlmutants import mutants
 
 from gridsync import yamledit
 from gridsync.errors import GridsyncError
@@ -558,15 +558,7 @@ _PIECES = [":", " ", "\n", "- ", "{", "}", "[", "]", ",", "#", "'", '"', "---\n"
 
 def _mutants(count: int) -> list[str]:
     """Run configs with a few random characters inserted or replaced (deterministic)."""
-    rng = random.Random(15)  # noqa: S311  (test data)
-    texts = []
-    for _ in range(count):
-        text = RUN_CONFIG
-        for _ in range(rng.randint(1, 3)):
-            at, cut = rng.randrange(len(text) + 1), rng.choice((0, 0, 1, 2))
-            text = text[:at] + rng.choice(_PIECES) + text[at + cut :]
-        texts.append(text)
-    return texts
+    return mutants(RUN_CONFIG, _PIECES, count, seed=15)
 
 
 def _outcome(text: str, loader: Any) -> tuple[str, str]:
