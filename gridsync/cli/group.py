@@ -26,6 +26,7 @@ from gridsync.cli.options import (
     State,
     backend_option,
     global_options,
+    safety_overrides,
 )
 from gridsync.render import formats
 
@@ -100,16 +101,7 @@ def validate(state: State, comment: bool, pr: int | None) -> int:
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
-@click.option(
-    "--allow-replace",
-    is_flag=True,
-    help="Allow delete-and-create for fields Grid cannot change in place.",
-)
-@click.option(
-    "--allow-prune-all",
-    is_flag=True,
-    help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
-)
+@safety_overrides
 @click.option(
     "--comment",
     is_flag=True,
@@ -169,16 +161,7 @@ def plan(
     "planfile", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path)
 )
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--allow-replace",
-    is_flag=True,
-    help="Allow delete-and-create for fields Grid cannot change in place.",
-)
-@click.option(
-    "--allow-prune-all",
-    is_flag=True,
-    help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
-)
+@safety_overrides
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 64),

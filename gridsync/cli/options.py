@@ -142,3 +142,17 @@ def backend_option(command: Any) -> Any:
         help="Where live state is [default: GRIDSYNC_BACKEND, gridsync.yaml, else auto: "
         "api when Grid credentials are configured, local otherwise].",
     )(command)
+
+
+def safety_overrides(command: Any) -> Any:
+    """plan's and apply's --allow-replace and --allow-prune-all (lifting a safety rule on purpose)."""
+    command = click.option(
+        "--allow-prune-all",
+        is_flag=True,
+        help="Allow a prune that finds no cluster files, or that deletes every managed cluster.",
+    )(command)
+    return click.option(
+        "--allow-replace",
+        is_flag=True,
+        help="Allow delete-and-create for fields Grid cannot change in place.",
+    )(command)
