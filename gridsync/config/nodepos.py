@@ -41,13 +41,19 @@ def merged_pairs(node: Node) -> Iterator[tuple[Node, Node]]:
 
 
 class NodeTree:
-    """Positions in one document's node tree; each mapping's keys are indexed when first asked."""
+    """Positions in one document's node tree; each mapping's keys are indexed when first asked.
+
+    The tree refers to nothing that refers back to it (`positions` makes views of it, the tree
+    does not keep them): a document's nodes are freed the moment the document is, by reference
+    counting, not when the cycle collector next runs."""
 
     def __init__(self, root: Node) -> None:
         self.root = root
         self._entries: dict[int, dict[str, tuple[Node, Node]]] = {}
-        self.values = Positions(self, key=False)
-        self.keys = Positions(self, key=True)
+
+    def positions(self) -> tuple[Positions, Positions]:
+        """Views of the values' and of the keys' positions."""
+        return Positions(self, key=False), Positions(self, key=True)
 
     def entries(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
         """Key -> (key node, value node) of the value built at that key."""

@@ -314,13 +314,13 @@ def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem
         value = builder.build(node, ())
     except _Oversized as exc:
         return None, [exc.problem]
-    tree = NodeTree(node)
+    values, keys = NodeTree(node).positions()
     document = YamlDocument(
         index,
         value,
         _pos(node),
-        tree.values,
-        tree.keys,
+        values,
+        keys,
         frozenset(builder.unbuilt),
         frozenset(builder.non_finite),
     )
