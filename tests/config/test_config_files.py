@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import Project
 from config_helpers import BASE, find
+
+from gridsync.config import yamlsrc
 
 
 def test_overlapping_globs_read_each_file_once_in_order(project: Project) -> None:
@@ -34,15 +37,13 @@ def test_unreadable_file(project: Project, monkeypatch: pytest.MonkeyPatch) -> N
     unreadable = project.write("clusters/a.yaml", BASE)
     unreadable.chmod(0)
     if os.geteuid() == 0:
-        # Root reads files whatever their mode (CI runs as root): deny this one read, narrowly.
-        real_read_bytes = Path.read_bytes
-
-        def read_bytes(path: Path) -> bytes:
-            if path == unreadable:
+        # Root reads files whatever their mode (CI runs as root): deny this one open, narrowly.
+        def denying_open(path: Path, *args: Any, **kwargs: Any) -> Any:
+            if Path(path) == unreadable:
                 raise PermissionError(13, "Permission denied", str(path))
-            return real_read_bytes(path)
+            return open(path, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(yamlsrc, "open", denying_open, raising=False)
     find(project.errors(), 1, 1, "permission denied")
 
 
