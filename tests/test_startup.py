@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from builders import Project
 
 import gridsync
 from gridsync.cli import version_text
@@ -81,6 +83,32 @@ def test_version_alone_imports_no_click(flag: str) -> None:
     modules, out = _imported(flag)
     assert out == f"gridsync, version {gridsync.__version__}\n"
     assert _heavy(modules, VERSION_HEAVY) == []
+
+
+# On the local control plane, plan and validate talk to no server: an HTTP client, AWS and the
+# installed metadata (only a saved plan records the version) are tens of milliseconds each.
+LOCAL_PLAN_HEAVY = (
+    "httpx",
+    "httpcore",
+    "boto3",
+    "botocore",
+    "python_terraform",
+    "importlib.metadata",
+    "gridsync.github",
+    "gridsync.live.api",
+    "gridsync.live.login",
+    "gridsync.localgrid.server",
+)
+
+
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_a_local_plan_imports_no_http_client(tmp_path: Path, command: str) -> None:
+    project = Project.at(tmp_path / "repo", settings=True)
+    project.cluster("ml-a")
+    modules, out = _imported("-C", str(project.root), command)
+    assert "ml-a" in out or "1 cluster" in out
+    assert "gridsync.localgrid.controlplane" in modules or command == "validate"
+    assert _heavy(modules, LOCAL_PLAN_HEAVY) == []
 
 
 def test_version_through_click_says_the_same(capsys: pytest.CaptureFixture[str]) -> None:

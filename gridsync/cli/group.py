@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from gridsync import __version__
 from gridsync.cli import PROG, VERSION_MESSAGE
 from gridsync.cli.github import reviewed_plan, snapshot_run
 from gridsync.cli.local_grid import local_grid
@@ -32,7 +31,10 @@ from gridsync.render import formats
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name=PROG, message=VERSION_MESSAGE)
+# The version is looked up (importlib.metadata, ~20 ms) only when --version is given.
+@click.version_option(
+    None, "-V", "--version", package_name=PROG, prog_name=PROG, message=VERSION_MESSAGE
+)
 @click.option(
     "-C",
     "--chdir",

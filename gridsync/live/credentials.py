@@ -3,7 +3,8 @@
 Sources, in order: env `GRID_USER_ID` + `GRID_API_KEY`; the JSON file at `GRID_CREDENTIAL_PATH`
 (default `~/.grid/credentials.json`) holding `{"UserID": "...", "APIKey": "..."}`, as `grid login`
 writes it (with `CI` set, `~/.grid/credentials.json` only: the grid CLI then ignores
-GRID_CREDENTIAL_PATH, `grid/sdk/auth.py`); env `GRID_USERNAME` + `GRID_API_KEY`, whose user id is found by logging in.
+GRID_CREDENTIAL_PATH, `grid/sdk/auth.py`); env `GRID_USERNAME` + `GRID_API_KEY`, whose user id is found by logging in
+(gridsync/live/login.py).
 
 The API key never appears in a repr, an error message or a log line; neither does a file's content.
 """
@@ -14,18 +15,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from gridsync.errors import GridsyncError
 
-from gridsync.errors import BackendError, GridsyncError
-from gridsync.httpedge import HttpEdge, RetryPolicy
-from gridsync.live.grid_http import grid_service, status_error
+if TYPE_CHECKING:  # finding credentials needs no HTTP client: the local backend asks for them
+    import httpx
 
 DEFAULT_CREDENTIAL_PATH = "~/.grid/credentials.json"
 ENV_SOURCE = "GRID_USER_ID/GRID_API_KEY"
-ONCE = RetryPolicy(attempts=1)  # a login is asked once: a refusal is not worth another try
-LOGIN_NETWORK_HINT = "check GRID_URL and your network connection, then try again"
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,8 @@ class Credentials:
         """These credentials with the user id filled in, logging in first when it is unknown."""
         if not self.needs_login:
             return self
+        from gridsync.live.login import login
+
         user_id = login(client, base_url, self.username or "", self.api_key)
         return replace(self, user_id=user_id)
 
@@ -145,56 +145,3 @@ def _read_json(path: Path) -> Mapping[str, Any]:
             hint='it must hold {"UserID": "...", "APIKey": "..."}; run `grid login` to rewrite it',
         )
     return data
-
-
-# -- Login -----------------------------------------------------------------------------------------
-
-
-def login(client: httpx.Client, base_url: str, username: str, api_key: str) -> str:
-    """Log in as `username` and return the user id that Grid's Basic auth needs."""
-    base, what = base_url.rstrip("/"), f"login as {username}"
-    secrets = [api_key]
-    edge = HttpEdge(grid_service(base, lambda: tuple(secrets)), client, retry=ONCE)
-    body = {"username": username, "apiKey": api_key}
-    reply = _call(edge, "POST", base, "/v1/auth/login", what, json=body)
-    token = _required(reply, "token", "POST /v1/auth/login", what)
-    secrets.append(token)
-    bearer = {"Authorization": f"Bearer {token}"}
-    reply = _call(edge, "GET", base, "/v1/auth/user", what, headers=bearer)
-    return _required(reply, "id", "GET /v1/auth/user", what)
-
-
-def _call(
-    edge: HttpEdge, method: str, base: str, path: str, what: str, **kwargs: Any
-) -> Mapping[str, Any]:
-    request = f"{what}: {method} {path}"
-    try:
-        response = edge.attempt(method, path, base + path, **kwargs)
-    except GridsyncError as exc:
-        raise BackendError(f"{what}: {exc.message}", hint=LOGIN_NETWORK_HINT) from exc
-    if not isinstance(response, httpx.Response):
-        raise BackendError(
-            f"{request} failed: {edge.describe(response)}", hint=LOGIN_NETWORK_HINT
-        ) from response
-    if not response.is_success:
-        said = f"HTTP {response.status_code}: {edge.said(response)}"
-        raise status_error(
-            request,
-            response.status_code,
-            said,
-            source="GRID_USERNAME/GRID_API_KEY",
-            fix_credentials="check GRID_USERNAME and GRID_API_KEY (a new API key can be made in "
-            "Grid's settings)",
-            cluster_api=False,
-        )
-    data = edge.json(method, path, response, expected="a JSON object")
-    if not isinstance(data, dict):
-        raise BackendError(f"{request} answered with something that is not a JSON object")
-    return data
-
-
-def _required(reply: Mapping[str, Any], key: str, request: str, what: str) -> str:
-    value = reply.get(key)
-    if not isinstance(value, str) or not value:
-        raise BackendError(f"{what}: {request} answered without {key!r}")
-    return value

@@ -14,7 +14,8 @@ from recorder import Recorder, Reply
 from gridsync.errors import BackendError, GridsyncError
 from gridsync.httpedge import RetryPolicy
 from gridsync.live.api import GridApi
-from gridsync.live.credentials import Credentials, find_credentials, login
+from gridsync.live.credentials import Credentials, find_credentials
+from gridsync.live.login import login
 
 KEY = "gk-9Hh2secretKEY77"
 
