@@ -54,8 +54,24 @@ def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
     sections.append(_run_target_lines(plan))
     sections.append(_footer_lines(plan, paint))
     sections.append(_total_lines(plan, paint))
-    text = "\n\n".join("\n".join(lines) for lines in sections if lines)
-    return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+    return _joined(sections)
+
+
+def _joined(sections: list[list[str]]) -> str:
+    """The sections, a blank line between two, every line without trailing spaces: joined once
+    (joining the sections and splitting the text again held the plan's text three times)."""
+    out: list[str] = []
+    for lines in sections:
+        if not lines:
+            continue
+        if out:
+            out.append("")
+        for line in lines:
+            if "\n" in line:
+                out.extend(part.rstrip() for part in line.split("\n"))
+            else:
+                out.append(line.rstrip())
+    return "\n".join(out) + "\n"
 
 
 def _symbol(symbol: str, color: Style | None, paint: Painter) -> str:
