@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import random
 
 import pytest
 
@@ -130,3 +131,48 @@ def test_a_fleets_worth_of_secrets_masks_in_one_pass() -> None:
     redact.register_all(f"team{i % 7}-ext-{i:04d}" for i in range(1000))
     text = "id team3-ext-0003, TEAM5-EXT-0999; team5-ext-1000\n" * 1000
     assert redact.mask(text) == "id ***, ***; team5-ext-1000\n" * 1000
+
+
+def _reference_mask(text: str, forms: dict[str, str]) -> str:
+    """Masking as it is specified, one form at a time: every place a form is written (any case,
+    overlapping places too), the union of those places replaced, a place that is exactly one form
+    by that form's mask."""
+    masks = {form.lower(): mask for form, mask in forms.items()}
+    places: list[tuple[int, int]] = []
+    for form in masks:
+        for start in range(len(text) - len(form) + 1):
+            if text[start : start + len(form)].lower() == form:
+                places.append((start, start + len(form)))
+    merged: list[list[int]] = []
+    for start, stop in sorted(places):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    out, end = [], 0
+    for start, stop in merged:
+        out += [text[end:start], masks.get(text[start:stop].lower(), redact.MASK)]
+        end = stop
+    return "".join([*out, text[end:]])
+
+
+def test_masking_finds_what_a_form_by_form_search_finds() -> None:
+    """Random secrets that share prefixes, suffixes and each other's middles, in random text."""
+    rng = random.Random(15)  # noqa: S311  (test data)
+    alphabet = "abAB-x'\" "
+    for _ in range(200):
+        secrets = ["".join(rng.choices(alphabet, k=rng.randint(4, 9))) for _ in range(6)]
+        secrets += [secrets[0][1:] + "a", secrets[1] + secrets[2][:3]]
+        forms: dict[str, str] = {}
+        for secret in secrets:
+            forms.update(redact.escaped_forms(secret))
+        text = "".join(rng.choice([*secrets, *alphabet, "\\", "\u0130", "İa"]) for _ in range(60))
+        text = "".join(c.upper() if rng.random() < 0.2 else c for c in text)
+        matcher = redact._Matcher.build(forms)
+        assert matcher.mask(text) == _reference_mask(text, forms), (secrets, text)
+
+
+def test_a_character_that_lower_cases_to_two_moves_no_mask() -> None:
+    """'İ'.lower() is two characters: the places found in the lower-cased text are mapped back."""
+    redact.register("secret-value")
+    assert redact.mask("İİ SECRET-value İ secret-valuE.") == "İİ *** İ ***."
