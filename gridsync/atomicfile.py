@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Replace `path` with `data`; `mode` None keeps the temporary file's private 0600."""
+    import tempfile  # here: every command imports this module (gridsync.output), few write
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -48,7 +48,7 @@ def create_new(files: Mapping[Path, bytes]) -> None:
     try:
         for path, data in files.items():
             made.extend(_make_parents(path.parent))
-            temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            temp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             temps.append(temp)
             with os.fdopen(fd, "wb") as handle:
