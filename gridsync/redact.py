@@ -119,8 +119,11 @@ class _Matcher:
     fleet has one external id per cluster). A regex of every form took seconds to compile at a
     few thousand clusters, and grew faster than the fleet."""
 
+    CHUNK = 1 << 16  # characters lower-cased and searched at a time (the automaton reads UCS-4)
+
     def __init__(self, automaton: Any, masks: dict[str, str]) -> None:
         self.automaton, self.masks = automaton, masks
+        self.longest = max(map(len, masks), default=0)
 
     @classmethod
     def build(cls, forms: Mapping[str, str]) -> _Matcher:
@@ -138,11 +141,7 @@ class _Matcher:
     def mask(self, text: str) -> str:
         if self.automaton is None or not text:
             return text
-        lowered, origin = _lowered(text)
-        spans = [
-            (origin(end - length + 1), origin(end) + 1)
-            for end, length in self.automaton.iter(lowered)
-        ]
+        spans = self._places(text)
         if not spans:
             return text
         out, end = [], 0
@@ -150,6 +149,21 @@ class _Matcher:
             out += [text[end:start], self.masks.get(text[start:stop].lower(), MASK)]
             end = stop
         return "".join([*out, text[end:]])
+
+    def _places(self, text: str) -> list[tuple[int, int]]:
+        """Every (start, end) where a form is written. The text is searched CHUNK characters at
+        a time, each piece starting far enough back that a form ending in it is wholly in it (a
+        whole plan's text in UCS-4 was four times its size again); a place is counted in the
+        piece its end falls in."""
+        spans: list[tuple[int, int]] = []
+        for start in range(0, len(text), self.CHUNK):
+            back = max(0, start - self.longest + 1)
+            piece, origin = _lowered(text[back : start + self.CHUNK])
+            for end, length in self.automaton.iter(piece):
+                stop = back + origin(end) + 1
+                if stop > start:
+                    spans.append((back + origin(end - length + 1), stop))
+        return spans
 
 
 def _lowered(text: str) -> tuple[str, Callable[[int], int]]:

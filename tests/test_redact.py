@@ -169,10 +169,23 @@ def test_masking_finds_what_a_form_by_form_search_finds() -> None:
         text = "".join(rng.choice([*secrets, *alphabet, "\\", "\u0130", "İa"]) for _ in range(60))
         text = "".join(c.upper() if rng.random() < 0.2 else c for c in text)
         matcher = redact._Matcher.build(forms)
-        assert matcher.mask(text) == _reference_mask(text, forms), (secrets, text)
+        expected = _reference_mask(text, forms)
+        assert matcher.mask(text) == expected, (secrets, text)
+        matcher.CHUNK = rng.randint(1, 12)  # places across the pieces the text is searched in
+        assert matcher.mask(text) == expected, (secrets, text, matcher.CHUNK)
 
 
 def test_a_character_that_lower_cases_to_two_moves_no_mask() -> None:
     """'İ'.lower() is two characters: the places found in the lower-cased text are mapped back."""
     redact.register("secret-value")
     assert redact.mask("İİ SECRET-value İ secret-valuE.") == "İİ *** İ ***."
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 11])
+def test_a_secret_across_the_pieces_the_text_is_searched_in(chunk: int) -> None:
+    forms = {"longest-secret": "***", "short": "***"}
+    matcher = redact._Matcher.build(forms)
+    matcher.CHUNK = chunk
+    for offset in range(2 * chunk + 3):
+        text = "x" * offset + "LONGEST-SECRET" + "y" * 3 + "short" + "z"
+        assert matcher.mask(text) == "x" * offset + "***yyy***z", offset
