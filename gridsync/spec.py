@@ -235,7 +235,7 @@ def default_of(name: str) -> Any:
     return spec_field.default
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Source:
     """Where something was declared: a file relative to the project root, 1-based line and column."""
 

@@ -113,7 +113,7 @@ class DesiredCluster:
         return self.field_sources.get(field_name, self.source)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunConfig:
     """A Grid run or session config file (`grid run --config F`) and the cluster it names."""
 

@@ -30,13 +30,13 @@ from gridsync.errors import Diagnostic
 MAGIC = frozenset("*?[")  # glob wildcard characters
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Found:
     rel: str  # relative to the root, "/" separators
     path: Path  # root / rel, symlinks not resolved
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Dir:
     """A directory a `**` reaches: where it is, and the resolved paths of it and its ancestors."""
 
