@@ -185,12 +185,20 @@ def read_yaml_file(path: Path, rel: str) -> YamlFile:
 
 
 def _read_text(path: Path) -> tuple[str | None, Problem | None]:
-    try:  # one open and fstat: a stat by path and then a read of the path cost twice as much
-        with open(path, "rb", buffering=0) as file:
-            if os.fstat(file.fileno()).st_size > MAX_FILE_BYTES:
-                too_large = f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB"
-                return None, Problem(1, 1, too_large)
-            data = file.readall()
+    try:  # open, fstat, read, close: every further system call costs as much as the read
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            size = os.fstat(fd).st_size
+            data = b"" if size > MAX_FILE_BYTES else os.read(fd, size + 1)
+            while size < len(data) <= MAX_FILE_BYTES:  # it grew since fstat: read on to the end
+                more = os.read(fd, MAX_FILE_BYTES + 1 - len(data))
+                if not more:
+                    break
+                data += more
+        finally:
+            os.close(fd)
+        if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+            return None, Problem(1, 1, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
     except IsADirectoryError:
         return None, Problem(1, 1, "is a directory, not a YAML file")
     except PermissionError:

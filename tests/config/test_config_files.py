@@ -11,6 +11,7 @@ from builders import Project
 from config_helpers import BASE, find
 
 from gridsync.config import yamlsrc
+from gridsync.config.yamlsrc import MAX_FILE_BYTES
 
 
 def test_overlapping_globs_read_each_file_once_in_order(project: Project) -> None:
@@ -38,12 +39,14 @@ def test_unreadable_file(project: Project, monkeypatch: pytest.MonkeyPatch) -> N
     unreadable.chmod(0)
     if os.geteuid() == 0:
         # Root reads files whatever their mode (CI runs as root): deny this one open, narrowly.
-        def denying_open(path: Path, *args: Any, **kwargs: Any) -> Any:
+        real_open = os.open
+
+        def denying_open(path: Any, *args: Any, **kwargs: Any) -> int:
             if Path(path) == unreadable:
                 raise PermissionError(13, "Permission denied", str(path))
-            return open(path, *args, **kwargs)
+            return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(yamlsrc, "open", denying_open, raising=False)
+        monkeypatch.setattr(os, "open", denying_open)
     find(project.errors(), 1, 1, "permission denied")
 
 
@@ -172,3 +175,24 @@ def test_a_glob_below_an_earlier_walk_finds_what_it_finds_alone(tmp_path: Path, 
     shared = discover(root, (glob,), listing)
     assert shared == discover(root, (glob,))
     assert shared[0] or shared[1]
+
+
+@pytest.mark.parametrize("grown", [10, MAX_FILE_BYTES + 10])
+def test_a_file_that_grows_while_read_is_read_to_its_end_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, grown: int
+) -> None:
+    """The size fstat gave is only where reading starts: a file longer by then is read on."""
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"k: " + b"v" * grown + b"\n")
+    real_fstat = os.fstat
+
+    def stale_fstat(fd: int) -> Any:
+        found = real_fstat(fd)
+        return os.stat_result((found.st_mode, *found[1:6], 3, *found[7:]))  # st_size: 3
+
+    monkeypatch.setattr(os, "fstat", stale_fstat)
+    read = yamlsrc.read_yaml_file(path, "c.yaml")
+    if grown < MAX_FILE_BYTES:
+        assert read.documents[0].value == {"k": "v" * grown}
+    else:
+        assert [p.message for _, p in read.problems] == ["file is larger than 4 MiB"]
