@@ -17,7 +17,6 @@ taken. The results and problems are those of walking each glob on its own.
 from __future__ import annotations
 
 import errno
-import functools
 import itertools
 import os
 import stat
@@ -28,22 +27,24 @@ from pathlib import Path
 from gridsync.errors import Diagnostic
 
 MAGIC = frozenset("*?[")  # glob wildcard characters
+# What a listing says of an entry (os.scandir's file type, no stat call but for symlinks).
+_LINK, _DIR, _FILE = 1, 2, 4  # a symlink; a directory (symlinks followed); a regular file
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
     rel: str  # relative to the root, "/" separators
-    path: Path  # root / rel, symlinks not resolved
+    path: str  # root + "/" + rel, symlinks not resolved
 
 
 @dataclass(frozen=True, slots=True)
 class _Dir:
     """A directory a `**` reaches: where it is, and the resolved paths of it and its ancestors."""
 
-    path: Path
+    path: str
     rel: tuple[str, ...]
-    seen: frozenset[Path]
-    real: Path
+    seen: frozenset[str]
+    real: str
 
 
 @dataclass
@@ -72,20 +73,22 @@ class _Named:
 @dataclass
 class Listing:
     """Directory listings (or why a directory cannot be listed) and `**` indexes, for discover
-    calls over one tree that does not change meanwhile."""
+    calls over one tree that does not change meanwhile. Paths are plain strings: a fleet's tree
+    is tens of thousands of them, and pathlib objects cost several times the time and memory."""
 
-    entries: dict[Path, list[os.DirEntry[str]] | str] = field(default_factory=dict)
-    below: dict[tuple[Path, frozenset[Path], Path], _Below] = field(default_factory=dict)
+    # directory -> its entries (name, _LINK/_DIR/_FILE bits) in name order, or why not listed
+    entries: dict[str, list[tuple[str, int]] | str] = field(default_factory=dict)
+    below: dict[tuple[str, frozenset[str], str], _Below] = field(default_factory=dict)
     # A directory an earlier `**` reached: that walk and the directory's place in its dirs.
-    placed: dict[Path, tuple[_Below, int]] = field(default_factory=dict)
-    names: dict[Path, dict[str, os.DirEntry[str]]] = field(default_factory=dict)  # of entries
-    real_roots: dict[Path, Path] = field(default_factory=dict)
+    placed: dict[str, tuple[_Below, int]] = field(default_factory=dict)
+    names: dict[str, dict[str, int]] = field(default_factory=dict)  # of entries, by name
+    real_roots: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class _Walk:
-    root: Path
-    real_root: Path
+    root: str
+    real_root: str
     found: dict[str, Found]
     problems: dict[str, Diagnostic]
     listing: Listing = field(default_factory=Listing)
@@ -98,24 +101,25 @@ def discover(
 
     Pass the same `listing` to calls over the same tree to list each directory only once."""
     listing = listing or Listing()
-    real_root = listing.real_roots.get(root)
+    top = str(root)
+    real_root = listing.real_roots.get(top)
     if real_root is None:
-        real_root = listing.real_roots[root] = root.resolve()
-    walk = _Walk(root, real_root, {}, {}, listing)
+        real_root = listing.real_roots[top] = os.path.realpath(top)
+    walk = _Walk(top, real_root, {}, {}, listing)
     for pattern in patterns:
         segments = [s for s in pattern.split("/") if s not in ("", ".")]
-        _match(walk, root, (), segments, frozenset({walk.real_root}), walk.real_root)
+        _match(walk, top, (), segments, frozenset({walk.real_root}), walk.real_root)
     found = [walk.found[rel] for rel in sorted(walk.found)]
     return found, [walk.problems[rel] for rel in sorted(walk.problems)]
 
 
 def _match(
     walk: _Walk,
-    directory: Path,
+    directory: str,
     rel: tuple[str, ...],
     segments: list[str],
-    seen: frozenset[Path],
-    real: Path,
+    seen: frozenset[str],
+    real: str,
 ) -> None:
     """Match `segments` below `directory`; `real` is its resolved path, `seen` its ancestors'."""
     if not segments:
@@ -142,22 +146,28 @@ def _match(
         return
     if MAGIC & set(head):
         entries = [
-            _Entry(directory, e.name, e)
-            for e in _entries(walk, directory, rel)
-            if fnmatchcase(e.name, head)
+            _Entry(directory, name, kind)
+            for name, kind in _entries(walk, directory, rel)
+            if fnmatchcase(name, head)
         ]
     else:  # a literal name: no pattern, and no listing unless an earlier glob listed it
         scanned = _scanned(walk.listing, directory, head)
         if scanned is not None:
             entries = [_Entry(directory, head, scanned)]
         else:
-            entries = [_Entry(directory, head, None)] if os.path.lexists(directory / head) else []
+            entries = (
+                [_Entry(directory, head, None)] if os.path.lexists(_join(directory, head)) else []
+            )
     for item in entries:
         if not rest:
             _found(walk, item, (*rel, item.name))
         elif _enter(walk, item, (*rel, item.name), seen):
-            child = item.path.resolve() if item.is_symlink() else real / item.name
+            child = os.path.realpath(item.path) if item.is_symlink() else _join(real, item.name)
             _match(walk, item.path, (*rel, item.name), rest, seen | {child}, child)
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}{name}" if directory.endswith("/") else f"{directory}/{name}"
 
 
 def _below(walk: _Walk, start: _Dir) -> _Below:
@@ -177,14 +187,15 @@ def _below(walk: _Walk, start: _Dir) -> _Below:
         place = stack.pop()
         dirs.append(place)
         children = []
-        for entry in _entries(own, place.path, place.rel):
-            if not _Entry(place.path, entry.name, entry).is_dir():
+        for name, kind in _entries(own, place.path, place.rel):
+            if not kind & _DIR:
                 continue  # what _enter says first, without building the rest
-            rel = (*place.rel, entry.name)
-            if _enter(own, _Entry(place.path, entry.name, entry), rel, place.seen):
-                path = place.path / entry.name
-                child = path.resolve() if entry.is_symlink() else place.real / entry.name
-                children.append(_Dir(path, rel, place.seen | {child}, child))
+            rel = (*place.rel, name)
+            if kind & _LINK and not _enter(own, _Entry(place.path, name, kind), rel, place.seen):
+                continue
+            path = _join(place.path, name)
+            child = os.path.realpath(path) if kind & _LINK else _join(place.real, name)
+            children.append(_Dir(path, rel, place.seen | {child}, child))
         stack.extend(reversed(children))
     walk.listing.below[key] = _Below(dirs, None, own.problems)
     for index, place in enumerate(dirs):
@@ -211,8 +222,8 @@ def _holding(listing: Listing, below: _Below, name: str) -> list[_Dir]:
         below.holding = {}
         for place in below.dirs:
             listed = listing.entries.get(place.path)
-            for entry in listed if isinstance(listed, list) else ():
-                below.holding.setdefault(entry.name, []).append(place)
+            for entry, _ in listed if isinstance(listed, list) else ():
+                below.holding.setdefault(entry, []).append(place)
     return below.holding.get(name, [])
 
 
@@ -246,51 +257,56 @@ def _names(walk: _Walk, below: _Below, pattern: str) -> _Named:
     return named
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
-    """A directory entry; the file type comes from os.scandir when there is one (no stat call)."""
+    """A directory entry; its file type from the listing when there is one (no stat call)."""
 
-    parent: Path
+    parent: str
     name: str
-    scanned: os.DirEntry[str] | None
+    kind: int | None  # _LINK/_DIR/_FILE bits from the listing; None: not listed, ask the system
 
-    @functools.cached_property
-    def path(self) -> Path:
-        return self.parent / self.name
+    @property
+    def path(self) -> str:
+        return _join(self.parent, self.name)
 
     def is_symlink(self) -> bool:
-        return self.scanned.is_symlink() if self.scanned else self.path.is_symlink()
+        return bool(self.kind & _LINK) if self.kind is not None else os.path.islink(self.path)
 
     def is_dir(self) -> bool:
-        if self.scanned is None:
-            return self.path.is_dir()
-        try:
-            return self.scanned.is_dir()
-        except OSError:  # a symlink loop, like Path.is_dir: not a directory; _found says why
-            return False
+        return bool(self.kind & _DIR) if self.kind is not None else os.path.isdir(self.path)
 
     def is_plain_file(self) -> bool:
         """A regular file, known without a stat call (False means: find out)."""
-        return self.scanned is not None and self.scanned.is_file(follow_symlinks=False)
+        return self.kind is not None and bool(self.kind & _FILE)
 
 
-def _scanned(listing: Listing, directory: Path, name: str) -> os.DirEntry[str] | None:
-    """The entry `name` of `directory` if that directory was listed already (no system call)."""
+def _scanned(listing: Listing, directory: str, name: str) -> int | None:
+    """The kind of entry `name` of `directory` if that directory was listed already (no system
+    call)."""
     names = listing.names.get(directory)
     if names is None:
         listed = listing.entries.get(directory)
         if not isinstance(listed, list):
             return None
-        names = listing.names[directory] = {entry.name: entry for entry in listed}
+        names = listing.names[directory] = dict(listed)
     return names.get(name)
 
 
-def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[os.DirEntry[str]]:
+def _kind(entry: os.DirEntry[str]) -> int:
+    if not entry.is_symlink():
+        return _DIR if entry.is_dir() else _FILE if entry.is_file() else 0
+    try:
+        return _LINK | (_DIR if entry.is_dir() else 0)
+    except OSError:  # a symlink loop, like Path.is_dir: not a directory; _found says why
+        return _LINK
+
+
+def _entries(walk: _Walk, directory: str, rel: tuple[str, ...]) -> list[tuple[str, int]]:
     listed = walk.listing.entries.get(directory)
     if listed is None:
         try:
             with os.scandir(directory) as scan:
-                listed = sorted(scan, key=lambda entry: entry.name)
+                listed = sorted((entry.name, _kind(entry)) for entry in scan)
         except OSError as exc:
             listed = f"cannot list the directory: {exc.strerror or exc}"
         walk.listing.entries[directory] = listed
@@ -300,7 +316,7 @@ def _entries(walk: _Walk, directory: Path, rel: tuple[str, ...]) -> list[os.DirE
     return listed
 
 
-def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], seen: frozenset[Path]) -> bool:
+def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], seen: frozenset[str]) -> bool:
     """Whether to descend into `item`: a directory, not a loop, not outside the root."""
     if not item.is_dir():
         return False
@@ -324,7 +340,7 @@ def _found(walk: _Walk, item: _Entry, rel: tuple[str, ...]) -> None:
     if item.is_symlink() and _resolve(walk, path, rel) is None:
         return
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
     except OSError as exc:
         _problem(walk, rel, f"cannot read the file: {exc.strerror or exc}")
         return
@@ -334,13 +350,10 @@ def _found(walk: _Walk, item: _Entry, rel: tuple[str, ...]) -> None:
     walk.found.setdefault(key, Found(key, path))
 
 
-def _resolve(walk: _Walk, path: Path, rel: tuple[str, ...]) -> Path | None:
+def _resolve(walk: _Walk, path: str, rel: tuple[str, ...]) -> str | None:
     """The symlink's target inside the root, or None after recording why not."""
     try:
-        target = path.resolve(strict=True)
-    except RuntimeError:
-        _problem(walk, rel, "symlink loop")
-        return None
+        target = os.path.realpath(path, strict=True)
     except FileNotFoundError:
         _problem(walk, rel, f"broken symlink: {os.readlink(path)!r} does not exist")
         return None
@@ -350,7 +363,8 @@ def _resolve(walk: _Walk, path: Path, rel: tuple[str, ...]) -> Path | None:
             walk, rel, "symlink loop" if loop else f"cannot follow the symlink: {exc.strerror}"
         )
         return None
-    if not target.is_relative_to(walk.real_root):
+    inside = walk.real_root.rstrip("/") + "/"
+    if target != walk.real_root and not target.startswith(inside):
         _problem(walk, rel, f"symlink escapes the project root (it points to {target})")
         return None
     return target

@@ -175,7 +175,7 @@ def format_path(path: YamlPath) -> str:
     return text
 
 
-def read_yaml_file(path: Path, rel: str) -> YamlFile:
+def read_yaml_file(path: str | Path, rel: str) -> YamlFile:
     """Read every document of `path`; problems of any kind are collected, never raised."""
     text, problem = _read_text(path)
     if text is None:
@@ -184,7 +184,7 @@ def read_yaml_file(path: Path, rel: str) -> YamlFile:
     return YamlFile(rel, tuple(documents), tuple(problems), count > 1, text)
 
 
-def _read_text(path: Path) -> tuple[str | None, Problem | None]:
+def _read_text(path: str | Path) -> tuple[str | None, Problem | None]:
     try:  # open, fstat, read, close: every further system call costs as much as the read
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
