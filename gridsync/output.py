@@ -77,6 +77,9 @@ def announce_lines(values: list[str]) -> str:
     return "".join(f"::add-mask::{escape_data(line)}\n" for line in lines)
 
 
+_PIECE = 1 << 16  # characters handed to the underlying stream at a time
+
+
 class SafeStream(io.TextIOBase):
     """A text stream that masks secrets and neutralises workflow commands before writing.
 
@@ -114,7 +117,9 @@ class SafeStream(io.TextIOBase):
             if not command:
                 safe = neutralise(safe, at_line_start=self._blank_line)
             self._blank_line = _ends_blank_line(safe, self._blank_line)
-            self.raw.write(safe)
+            # In pieces: the stream encodes what it is given at once (a whole plan, twice over).
+            for start in range(0, len(safe), _PIECE):
+                self.raw.write(safe[start : start + _PIECE])
 
     def _announce(self) -> None:
         if self.announcer is None:
