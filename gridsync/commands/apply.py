@@ -29,8 +29,9 @@ from gridsync.live.backend import Backend, LiveState
 from gridsync.plan import planfile
 from gridsync.plan.changes import Action, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
+from gridsync.prepare.against import plan_against
 from gridsync.prepare.facts import make_terraform
-from gridsync.prepare.inputs import Inputs, Target, inputs_for, plan_against, require_files
+from gridsync.prepare.inputs import Inputs, Target, inputs_for, require_files
 from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render import text
 from gridsync.render.progress import LineProgress, TtyProgress

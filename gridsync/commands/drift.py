@@ -14,7 +14,8 @@ from gridsync.backends import open_backend
 from gridsync.console import Console
 from gridsync.errors import ExitCode
 from gridsync.plan.drift import classify
-from gridsync.prepare.inputs import Target, load_inputs, plan_against
+from gridsync.prepare.against import plan_against
+from gridsync.prepare.inputs import Target, load_inputs
 from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render.drift import render_markdown, render_text
 

@@ -12,7 +12,8 @@ from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
 from gridsync.plan import planfile
 from gridsync.plan.changes import Note, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
-from gridsync.prepare.inputs import Inputs, Target, load_inputs, plan_against, require_files
+from gridsync.prepare.against import plan_against
+from gridsync.prepare.inputs import Inputs, Target, load_inputs, require_files
 from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render import formats
 

@@ -1,9 +1,10 @@
-"""What every command that compares desired with live state does first."""
+"""What every command that reads the project does first: gridsync.yaml and the desired state.
+Planning against live state is prepare/against.py (validate imports no plan machinery)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from gridsync.config.desired import DesiredState, ProjectSettings
@@ -12,10 +13,6 @@ from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import UsageError
 from gridsync.escapes import clean
-from gridsync.live.backend import Backend, LiveState
-from gridsync.plan.changes import Plan
-from gridsync.plan.diff import Memory, Policy, compute_plan
-from gridsync.prepare.facts import preflight_notes, terraform_facts
 from gridsync.render.diagnostics import render_diagnostics
 
 
@@ -70,51 +67,3 @@ def require_files(inputs: Inputs, *, allow_prune_all: bool) -> None:
         "adopt live clusters with `gridsync import --all`; --allow-prune-all plans the deletion "
         "of every managed cluster",
     )
-
-
-def policy_for(
-    settings: ProjectSettings,
-    *,
-    allow_replace: bool,
-    allow_prune_all: bool = False,
-    approved_by: str = "",
-) -> Policy:
-    return Policy(
-        prune=settings.prune,
-        managed=settings.managed,
-        protected=settings.protected,
-        max_deletes=settings.max_deletes,
-        allow_replace=allow_replace,
-        allow_prune_all=allow_prune_all,
-        approved_by=approved_by,
-    )
-
-
-def plan_against(
-    inputs: Inputs,
-    backend: Backend,
-    env: Mapping[str, str],
-    *,
-    allow_replace: bool,
-    snapshot: Path | None = None,
-    live: LiveState | None = None,
-    memory: Memory | None = None,
-    allow_prune_all: bool = False,
-    approved_by: str = "",
-) -> Plan:
-    """Read live state (unless the caller already has it), ask Terraform (and AWS) what they
-    know, and diff. A snapshot plan (fork pull requests) runs neither Terraform nor AWS checks: it
-    has no cloud credentials by design."""
-    live = live if live is not None else backend.list_clusters()
-    policy = policy_for(
-        inputs.settings,
-        allow_replace=allow_replace,
-        allow_prune_all=allow_prune_all,
-        approved_by=approved_by,
-    )
-    clusters = inputs.desired.clusters
-    infra = terraform_facts(inputs.settings, clusters, live, env, snapshot=snapshot)
-    plan = compute_plan(inputs.desired, live, policy, backend.description, infra, memory)
-    if snapshot is None:
-        plan = replace(plan, notes=(*plan.notes, *preflight_notes(clusters)))
-    return plan
