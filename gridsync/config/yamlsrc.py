@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml._yaml import CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gridsync.config import textpos
@@ -241,19 +242,9 @@ def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem
     return documents, odd + problems, count + (1 if odd and not count else 0)
 
 
-def _implicit_tag(value: str) -> str:
-    """The tag of an untagged plain scalar: a string's unless _resolve_plain reads it as null, a
-    boolean or a number (see _NUMBER_11), or it is the merge key `<<`."""
-    tag = _WORD_TAGS.get(value)
-    if tag is not None:
-        return tag
-    if value[0] in _NUMBER_START and _NUMBER_12.fullmatch(value) and _NUMBER_11.fullmatch(value):
-        return _NUMBER
-    return _STR
-
-
-class _Loader(yaml.CSafeLoader):
-    """libyaml's parser and composer, with tags resolved by `_implicit_tag`.
+class _Loader(CParser):
+    """libyaml's parser and composer (yaml.CSafeLoader without its constructor and resolver,
+    which composing never uses), with tags resolved here.
 
     CSafeLoader runs PyYAML's YAML 1.1 resolver (regular expressions in Python) on every scalar,
     which takes longer than libyaml's parsing; the values built from the nodes are the same.
@@ -261,9 +252,23 @@ class _Loader(yaml.CSafeLoader):
     """
 
     def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            return _implicit_tag(value) if implicit[0] and value is not None else _STR
-        return _MAP if kind is MappingNode else _SEQ
+        """A mapping's, a sequence's or a quoted scalar's tag; for an untagged plain scalar, a
+        string's unless _resolve_plain reads it as null, a boolean or a number (see _NUMBER_11),
+        or it is the merge key `<<`. Called for every scalar: one call, no helper."""
+        if kind is not ScalarNode:
+            return _MAP if kind is MappingNode else _SEQ
+        if not implicit[0] or value is None:
+            return _STR
+        tag = _WORD_TAGS.get(value)
+        if tag is not None:
+            return tag
+        if (
+            value[0] in _NUMBER_START
+            and _NUMBER_12.fullmatch(value)
+            and _NUMBER_11.fullmatch(value)
+        ):
+            return _NUMBER
+        return _STR
 
     def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
         pass
