@@ -4,6 +4,7 @@ make itself can be a GitHub Actions workflow command."""
 from __future__ import annotations
 
 import io
+import random
 import re
 from pathlib import Path
 
@@ -134,3 +135,28 @@ def test_create_files_makes_all_or_none_and_never_replaces(tmp_path: Path) -> No
 def test_the_last_line_is_what_follows_the_last_line_break(text: str) -> None:
     expected = re.split("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]", text)[-1]
     assert output._last_line(text) == expected
+
+
+def _neutralised_by_regex(text: str, at_line_start: bool) -> str:
+    """The rule as a regex (how neutralise was first written): a line break or the start, blanks,
+    then `::`."""
+    breaks, blank = output._BREAKS, output._BLANK
+    start = re.compile(rf"(?P<brk>^|[{breaks}])(?P<pad>(?:{blank})*)::")
+
+    def escape(match: re.Match[str]) -> str:
+        if match.start() == 0 and not match.group("brk") and not at_line_start:
+            return match.group(0)
+        return f"{match.group('brk')}{match.group('pad')}\\::"
+
+    return start.sub(escape, output.neutralise_legacy(text))
+
+
+def test_neutralise_escapes_what_the_rule_as_a_regex_escapes() -> None:
+    rng = random.Random(9)  # noqa: S311  (test data)
+    alphabet = [":", "::", ":::", " ", "\t", "\u200b", "\ufeff", "\u3000", "x", "#", "##[", "\\"]
+    alphabet += list(output._BREAKS)
+    for _ in range(3000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
+        for at_line_start in (True, False):
+            expected = _neutralised_by_regex(text, at_line_start)
+            assert output.neutralise(text, at_line_start=at_line_start) == expected, repr(text)
