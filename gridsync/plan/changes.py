@@ -8,6 +8,7 @@ where `sensitive`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -159,11 +160,12 @@ class Plan:
     # The plan_id a saved plan was written with: read back from JSON, where values are masked, it
     # cannot be computed again. "" for a plan computed here (the usual case).
     recorded_id: str = dataclasses.field(default="", compare=False, repr=False)
-    # Computed once, when the plan is made (or the recorded one): see _digest.
-    plan_id: str = dataclasses.field(init=False, default="")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "plan_id", self.recorded_id or self._digest())
+    @functools.cached_property
+    def plan_id(self) -> str:
+        """The recorded id, else _digest's: computed when first asked, once (a plan is replaced
+        with notes added on its way out, and each copy digested every change again)."""
+        return self.recorded_id or self._digest()
 
     @property
     def awaited(self) -> tuple[Teardown, ...]:
