@@ -293,12 +293,15 @@ def _scanned(listing: Listing, directory: str, name: str) -> int | None:
 
 
 def _kind(entry: os.DirEntry[str]) -> int:
-    if not entry.is_symlink():
-        return _DIR if entry.is_dir() else _FILE if entry.is_file() else 0
+    """What `entry` is, as far as the listing tells without a stat call (symlinks are followed
+    once, to know whether they lead to a directory)."""
+    link = _LINK if entry.is_symlink() else 0
     try:
-        return _LINK | (_DIR if entry.is_dir() else 0)
+        if entry.is_dir():
+            return link | _DIR
+        return link | (_FILE if not link and entry.is_file() else 0)
     except OSError:  # a symlink loop, like Path.is_dir: not a directory; _found says why
-        return _LINK
+        return link
 
 
 def _entries(walk: _Walk, directory: str, rel: tuple[str, ...]) -> list[tuple[str, int]]:
