@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO, cast
 
@@ -47,7 +47,17 @@ class Console:
         return Painter(self.err_color)
 
     def result(self, text: str) -> None:
-        self.out.write(text if text.endswith("\n") or not text else text + "\n")
+        self.results((text,))
+
+    def results(self, pieces: Iterable[str]) -> None:
+        """A result written piece by piece (each masked as it is written), ending its line."""
+        last = ""
+        for piece in pieces:
+            if piece:
+                self.out.write(piece)
+                last = piece
+        if last and not last.endswith("\n"):
+            self.out.write("\n")
         self.out.flush()
 
     def command(self, text: str) -> None:

@@ -66,6 +66,24 @@ def test_streams_mask_secrets_and_only_gridsyncs_commands_pass() -> None:
     assert err.getvalue() == "***\n\\::add-mask::x\n"
 
 
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["plan: hidden-value\n", "::warning::x\n", "  ::y", "\n::z"],
+        ["a", "b  ::c\n", "", "::d hidden-value"],
+        ["", ""],
+    ],
+)
+def test_a_result_written_in_pieces_is_the_result_written_whole(pieces: list[str]) -> None:
+    """Each piece a section of a plan (`formats.render_pieces`): masked, lines neutralised and the
+    last line ended as if the pieces were written as one text."""
+    redact.register("hidden-value")
+    whole, pieced = io.StringIO(), io.StringIO()
+    Console(out=whole, err=io.StringIO()).result("".join(pieces))
+    Console(out=pieced, err=io.StringIO()).results(pieces)
+    assert pieced.getvalue() == whole.getvalue()
+
+
 def test_a_command_always_starts_its_own_line() -> None:
     raw = io.StringIO()
     stream = SafeStream(raw)

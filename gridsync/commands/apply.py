@@ -212,7 +212,7 @@ def _plan_and_apply(
     raise_if_blocked(plan)
     refuse_unresolved(plan)
     if not _has_work(plan):
-        console.result(text.render_plan(plan, console.paint))
+        console.results(text.plan_pieces(plan, console.paint))
         console.log("Nothing to apply.")
         seen.result = ApplyResult((), live_after=live)
         _record(plan, seen.result, session)  # as just read
@@ -289,7 +289,7 @@ def _check_reviewed(plan: Plan, expected: str | None, console: Console) -> None:
     """Refuse a plan whose action set differs from the one reviewed (its plan_id), showing it."""
     if expected is None or expected == plan.plan_id:
         return
-    console.result(text.render_plan(plan, console.paint))
+    console.results(text.plan_pieces(plan, console.paint))
     raise StalePlan(
         f"the plan changed since it was reviewed: reviewed plan_id {expected}, now {plan.plan_id}. "
         "Above is what apply would do now; nothing was changed.",
@@ -315,7 +315,7 @@ def refuse_unresolved(plan: Plan) -> None:
 
 
 def _approved(plan: Plan, options: ApplyOptions, console: Console, confirm: Confirm | None) -> bool:
-    console.result(text.render_plan(plan, console.paint))
+    console.results(text.plan_pieces(plan, console.paint))
     if options.auto_approve:
         return True
     if confirm is None:

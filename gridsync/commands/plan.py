@@ -57,7 +57,7 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
         raise
     if note is not None:
         result = replace(result, notes=(note, *result.notes))
-    console.result(formats.render(result, options.format, console.paint))
+    console.results(formats.render_pieces(result, options.format, console.paint))
     if options.github:
         from gridsync.github.outputs import emit_plan
 

@@ -1,14 +1,15 @@
 """The plan's output formats, in one list: `plan --format` offers these names, its help is made
 from them, and `render` picks the module. Every format module has one signature,
 `render_plan(plan: Plan, paint: Painter) -> str` (a format that is never coloured ignores
-`paint`). A new format is a new module and one line here. Modules are imported when used, so
+`paint`); one may also have `plan_pieces(plan, paint) -> Iterator[str]`, the same text in pieces,
+for writing a large plan without holding all of it. A new format is a new module and one line here. Modules are imported when used, so
 `gridsync --help` stays fast.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -29,6 +30,12 @@ class Format:
     def renderer(self) -> Renderer:
         return cast(Renderer, importlib.import_module(self.module).render_plan)
 
+    def pieces(self, plan: Plan, paint: Painter) -> Iterable[str]:
+        module = importlib.import_module(self.module)
+        if hasattr(module, "plan_pieces"):
+            return cast(Iterable[str], module.plan_pieces(plan, paint))
+        return [module.render_plan(plan, paint)]
+
 
 FORMATS = (
     Format("text", "for people", "gridsync.render.text"),
@@ -45,7 +52,16 @@ HELP = ", ".join(f"{f.name} {f.purpose}" for f in FORMATS) + "."
 
 def render(plan: Plan, name: str, paint: Painter = PLAIN) -> str:
     """The plan in format `name` (one of NAMES)."""
+    return _format(name).renderer()(plan, paint)
+
+
+def render_pieces(plan: Plan, name: str, paint: Painter = PLAIN) -> Iterable[str]:
+    """The same text as `render`, in pieces where the format makes them (`plan_pieces`)."""
+    return _format(name).pieces(plan, paint)
+
+
+def _format(name: str) -> Format:
     for entry in FORMATS:
         if entry.name == name:
-            return entry.renderer()(plan, paint)
+            return entry
     raise ValueError(f"no output format {name!r}; known: {', '.join(NAMES)}")

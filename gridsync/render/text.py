@@ -6,7 +6,7 @@ Deterministic; coloured only through an enabled `Painter` (gridsync.painter). Th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from gridsync.escapes import clean
 from gridsync.painter import PLAIN, Painter, Style
@@ -42,35 +42,43 @@ FIELD_INDENT = " " * 6
 
 
 def render_plan(plan: Plan, paint: Painter = PLAIN) -> str:
-    sections: list[list[str]] = [
-        [paint(f"gridsync plan against {clean(plan.backend)}", Style.BOLD)]
-    ]
+    return "".join(plan_pieces(plan, paint))
+
+
+def plan_pieces(plan: Plan, paint: Painter = PLAIN) -> Iterator[str]:
+    """The text plan a section at a time (a blank line between two, every line without trailing
+    spaces), for a writer that need not hold all of it: a plan of 12,000 run config edits is
+    200,000 lines, three times their size again as line strings and the joined text."""
+    first = True
+    for lines in _sections(plan, paint):
+        if lines:
+            yield ("" if first else "\n") + _joined(lines)
+            first = False
+
+
+def _sections(plan: Plan, paint: Painter) -> Iterator[list[str]]:
+    yield [paint(f"gridsync plan against {clean(plan.backend)}", Style.BOLD)]
     if not plan.has_changes:
-        sections.append([no_changes_text(plan)])
-    sections.extend(_change_lines(change, paint) for change in listed_changes(plan))
-    sections.extend(_run_edit_lines(edit, paint) for edit in plan.run_edits)
+        yield [no_changes_text(plan)]
+    for change in listed_changes(plan):
+        yield _change_lines(change, paint)
+    for edit in plan.run_edits:
+        yield _run_edit_lines(edit, paint)
     if plan.context is not None:
-        sections.append([_context_line(plan.context, paint)])
-    sections.append(_run_target_lines(plan))
-    sections.append(_footer_lines(plan, paint))
-    sections.append(_total_lines(plan, paint))
-    return _joined(sections)
+        yield [_context_line(plan.context, paint)]
+    yield _run_target_lines(plan)
+    yield _footer_lines(plan, paint)
+    yield _total_lines(plan, paint)
 
 
-def _joined(sections: list[list[str]]) -> str:
-    """The sections, a blank line between two, every line without trailing spaces: joined once
-    (joining the sections and splitting the text again held the plan's text three times)."""
+def _joined(lines: list[str]) -> str:
+    """The lines, each without trailing spaces (a line may hold several), and a final newline."""
     out: list[str] = []
-    for lines in sections:
-        if not lines:
-            continue
-        if out:
-            out.append("")
-        for line in lines:
-            if "\n" in line:
-                out.extend(part.rstrip() for part in line.split("\n"))
-            else:
-                out.append(line.rstrip())
+    for line in lines:
+        if "\n" in line:
+            out.extend(part.rstrip() for part in line.split("\n"))
+        else:
+            out.append(line.rstrip())
     return "\n".join(out) + "\n"
 
 
