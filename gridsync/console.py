@@ -13,6 +13,8 @@ from typing import TextIO, cast
 from gridsync.output import safe_stream
 from gridsync.painter import Painter, decide_color, isatty
 
+_BATCH = 1 << 16  # characters of a result's pieces written (and masked) at a time
+
 
 @dataclass
 class Console:
@@ -50,12 +52,20 @@ class Console:
         self.results((text,))
 
     def results(self, pieces: Iterable[str]) -> None:
-        """A result written piece by piece (each masked as it is written), ending its line."""
-        last = ""
+        """A result written in pieces, ending its line: pieces are gathered up to _BATCH
+        characters and each batch masked as it is written (masking each of a plan's thousands
+        of sections on its own cost more than masking the whole text)."""
+        batch: list[str] = []
+        size, last = 0, ""
         for piece in pieces:
             if piece:
-                self.out.write(piece)
-                last = piece
+                batch.append(piece)
+                size, last = size + len(piece), piece
+            if size >= _BATCH:
+                self.out.write("".join(batch))
+                batch, size = [], 0
+        if batch:
+            self.out.write("".join(batch))
         if last and not last.endswith("\n"):
             self.out.write("\n")
         self.out.flush()

@@ -18,6 +18,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 def clean(text: str) -> str:
     """Text safe to print on one line: control characters become visible escapes."""
+    if text.isascii() and text.isprintable():  # no ASCII control: what _UNSAFE finds in ASCII
+        return text
     return _UNSAFE.sub(_escape_char, text)
 
 

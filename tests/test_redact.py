@@ -189,3 +189,12 @@ def test_a_secret_across_the_pieces_the_text_is_searched_in(chunk: int) -> None:
     for offset in range(2 * chunk + 3):
         text = "x" * offset + "LONGEST-SECRET" + "y" * 3 + "short" + "z"
         assert matcher.mask(text) == "x" * offset + "***yyy***z", offset
+
+
+def test_clean_escapes_every_control_character_and_nothing_else() -> None:
+    """clean's shortcut for printable ASCII gives what its regex gives, on every character."""
+    from gridsync.escapes import _UNSAFE, _escape_char, clean
+
+    for code in [*range(0x250), 0x2028, 0x2029, 0x200B, 0xFEFF, 0x1F600]:
+        for text in (chr(code), f"a{chr(code)}b", f"{chr(code)} x"):
+            assert clean(text) == _UNSAFE.sub(_escape_char, text), hex(code)
