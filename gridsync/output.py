@@ -44,7 +44,7 @@ def neutralise(text: str, *, at_line_start: bool = True) -> str:
 
     `at_line_start`: whether `text` starts a line (False when it continues one written before).
     A line is escaped when its first character that is not blank begins `::`; only the places
-    where `::` occurs are looked at (a regex tried at every line start took 60 ms a plan of 2 MB).
+    where `::` occurs are looked at (a regex tried at every line start took 60 ms on a 2 MB plan).
     """
     text = neutralise_legacy(text)
     cuts: list[int] = []
@@ -132,7 +132,7 @@ class SafeStream(io.TextIOBase):
             if not command:
                 safe = neutralise(safe, at_line_start=self._blank_line)
             self._blank_line = _ends_blank_line(safe, self._blank_line)
-            # In pieces: the stream encodes what it is given at once (a whole plan, twice over).
+            # In pieces: the stream encodes what it is given at once (a whole plan, in memory).
             for start in range(0, len(safe), _PIECE):
                 self.raw.write(safe[start : start + _PIECE])
 

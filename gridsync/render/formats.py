@@ -2,8 +2,8 @@
 from them, and `render` picks the module. Every format module has one signature,
 `render_plan(plan: Plan, paint: Painter) -> str` (a format that is never coloured ignores
 `paint`); one may also have `plan_pieces(plan, paint) -> Iterator[str]`, the same text in pieces,
-for writing a large plan without holding all of it. A new format is a new module and one line here. Modules are imported when used, so
-`gridsync --help` stays fast.
+for writing a large plan without holding all of it. A new format is a new module and one line
+here. Modules are imported when used, so `gridsync --help` stays fast.
 """
 
 from __future__ import annotations
