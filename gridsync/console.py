@@ -10,10 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO, cast
 
-from gridsync.output import safe_stream
+from gridsync.output import PIECE, safe_stream
 from gridsync.painter import Painter, decide_color, isatty
-
-_BATCH = 1 << 16  # characters of a result's pieces written (and masked) at a time
 
 
 @dataclass
@@ -52,7 +50,7 @@ class Console:
         self.results((text,))
 
     def results(self, pieces: Iterable[str]) -> None:
-        """A result written in pieces, ending its line: pieces are gathered up to _BATCH
+        """A result written in pieces, ending its line: pieces are gathered up to output.PIECE
         characters and each batch masked as it is written (masking each of a plan's thousands
         of sections on its own cost more than masking the whole text)."""
         batch: list[str] = []
@@ -61,7 +59,7 @@ class Console:
             if piece:
                 batch.append(piece)
                 size, last = size + len(piece), piece
-            if size >= _BATCH:
+            if size >= PIECE:
                 self.out.write("".join(batch))
                 batch, size = [], 0
         if batch:

@@ -92,7 +92,7 @@ def announce_lines(values: list[str]) -> str:
     return "".join(f"::add-mask::{escape_data(line)}\n" for line in lines)
 
 
-_PIECE = 1 << 16  # characters handed to the underlying stream at a time
+PIECE = 1 << 16  # characters masked and handed to the underlying stream at a time (console too)
 
 
 class SafeStream(io.TextIOBase):
@@ -133,8 +133,8 @@ class SafeStream(io.TextIOBase):
                 safe = neutralise(safe, at_line_start=self._blank_line)
             self._blank_line = _ends_blank_line(safe, self._blank_line)
             # In pieces: the stream encodes what it is given at once (a whole plan, in memory).
-            for start in range(0, len(safe), _PIECE):
-                self.raw.write(safe[start : start + _PIECE])
+            for start in range(0, len(safe), PIECE):
+                self.raw.write(safe[start : start + PIECE])
 
     def _announce(self) -> None:
         if self.announcer is None:
