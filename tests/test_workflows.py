@@ -13,6 +13,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -414,6 +416,75 @@ def test_install_refuses_a_pip_option_as_version(runner: Runner) -> None:
     result = runner.run("where", {"GRIDSYNC_VERSION": "--index-url=http://example.invalid"})
     assert result.code == 1
     assert "must be a requirement" in result.stdout
+
+
+def install_env(tmp: Path) -> dict[str, str]:
+    venv = tmp / "tool-cache" / "gridsync" / "gridsync-Linux-X64-py3.11-src-0123"
+    return {"VENV": str(venv), "GITHUB_RUN_ID": "7", "GITHUB_JOB": "plan"}
+
+
+def test_a_ready_install_is_used_without_taking_the_lock(runner: Runner, tmp_path: Path) -> None:
+    env = install_env(tmp_path)
+    venv = Path(env["VENV"])
+    shutil.copytree(runner.bin, venv / "bin", symlinks=True)
+    Path(f"{venv}.ready").touch()
+    result = runner.run("lock", env)
+    assert result.code == 0, result.stderr
+    assert result.outputs["ready"] == "true" and "token" not in result.outputs
+    assert not Path(f"{venv}.lock").exists()
+
+
+def test_an_unready_install_is_locked_and_unmarked(runner: Runner, tmp_path: Path) -> None:
+    env = install_env(tmp_path)
+    venv = Path(env["VENV"])
+    venv.mkdir(parents=True)  # half restored by a job that was killed: no working gridsync
+    Path(f"{venv}.ready").touch()
+    result = runner.run("lock", env)
+    assert result.code == 0, result.stderr
+    assert result.outputs["ready"] == "false"
+    assert Path(f"{venv}.lock/owner").read_text().strip() == result.outputs["token"]
+    assert not Path(f"{venv}.ready").exists(), "no other job may take it as ready now"
+
+
+def test_the_install_lock_waits_for_the_job_that_holds_it(runner: Runner, tmp_path: Path) -> None:
+    env = install_env(tmp_path)
+    lock = Path(f"{env['VENV']}.lock")
+    lock.mkdir(parents=True)
+    (lock / "owner").write_text("another job\n")
+    released = threading.Timer(2.0, shutil.rmtree, (lock,))
+    started = time.monotonic()
+    released.start()
+    try:
+        result = runner.run("lock", env)
+    finally:
+        released.cancel()
+    assert result.code == 0, result.stderr
+    assert time.monotonic() - started >= 2.0
+    assert (lock / "owner").read_text().strip() == result.outputs["token"]
+
+
+def test_a_lock_left_by_a_killed_job_is_broken(runner: Runner, tmp_path: Path) -> None:
+    env = install_env(tmp_path)
+    lock = Path(f"{env['VENV']}.lock")
+    lock.mkdir(parents=True)
+    (lock / "owner").write_text("a job that was killed\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(lock, (an_hour_ago, an_hour_ago))
+    result = runner.run("lock", env)
+    assert result.code == 0, result.stderr
+    assert "::warning title=gridsync action::breaking a lock" in result.stdout
+    assert (lock / "owner").read_text().strip() == result.outputs["token"]
+
+
+def test_unlock_releases_only_its_own_lock(runner: Runner, tmp_path: Path) -> None:
+    env = install_env(tmp_path)
+    lock = Path(f"{env['VENV']}.lock")
+    lock.mkdir(parents=True)
+    (lock / "owner").write_text("7-plan-100-1\n")
+    assert runner.run("unlock", {**env, "TOKEN": "7-plan-200-2"}).code == 0
+    assert lock.is_dir(), "a lock broken as stale and taken by another job stays its"
+    assert runner.run("unlock", {**env, "TOKEN": "7-plan-100-1"}).code == 0
+    assert not lock.exists()
 
 
 def test_the_real_gridsync_validates_this_repository(tmp_path: Path) -> None:
