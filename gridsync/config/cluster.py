@@ -110,6 +110,8 @@ def _sensitive(tree: SubstitutedTree) -> frozenset[str]:
 def _env_problems(document: YamlDocument, tree: SubstitutedTree) -> list[Problem]:
     problems: list[Problem] = []
     for path, sub in tree.strings.items():
+        if not (sub.errors or sub.unresolved):
+            continue
         where = document.where(path)
         problems.extend(Problem(*where, message, path) for message in sub.errors)
         for name in sub.unresolved:
@@ -214,7 +216,7 @@ def _instance_type_problems(
     document: YamlDocument, items: list[Any], unresolved: Mapping[YamlPath, tuple[str, ...]]
 ) -> list[Problem]:
     problems = []
-    first: dict[str, int] = {}
+    first: dict[str, YamlPath] = {}
     for index, item in enumerate(items):
         path: YamlPath = (
             ("instance_types", index)
@@ -226,13 +228,13 @@ def _instance_type_problems(
         )
         if not isinstance(name, str) or not name or path in unresolved:
             continue
-        where = document.where(path)
         message = _instance_type_message(name)
         if not message and name in first:
-            message = f"instance type {quoted(name)} is listed twice (first at line {first[name]})"
-        first.setdefault(name, where[0])
+            line = document.where(first[name])[0]
+            message = f"instance type {quoted(name)} is listed twice (first at line {line})"
+        first.setdefault(name, path)
         if message:
-            problems.append(Problem(*where, message, path))
+            problems.append(Problem(*document.where(path), message, path))
     return problems
 
 
@@ -271,7 +273,7 @@ def _build(
             for path, sub in tree.strings.items()
             if len(path) == 1 and sub.references
         },
-        field_sources={key: Source(rel, *document.where((key,), key=True)) for key in value},
+        field_sources={key: Source(rel, *at) for key, at in document.top_keys(value).items()},
         runs=tuple(value.get("runs", ())),
         terraform=terraform,
         aws=AwsSettings(**value["aws"]) if "aws" in value else None,

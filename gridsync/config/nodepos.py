@@ -128,6 +128,16 @@ class Positions(Mapping[YamlPath, Position]):
     def where(self, path: YamlPath, *, key: bool) -> Position:
         return self._tree.where(path, key=key)
 
+    def top(self) -> dict[str, Position]:
+        """The positions of the root mapping's keys (or their values), in one look."""
+        root = self._tree.root
+        if type(root) is not MappingNode or root.tag != MAP:
+            return {}
+        return {
+            name: pos(key_node if self._key else value_node)
+            for name, (key_node, value_node) in self._tree.entries(root).items()
+        }
+
     def __contains__(self, path: object) -> bool:
         return self._find(path) is not None
 

@@ -216,12 +216,7 @@ def _run_config(
     train = _get(value, _TRAIN)
     session = isinstance(train, dict) and any(key in train for key in SESSION_KEYS)
     cluster = _get(value, _CLUSTER)
-    if _CLUSTER in document.values:
-        position = document.where(_CLUSTER)
-    elif ("compute",) in document.keys:
-        position = document.where(("compute",), key=True)
-    else:
-        position = (1, 1)
+    position = document.values.get(_CLUSTER) or document.keys.get(("compute",)) or (1, 1)
     return RunConfig(
         path=rel,
         kind="session" if session else "run",

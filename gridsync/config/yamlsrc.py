@@ -15,7 +15,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,13 @@ class YamlDocument:
             if path[:end] in self.values:
                 return self.values[path[:end]]
         return self.start
+
+    def top_keys(self, names: Iterable[str]) -> dict[str, Position]:
+        """where((name,), key=True) of each of `names`, with one look at the nodes."""
+        if isinstance(self.keys, Positions):
+            written = self.keys.top()
+            return {name: written.get(name) or self.start for name in names}
+        return {name: self.where((name,), key=True) for name in names}
 
     def only(self, key: str) -> YamlDocument:
         """This document with only its top-level `key`, positions in plain dicts: it holds no node

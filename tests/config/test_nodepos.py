@@ -90,6 +90,16 @@ def test_positions_are_those_building_recorded(text: str) -> None:
                 assert document.where(path[:end], key=True) == keys[path[:end]]
 
 
+@pytest.mark.parametrize("text", TEXTS)
+def test_top_keys_are_where_each_top_key_is(text: str) -> None:
+    (document,), _, _ = yamlsrc._compose_all(text)
+    names = [*(document.value if isinstance(document.value, dict) else ()), "nope", "<<"]
+    expected = {name: document.where((name,), key=True) for name in names}
+    assert document.top_keys(names) == expected
+    for key in names:  # the plain-dict positions of `only` give the same
+        assert document.only(key).top_keys([key]) == {key: expected[key]}
+
+
 def test_only_keeps_one_key_and_says_the_same_about_it() -> None:
     text = "name: a\nruns:\n  - x/*.yaml\n  - {bad: 1}\n  - 3\nother: [1]\n"
     (document,), _, _ = yamlsrc._compose_all(text)
