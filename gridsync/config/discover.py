@@ -17,7 +17,6 @@ taken. The results and problems are those of walking each glob on its own.
 from __future__ import annotations
 
 import errno
-import itertools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -209,7 +208,8 @@ def _within(listing: Listing, outer: _Below, index: int) -> _Below:
     start = outer.dirs[index]
     depth = len(start.rel)
     dirs = [start]
-    for place in itertools.islice(outer.dirs, index + 1, None):
+    for position in range(index + 1, len(outer.dirs)):  # not islice: it steps over the first index
+        place = outer.dirs[position]
         if place.rel[:depth] != start.rel:
             break
         dirs.append(place)
