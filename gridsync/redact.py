@@ -49,6 +49,9 @@ CREDENTIAL_VARIABLES = (
 # Names of more environment variables to mask, separated by commas or spaces (for secrets gridsync
 # cannot know of, e.g. ones only Terraform reads).
 MARK_VARIABLE = "GRIDSYNC_MASK_ENV"
+# Characters none of escaped_forms' escapings changes: a secret of only these is written as it is
+# by every sink (only its quoted shell word differs).
+_INERT = re.compile(r"[A-Za-z0-9./+=@-]+")
 
 
 class Secrets:
@@ -196,12 +199,20 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def escaped_forms(value: str) -> dict[str, str]:
     """`value` as each sink may escape it -> what replaces it: `***`, or `'***'` for a quoted
     shell word (a script stays a script). Forms shorter than MIN_LENGTH are left out."""
+    if len(value) < MIN_LENGTH:
+        return {}
+    if _INERT.fullmatch(
+        value
+    ):  # most secrets (a fleet's external ids): one form and its shell word
+        return {value: MASK, shell_word(value): f"'{MASK}'"}
+    return _every_form(value)
+
+
+def _every_form(value: str) -> dict[str, str]:
     import html  # here, not at the top: a run with no secret to register does without them
     import json
     import shlex
 
-    if len(value) < MIN_LENGTH:
-        return {}
     forms = {
         value,
         json.dumps(value)[1:-1],

@@ -198,3 +198,17 @@ def test_clean_escapes_every_control_character_and_nothing_else() -> None:
     for code in [*range(0x250), 0x2028, 0x2029, 0x200B, 0xFEFF, 0x1F600]:
         for text in (chr(code), f"a{chr(code)}b", f"{chr(code)} x"):
             assert clean(text) == _UNSAFE.sub(_escape_char, text), hex(code)
+
+
+def test_a_secret_no_sink_escapes_has_the_forms_of_every_escaping() -> None:
+    """escaped_forms skips the escapings for a secret of characters none of them changes: the
+    forms are those the escapings give (every printable ASCII character checked in a secret, and
+    random secrets of the characters it skips them for)."""
+    for char in map(chr, range(32, 127)):
+        secret = f"ab{char}cd"
+        assert redact.escaped_forms(secret) == redact._every_form(secret), repr(char)
+    rng = random.Random(7)  # noqa: S311  (test data)
+    inert = "aZ09./+=@-"
+    for _ in range(500):
+        secret = "".join(rng.choices(inert, k=rng.randint(4, 12)))
+        assert redact.escaped_forms(secret) == redact._every_form(secret), secret
