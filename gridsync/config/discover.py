@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 from pathlib import Path
 
 from gridsync.errors import Diagnostic
@@ -249,8 +250,18 @@ def _names(walk: _Walk, below: _Below, pattern: str) -> _Named:
     else:
         own = _Walk(walk.root, walk.real_root, {}, {}, walk.listing)
         starts = [0]
+        matches = re.compile(translate(pattern)).match  # fnmatchcase's test, compiled once
         for place in below.dirs:
-            _match(own, place.path, place.rel, [pattern], place.seen, place.real)
+            prefix = "/".join((*place.rel, ""))
+            for name, kind in _entries(own, place.path, place.rel):
+                if not matches(name):
+                    continue
+                if kind & _FILE:  # a regular file, as _found takes it without a system call
+                    own.found.setdefault(
+                        prefix + name, Found(prefix + name, _join(place.path, name))
+                    )
+                else:
+                    _found(own, _Entry(place.path, name, kind), (*place.rel, name))
             starts.append(len(own.found))
         named = _Named(list(own.found.values()), starts, own.problems)
     below.named[pattern] = named
