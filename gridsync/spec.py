@@ -41,8 +41,7 @@ def is_valid_name(name: str) -> bool:
 
 
 def is_arm_instance_type(name: str) -> bool:
-    family = name.split(".", 1)[0]
-    return any(family.startswith(prefix) for prefix in ARM_PREFIXES)
+    return name.split(".", 1)[0].startswith(ARM_PREFIXES)
 
 
 class Phase(StrEnum):

@@ -99,6 +99,8 @@ def _expand(
 
 
 def has_control(value: str) -> bool:
+    if value.isascii():  # the ASCII controls are exactly what is not printable there
+        return not value.isprintable()
     return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
 
 
@@ -112,6 +114,8 @@ def _walk(
     value: Any, path: YamlPath, env: Mapping[str, str], strings: dict[YamlPath, Substituted]
 ) -> Any:
     if isinstance(value, str):
+        if "${" not in value:  # nothing to substitute (substitute would say so, recording nothing)
+            return value
         result = substitute(value, env)
         if result.references or result.errors or result.value != value:
             strings[path] = result

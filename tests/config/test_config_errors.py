@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import pytest
 from builders import Project
 from config_helpers import BASE, find
 
+from gridsync.config.envsubst import has_control
 from gridsync.errors import ConfigError
 
 
@@ -396,3 +398,12 @@ def test_a_file_name_with_a_newline_is_shown_on_one_line(project: Project) -> No
     assert line.startswith(
         "clusters/c\\x0a::warning::x.yaml:3:7: error: name: invalid cluster name"
     )
+
+
+def test_control_characters_are_the_unicode_controls_and_separators() -> None:
+    """has_control (external ids, environment values) answers as the Unicode categories say, for
+    every code point of the first planes (ASCII is answered without looking them up)."""
+    for code in range(0x3000):
+        value = f"ab{chr(code)}"
+        expected = unicodedata.category(chr(code)) in ("Cc", "Zl", "Zp")
+        assert has_control(value) is expected, hex(code)
