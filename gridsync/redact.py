@@ -201,9 +201,8 @@ def escaped_forms(value: str) -> dict[str, str]:
     shell word (a script stays a script). Forms shorter than MIN_LENGTH are left out."""
     if len(value) < MIN_LENGTH:
         return {}
-    if _INERT.fullmatch(
-        value
-    ):  # most secrets (a fleet's external ids): one form and its shell word
+    # Most secrets (a fleet's external ids): the value itself and its shell word.
+    if _INERT.fullmatch(value):
         return {value: MASK, shell_word(value): f"'{MASK}'"}
     return _every_form(value)
 

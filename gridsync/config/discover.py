@@ -209,7 +209,8 @@ def _within(listing: Listing, outer: _Below, index: int) -> _Below:
     start = outer.dirs[index]
     depth = len(start.rel)
     dirs = [start]
-    for position in range(index + 1, len(outer.dirs)):  # not islice: it steps over the first index
+    # By index: islice(outer.dirs, index + 1, None) would step through the first `index` first.
+    for position in range(index + 1, len(outer.dirs)):
         place = outer.dirs[position]
         if place.rel[:depth] != start.rel:
             break
