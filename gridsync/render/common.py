@@ -156,6 +156,10 @@ def is_raw(field: FieldChange) -> bool:
     return row is not None and row.raw
 
 
+# json.dumps(value, ensure_ascii=False), without building an encoder for every value.
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def format_value(value: Value, *, raw: bool = False) -> str:
     """A value as shown to people: strings JSON-quoted (unless `raw`), booleans `true`/`false`."""
     if value is None:
@@ -164,7 +168,7 @@ def format_value(value: Value, *, raw: bool = False) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    return clean(value if raw else json.dumps(value, ensure_ascii=False))
+    return clean(value if raw else _JSON(value))
 
 
 class FieldKind(StrEnum):
