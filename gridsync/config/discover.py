@@ -83,6 +83,8 @@ class Listing:
     placed: dict[str, tuple[_Below, int]] = field(default_factory=dict)
     names: dict[str, dict[str, int]] = field(default_factory=dict)  # of entries, by name
     real_roots: dict[str, str] = field(default_factory=dict)
+    # A literal path asked for in a directory not listed: its kind (as _kind), None if absent.
+    looked_up: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,13 +153,10 @@ def _match(
             if fnmatchcase(name, head)
         ]
     else:  # a literal name: no pattern, and no listing unless an earlier glob listed it
-        scanned = _scanned(walk.listing, directory, head)
-        if scanned is not None:
-            entries = [_Entry(directory, head, scanned)]
-        else:
-            entries = (
-                [_Entry(directory, head, None)] if os.path.lexists(_join(directory, head)) else []
-            )
+        kind = _scanned(walk.listing, directory, head)
+        if kind is None:  # every binding asks for its first folder (`runs`): asked once
+            kind = _looked_up(walk.listing, _join(directory, head))
+        entries = [] if kind is None else [_Entry(directory, head, kind)]
     for item in entries:
         if not rest:
             _found(walk, item, (*rel, item.name))
@@ -302,6 +301,28 @@ def _scanned(listing: Listing, directory: str, name: str) -> int | None:
             return None
         names = listing.names[directory] = dict(listed)
     return names.get(name)
+
+
+def _looked_up(listing: Listing, path: str) -> int | None:
+    """What `path` is, in _kind's bits, or None when nothing is there (asked once per listing)."""
+    if path in listing.looked_up:
+        return listing.looked_up[path]
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        kind = None
+    else:
+        link = _LINK if stat.S_ISLNK(mode) else 0
+        if link:
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:  # dangling or a loop: not a directory (_found says why)
+                mode = 0
+        kind = link | (
+            _DIR if stat.S_ISDIR(mode) else _FILE if stat.S_ISREG(mode) and not link else 0
+        )
+    listing.looked_up[path] = kind
+    return kind
 
 
 def _kind(entry: os.DirEntry[str]) -> int:

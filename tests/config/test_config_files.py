@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,51 @@ def test_a_glob_below_an_earlier_walk_finds_what_it_finds_alone(tmp_path: Path, 
     shared = discover(root, (glob,), listing)
     assert shared == discover(root, (glob,))
     assert shared[0] or shared[1]
+
+
+# Literal paths, each kind: a folder, a file, a symlink to a folder, a loop, a dangling link, a
+# link out of the root, nothing.
+LITERAL = [
+    "runs/a/x/r.yaml",
+    "runs/a/x/s/t/r.yaml",
+    "runs/b/shared/r.yaml",
+    "runs/b/shared/s/*.yaml",
+    "runs/a/x/s/loop/r.yaml",
+    "runs/a/x/s/loop/s/loop/r.yaml",
+    "runs/b/x/gone.yaml",
+    "runs/a/away/r.yaml",
+    "runs/c/r.yaml",
+    "runs/b/x/gone.yaml/r.yaml",
+]
+
+
+def test_literal_paths_in_a_shared_listing_are_looked_up_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each binding asks again for the folders its glob starts with (`runs`, not listed by the
+    walks below it): the listing asks the system once, and answers as if each glob ran alone."""
+    from gridsync.config import discover as module
+
+    root = tmp_path / "project"
+    _tree(root, tmp_path / "outside")
+    alone = {glob: module.discover(root, (glob,)) for glob in LITERAL}
+    asked: list[str] = []  # what is asked of the system about a path (realpath's steps aside)
+
+    def counting(real: Any) -> Any:
+        def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if sys._getframe(1).f_code.co_name not in ("realpath", "_joinrealpath"):
+                asked.append(str(path))
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(module.os, "lstat", counting(os.lstat))
+    monkeypatch.setattr(module.os, "stat", counting(os.stat))
+    listing = module.Listing()
+    for _ in range(3):
+        for glob in LITERAL:
+            assert module.discover(root, (glob,), listing) == alone[glob], glob
+    assert asked.count(str(root / "runs")) == 1
 
 
 @pytest.mark.parametrize("grown", [10, MAX_FILE_BYTES + 10])
