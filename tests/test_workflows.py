@@ -423,6 +423,14 @@ def install_env(tmp: Path) -> dict[str, str]:
     return {"VENV": str(venv), "GITHUB_RUN_ID": "7", "GITHUB_JOB": "plan"}
 
 
+def held_lock(env: Mapping[str, str], owner: str) -> Path:
+    """The install's lock as another job left it: its folder, and that job's token inside."""
+    lock = Path(f"{env['VENV']}.lock")
+    lock.mkdir(parents=True)
+    (lock / "owner").write_text(f"{owner}\n")
+    return lock
+
+
 def test_a_ready_install_is_used_without_taking_the_lock(runner: Runner, tmp_path: Path) -> None:
     env = install_env(tmp_path)
     venv = Path(env["VENV"])
@@ -448,9 +456,7 @@ def test_an_unready_install_is_locked_and_unmarked(runner: Runner, tmp_path: Pat
 
 def test_the_install_lock_waits_for_the_job_that_holds_it(runner: Runner, tmp_path: Path) -> None:
     env = install_env(tmp_path)
-    lock = Path(f"{env['VENV']}.lock")
-    lock.mkdir(parents=True)
-    (lock / "owner").write_text("another job\n")
+    lock = held_lock(env, "another job")
     released = threading.Timer(2.0, shutil.rmtree, (lock,))
     started = time.monotonic()
     released.start()
@@ -465,9 +471,7 @@ def test_the_install_lock_waits_for_the_job_that_holds_it(runner: Runner, tmp_pa
 
 def test_a_lock_left_by_a_killed_job_is_broken(runner: Runner, tmp_path: Path) -> None:
     env = install_env(tmp_path)
-    lock = Path(f"{env['VENV']}.lock")
-    lock.mkdir(parents=True)
-    (lock / "owner").write_text("a job that was killed\n")
+    lock = held_lock(env, "a job that was killed")
     an_hour_ago = time.time() - 3600
     os.utime(lock, (an_hour_ago, an_hour_ago))
     result = runner.run("lock", env)
@@ -478,9 +482,7 @@ def test_a_lock_left_by_a_killed_job_is_broken(runner: Runner, tmp_path: Path) -
 
 def test_unlock_releases_only_its_own_lock(runner: Runner, tmp_path: Path) -> None:
     env = install_env(tmp_path)
-    lock = Path(f"{env['VENV']}.lock")
-    lock.mkdir(parents=True)
-    (lock / "owner").write_text("7-plan-100-1\n")
+    lock = held_lock(env, "7-plan-100-1")
     assert runner.run("unlock", {**env, "TOKEN": "7-plan-200-2"}).code == 0
     assert lock.is_dir(), "a lock broken as stale and taken by another job stays its"
     assert runner.run("unlock", {**env, "TOKEN": "7-plan-100-1"}).code == 0
