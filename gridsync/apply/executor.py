@@ -78,6 +78,7 @@ class Executor:
     _waiting: dict[Chain, None] = field(default_factory=dict, init=False)  # an ordered set
     # The last poll round's live state while no call has finished since its list call was sent.
     _seen: LiveState | None = field(default=None, init=False)
+    _marked: set[Chain] = field(default_factory=set, init=False)  # deletes written ahead
     _calls: Calls = field(init=False)
     _records: Records = field(init=False)
 
@@ -136,6 +137,7 @@ class Executor:
         """
         start = self.clock()
         self._ready, self._waiting, self._seen = [], {}, None  # an Executor may run plans again
+        self._marked = set()
         for chain in chains:
             self._file(chain)
         inflight: dict[Future[str | None], Chain] = {}
@@ -226,9 +228,9 @@ class Executor:
             if chain.index == 0:
                 chain.started = self.clock()
             batch.append(chain)
-        deletes = [c for c in batch if c.step == Step.DELETE]
-        if not self._write_ahead(deletes):
-            batch = [c for c in batch if c.step != Step.DELETE]
+        deletes = [c for c in batch if c.step == Step.DELETE and c not in self._marked]
+        if deletes and not self._write_ahead(deletes):
+            batch = [c for c in batch if c not in deletes]
         for chain in batch:
             step = known(chain.step)
             self._records.say(chain.change.name, STARTING[step])
@@ -332,8 +334,17 @@ class Executor:
 
     def _write_ahead(self, chains: list[Chain]) -> bool:
         """Deletes are marked in the apply record before they are asked for; if that cannot be
-        written, none of them is asked for."""
-        error = self._records.write_ahead(chains)
+        written, none of them is asked for. The same write marks the next `parallelism` deletes
+        waiting to be launched (one wave ahead), so N deletes cost N / parallelism writes of the
+        record, not N: a slot that frees launches one delete at a time."""
+        ahead = [
+            c
+            for _, c in heapq.nsmallest(self.parallelism, self._ready)
+            if c.step == Step.DELETE and c not in self._marked
+        ]
+        error = self._records.write_ahead([*chains, *ahead])
+        if not error:
+            self._marked.update(chains, ahead)
         for chain in chains if error else ():
             chain.seconds = 0.0
             self._fail(chain, f"not deleted: the apply record could not be written first: {error}")

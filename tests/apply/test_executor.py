@@ -302,6 +302,7 @@ class WatchedStore:
         self.plane = plane
         self.fail = fail
         self.writes: list[tuple[dict[str, Any], dict[str, str]]] = []
+        self.untouched: list[set[str]] = []  # per write: the live clusters not asked to go
 
     @property
     def where(self) -> str:
@@ -313,8 +314,10 @@ class WatchedStore:
     def write(self, data: bytes) -> None:
         if self.fail:
             raise GridsyncError("disk full")
-        live = {c.name: c.status for c in self.plane.list_clusters().clusters}
+        clusters = self.plane.list_clusters().clusters
+        live = {c.name: c.status for c in clusters}
         self.writes.append((json.loads(data)["clusters"], live))
+        self.untouched.append({c.name for c in clusters if not c.terminating})
         self.inner.write(data)
 
 
@@ -334,6 +337,34 @@ def test_a_delete_is_recorded_before_it_is_requested_and_forgotten_once_gone(
     assert "ml-old" not in store.writes[-1][0]  # forgotten once gone
     updated = [e["a"] for e, _ in store.writes if "a" in e]
     assert updated and updated[0]["public"]["cost_savings"] is True  # as soon as it settled
+
+
+def test_many_deletes_are_written_ahead_a_wave_at_a_time_each_before_it_is_requested(
+    plane: LocalControlPlane, tmp_path: Path
+) -> None:
+    names = [f"ml-{i:02d}" for i in range(24)]
+    assert run(plane, plan_for(plane, *(desired(n) for n in names))).ok
+    store = WatchedStore(tmp_path / "applied.json", plane)
+    plan = plan_for(plane, prune=True, managed=("ml-*",), allow_prune_all=True)
+    journal = RecordJournal(AppliedRecord(store))
+    executor = Executor(plane, parallelism=4, waits=QUICK, journal=journal)
+    assert executor.run(plan).ok and not plane.list_clusters().by_name().keys() & set(names)
+    marked: dict[str, int] = {}  # each cluster -> the first write marking it
+    for index, (entries, _) in enumerate(store.writes):
+        for name, entry in entries.items():
+            if entry.get("deleting"):
+                marked.setdefault(name, index)
+    assert set(marked) == set(names)
+    for name, index in marked.items():  # marked while it was still there, not yet asked to go
+        assert name in store.untouched[index], (name, index)
+    # A freed slot launches one delete; each write marks it and the next wave: 24 deletes at
+    # parallelism 4 take 5 writes ahead (8, then 5 at a time), where one per launch took 21.
+    ahead = sorted(set(marked.values()))
+    assert len(ahead) <= 6, ahead
+    for index in ahead:  # not yet asked for: calls in flight, the launch and one wave ahead
+        entries, _ = store.writes[index]
+        early = [n for n, e in entries.items() if e.get("deleting") and n in store.untouched[index]]
+        assert len(early) <= 3 * 4, (index, early)
 
 
 def test_a_delete_whose_record_cannot_be_written_first_is_not_requested(
