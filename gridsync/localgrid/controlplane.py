@@ -73,11 +73,17 @@ def _phase_since(row: Row, now: float) -> tuple[str, float]:
 
 
 def _phase(row: Row, now: float) -> str:
-    return str(_status(row, now).get("phase", Phase.UNSPECIFIED.value))
+    return _phase_of(_status(row, now))
 
 
-def _wire(row: Row, now: float) -> dict[str, Any]:
-    return {**copy.deepcopy(row.body), "status": _status(row, now)}
+def _phase_of(status: dict[str, Any]) -> str:
+    return str(status.get("phase", Phase.UNSPECIFIED.value))
+
+
+def _wire(row: Row, status: dict[str, Any]) -> dict[str, Any]:
+    """The row's wire object with its status as of now. Not copied: the row was read for this
+    request (its body parsed afresh from the stored JSON text), so nothing else holds it."""
+    return {**row.body, "status": status}
 
 
 class LocalControlPlane:
@@ -109,8 +115,11 @@ class LocalControlPlane:
 
     def list_clusters(self) -> LiveState:
         rows, meta, now = self._snapshot()
+        statuses = [(row, _status(row, now)) for row in rows]
         live = [
-            wire.cluster_from_wire(_wire(r, now)) for r in rows if _phase(r, now) != Phase.DELETED
+            wire.cluster_from_wire(_wire(row, status))
+            for row, status in statuses
+            if _phase_of(status) != Phase.DELETED
         ]
         return LiveState(
             clusters=tuple(sorted(live, key=lambda c: (c.name, c.id))),
@@ -182,17 +191,20 @@ class LocalControlPlane:
         rows, meta, now = self._snapshot()
         clusters = []
         for row in rows:
-            phase = _phase(row, now)
+            status = _status(row, now)
             ctype = str(row.spec.get("clusterType", ClusterType.UNSPECIFIED.value))
-            if _keep(phase, phase_in, phase_not_in) and _keep(ctype, type_in, type_not_in):
-                clusters.append(_wire(row, now))
+            if _keep(_phase_of(status), phase_in, phase_not_in) and _keep(
+                ctype, type_in, type_not_in
+            ):
+                clusters.append(_wire(row, status))
         clusters.sort(key=lambda c: (str(c.get("name", "")), str(c.get("id", ""))))
         return {"clusters": clusters, "defaultCluster": meta.get("default_cluster", GLOBAL_ID)}
 
     def get_wire(self, cluster_id: str) -> dict[str, Any]:
         with self._store.read() as conn:
             now = self._clock()
-            return _wire(self._live_row(conn, cluster_id, now), now)
+            row = self._live_row(conn, cluster_id, now)
+            return _wire(row, _status(row, now))
 
     def create_wire(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """`POST /v1/core/clusters`: body `{"name", "spec"}`; the new cluster is QUEUED."""

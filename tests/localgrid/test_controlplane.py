@@ -105,6 +105,22 @@ def test_created_cluster_is_grids_wire_object(plane: LocalControlPlane, clock: F
     }
 
 
+def test_an_answer_is_the_callers_own_changing_it_changes_nothing_stored(
+    plane: LocalControlPlane, clock: FakeClock
+) -> None:
+    """Wire objects are not copied on the way out (each read parses the stored rows afresh):
+    a caller that edits one, nested values included, leaves the state as it was."""
+    plane.create("prod-use1", SPEC)
+    clock.advance(200)
+    before = plane.list_wire()
+    for answer in (plane.list_wire()["clusters"][-1], plane.get_wire("prod-use1")):
+        answer["spec"]["driver"]["kubernetes"]["aws"]["region"] = "changed"
+        answer["status"]["phase"] = "changed"
+        answer["name"] = "changed"
+    assert plane.list_wire() == before
+    assert plane.get("prod-use1").spec == SPEC
+
+
 def test_injected_failure_for_a_later_create(plane: LocalControlPlane, clock: FakeClock) -> None:
     plane.inject_failure("prod-use1", "quota exceeded: vCPU")
     plane.create("prod-use1", SPEC)
