@@ -337,11 +337,8 @@ class Executor:
         written, none of them is asked for. The same write marks the next `parallelism` deletes
         waiting to be launched (one wave ahead), so N deletes cost N / parallelism writes of the
         record, not N: a slot that frees launches one delete at a time."""
-        ahead = [
-            c
-            for _, c in heapq.nsmallest(self.parallelism, self._ready)
-            if c.step == Step.DELETE and c not in self._marked
-        ]
+        ahead = [c for _, c in self._next_ready(self.parallelism)]
+        ahead = [c for c in ahead if c.step == Step.DELETE and c not in self._marked]
         error = self._records.write_ahead([*chains, *ahead])
         if not error:
             self._marked.update(chains, ahead)
@@ -350,6 +347,14 @@ class Executor:
             self._fail(chain, f"not deleted: the apply record could not be written first: {error}")
             self._file(chain)
         return not error
+
+    def _next_ready(self, count: int) -> list[tuple[int, Chain]]:
+        """The next `count` ready chains, in launch order, left ready: popped and pushed back,
+        count x log(ready), not a pass over every ready chain."""
+        taken = [heapq.heappop(self._ready) for _ in range(min(count, len(self._ready)))]
+        for item in taken:
+            heapq.heappush(self._ready, item)
+        return taken
 
     def _advance(self, chain: Chain) -> None:
         chain.index += 1
