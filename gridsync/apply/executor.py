@@ -334,9 +334,11 @@ class Executor:
 
     def _write_ahead(self, chains: list[Chain]) -> bool:
         """Deletes are marked in the apply record before they are asked for; if that cannot be
-        written, none of them is asked for. The same write marks the next `parallelism` deletes
-        waiting to be launched (one wave ahead), so N deletes cost N / parallelism writes of the
-        record, not N: a slot that frees launches one delete at a time."""
+        written, none of them is asked for (the waiting ones are tried again at their launch).
+        The same write marks the next `parallelism` deletes waiting to be launched (one wave
+        ahead), so N deletes cost N / parallelism writes of the record, not N: a slot that frees
+        launches one delete at a time. Marked early is as true as a request sent and lost: the
+        next plan deletes them again; drift reports them as not applied."""
         ahead = [c for _, c in self._next_ready(self.parallelism)]
         ahead = [c for c in ahead if c.step == Step.DELETE and c not in self._marked]
         error = self._records.write_ahead([*chains, *ahead])
