@@ -20,6 +20,7 @@ configs, the context, outcomes) is apply/finish.py.
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,7 @@ from gridsync.apply.finish import (
     write_run,
 )
 from gridsync.apply.heartbeat import Heartbeat
-from gridsync.apply.journaling import Records, updates_only, with_updates
+from gridsync.apply.journaling import FLUSH_EVERY, Records, updates_only, with_updates
 from gridsync.apply.outcome import ApplyResult, Journal, Progress, Status, WaitPolicy
 from gridsync.apply.steps import (
     FINISHED,
@@ -79,6 +80,7 @@ class Executor:
     # The last poll round's live state while no call has finished since its list call was sent.
     _seen: LiveState | None = field(default=None, init=False)
     _marked: set[Chain] = field(default_factory=set, init=False)  # deletes written ahead
+    _deletes: tuple[float, int] | None = field(default=None, init=False)  # first launch, count
     _calls: Calls = field(init=False)
     _records: Records = field(init=False)
 
@@ -137,7 +139,7 @@ class Executor:
         """
         start = self.clock()
         self._ready, self._waiting, self._seen = [], {}, None  # an Executor may run plans again
-        self._marked = set()
+        self._marked, self._deletes = set(), None
         for chain in chains:
             self._file(chain)
         inflight: dict[Future[str | None], Chain] = {}
@@ -231,6 +233,10 @@ class Executor:
         deletes = [c for c in batch if c.step == Step.DELETE and c not in self._marked]
         if deletes and not self._write_ahead(deletes):
             batch = [c for c in batch if c not in deletes]
+        launched = sum(1 for c in batch if c.step == Step.DELETE)
+        if launched:
+            first, count = self._deletes or (self.clock(), 0)
+            self._deletes = (first, count + launched)
         for chain in batch:
             step = known(chain.step)
             self._records.say(chain.change.name, STARTING[step])
@@ -335,11 +341,12 @@ class Executor:
     def _write_ahead(self, chains: list[Chain]) -> bool:
         """Deletes are marked in the apply record before they are asked for; if that cannot be
         written, none of them is asked for (the waiting ones are tried again at their launch).
-        The same write marks the next `parallelism` deletes waiting to be launched (one wave
-        ahead), so N deletes cost N / parallelism writes of the record, not N: a slot that frees
-        launches one delete at a time. Marked early is as true as a request sent and lost: the
+        The same write marks the deletes waiting to be launched next: a wave, or as many as
+        FLUSH_EVERY seconds launch at the rate so far, whichever is more. The record of N
+        clusters is then rewritten about once a second, as for what settles, not once per freed
+        slot (N rewrites of N entries). Marked early is as true as a request sent and lost: the
         next plan deletes them again; drift reports them as not applied."""
-        ahead = [c for _, c in self._next_ready(self.parallelism)]
+        ahead = [c for _, c in self._next_ready(self._ahead())]
         ahead = [c for c in ahead if c.step == Step.DELETE and c not in self._marked]
         error = self._records.write_ahead([*chains, *ahead])
         if not error:
@@ -349,6 +356,15 @@ class Executor:
             self._fail(chain, f"not deleted: the apply record could not be written first: {error}")
             self._file(chain)
         return not error
+
+    def _ahead(self) -> int:
+        """How many waiting deletes a write ahead marks: see _write_ahead."""
+        if self._deletes is None:
+            return self.parallelism
+        first, count = self._deletes
+        elapsed = self.clock() - first
+        rate = count / elapsed if elapsed > 0 else 0.0
+        return max(self.parallelism, math.ceil(rate * FLUSH_EVERY))
 
     def _next_ready(self, count: int) -> list[tuple[int, Chain]]:
         """The next `count` ready chains, in launch order, left ready: popped and pushed back,

@@ -1,7 +1,8 @@
 """The apply record kept true while an apply runs (apply/executor.py's journal calls).
 
 Deletes are written ahead, before any is asked for: one write for a launch's deletes and the
-next wave's (executor.py `_write_ahead`), so N deletes cost N / parallelism writes.
+next ones to launch, a wave or a second's worth (executor.py `_write_ahead`), so deletes cost
+about a write per second too.
 What settled (clusters seen running after gridsync's call, clusters gone) is written at most
 FLUSH_EVERY seconds after it settled, in one write for everything that settled meanwhile, and at
 the end of the run: a fleet of N clusters costs a write per second, not N rewrites (and fsyncs)
