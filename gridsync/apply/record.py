@@ -111,7 +111,7 @@ class AppliedRecord:
     def _write(self, entries: Mapping[str, Entry]) -> None:
         """The whole record, one cluster per line, each line kept as last written (json's C
         encoder; `indent=` takes its pure-Python one, 60 ms for 1,000 entries, and deletes are
-        written ahead a wave at a time)."""
+        written ahead about once a second)."""
         lines = ",\n".join(self._line(name, entry) for name, entry in sorted(entries.items()))
         clusters = f"{{\n{lines}\n  }}" if lines else "{}"
         text = f'{{\n  "version": {VERSION},\n  "clusters": {clusters}\n}}\n'
