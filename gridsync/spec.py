@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.escapes import clean
 
@@ -234,9 +234,11 @@ def default_of(name: str) -> Any:
     return spec_field.default
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Source:
-    """Where something was declared: a file relative to the project root, 1-based line and column."""
+class Source(NamedTuple):
+    """Where something was declared: a file relative to the project root, 1-based line and column.
+
+    A NamedTuple (immutable, ordered, hashable), not a frozen dataclass: reading a project makes
+    one per declared field and run config, and a NamedTuple is made 2-3x faster."""
 
     path: str
     line: int = 1

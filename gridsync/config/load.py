@@ -7,7 +7,7 @@ Every problem of every file is collected before anything is raised, so one run o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
@@ -86,7 +86,7 @@ def _binding(
     read)."""
     if not isinstance(document.value, dict) or "runs" not in document.value:
         return None, []
-    header = replace(yaml_file, documents=(), problems=(), text="")
+    header = yaml_file._replace(documents=(), problems=(), text="")
     return binding_of(header, document.only("runs"), name)
 
 

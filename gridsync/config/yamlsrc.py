@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml._yaml import CParser
@@ -149,8 +149,7 @@ def _subtree(positions: Mapping[YamlPath, Position], path: YamlPath) -> dict[Yam
     return {p: at for p, at in positions.items() if p[: len(path)] == path}
 
 
-@dataclass(frozen=True)
-class YamlFile:
+class YamlFile(NamedTuple):  # one per file read: a NamedTuple is made 2-3x faster than a dataclass
     path: str  # relative to the project root, "/" separators
     documents: tuple[YamlDocument, ...]
     problems: tuple[tuple[int, Problem], ...]  # (document index or 0, problem)
