@@ -69,6 +69,21 @@ def _heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
 
 
+def test_the_install_adds_no_import_hook_to_every_python_start() -> None:
+    """An editable install is a path in a .pth file (pyproject's `package-dir`), not setuptools'
+    import-hook finder, which every interpreter of the venv imports at start (25-30 ms)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "pass"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    modules = [line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if "|" in line]
+    assert "site" in modules  # the report was read
+    assert [m for m in modules if "editable" in m or "gridsync" in m] == []
+
+
 @pytest.mark.parametrize("args", [["--help"], ["plan", "--help"], ["apply", "--help"]])
 def test_help_imports_click_and_the_declarations_only(args: list[str]) -> None:
     modules, out = _imported(*args)
