@@ -12,8 +12,8 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 def is_inside(root: Path, path: Path) -> bool:
@@ -33,8 +33,7 @@ def shown(root: Path, path: Path) -> str:
         return str(path)
 
 
-@dataclass(frozen=True)
-class _Dir:
+class _Dir(NamedTuple):
     path: Path  # as reached, links not resolved
     real: Path  # resolved
     ancestors: frozenset[Path]  # resolved directories above it on the way from the top

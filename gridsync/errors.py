@@ -26,8 +26,8 @@ re-raised as one of these with ``from exc``, saying what failed and what to do n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -45,8 +45,7 @@ class ExitCode(IntEnum):
     TERMINATED = 143  # SIGTERM: 128 + 15
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem found in one file, at one place."""
 
     path: str

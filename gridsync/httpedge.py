@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import httpx
 
@@ -40,8 +40,7 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 Outcome = httpx.Response | httpx.TransportError
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     attempts: int = 5  # total tries for a request that is safe to repeat
     base_delay: float = 0.5  # full-jitter backoff: uniform(0, min(max_delay, base_delay * 2**n))
     max_delay: float = 10.0
@@ -104,8 +103,7 @@ class Service:
     secrets: Callable[[], Sequence[str]] = field(default=lambda: ())
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """The last outcome of a request, how many tries it took, and whether an earlier failed try
     may have reached the server (so a 404 after a DELETE may mean it worked)."""
 

@@ -73,8 +73,7 @@ def short_phase(phase: str) -> str:
     return phase.removeprefix("CLUSTER_STATE_").lower() or "unknown"
 
 
-@dataclass(frozen=True, order=True)
-class InstanceType:
+class InstanceType(NamedTuple):
     name: str
     overprovisioned_ondemand_count: int | None = None
     root_volume_size: int | None = None
@@ -158,8 +157,7 @@ def _instance_type_data(items: tuple[InstanceType, ...]) -> Any:
     return sorted([t.name, t.overprovisioned_ondemand_count, t.root_volume_size] for t in items)
 
 
-@dataclass(frozen=True)
-class ManagedField:
+class ManagedField(NamedTuple):
     """One row of FIELDS: a ClusterSpec attribute, its YAML key and its name in plans."""
 
     name: str
@@ -268,8 +266,7 @@ def public_fields(spec: ClusterSpec) -> dict[str, Any]:
     return {f.name: f.shown(getattr(spec, f.name)) for f in FIELDS if f.public}
 
 
-@dataclass(frozen=True)
-class AppliedEntry:
+class AppliedEntry(NamedTuple):
     """What gridsync last applied to one cluster (the apply record; drift reads it)."""
 
     digest: str  # "" for a cluster gridsync deletes without ever having applied it

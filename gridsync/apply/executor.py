@@ -25,7 +25,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gridsync.apply.calls import Calls
 from gridsync.apply.finish import (
@@ -387,8 +387,7 @@ class Executor:
         self._records.say(chain.change.name, detail)
 
 
-@dataclass(frozen=True)
-class _Round:
+class _Round(NamedTuple):
     """A poll round in flight: its list call, the chains it is for, calls settled when sent."""
 
     future: Future[LiveState]

@@ -13,7 +13,7 @@ means the record already holds it, even if apply is killed right after."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gridsync.apply.outcome import Journal, Progress, Status
 from gridsync.apply.steps import Chain, Clock, Step
@@ -102,9 +102,9 @@ def with_updates(before: LiveState, chains: list[Chain]) -> LiveState:
     PUT answers without createdAt: kept from before)."""
     after = {c.live.id: c.live for c in chains if c.status == Status.SUCCEEDED and c.live}
     clusters = tuple(
-        replace(after[c.id], created_at=after[c.id].created_at or c.created_at)
+        after[c.id]._replace(created_at=after[c.id].created_at or c.created_at)
         if c.id in after
         else c
         for c in before.clusters
     )
-    return replace(before, clusters=clusters)
+    return before._replace(clusters=clusters)

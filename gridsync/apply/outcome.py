@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gridsync.live.backend import LiveCluster, LiveState
 from gridsync.plan.changes import Action
@@ -19,8 +19,7 @@ class Status(StrEnum):
     INCOMPLETE = "incomplete"  # started, not finished (interrupted or timed out while waiting)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     name: str
     action: Action
     status: Status
@@ -29,8 +28,7 @@ class Outcome:
     leftovers: tuple[str, ...] = ()  # ARNs of AWS resources still tagged for a deleted cluster
 
 
-@dataclass(frozen=True)
-class ApplyResult:
+class ApplyResult(NamedTuple):
     outcomes: tuple[Outcome, ...]
     context: Outcome | None = None
     interrupted: bool = False

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.apply.lock import (
     Clock,
@@ -39,8 +38,7 @@ GONE = frozenset({"NoSuchKey", "404"})
 MAX_BODY = 64 * 1024
 
 
-@dataclass(frozen=True)
-class S3Location:
+class S3Location(NamedTuple):
     bucket: str
     key: str
 

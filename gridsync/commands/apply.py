@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gridsync.apply.executor import Executor
 from gridsync.apply.lock import FileLock, Holder, Lock, open_lock
@@ -44,8 +44,7 @@ if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use the
 Confirm = Callable[[str], bool]
 
 
-@dataclass(frozen=True)
-class ApplyOptions:
+class ApplyOptions(NamedTuple):
     planfile: Path | None = None
     auto_approve: bool = False
     allow_replace: bool = False
@@ -146,8 +145,7 @@ def _close_unused(opening: Future[Backend]) -> None:
         opening.result().close()
 
 
-@dataclass(frozen=True)
-class _Session:
+class _Session(NamedTuple):
     """What one apply works with, read before it changes anything."""
 
     inputs: Inputs

@@ -8,7 +8,7 @@ current while drift lasts, and is closed when it clears.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gridsync.backends import open_backend
 from gridsync.console import Console
@@ -20,8 +20,7 @@ from gridsync.prepare.memory import own_record, read_memory
 from gridsync.render.drift import render_markdown, render_text
 
 
-@dataclass(frozen=True)
-class DriftOptions:
+class DriftOptions(NamedTuple):
     backend: str | None = None
     issue: bool = False  # keep a GitHub issue open while drift lasts
     markdown: bool = False

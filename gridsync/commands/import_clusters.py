@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gridsync import redact
 from gridsync.backends import open_backend
@@ -31,8 +31,7 @@ from gridsync.render.diagnostics import render_diagnostics
 from gridsync.render.imported import render_imported, render_skipped
 
 
-@dataclass(frozen=True)
-class ImportOptions:
+class ImportOptions(NamedTuple):
     names: tuple[str, ...] = ()
     all: bool = False  # --all: every importable live cluster not declared yet
     file: Path | None = None  # --file: one file for every document (else one per cluster)
@@ -40,8 +39,7 @@ class ImportOptions:
     backend: str | None = None  # --backend; None: GRIDSYNC_BACKEND, gridsync.yaml, auto
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(NamedTuple):
     """What was written: rel path -> documents, and the run configs left unbound (with why)."""
 
     files: Mapping[str, tuple[ClusterDocument, ...]]

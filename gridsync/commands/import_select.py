@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gridsync.config.cluster import NAME_RULE
 from gridsync.config.desired import DesiredState, ProjectSettings
@@ -25,8 +25,7 @@ from gridsync.plan.prune import Memory, matches
 from gridsync.spec import ClusterType, Phase, is_valid_name
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     name: str
     why: str
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def serve(target: Target, options: ServeOptions, env: Mapping[str, str], console
     settings = target.settings()
     local = settings.backend.local
     if options.state is not None:
-        local = replace(local, state=options.state.absolute())
+        local = local._replace(state=options.state.absolute())
     faults = FaultSettings.from_env(env).merged(**options.faults)
     plane = LocalControlPlane(local, root=settings.root)
     server = GridServer(

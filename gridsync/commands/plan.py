@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from gridsync.backends import open_backend
 from gridsync.console import Console
@@ -22,8 +23,7 @@ from gridsync.render import formats
 # does without them.
 
 
-@dataclass(frozen=True)
-class PlanOptions:
+class PlanOptions(NamedTuple):
     format: str = formats.DEFAULT
     out: Path | None = None
     detailed_exitcode: bool = False

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync import redact
 from gridsync.config.desired import AwsSettings, DesiredCluster, TerraformSettings
@@ -40,8 +39,7 @@ NAME_RULE = (
 )
 
 
-@dataclass(frozen=True)
-class CheckedDocument:
+class CheckedDocument(NamedTuple):
     cluster: DesiredCluster | None  # None when the document has errors
     problems: tuple[Problem, ...]
     name: str | None = None  # a resolved string name, even when the document has other errors

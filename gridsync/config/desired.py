@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import Diagnostic
 from gridsync.spec import ClusterSpec, Source
@@ -15,8 +15,7 @@ DEFAULT_RUN_GLOBS = ("runs/**/*.yaml", "runs/**/*.yml")
 DEFAULT_STATE_PATH = ".gridsync/grid.db"
 
 
-@dataclass(frozen=True)
-class LocalBackendSettings:
+class LocalBackendSettings(NamedTuple):
     """The embedded local Grid control plane. Times are seconds of its clock."""
 
     state: Path = Path(DEFAULT_STATE_PATH)
@@ -33,8 +32,7 @@ class BackendSettings:
     url_source: str = "gridsync.yaml"  # file:line of backend.url, for messages
 
 
-@dataclass(frozen=True)
-class WaitSettings:
+class WaitSettings(NamedTuple):
     timeout_seconds: float = 5400.0  # the grid CLI's own cap: 90 minutes
     poll_min_seconds: float = 0.2
     poll_max_seconds: float = 30.0
@@ -77,8 +75,7 @@ class TerraformSettings:
     outputs: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class AwsSettings:
+class AwsSettings(NamedTuple):
     """A cluster's `aws:`: which account its credentials must reach."""
 
     account_id: str | None = None
@@ -126,8 +123,7 @@ class RunConfig:
     text: str = field(default="", compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class DesiredState:
+class DesiredState(NamedTuple):
     clusters: tuple[DesiredCluster, ...]  # sorted by name, names unique
     files: tuple[str, ...]  # every cluster file read, relative to the project root
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings and notes (errors raise ConfigError)

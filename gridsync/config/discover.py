@@ -61,8 +61,7 @@ class _Below:
     named: dict[str, _Named] = field(default_factory=dict)  # by name pattern: what it matches
 
 
-@dataclass(frozen=True)
-class _Named:
+class _Named(NamedTuple):
     """What one name pattern (a glob's last segment) matches in a `**` walk's directories: the
     files in the order of the directories, where each directory's files start, and problems."""
 

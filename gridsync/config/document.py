@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -22,8 +21,7 @@ from gridsync.spec import FIELDS, ClusterSpec
 API_VERSION = "gridsync/v1"
 
 
-@dataclass(frozen=True)
-class ClusterDocument:
+class ClusterDocument(NamedTuple):
     """One document to write, and the environment variables it needs (VAR, field)."""
 
     name: str

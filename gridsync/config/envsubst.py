@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.config.yamlsrc import YamlPath
 
@@ -25,8 +25,7 @@ _LITERAL = "$${"  # written for a literal "${"
 SYNTAX_HINT = "write ${env:NAME} or ${env:NAME:-default}, or $${ for a literal ${"
 
 
-@dataclass(frozen=True)
-class Substituted:
+class Substituted(NamedTuple):
     """One string after substitution."""
 
     value: str  # the original text when anything is unresolved or wrong

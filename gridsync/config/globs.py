@@ -7,16 +7,15 @@ and the two are walked together; they overlap when both can end at once.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from string import ascii_lowercase, digits
+from typing import NamedTuple
 
 NAME_ALPHABET = ascii_lowercase + digits + "-"
 _STAR = "*"
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     text: str  # "*", or a pattern matching exactly one character
 
     def accepts(self, char: str) -> bool:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.config.cluster import NAME_RULE, suggest_name
 from gridsync.config.desired import ProjectSettings, RunConfig
@@ -48,8 +47,7 @@ def frameworks() -> tuple[str, ...]:
     return tuple(train["properties"]["framework"]["enum"])
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """A cluster document's `runs:` globs: the run configs that run on that cluster."""
 
     cluster: str

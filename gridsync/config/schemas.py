@@ -18,10 +18,9 @@ import copy
 import difflib
 import json
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gridsync.config.yamlsrc import YamlPath, format_path
 
@@ -53,8 +52,7 @@ _TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
+class SchemaProblem(NamedTuple):
     path: YamlPath
     message: str
     at_key: bool = False  # point at the key (unknown field) rather than the value

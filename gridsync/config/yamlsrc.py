@@ -78,8 +78,7 @@ _WORD_TAGS = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A diagnostic before it knows its file: 1-based position, message, YAML path, severity."""
 
     line: int

@@ -11,8 +11,8 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gridsync.apply.outcome import ApplyResult, Status
 from gridsync.errors import Diagnostic, ExitCode, GridsyncError
@@ -29,8 +29,7 @@ _OUTPUT_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary over 1 MiB
 
 
-@dataclass(frozen=True)
-class Annotation:
+class Annotation(NamedTuple):
     level: str  # "error" | "warning" | "notice"
     message: str
     file: str | None = None

@@ -10,8 +10,7 @@ bot's label (a login ending in `[bot]`, e.g. a labeler workflow the author's pus
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.escapes import clean
 from gridsync.github.api import GitHub
@@ -21,8 +20,7 @@ from gridsync.plan.diff import REPLACE_LABEL
 LABEL = REPLACE_LABEL
 
 
-@dataclass(frozen=True)
-class Approval:
+class Approval(NamedTuple):
     approved: bool
     why: str  # one sentence, for the log
     by: str = ""  # who added the label, when approved

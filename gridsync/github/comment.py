@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from gridsync.escapes import clean, md_escape
@@ -63,8 +63,7 @@ class Record:
     plan: Plan | None = None
 
 
-@dataclass(frozen=True)
-class ReadRecord:
+class ReadRecord(NamedTuple):
     """A comment gridsync wrote, read back: its kind, the commit it was about, its plan_id."""
 
     kind: str

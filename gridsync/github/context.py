@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import GridsyncError
 
@@ -22,8 +21,7 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _RUN_ID = re.compile(r"[0-9]{1,20}")
 
 
-@dataclass(frozen=True)
-class PullRequest:
+class PullRequest(NamedTuple):
     number: int
     author: str  # the login that opened it
     labels: tuple[str, ...]
@@ -31,8 +29,7 @@ class PullRequest:
     merged: bool = False
 
 
-@dataclass(frozen=True)
-class RunInfo:
+class RunInfo(NamedTuple):
     """Where a comment comes from: the commit it is about and the run that wrote it."""
 
     sha: str = ""  # the pull request's head commit, else GITHUB_SHA ("" when unknown)

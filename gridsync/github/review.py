@@ -6,8 +6,7 @@ branch's head, and the newest trusted run of the drift workflow (the live snapsh
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import GridsyncError
 from gridsync.github.api import GitHub
@@ -19,8 +18,7 @@ DRIFT_WORKFLOW = "gridsync-drift.yml"
 TRUSTED_EVENTS = ("schedule", "workflow_dispatch")  # never an event a pull request can start
 
 
-@dataclass(frozen=True)
-class Reviewed:
+class Reviewed(NamedTuple):
     """The pull request a commit came from and what was reviewed on it."""
 
     pull: PullRequest | None
@@ -28,8 +26,7 @@ class Reviewed:
     approval: Approval | None = None
 
 
-@dataclass(frozen=True)
-class SnapshotRun:
+class SnapshotRun(NamedTuple):
     run_id: int
     taken_at: str  # when the run started (run_started_at), as GitHub says it
 

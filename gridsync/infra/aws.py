@@ -22,8 +22,7 @@ never carry credentials: account ids and caller ARNs are not secret and are show
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import GridsyncError
 from gridsync.infra import awssession
@@ -56,15 +55,13 @@ class AwsError(GridsyncError):
     """AWS could not be asked: no credentials, access denied, or the endpoint failed."""
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     severity: str  # "error" | "warning" | "ok"
     check: str  # e.g. "identity", "quota L-CDE20ADC"
     message: str  # human text; never credentials
 
 
-@dataclass(frozen=True)
-class TagFilter:
+class TagFilter(NamedTuple):
     key: str
     value: str | None = None  # None: any value
 

@@ -32,9 +32,9 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from gridsync.config.desired import TerraformSettings
 
@@ -46,14 +46,12 @@ _GIT_TIMEOUT_SECONDS = 60.0
 FETCH_HINT = "check out with `fetch-depth: 0` (or 2) in actions/checkout"
 
 
-@dataclass(frozen=True)
-class Deferral:
+class Deferral(NamedTuple):
     reason: str
     module_changed: bool  # the module's own files (or its var file) changed
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     """What this run knows about the change it plans. The default: not a pull request."""
 
     unreviewed: bool = False  # the run may plan code nobody reviewed (a pull request)

@@ -19,9 +19,8 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.config.desired import TerraformSettings
 from gridsync.infra import tfworkdir
@@ -55,8 +54,7 @@ log = logging.getLogger(__name__)
 PLAN_FILE = "gridsync.tfplan"
 
 
-@dataclass(frozen=True)
-class TerraformPlanSummary:
+class TerraformPlanSummary(NamedTuple):
     """Resource counts of a plan, and how many existing outputs change value or go away.
 
     An output-only change counts: the cluster's role_arn and external_id come from the outputs,

@@ -22,9 +22,8 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from gridsync import interrupts
 from gridsync.config.project import terraform_bin_message
@@ -65,8 +64,7 @@ class TerraformError(GridsyncError):
     """A Terraform command failed, timed out or could not start, or its outputs cannot be used."""
 
 
-@dataclass(frozen=True)
-class Completed:
+class Completed(NamedTuple):
     code: int
     stdout: str  # may hold sensitive values (`output -json`, `show -json`): never log it
     stderr: str

@@ -9,14 +9,12 @@ subclasses (ClusterNotFound, ClusterExists, InvalidArgument).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gridsync.spec import ClusterSpec, ClusterType, Phase
 
 
-@dataclass(frozen=True)
-class Blueprint:
+class Blueprint(NamedTuple):
     """A cluster document from infrastructure (the one a Terraform module outputs), as read by the
     backend that creates the cluster: the managed fields it holds, and whatever else the backend
     keeps from it. `own` is opaque: only the backend whose `blueprint` made it reads it."""
@@ -25,8 +23,7 @@ class Blueprint:
     own: object = None
 
 
-@dataclass(frozen=True)
-class LiveCluster:
+class LiveCluster(NamedTuple):
     id: str
     name: str
     cluster_type: str  # a ClusterType value (BYOC: gridsync may manage it), or the backend's own
@@ -59,8 +56,7 @@ class LiveCluster:
         )
 
 
-@dataclass(frozen=True)
-class LiveState:
+class LiveState(NamedTuple):
     """What `grid clusters` shows (deleted clusters hidden), plus the user's cluster context."""
 
     clusters: tuple[LiveCluster, ...]  # sorted by name

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from gridsync.errors import UsageError
@@ -24,8 +24,7 @@ DEFAULT_GRID_URL = "https://platform.grid.ai"
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
 
-@dataclass(frozen=True)
-class GridUrl:
+class GridUrl(NamedTuple):
     url: str  # without a trailing "/"
     source: str  # where it came from, for messages
 

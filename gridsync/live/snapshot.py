@@ -142,7 +142,7 @@ def _snapshot_cluster(obj: Mapping[str, Any]) -> LiveCluster:
     spec = obj.get("spec")
     spec_wire: Mapping[str, Any] = spec if isinstance(spec, Mapping) else {}
     unknown = frozenset(f for f in PRIVATE_FIELDS if not wire.has_wire_value(spec_wire, f))
-    return replace(cluster, unknown=unknown)
+    return cluster._replace(unknown=unknown)
 
 
 # --- the `grid clusters` text table ---------------------------------------------------------------

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import GridsyncError, InvalidArgument
 from gridsync.live.backend import Blueprint, LiveCluster
@@ -38,8 +37,7 @@ def _profile(cost_savings: Value) -> str:
     return profile.value
 
 
-@dataclass(frozen=True)
-class GridField:
+class GridField(NamedTuple):
     """How Grid spells one managed field (a row of gridsync.spec.FIELDS): where it sits in the
     wire spec, in the document `grid edit cluster` opens (snake_case keys only: a camelCase key
     fails there), and the `grid clusters aws` flag that sets it at create."""

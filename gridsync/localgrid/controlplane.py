@@ -17,7 +17,6 @@ import copy
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -157,7 +156,7 @@ class LocalControlPlane:
                 spec = {**row.spec, "desiredState": Phase.DELETED.value}
                 body = {**row.body, "spec": spec, "status": _status(row, now)}
                 gone_at = now + self._settings.delete_seconds
-                save_row(conn, cluster_id, replace(row, body=body, gone_at=gone_at))
+                save_row(conn, cluster_id, row._replace(body=body, gone_at=gone_at))
 
     def set_context(self, cluster_id: str) -> None:
         with self._store.write() as conn:
@@ -175,7 +174,7 @@ class LocalControlPlane:
             now = self._clock()
             row = self._store.row(conn, name)
             if row is not None and row.gone_at is None and now < row.ready_at:
-                save_row(conn, name, replace(row, failure=reason))
+                save_row(conn, name, row._replace(failure=reason))
             else:
                 save_injected_failure(conn, name, reason)
 
@@ -277,7 +276,7 @@ class LocalControlPlane:
             spec = make_spec(copy.deepcopy(row.spec))
             wire.validate_request(stored_name, spec)
             body = {**row.body, "spec": spec, "status": _status(row, now)}
-            save_row(conn, cluster_id, replace(row, body=body))
+            save_row(conn, cluster_id, row._replace(body=body))
         return {k: v for k, v in body.items() if k != "createdAt"}
 
     def _live_row(self, conn: sqlite3.Connection, cluster_id: str, now: float) -> Row:

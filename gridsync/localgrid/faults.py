@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import UsageError
 
@@ -101,8 +101,7 @@ class FaultKind(StrEnum):
     DROP = "drop"
 
 
-@dataclass(frozen=True)
-class FaultDecision:
+class FaultDecision(NamedTuple):
     """What to do to one request."""
 
     delay_seconds: float = 0.0

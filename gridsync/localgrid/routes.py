@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from gridsync.errors import ClusterExists, ClusterNotFound, GridsyncError, InvalidArgument
@@ -44,15 +43,13 @@ _LOGOUT = "/v1/auth/logout"
 _AUTH_ROUTES = (_LOGIN, _USER, _REFRESH, _LOGOUT)
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     status: int
     body: dict[str, Any]
     headers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     method: str
     params: tuple[str, ...]  # the path's {id}, percent-decoded
     query: dict[str, list[str]]

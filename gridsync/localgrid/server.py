@@ -23,11 +23,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, TextIO, cast
+from typing import Any, NamedTuple, TextIO, cast
 from urllib.parse import parse_qs, urlsplit
 
 from gridsync.errors import UsageError
@@ -112,8 +111,7 @@ class _RequestLog:
                 pass
 
 
-@dataclass(frozen=True)
-class _App:
+class _App(NamedTuple):
     api: Routes
     faults: FaultInjector
     stats: RequestStats

@@ -17,9 +17,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import BackendError
 from gridsync.statedir import ensure_dir, refuse_symlinks
@@ -38,8 +37,7 @@ _SCHEMA = (
 _COLUMNS = "body, created, queued_until, ready_at, gone_at, failure"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One stored cluster: its wire object as of the last write and its lifecycle timestamps."""
 
     body: dict[str, Any]  # the stored wire Cluster; its status is as of the last write

@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from gridsync.config.desired import DesiredCluster
 from gridsync.spec import Phase, Source
@@ -47,8 +48,7 @@ class FieldChange:
     known_after_apply: bool = False  # the value comes from Terraform outputs at apply
 
 
-@dataclass(frozen=True)
-class TerraformStep:
+class TerraformStep(NamedTuple):
     """What apply does with a cluster's Terraform module around the Grid change."""
 
     summary: str  # e.g. "Terraform: 12 to add, 0 to change, 0 to destroy"
@@ -60,8 +60,7 @@ class TerraformStep:
     region: str = ""
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     action: Action
     name: str
     cluster_id: str | None = None  # None for a cluster not yet created
@@ -91,7 +90,7 @@ class Change:
 
     def block(self, why: str) -> Change:
         """This change, also stopped by `why` (each rule adds its reason; none hides another)."""
-        return self if why in self.blocks else dataclasses.replace(self, blocks=(*self.blocks, why))
+        return self if why in self.blocks else self._replace(blocks=(*self.blocks, why))
 
     @property
     def resumes_delete(self) -> bool:
@@ -105,8 +104,7 @@ class Change:
         return self.action != Action.NOOP or self.live_phase in (Phase.QUEUED, Phase.PENDING)
 
 
-@dataclass(frozen=True)
-class ContextChange:
+class ContextChange(NamedTuple):
     """The user's cluster context moves to `after` (a cluster name). `before` is an id or None."""
 
     before: str | None
@@ -115,8 +113,7 @@ class ContextChange:
     source: Source | None = None
 
 
-@dataclass(frozen=True, order=True)
-class RunEdit:
+class RunEdit(NamedTuple):
     """Set `compute.provider.cluster` in one run config file to the id of the cluster it is bound to."""
 
     path: str  # relative to the project root
@@ -127,15 +124,13 @@ class RunEdit:
     source: Source | None = None
 
 
-@dataclass(frozen=True, order=True)
-class Note:
+class Note(NamedTuple):
     severity: str  # "warning" | "note"
     message: str
     source: Source | None = None
 
 
-@dataclass(frozen=True, order=True)
-class Teardown:
+class Teardown(NamedTuple):
     """A live cluster being torn down (terminating): shown in every plan, never re-created over."""
 
     name: str

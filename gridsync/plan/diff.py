@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gridsync.config.desired import DesiredCluster, DesiredState
 from gridsync.errors import ConfigError
@@ -144,24 +144,24 @@ def _declared_change(
 ) -> tuple[Change, Note | None]:
     base = Change(action=Action.NOOP, name=cluster.name, source=cluster.source, desired=cluster)
     if live is None:
-        return replace(base, action=Action.CREATE, fields=_create_fields(cluster)), None
-    base = replace(base, cluster_id=live.id, live_phase=live.phase)
+        return base._replace(action=Action.CREATE, fields=_create_fields(cluster)), None
+    base = base._replace(cluster_id=live.id, live_phase=live.phase)
     if live.cluster_type != ClusterType.BYOC:
         kind = "Grid's global cluster" if live.is_global else f"a {live.cluster_type} cluster"
         blocked = f"the name is taken by {kind} (id {live.id}), which gridsync never changes"
-        return replace(base, action=Action.CREATE).block(blocked), None
+        return base._replace(action=Action.CREATE).block(blocked), None
     if live.terminating and cluster.name in memory.deleting:
         reason = (
             "the old cluster is being deleted by an earlier apply; apply waits until it is gone"
         )
-        change = replace(base, action=Action.CREATE, fields=_create_fields(cluster), reason=reason)
-        return replace(change, after_teardown=True), None
+        change = base._replace(action=Action.CREATE, fields=_create_fields(cluster), reason=reason)
+        return change._replace(after_teardown=True), None
     if live.terminating:
         message = (
             f"cluster '{cluster.name}' is being deleted (terminating); it is not re-created now. "
             "Run apply again once it is gone."
         )
-        return replace(base, reason="terminating"), Note("warning", message, cluster.source)
+        return base._replace(reason="terminating"), Note("warning", message, cluster.source)
     fields = () if live.spec is None else _field_changes(live.spec, cluster, live.unknown)
     if live.phase == Phase.FAILED:
         reason = f"live cluster FAILED: {live.reason}" if live.reason else "live cluster FAILED"
@@ -171,7 +171,7 @@ def _declared_change(
         reason = f"{forced_by} forces replacement"
         return _replace_change(base, fields, reason, policy, memory, forced=True), None
     action = Action.UPDATE if fields else Action.NOOP
-    return replace(base, action=action, fields=fields), None
+    return base._replace(action=action, fields=fields), None
 
 
 def _unfinished_deletes(live: LiveState, infra: InfraFacts, memory: Memory) -> list[Change]:
@@ -212,7 +212,7 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
             workdir=_workdir(change.name),
             region=region,
         )
-        return replace(change, terraform=step)
+        return change._replace(terraform=step)
     module = change.desired.terraform if change.desired is not None else None
     if module is None:
         return change
@@ -224,12 +224,12 @@ def _with_terraform(change: Change, infra: InfraFacts, region: str) -> Change:
         summary = f"{DEFERRED}: {reason}"  # in every format, the grid commands included
     if change.action == Action.NOOP and changed and not change.blocked:
         why = "its module changed" if change.name in infra.deferred else "Terraform has changes"
-        change = replace(change, action=Action.UPDATE, reason=why)
+        change = change._replace(action=Action.UPDATE, reason=why)
     apply = change.action in (Action.CREATE, Action.REPLACE) or changed
     apply = apply and change.action != Action.NOOP
     if apply and change.name in infra.runner_state:
         change = change.block(_RUNNER_STATE.format(name=change.name, dir=TERRAFORM_DIR))
-    return replace(change, terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
+    return change._replace(terraform=TerraformStep(summary, apply, workdir=_workdir(change.name)))
 
 
 DEFERRED = "Terraform plans after merge"
@@ -268,7 +268,7 @@ def _replace_change(
     forced: bool,
 ) -> Change:
     recreate = _create_fields(base.desired) if base.desired is not None else ()
-    change = replace(base, action=Action.REPLACE, fields=fields, reason=reason, recreate=recreate)
+    change = base._replace(action=Action.REPLACE, fields=fields, reason=reason, recreate=recreate)
     if policy.is_protected(base.name, base.desired):
         change = change.block(
             f"'{base.name}' is protected (protect: true or a 'protected' glob in gridsync.yaml); "
@@ -285,7 +285,7 @@ def _replace_change(
     elif forced and not change.blocks:
         # What allowed the replace Grid forces; a protected cluster is never replaced, so nothing
         # approved it.
-        change = replace(change, approved=policy.approved_by or "--allow-replace")
+        change = change._replace(approved=policy.approved_by or "--allow-replace")
     return change
 
 

@@ -9,7 +9,7 @@ every change counts as not applied, and the report says the cause is unknown.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gridsync.live.backend import LiveState
 from gridsync.plan.changes import Action, Plan
@@ -19,15 +19,13 @@ OUT_OF_BAND = "changed outside gridsync"
 NOT_APPLIED = "merged but not applied"
 
 
-@dataclass(frozen=True, order=True)
-class DriftItem:
+class DriftItem(NamedTuple):
     kind: str  # OUT_OF_BAND or NOT_APPLIED
     name: str  # a cluster name, or a run config path
     detail: str
 
 
-@dataclass(frozen=True)
-class DriftReport:
+class DriftReport(NamedTuple):
     backend: str
     items: tuple[DriftItem, ...]
     has_record: bool

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridsync.errors import GridsyncError, StalePlan
 from gridsync.output import write_atomic
@@ -22,8 +21,7 @@ from gridsync.plan.contract import PLAN_FILE_HINT as _HINT
 from gridsync.plan.contract import check_version, plan_from_dict, plan_to_dict
 
 
-@dataclass(frozen=True)
-class SavedPlan:
+class SavedPlan(NamedTuple):
     plan_id: str
     live_fingerprint: str
     desired_fingerprint: str

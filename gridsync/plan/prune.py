@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from gridsync.config.desired import DesiredCluster
 from gridsync.live.backend import LiveCluster
 from gridsync.plan.changes import Action, Change, Teardown
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """The safety settings a plan is computed under (from gridsync.yaml and the command line)."""
 
     prune: bool = False
@@ -54,8 +54,7 @@ def matches(name: str, globs: Iterable[str]) -> bool:
     return any(fnmatchcase(name, glob) for glob in globs)
 
 
-@dataclass(frozen=True)
-class Pruned:
+class Pruned(NamedTuple):
     changes: tuple[Change, ...]  # deletes, blocked where a rule says so
     unmanaged: tuple[str, ...]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gridsync.config.desired import DesiredState, RunConfig
 from gridsync.errors import Diagnostic
@@ -26,8 +26,7 @@ KNOWN_AFTER_APPLY = "(known after apply)"
 _ID_KNOWN = (Action.NOOP, Action.UPDATE)
 
 
-@dataclass(frozen=True)
-class RunPlan:
+class RunPlan(NamedTuple):
     changes: tuple[
         Change, ...
     ]  # the plan's changes, with deletes and replaces blocked by run configs

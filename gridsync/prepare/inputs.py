@@ -4,8 +4,8 @@ Planning against live state is prepare/against.py (validate imports no plan mach
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gridsync.config.desired import DesiredState, ProjectSettings
 from gridsync.config.load import load_desired
@@ -16,8 +16,7 @@ from gridsync.escapes import clean
 from gridsync.render.diagnostics import render_diagnostics
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Which project a command works on: the root, and the `projects:` entry (--project)."""
 
     root: Path
@@ -34,8 +33,7 @@ class Target:
         return settings
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(NamedTuple):
     settings: ProjectSettings
     desired: DesiredState
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from gridsync.painter import PLAIN, Painter
 
@@ -21,8 +20,7 @@ if TYPE_CHECKING:  # the CLI reads NAMES at import: keep this module light
 Renderer = Callable[["Plan", Painter], str]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     name: str  # the --format value
     purpose: str  # for the help: "<name> <purpose>"
     module: str  # its module, holding `render_plan`

@@ -12,7 +12,7 @@ import functools
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gridsync.escapes import clean, md_escape
 from gridsync.painter import PLAIN, Painter
@@ -48,8 +48,7 @@ _NAMED = 10  # destructive changes named in the warning line; the rest are count
 _BACKTICKS = re.compile(r"`+")
 
 
-@dataclass(frozen=True)
-class Shortening:
+class Shortening(NamedTuple):
     """What a shortened Markdown plan keeps, chosen on the plan (gridsync.github.fit fits a
     comment with it): of the changes that are not critical (critical: a delete, a replace or a
     blocked change), the first `rows` table rows and the first `blocks` detail blocks (run config

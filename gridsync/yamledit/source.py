@@ -14,8 +14,7 @@ U+2028, U+2029), on the text after the BOM.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import Node
@@ -34,8 +33,7 @@ _BREAK_CHARS = "\r\n\x85\u2028\u2029"
 PARSERS_MAY_DIFFER = re.compile("[\t!|>%\\\\\x85\u2028\u2029\ufeff&*?@`]")
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """What a load of the file read at a path: the string value and where it is written (1-based
     line and column of its first character, as libyaml counts them after a leading BOM)."""
 
@@ -53,8 +51,7 @@ class EditError(GridsyncError):
         self.col = col
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A run config as libyaml saw it: the text, its tokens, its node tree and line offsets."""
 
     bom: str

@@ -10,7 +10,7 @@ elsewhere reuses. Imports from gridsync.yamledit.source only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.tokens import AliasToken, AnchorToken, ScalarToken, TagToken, ValueToken
@@ -35,8 +35,7 @@ def root_mapping(src: Source) -> MappingNode:
     return root
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     """A key, its value and the mapping holding them (the merge source for a merged key)."""
 
     key: Node
@@ -44,8 +43,7 @@ class Pair:
     parent: MappingNode
 
 
-@dataclass(frozen=True)
-class Walk:
+class Walk(NamedTuple):
     """path[:found] exists; `mapping` is the deepest mapping reached (None when `pair` holds a null)."""
 
     mapping: MappingNode | None

@@ -23,7 +23,7 @@ SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json")
 def _approved(plan: Plan) -> Plan:
     """FULL with its replace allowed by a review label instead of blocked."""
     changes = tuple(
-        dataclasses.replace(c, blocks=(), approved="label gridsync:allow-replace by @lead")
+        c._replace(blocks=(), approved="label gridsync:allow-replace by @lead")
         if c.action == Action.REPLACE
         else c
         for c in plan.changes

@@ -152,7 +152,7 @@ def test_a_format_1_2_plan_file_still_reads_back(version: str) -> None:
         full = replace(
             full,
             changes=tuple(
-                replace(c, approved="--allow-replace") if c.name == "ml-research" else c
+                c._replace(approved="--allow-replace") if c.name == "ml-research" else c
                 for c in full.changes
             ),
         )

@@ -54,7 +54,7 @@ def test_full_plan_carries_the_secrets_it_must_hide() -> None:
 
 def test_renderers_never_read_desired() -> None:
     trap = cast(DesiredCluster, _Untouchable())
-    plan = replace(FULL, changes=tuple(replace(c, desired=trap) for c in FULL.changes))
+    plan = replace(FULL, changes=tuple(c._replace(desired=trap) for c in FULL.changes))
     outputs = _all_outputs(plan)
     assert outputs == _all_outputs(FULL)
 
