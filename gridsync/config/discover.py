@@ -28,6 +28,7 @@ from typing import NamedTuple
 from gridsync.errors import Diagnostic
 
 MAGIC = frozenset("*?[")  # glob wildcard characters
+_wild = re.compile(r"[*?[]").search  # whether a segment has one (a set per test costs more)
 # What a listing says of an entry (os.scandir's file type, no stat call but for symlinks).
 _LINK, _DIR, _FILE = 1, 2, 4  # a symlink; a directory (symlinks followed); a regular file
 
@@ -129,24 +130,26 @@ def _match(
     head, rest = segments[0], segments[1:]
     if head == "**":
         below = _below(walk, _Dir(directory, rel, seen, real))
-        walk.problems.update((k, v) for k, v in below.problems.items() if k not in walk.problems)
-        if len(rest) == 1 and MAGIC & set(rest[0]):  # `**/*.yaml`: the same for every glob
+        if below.problems:
+            walk.problems.update(
+                (k, v) for k, v in below.problems.items() if k not in walk.problems
+            )
+        if len(rest) == 1 and _wild(rest[0]):  # `**/*.yaml`: the same for every glob
             named = _names(walk, below, rest[0])
             for hit in named.found:
                 walk.found.setdefault(hit.rel, hit)
-            walk.problems.update(
-                (k, v) for k, v in named.problems.items() if k not in walk.problems
-            )
+            if named.problems:
+                walk.problems.update(
+                    (k, v) for k, v in named.problems.items() if k not in walk.problems
+                )
             return
         places = (
-            below.dirs
-            if not rest or MAGIC & set(rest[0])
-            else _holding(walk.listing, below, rest[0])
+            below.dirs if not rest or _wild(rest[0]) else _holding(walk.listing, below, rest[0])
         )
         for place in places:
             _match(walk, place.path, place.rel, rest, place.seen, place.real)
         return
-    if MAGIC & set(head):
+    if _wild(head):
         entries = [
             _Entry(directory, name, kind)
             for name, kind in _entries(walk, directory, rel)
@@ -229,6 +232,8 @@ def _holding(listing: Listing, below: _Below, name: str) -> list[_Dir]:
 
 
 def _under(problems: dict[str, Diagnostic], rel: tuple[str, ...]) -> dict[str, Diagnostic]:
+    if not problems:
+        return {}
     key = "/".join(rel)
     return {k: v for k, v in problems.items() if not key or k == key or k.startswith(key + "/")}
 
