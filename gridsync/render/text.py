@@ -147,6 +147,9 @@ def _run_edit_lines(edit: RunEdit, paint: Painter) -> list[str]:
     head = f"{_symbol(SYMBOLS[Action.UPDATE], Style.YELLOW, paint)} {paint(clean(edit.path), Style.BOLD)}"
     target = f"  compute.provider.cluster -> {clean(run_edit_target(edit))}"
     lines = [_with_source(head + target, 4 + len(edit.path) + len(target), edit.source)]
+    if not paint.enabled:  # no colours to choose (a plan has thousands of these rows)
+        lines.extend(FIELD_INDENT + clean(row) for row in edit.diff.splitlines())
+        return lines
     for row in edit.diff.splitlines():
         color = Style.GREEN if row.startswith("+") else Style.RED if row.startswith("-") else None
         lines.append(
