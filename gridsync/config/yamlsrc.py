@@ -148,7 +148,7 @@ def _subtree(positions: Mapping[YamlPath, Position], path: YamlPath) -> dict[Yam
     return {p: at for p, at in positions.items() if p[: len(path)] == path}
 
 
-class YamlFile(NamedTuple):  # one per file read: a NamedTuple is made 2-3x faster than a dataclass
+class YamlFile(NamedTuple):
     path: str  # relative to the project root, "/" separators
     documents: tuple[YamlDocument, ...]
     problems: tuple[tuple[int, Problem], ...]  # (document index or 0, problem)

@@ -177,7 +177,7 @@ class FieldKind(StrEnum):
     CHANGED = "~"
 
 
-class ShownField(NamedTuple):  # one per row shown: cheaper to make than a frozen dataclass
+class ShownField(NamedTuple):
     """A FieldChange made safe to show: masked, formatted, classified."""
 
     kind: FieldKind
