@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from gridsync.config.cluster import NAME_RULE
 from gridsync.config.desired import DesiredState, ProjectSettings
-from gridsync.config.discover import MAGIC, path_matches
+from gridsync.config.discover import has_wildcard, path_matches
 from gridsync.confine import is_inside
 from gridsync.errors import UsageError
 from gridsync.escapes import clean
@@ -107,7 +107,7 @@ def cluster_folder(settings: ProjectSettings) -> str:
     segments = [s for s in settings.cluster_globs[0].split("/") if s not in ("", ".")][:-1]
     literal: list[str] = []
     for segment in segments:
-        if MAGIC & set(segment):
+        if has_wildcard(segment):
             break
         literal.append(segment)
     return "/".join(literal)

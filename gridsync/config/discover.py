@@ -28,7 +28,8 @@ from typing import NamedTuple
 from gridsync.errors import Diagnostic
 
 MAGIC = frozenset("*?[")  # glob wildcard characters
-_wild = re.compile(r"[*?[]").search  # whether a segment has one (a set per test costs more)
+# Whether a glob segment holds one of them (one regex search: a set per test costs more).
+has_wildcard = re.compile("[" + re.escape("".join(sorted(MAGIC))) + "]").search
 # What a listing says of an entry (os.scandir's file type, no stat call but for symlinks).
 _LINK, _DIR, _FILE = 1, 2, 4  # a symlink; a directory (symlinks followed); a regular file
 
@@ -132,7 +133,7 @@ def _match(
             walk.problems.update(
                 (k, v) for k, v in below.problems.items() if k not in walk.problems
             )
-        if len(rest) == 1 and _wild(rest[0]):  # `**/*.yaml`: the same for every glob
+        if len(rest) == 1 and has_wildcard(rest[0]):  # `**/*.yaml`: the same for every glob
             named = _names(walk, below, rest[0])
             for hit in named.found:
                 walk.found.setdefault(hit.rel, hit)
@@ -142,12 +143,14 @@ def _match(
                 )
             return
         places = (
-            below.dirs if not rest or _wild(rest[0]) else _holding(walk.listing, below, rest[0])
+            below.dirs
+            if not rest or has_wildcard(rest[0])
+            else _holding(walk.listing, below, rest[0])
         )
         for place in places:
             _match(walk, place.path, place.rel, rest, place.seen, place.real)
         return
-    if _wild(head):
+    if has_wildcard(head):
         entries = [
             _Entry(directory, name, kind)
             for name, kind in _entries(walk, directory, rel)
