@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import faulthandler
-import gc
 import os
 import sys
 import threading
@@ -18,19 +17,12 @@ from gridsync.interrupts import Interrupted, install, interrupted
 from gridsync.painter import CHOICES, Painter, Style
 from gridsync.procguard import make_undumpable
 
-# Collect the youngest generation every 50,000 net allocations instead of 700: reading a large
-# project allocates many small, acyclic, long-lived objects (values, positions), and the default
-# made the collector rescan them ~100 times (0.08 s of a 6,001-document plan, bench/). mypy
-# raises it the same way. Memory is unaffected: nothing cyclic is left for the collector.
-GC_THRESHOLD = (50_000, 20, 20)
-
 
 def main(argv: list[str] | None = None) -> NoReturn:
     # A crash in C code (one SIGSEGV was seen once in CI, not reproduced) prints the Python stack
     # (names and lines only, no values) instead of dying silently with 139.
     faulthandler.enable(file=2)
     make_undumpable()  # defence in depth only; see gridsync.procguard
-    gc.set_threshold(*GC_THRESHOLD)
     install()
     code = run(argv)
     if interrupted() and _threads_left():
