@@ -110,3 +110,21 @@ def test_the_check_in_place_refuses_a_wrong_rendering(monkeypatch: pytest.Monkey
 )
 def test_a_place_that_does_not_hold_the_value_takes_the_whole_way(at: Written) -> None:
     assert set_scalar(RUN_CONFIG, P, "new-1", at) == RUN_CONFIG.replace("old-1", "new-1")
+
+
+@pytest.mark.parametrize(
+    ("text", "unsure"),
+    [
+        ("a: 2024-01-01\n", True),  # a date: Grid's loader reads a datetime.date
+        ("a: x2024-1\n", True),  # four digits, a dash, a digit, anywhere (deliberately broad)
+        ("a: 2024-\nb: 1\n", False),
+        ("cluster: team27-15\n", False),  # two digits before the dash: no date
+        ("a: 123-4\n", False),
+        ("a: -2024-\n", False),
+        ("a: {<<: *b}\n", True),
+        ("a: =\n", True),
+        ("a: b=c\n", False),
+    ],
+)
+def test_what_the_splice_leaves_to_the_whole_way(text: str, unsure: bool) -> None:
+    assert yamlsplice._unsure(text) is unsure
