@@ -104,7 +104,10 @@ def has_control(value: str) -> bool:
 
 
 def substitute_tree(value: Any, env: Mapping[str, str]) -> SubstitutedTree:
-    """Substitute every string value (not keys) of a plain YAML value, recording per path."""
+    """Substitute every string value (not keys) of a plain YAML value, recording per path.
+
+    Copy on write: a mapping or list holding no substituted string is the one given (the values
+    are never changed in place), so a document is walked without being rebuilt."""
     strings: dict[YamlPath, Substituted] = {}
     return SubstitutedTree(_walk(value, (), env, strings), strings)
 
@@ -113,14 +116,23 @@ def _walk(
     value: Any, path: YamlPath, env: Mapping[str, str], strings: dict[YamlPath, Substituted]
 ) -> Any:
     if isinstance(value, str):
-        if "${" not in value:  # nothing to substitute (substitute would say so, recording nothing)
-            return value
         result = substitute(value, env)
         if result.references or result.errors or result.value != value:
             strings[path] = result
         return result.value
-    if isinstance(value, dict):
-        return {key: _walk(item, (*path, key), env, strings) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_walk(item, (*path, i), env, strings) for i, item in enumerate(value)]
-    return value
+    if not isinstance(value, dict | list):
+        return value
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    copy: Any = None
+    for key, item in items:
+        if type(item) is str:
+            if "${" not in item:  # most values: nothing to substitute, no call
+                continue
+        elif not isinstance(item, dict | list):
+            continue
+        new = _walk(item, (*path, key), env, strings)
+        if new is not item:
+            if copy is None:
+                copy = dict(value) if isinstance(value, dict) else list(value)
+            copy[key] = new
+    return value if copy is None else copy
