@@ -198,9 +198,10 @@ def show_field(field: FieldChange) -> ShownField:
     if field.sensitive:
         return ShownField(kind, name, *_sides(kind, SENSITIVE, SENSITIVE), forces)
     raw = is_raw(field)
-    before = format_value(field.before, raw=raw)
-    after = format_value(field.after, raw=raw)
-    return ShownField(kind, name, *_sides(kind, before, after), forces)
+    # Only the sides shown are formatted (a create shows thousands of fields, all added).
+    before = "" if kind == FieldKind.ADDED else format_value(field.before, raw=raw)
+    after = "" if kind == FieldKind.REMOVED else format_value(field.after, raw=raw)
+    return ShownField(kind, name, before, after, forces)
 
 
 def _kind(field: FieldChange) -> FieldKind:

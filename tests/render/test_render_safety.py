@@ -167,3 +167,28 @@ def test_renderers_do_not_import_click() -> None:
         "gridsync.render.json_format; sys.exit('click' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        " compute:\n-    cluster: a\n+    cluster: b\n",  # plain: indented in one piece
+        " compute:  \n-    cluster: a\n+    cluster: b\n",  # a trailing blank
+        " compute:\t\n-    cluster: a\n+    cluster: b\n",  # a tab (escaped)
+        " name: caf\u00e9\n-    cluster: a\u00a0\n+    cluster: b\n",  # not ASCII
+        " a: 1\r\n-    cluster: a\r\n+    cluster: b\r\n",  # CRLF rows
+        " a: 1\x1b[31m\n-    cluster: a\n+    cluster: b\n",  # an escape sequence
+        " a: 1\n-    cluster: a\n+    cluster: b",  # no final newline
+        " a: 1\u2028b\n-    cluster: a\n+    cluster: b\n",  # a line separator
+    ],
+)
+def test_run_edit_rows_are_the_rows_cleaned_one_by_one(rows: str) -> None:
+    """A run config edit's diff shown in one piece (text._run_edit_text) is the same text as its
+    rows cleaned and stripped one by one, whatever the rows hold."""
+    diff = f"--- a/runs/x.yaml\n+++ b/runs/x.yaml\n@@ -1,3 +1,3 @@\n{rows}"
+    edit = FULL.run_edits[0]._replace(diff=diff)
+    shown = text._run_edit_text(edit, Painter(False))
+    by_row = text._joined(text._run_edit_lines(edit, Painter(False)))
+    assert shown == by_row
+    assert all(line == line.rstrip() and "\x1b" not in line for line in shown.splitlines())
+    assert len(shown.splitlines()) == 1 + len(diff.splitlines())
