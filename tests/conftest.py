@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import sys
@@ -48,6 +49,7 @@ def isolated(
     monkeypatch.setattr(socket, "getaddrinfo", netguard._guarded_getaddrinfo)
     redact.reset()  # a test is a run: no secret of another test masks its output
     yield home
+    gc.unfreeze()  # what a test's reads froze (gridsync.collector) is collectable again
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,6 @@ PROG = "gridsync"
 COMPLETE_VAR = "_GRIDSYNC_COMPLETE"
 VERSION_MESSAGE = "%(prog)s, version %(version)s"  # click's version_option format, for both paths
 _VERSION_ALONE = (["--version"], ["-V"])
-# Collect the youngest generation every 50,000 net allocations instead of 700: reading a large
-# project allocates many small, acyclic, long-lived objects (values, positions), and the default
-# made the collector rescan them ~100 times (0.08 s of a 6,001-document plan, bench/); importing
-# the command tree of `plan` alone ran it 43 times. mypy raises it the same way. Memory is
-# unaffected: nothing cyclic is left for the collector.
-GC_THRESHOLD = (50_000, 20, 20)
 
 
 def version_text() -> str:
@@ -44,7 +38,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.stdout.write(version_text() + "\n")
         sys.stdout.flush()
         sys.exit(0)
-    gc.set_threshold(*GC_THRESHOLD)  # before the imports: they allocate as much as a small plan
+    from gridsync.collector import THRESHOLD  # here: `--version` above imports nothing more
+
+    gc.set_threshold(*THRESHOLD)  # before the imports: they allocate as much as a small plan
     from gridsync.cli.main import main as run_main
 
     run_main(argv)

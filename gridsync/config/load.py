@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from gridsync import collector
 from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.discover import Found, discover
@@ -32,6 +33,11 @@ def load_desired(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredSt
     `env` is where `${env:NAME}` looks (callers pass os.environ). Warnings and notes come back in
     DesiredState.diagnostics; paths are relative to settings.root with "/" separators.
     """
+    with collector.paused():  # a project's values are many, acyclic and kept (gridsync.collector)
+        return _load(settings, env)
+
+
+def _load(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
     found, diagnostics = discover(settings.root, settings.cluster_globs)
     read = _read_clusters(found, env)
     diagnostics.extend(read.diagnostics)
