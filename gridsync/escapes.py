@@ -16,9 +16,15 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 
+def is_plain(text: str) -> bool:
+    """Whether `clean` leaves `text` as it is, by its fast test: printable ASCII (no ASCII
+    control, which is what _UNSAFE finds in ASCII)."""
+    return text.isascii() and text.isprintable()
+
+
 def clean(text: str) -> str:
     """Text safe to print on one line: control characters become visible escapes."""
-    if text.isascii() and text.isprintable():  # no ASCII control: what _UNSAFE finds in ASCII
+    if is_plain(text):
         return text
     return _UNSAFE.sub(_escape_char, text)
 

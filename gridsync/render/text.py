@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gridsync.escapes import clean
+from gridsync.escapes import clean, is_plain
 from gridsync.painter import PLAIN, Painter, Style
 from gridsync.plan.changes import Action, Change, ContextChange, Plan, RunEdit
 from gridsync.render.common import (
@@ -159,12 +159,7 @@ def _run_edit_text(edit: RunEdit, paint: Painter) -> str:
 
 def _plain_rows(diff: str) -> bool:
     """Whether every row of `diff` is printable ASCII without a trailing blank, the last ended."""
-    return (
-        diff.endswith(NL)
-        and " \n" not in diff
-        and diff.isascii()
-        and "".join(diff.split(NL)).isprintable()
-    )
+    return diff.endswith(NL) and " \n" not in diff and is_plain("".join(diff.split(NL)))
 
 
 def _run_edit_head(edit: RunEdit, paint: Painter) -> str:
