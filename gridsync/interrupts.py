@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from gridsync.errors import ExitCode
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
+T = TypeVar("T")
 # Called (from the handler) when a signal is to stop everything now: Terraform registers the
 # interruption of its running commands here. Each must be safe in a signal handler.
 on_stop_now: list[Callable[[], None]] = []
@@ -113,6 +118,26 @@ def install() -> None:
     if threading.current_thread() is threading.main_thread():
         for signum in HANDLED:
             signal.signal(signum, _handler)
+
+
+# How long the main thread sleeps at most while it waits for worker threads (`wait_all`).
+WAKE_SECONDS = 0.1
+
+
+def wait_all(futures: Iterable[Future[T]]) -> list[T]:
+    """The results of `futures`, in order, waited for in slices of WAKE_SECONDS.
+
+    The kernel may hand a signal to any thread. Taken by a worker, it only flags the main thread,
+    and a main thread asleep on a lock until the worker is done (`Future.result()`) runs the
+    handler when it wakes: SIGTERM during a 30 s Terraform plan waited those 30 s (seen once in
+    CI). Waking every slice, the main thread runs it within WAKE_SECONDS. (Blocking the signals
+    in the workers would be inherited by the commands they start, which must get them.)"""
+    from concurrent.futures import wait  # here: only callers that made futures import it
+
+    pending = list(futures)
+    while not_done := [f for f in pending if not f.done()]:
+        wait(not_done, timeout=WAKE_SECONDS)
+    return [future.result() for future in pending]
 
 
 def interrupted() -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gridsync import interrupts
 from gridsync.config.desired import DesiredCluster, ProjectSettings, TerraformSettings
 from gridsync.live.backend import LiveState
 from gridsync.plan.changes import Note
@@ -92,7 +93,7 @@ def _plan_modules(
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        return list(pool.map(lambda item: terraform.plan(*item), planned))
+        return interrupts.wait_all([pool.submit(terraform.plan, *item) for item in planned])
 
 
 def _leftover(
