@@ -120,7 +120,8 @@ def install() -> None:
             signal.signal(signum, _handler)
 
 
-# How long the main thread sleeps at most while it waits for worker threads (`wait_all`).
+# How long the main thread sleeps at most while it waits for worker threads (`wait_all`, the
+# apply executor): then it runs a signal's handler and looks at its StopRequest.
 WAKE_SECONDS = 0.1
 
 

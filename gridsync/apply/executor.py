@@ -6,14 +6,14 @@ main thread, which lists live clusters once per poll round for every chain that 
 their number. A failed chain stops alone; independent chains go on. `stop.set()` (the CLI's first
 Ctrl-C or SIGTERM, from a signal handler that only stores a flag, so no bookkeeping is ever cut in
 half) stops launching, lets the calls in flight settle and returns a summary; `stop.abort()` (a
-second signal) stops at once: the main thread, which never blocks longer than SLICE, stops waiting,
-and the chains whose calls are still out are reported as possibly in flight. Each call is a single
-request, and rerunning re-plans from live state.
+second signal) stops at once: the main thread, which never blocks longer than WAKE_SECONDS, stops
+waiting, and the chains whose calls are still out are reported as possibly in flight. Each call is
+a single request, and rerunning re-plans from live state.
 
-The main thread wakes at least every SLICE: the progress status line's clock moves between poll
-rounds, and every `waits.heartbeat` seconds each change under way gets a "still creating (10m
-elapsed)" line (apply/heartbeat.py). The apply record is written by apply/journaling.py, one write
-for what settled together. The step calls are apply/calls.py; what follows the waiting (run
+The main thread wakes at least every interrupts.WAKE_SECONDS: the progress status line's clock
+moves between poll rounds, and every `waits.heartbeat` seconds each change under way gets a "still
+creating (10m elapsed)" line (apply/heartbeat.py). The apply record is written by
+apply/journaling.py, one write for what settled together. The step calls are apply/calls.py; what follows the waiting (run
 configs, the context, outcomes) is apply/finish.py.
 """
 
@@ -51,15 +51,13 @@ from gridsync.apply.steps import (
     teardown_chains,
 )
 from gridsync.errors import GridsyncError
-from gridsync.interrupts import StopRequest
+from gridsync.interrupts import WAKE_SECONDS, StopRequest
 from gridsync.live.backend import Backend, LiveCluster, LiveState
 from gridsync.plan.changes import Plan
 from gridsync.spec import Phase
 
 if TYPE_CHECKING:  # Terraform and AWS are imported only by applies that use them
     from gridsync.apply.infra import Infra
-
-SLICE = 0.1  # seconds: the longest the main thread blocks before it looks at `stop` again
 
 
 @dataclass
@@ -252,9 +250,9 @@ class Executor:
         futures: list[Future[Any]] = [*inflight, *([round_.future] if round_ else [])]
         if not futures:
             if timeout:
-                time.sleep(min(timeout, SLICE))
+                time.sleep(min(timeout, WAKE_SECONDS))
             return
-        timeout = SLICE if timeout is None else min(timeout, SLICE)
+        timeout = WAKE_SECONDS if timeout is None else min(timeout, WAKE_SECONDS)
         for future in wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done:
             chain = inflight.pop(future, None)
             if chain is not None:

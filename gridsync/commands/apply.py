@@ -24,7 +24,7 @@ from gridsync.config.desired import ProjectSettings
 from gridsync.config.project import parse_duration
 from gridsync.console import Console
 from gridsync.errors import ExitCode, GridsyncError, StalePlan, UsageError
-from gridsync.interrupts import StopRequest, exit_code_for, graceful
+from gridsync.interrupts import StopRequest, exit_code_for, graceful, wait_all
 from gridsync.live.backend import Backend, LiveState
 from gridsync.plan import planfile
 from gridsync.plan.changes import Action, Plan
@@ -109,7 +109,7 @@ def _apply(
         with _lock(settings, env, options.lock_timeout):
             record = own_record(settings)
             memory = read_memory(settings, env, record.load())  # before anything changes
-            backend = opening.result()  # its error, if any, comes where opening it came before
+            backend = wait_all([opening])[0]  # an error opening it comes here, as it came before
             session = _Session(inputs, backend, record, memory)
             return _plan_and_apply(session, options, env, console, confirm, seen)
     finally:
