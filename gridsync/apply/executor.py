@@ -13,8 +13,8 @@ a single request, and rerunning re-plans from live state.
 The main thread wakes at least every interrupts.WAKE_SECONDS: the progress status line's clock
 moves between poll rounds, and every `waits.heartbeat` seconds each change under way gets a "still
 creating (10m elapsed)" line (apply/heartbeat.py). The apply record is written by
-apply/journaling.py, one write for what settled together. The step calls are apply/calls.py; what follows the waiting (run
-configs, the context, outcomes) is apply/finish.py.
+apply/journaling.py, one write for what settled together. The step calls are apply/calls.py; what
+follows the waiting (run configs, the context, outcomes) is apply/finish.py.
 """
 
 from __future__ import annotations
