@@ -155,3 +155,38 @@ def test_local_grid_fail_makes_the_next_create_fail_and_reset_forgets_the_state(
     assert project.call(local_grid.reset).err == f"Removed {state}.\n"
     assert not state.exists()
     assert project.call(local_grid.reset).err == f"No local state at {state}.\n"
+
+
+def test_a_refused_apply_leaves_no_thread_opening_the_backend(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backend opens on a thread while the files load. When loading fails, apply waits for
+    it and closes it: a thread left importing or opening SQLite into the interpreter's exit
+    crashed the process now and then (a bad file's apply exited -11, not 1)."""
+    import threading
+    import time
+
+    import gridsync.commands.apply as apply_module
+
+    real_open = apply_module.open_backend
+    closed: list[bool] = []
+
+    def slow_open(*args: object, **kwargs: object) -> object:
+        time.sleep(0.5)  # still opening when the bad file has been reported
+        backend = real_open(*args, **kwargs)  # type: ignore[arg-type]
+        real_close = backend.close
+
+        def close() -> None:
+            closed.append(True)
+            real_close()
+
+        backend.close = close  # type: ignore[method-assign]
+        return backend
+
+    monkeypatch.setattr(apply_module, "open_backend", slow_open)
+    project.write("clusters/bad.yaml", "name: [unclosed\n")
+    refused = project.call(apply, ApplyOptions(auto_approve=True), confirm=None)
+    assert refused.code == ExitCode.ERROR, refused.err
+    assert "YAML syntax error" in refused.message
+    assert not [t for t in threading.enumerate() if t.name == "gridsync-open-backend"]
+    assert closed == [True]
