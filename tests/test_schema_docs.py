@@ -88,8 +88,8 @@ def test_the_gridsync_yaml_defaults_are_the_codes(tmp_path: Path) -> None:
     # `lock: file` and no lock are the same file lock (gridsync/commands/apply.py: open the lock).
     assert written.lock == "file"
     # Where the file is and where backend.url would be (for messages) differ, nothing else.
-    backend = replace(written.backend, url_source=empty.backend.url_source)
-    assert replace(written, lock=None, source=None, backend=backend) == empty
+    backend = written.backend._replace(url_source=empty.backend.url_source)
+    assert written._replace(lock=None, source=None, backend=backend) == empty
 
 
 CLUSTER = {

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from gridsync.config.yamlsrc import YamlPath
@@ -35,12 +34,11 @@ class Substituted(NamedTuple):
     secrets: tuple[str, ...] = ()  # the values taken from the environment (not defaults)
 
 
-@dataclass(frozen=True)
-class SubstitutedTree:
+class SubstitutedTree(NamedTuple):
     """A whole document after substitution, with what happened at each string's path."""
 
     value: Any
-    strings: dict[YamlPath, Substituted] = field(default_factory=dict)  # only strings with `${`
+    strings: dict[YamlPath, Substituted]  # only strings with `${`
 
 
 def substitute(text: str, env: Mapping[str, str]) -> Substituted:

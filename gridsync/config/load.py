@@ -75,7 +75,7 @@ def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
             binding, binding_problems = _binding(yaml_file, document, checked.name)
             problems = [*checked.problems, *_cross_problems(checked, declared), *binding_problems]
             read.diagnostics.extend(
-                yaml_file.diagnostic(document.index, problem) for problem in problems
+                yaml_file.diagnostic(document.number, problem) for problem in problems
             )
             if checked.cluster is not None:
                 read.clusters.append(checked.cluster)

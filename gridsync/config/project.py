@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -97,18 +96,18 @@ def load_project(root: Path, project: str | None = None) -> ProjectSettings:
     for position, document in enumerate(yaml_file.documents):
         if position > 0:
             message = f"{PROJECT_FILE} must hold a single YAML document"
-            problems.append((document.index, Problem(*document.start, message)))
+            problems.append((document.number, Problem(*document.start, message)))
             continue
         raw, found = _check(document, root)
-        problems.extend((document.index, problem) for problem in found)
+        problems.extend((document.number, problem) for problem in found)
         url_line = _url_line(document, project)
     if problems:
         raise ConfigError(
             _diagnostics(yaml_file, problems), f"{PROJECT_FILE} has {len(problems)} error(s)"
         )
     settings = _settings(root, _select(raw, project), project, tuple(raw.get("projects", {})))
-    backend = replace(settings.backend, url_source=f"{PROJECT_FILE}:{url_line}")
-    return replace(settings, backend=backend)
+    backend = settings.backend._replace(url_source=f"{PROJECT_FILE}:{url_line}")
+    return settings._replace(backend=backend)
 
 
 def _url_line(document: YamlDocument, project: str | None) -> int:

@@ -58,7 +58,7 @@ class Binding(NamedTuple):
     def diagnostic(self, path: YamlPath, message: str, severity: str = "error") -> Diagnostic:
         line, col = self.document.where(path, key=path == ("runs",))
         problem = Problem(line, col, message, path, severity)
-        return self.yaml_file.diagnostic(self.document.index, problem)
+        return self.yaml_file.diagnostic(self.document.number, problem)
 
     @property
     def source(self) -> Source:
@@ -179,11 +179,11 @@ def _read_run(item: Found, bound_to: str | None) -> tuple[RunConfig | None, list
         return None, diagnostics
     for extra in documents[1:]:
         message = "a run config must hold a single YAML document; Grid refuses more"
-        diagnostics.append(yaml_file.diagnostic(extra.index, Problem(*extra.start, message)))
+        diagnostics.append(yaml_file.diagnostic(extra.number, Problem(*extra.start, message)))
     # Only a bound file is ever edited: the text is kept for that alone.
     text = yaml_file.text if bound_to is not None else ""
     run, problems = check_run_document(documents[0], item.rel, bound_to, text)
-    diagnostics.extend(yaml_file.diagnostic(documents[0].index, p) for p in problems)
+    diagnostics.extend(yaml_file.diagnostic(documents[0].number, p) for p in problems)
     return run, diagnostics
 
 
@@ -228,7 +228,7 @@ def _run_config(
 def _get(value: Any, path: YamlPath) -> Any:
     """The value at `path`, or None when any part of the way is missing or of another type."""
     for part in path:
-        if isinstance(part, str) and isinstance(value, dict):
+        if type(value) is dict:  # keys are strings: an index part finds nothing
             value = value.get(part)
         elif isinstance(part, int) and isinstance(value, list) and 0 <= part < len(value):
             value = value[part]

@@ -16,7 +16,6 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -88,18 +87,17 @@ class Problem(NamedTuple):
     severity: str = "error"
 
 
-@dataclass(frozen=True)
-class YamlDocument:
+class YamlDocument(NamedTuple):
     """One non-empty document: its plain value and where each part of it was written.
 
     As read, `values` and `keys` look positions up in the document's nodes (config/nodepos.py):
     keep a document only while it is checked, or keep `only(key)` of it."""
 
-    index: int  # 1-based position of the document in its file
+    number: int  # 1-based position of the document in its file
     value: Any
     start: Position
-    values: Mapping[YamlPath, Position] = field(default_factory=dict)
-    keys: Mapping[YamlPath, Position] = field(default_factory=dict)
+    values: Mapping[YamlPath, Position]
+    keys: Mapping[YamlPath, Position]
     # Values already reported and read as null (an unsupported tag): checks of them say nothing new.
     unbuilt: frozenset[YamlPath] = frozenset()
     # Plain scalars read as NaN or infinity (.nan, .inf, 1e999): JSON and Grid have no such number.
@@ -130,7 +128,7 @@ class YamlDocument:
         path: YamlPath = (key,)
         values = {(): self.start, **_subtree(self.values, path)}
         return YamlDocument(
-            self.index,
+            self.number,
             {key: value[key]} if key in value else {},
             self.start,
             values,
@@ -304,7 +302,7 @@ def _compose(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], 
         problems.append((0, _syntax_problem(exc, text)))
     finally:
         loader.dispose()
-    non_empty = {d.index for d in documents} | {index for index, _ in problems if index}
+    non_empty = {d.number for d in documents} | {index for index, _ in problems if index}
     return documents, problems, len(non_empty)
 
 

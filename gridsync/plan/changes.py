@@ -33,8 +33,7 @@ class Action(StrEnum):
 ACTION_ORDER = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE, Action.NOOP)
 
 
-@dataclass(frozen=True, order=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     """One managed field that differs. Instance types change one by one:
     field `instance_types[NAME]`, before/after the type's description or None when absent."""
 
@@ -44,7 +43,7 @@ class FieldChange:
     sensitive: bool = False
     forces_replace: bool = False
     # The desired value as written when it uses `${env:...}` (for grid-commands); never a secret.
-    template: str | None = dataclasses.field(default=None, compare=False)
+    template: str | None = None
     known_after_apply: bool = False  # the value comes from Terraform outputs at apply
 
 

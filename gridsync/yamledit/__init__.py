@@ -111,7 +111,7 @@ def get_scalar(text: str, path: tuple[str, ...]) -> tuple[str | None, int, int]:
         return None, *where(pair.key.start_mark)
     if not isinstance(pair.value, ScalarNode):
         raise not_scalar(pair, path)
-    token = src.tokens[value_slot(src, pair).index]
+    token = src.tokens[value_slot(src, pair).token]
     at = token.start_mark if isinstance(token, ScalarToken | AliasToken) else pair.value.start_mark
     return str(pair.value.value), *where(at)
 

@@ -186,7 +186,7 @@ def _after_colon(src: Source, pair: Pair, text: str) -> _Splice:
 
 def _own_scalar(src: Source, pair: Pair) -> ScalarToken | None:
     """The scalar token written for the pair's value, None when the value is empty."""
-    token = src.tokens[value_slot(src, pair).index]
+    token = src.tokens[value_slot(src, pair).token]
     if isinstance(token, ScalarToken) and pos(token.end_mark) == pos(pair.value.end_mark):
         return token
     return None

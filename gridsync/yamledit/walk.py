@@ -9,7 +9,6 @@ elsewhere reuses. Imports from gridsync.yamledit.source only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -115,7 +114,7 @@ def _merged(mapping: MappingNode, name: str) -> Pair | None:
 
 def _check_own(src: Source, pair: Pair, path: tuple[str, ...], shared: set[int]) -> None:
     """Refuse a value written elsewhere (an alias) or also used elsewhere (anchored and reused)."""
-    token = src.tokens[value_slot(src, pair).index]
+    token = src.tokens[value_slot(src, pair).token]
     if isinstance(token, AliasToken):
         message = f"{dotted(path)} is an alias (*{token.value}); editing it would change every place that uses the anchor: write the value here instead"
         raise EditError(message, *where(token.start_mark))
@@ -146,11 +145,10 @@ def _shared_nodes(root: Node) -> set[int]:
     return shared
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """Where a pair's value is written: its first token after ':' and any anchor or tag."""
 
-    index: int  # that token's index in the token stream
+    token: int  # that token's index in the token stream
     before: Any  # end mark of what precedes it (the ':' or the last anchor/tag)
     colon: bool  # False for a flow entry written without ':' (`{cluster}`)
     tag: str  # the explicit tag, "" when none

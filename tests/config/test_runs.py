@@ -54,9 +54,11 @@ def test_good_tree() -> None:
     assert state.clusters[0].runs == ("jobs/*.yaml",)
     assert state.files == ("clusters/prod.yaml",)  # the cluster files only
     nightly, notebook, styled, train = state.runs
-    # Bound, outside the default run globs; no provider: the source is the `compute` key.
+    # Bound, outside the default run globs; no provider: the source is the `compute` key. A bound
+    # file keeps its text (for the edit), the others do not.
+    text = (RUNS / "good" / "jobs" / "nightly.yaml").read_bytes().decode()
     assert nightly == RunConfig(
-        "jobs/nightly.yaml", "run", None, Source("jobs/nightly.yaml", 2, 1), "prod-use1"
+        "jobs/nightly.yaml", "run", None, Source("jobs/nightly.yaml", 2, 1), "prod-use1", text
     )
     assert notebook == RunConfig(
         "runs/team/notebook.yml", "session", "dev-euw2", Source("runs/team/notebook.yml", 4, 14)

@@ -79,7 +79,7 @@ def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
 def _shown(composed: tuple[list[yamlsrc.YamlDocument], Any, int]) -> str:
     documents, problems, count = composed
     shown = [
-        (d.index, d.value, d.start, dict(d.values), dict(d.keys), d.unbuilt, d.non_finite)
+        (d.number, d.value, d.start, dict(d.values), dict(d.keys), d.unbuilt, d.non_finite)
         for d in documents
     ]
     return repr((shown, problems, count))

@@ -35,8 +35,6 @@ def test_the_same_text_as_difflib_on_one_changed_line_or_more() -> None:
 
 
 def test_the_desired_fingerprint_counts_what_the_plan_reads_from_a_run_config() -> None:
-    from dataclasses import replace
-
     from gridsync.config.desired import DesiredState, RunConfig
     from gridsync.plan.diff import desired_fingerprint
     from gridsync.spec import Source
@@ -47,6 +45,6 @@ def test_the_desired_fingerprint_counts_what_the_plan_reads_from_a_run_config() 
         return desired_fingerprint(DesiredState((), (), runs=(changed,)))
 
     same = fingerprint(run)
-    assert fingerprint(replace(run, text="other bytes")) == same  # apply re-reads the file
+    assert fingerprint(run._replace(text="other bytes")) == same  # apply re-reads the file
     for moved in ({"cluster": "ml-b"}, {"bound_to": None}, {"kind": "session"}, {"path": "r"}):
-        assert fingerprint(replace(run, **moved)) != same, moved  # type: ignore[arg-type]
+        assert fingerprint(run._replace(**moved)) != same, moved
