@@ -2,7 +2,7 @@
 
 The records made by the thousand as a project is read (a document, a run config, a field change)
 and the settings are NamedTuples rather than frozen dataclasses: a tuple takes a third of the time
-to make (a frozen dataclass sets each field through object.__setattr__), and its class a tenth
+to make (a frozen dataclass sets each field through object.__setattr__), and its class a seventh
 to define at import. DesiredCluster and TerraformSettings stay dataclasses: their equality and
 hash leave their dict fields out.
 """
