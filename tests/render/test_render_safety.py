@@ -192,3 +192,20 @@ def test_run_edit_rows_are_the_rows_cleaned_one_by_one(rows: str) -> None:
     assert shown == by_row
     assert all(line == line.rstrip() and "\x1b" not in line for line in shown.splitlines())
     assert len(shown.splitlines()) == 1 + len(diff.splitlines())
+
+
+def test_a_field_shown_once_is_shown_alike_each_time_and_true_is_not_one() -> None:
+    """The text and Markdown plans show each distinct field once (render/common.py); equal
+    fields that are not the same value (True == 1) and values that cannot be hashed (a plan file
+    edited by hand) still show as themselves."""
+    as_bool = FieldChange("cost_savings", None, True)
+    as_int = FieldChange("cost_savings", None, 1)
+    as_list = FieldChange("cost_savings", None, cast(Any, ["x"]))
+    shown = [
+        text.render_plan(Plan("local", (Change(Action.CREATE, "ml-a", fields=(field,)),)))
+        for field in (as_bool, as_int, as_bool, as_list)
+    ]
+    assert "cost_savings: true" in shown[0]
+    assert "cost_savings: 1" in shown[1]
+    assert shown[2] == shown[0]
+    assert 'cost_savings: ["x"]' in shown[3]
