@@ -19,10 +19,12 @@ apply refuses a plan that has any:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from gridsync.config.desired import DesiredCluster, DesiredState
 from gridsync.errors import ConfigError
@@ -45,6 +47,7 @@ from gridsync.spec import (
     Compare,
     ManagedField,
     Phase,
+    Value,
     entry_field,
     spec_data,
 )
@@ -372,11 +375,14 @@ def _entry_changes(
     entries = spec_field.entries
     if entries is None:
         raise TypeError(f"bug: {spec_field.name} compares entries but has no `entries`")
-    have = entries(getattr(live, spec_field.name)) if live is not None else {}
+    sensitive = spec_field.secret or spec_field.name in cluster.sensitive
+    if live is None:
+        value = getattr(cluster.spec, spec_field.name)
+        return list(_added_entries(spec_field, entries, value, sensitive))
+    have = entries(getattr(live, spec_field.name))
     want = entries(getattr(cluster.spec, spec_field.name))
     order = list(want) + sorted(set(have) - set(want))
-    sensitive = spec_field.secret or spec_field.name in cluster.sensitive
-    forces = live is not None and spec_field.replace_only
+    forces = spec_field.replace_only
     out = []
     for key in order:
         before, after = have.get(key), want.get(key)
@@ -384,6 +390,21 @@ def _entry_changes(
             field_name = entry_field(spec_field, key)
             out.append(FieldChange(field_name, before, after, sensitive, forces))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _added_entries(
+    spec_field: ManagedField,
+    entries: Callable[[Any], Mapping[str, Value]],
+    value: Any,
+    sensitive: bool,
+) -> tuple[FieldChange, ...]:
+    """Every entry of a cluster to create, added. Once per distinct list: a fleet repeats its
+    instance type lists, and every cluster that leaves them out has Grid's default 27."""
+    return tuple(
+        FieldChange(entry_field(spec_field, key), None, after, sensitive)
+        for key, after in entries(value).items()
+    )
 
 
 def _unresolved_notes(desired: DesiredState) -> Iterable[Note]:
