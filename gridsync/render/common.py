@@ -231,9 +231,14 @@ def _shown(field: FieldChange) -> ShownField:
     boolean is part of the key (True == 1, shown `true` and `1`); a value that cannot be hashed
     (a plan file edited by hand) is shown without the cache."""
     try:
-        return _shown_once(field, field.before.__class__ is bool, field.after.__class__ is bool)
+        return _shown_once(field, *booleans(field))
     except TypeError:
         return show_field(field)
+
+
+def booleans(field: FieldChange) -> tuple[bool, bool]:
+    """Which sides are booleans: with the field, what a cache of its rendering is keyed on."""
+    return field.before.__class__ is bool, field.after.__class__ is bool
 
 
 @functools.lru_cache(maxsize=8192)

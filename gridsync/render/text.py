@@ -6,11 +6,12 @@ Deterministic; coloured only through an enabled `Painter` (gridsync.painter). Th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 
 from gridsync.escapes import clean, is_plain
 from gridsync.painter import PLAIN, Painter, Style
-from gridsync.plan.changes import Action, Change, ContextChange, Plan, RunEdit
+from gridsync.plan.changes import Action, Change, ContextChange, FieldChange, Plan, RunEdit
 from gridsync.render.common import (
     ACTION_COLORS,
     FORCES_REPLACEMENT,
@@ -19,6 +20,7 @@ from gridsync.render.common import (
     FieldKind,
     ShownField,
     blocked_text,
+    booleans,
     context_move,
     headline,
     is_provisioning,
@@ -28,6 +30,7 @@ from gridsync.render.common import (
     run_edit_target,
     run_edits_line,
     shortened_list,
+    show_field,
     shown_fields,
     summary_line,
     teardown_text,
@@ -107,7 +110,10 @@ def _change_lines(change: Change, paint: Painter) -> list[str]:
     lines = [_with_source(head, 4 + len(name) + 2 + len(rest), change.source)]
     if change.terraform is not None:
         lines.append(FIELD_INDENT + paint(clean(terraform_text(change.terraform)), Style.BOLD))
-    lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
+    if change.action == Action.CREATE:
+        lines.extend(_create_lines(change.fields))
+    else:
+        lines.extend(_field_lines(shown_fields(change.fields), change.action, paint))
     for why in change.blocks:
         lines.append(FIELD_INDENT + paint(f"blocked: {clean(why)}", Style.RED))
     if change.approved:
@@ -126,6 +132,29 @@ def _field_lines(fields: Sequence[ShownField], action: Action, paint: Painter) -
             label = f"{paint(field.kind.value, KIND_COLORS[field.kind])} {label}"
         lines.append(f"{FIELD_INDENT}{label} {_field_value(field)}")
     return lines
+
+
+def _create_lines(fields: Sequence[FieldChange]) -> list[str]:
+    """A create's field lines (_field_lines without markers, so without colour): a line depends
+    on the field and the column width alone, and a fleet's creates repeat their fields (Grid's
+    default instance types, regions), so each (field, width) is formatted once."""
+    width = max((len(clean(f.field)) for f in fields), default=0) + 1
+    lines = []
+    for field in fields:
+        try:
+            lines.append(_create_line(field, *booleans(field), width))
+        except TypeError:  # a value that cannot be hashed (a plan file edited by hand)
+            lines.append(_unmarked_line(show_field(field), width))
+    return lines
+
+
+@functools.lru_cache(maxsize=8192)
+def _create_line(field: FieldChange, before_bool: bool, after_bool: bool, width: int) -> str:
+    return _unmarked_line(show_field(field), width)
+
+
+def _unmarked_line(field: ShownField, width: int) -> str:
+    return f"{FIELD_INDENT}{f'{field.name}:'.ljust(width)} {_field_value(field)}"
 
 
 def _field_value(field: ShownField) -> str:
