@@ -6,7 +6,6 @@ Deterministic; coloured only through an enabled `Painter` (gridsync.painter). Th
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Sequence
 
 from gridsync.escapes import clean, is_plain
@@ -20,12 +19,12 @@ from gridsync.render.common import (
     FieldKind,
     ShownField,
     blocked_text,
-    booleans,
     context_move,
     headline,
     is_provisioning,
     listed_changes,
     no_changes_text,
+    once_per_field,
     provisioning_text,
     run_edit_target,
     run_edits_line,
@@ -139,22 +138,13 @@ def _create_lines(fields: Sequence[FieldChange]) -> list[str]:
     on the field and the column width alone, and a fleet's creates repeat their fields (Grid's
     default instance types, regions), so each (field, width) is formatted once."""
     width = max((len(clean(f.field)) for f in fields), default=0) + 1
-    lines = []
-    for field in fields:
-        try:
-            lines.append(_create_line(field, *booleans(field), width))
-        except TypeError:  # a value that cannot be hashed (a plan file edited by hand)
-            lines.append(_unmarked_line(show_field(field), width))
-    return lines
+    return [_create_line(field, width) for field in fields]
 
 
-@functools.lru_cache(maxsize=8192)
-def _create_line(field: FieldChange, before_bool: bool, after_bool: bool, width: int) -> str:
-    return _unmarked_line(show_field(field), width)
-
-
-def _unmarked_line(field: ShownField, width: int) -> str:
-    return f"{FIELD_INDENT}{f'{field.name}:'.ljust(width)} {_field_value(field)}"
+@once_per_field
+def _create_line(field: FieldChange, width: int) -> str:
+    shown = show_field(field)
+    return f"{FIELD_INDENT}{f'{shown.name}:'.ljust(width)} {_field_value(shown)}"
 
 
 def _field_value(field: ShownField) -> str:
