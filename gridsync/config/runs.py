@@ -26,6 +26,7 @@ from gridsync.config.schemas import SchemaProblem, check, load_schema, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
 from gridsync.errors import Diagnostic
 from gridsync.spec import Source, is_valid_name
+from gridsync.twocores import map_in_two
 
 RUN_SCHEMA = "runconfig.schema.json"
 # `compute.provider` keys of Grid's older docs; the last grid CLI reads only `cluster` there.
@@ -99,12 +100,14 @@ def load_runs(
     `cluster_files` are the files read as cluster files, which cannot also be run configs.
     """
     files, owners, diagnostics = _find(settings, bindings)
-    runs: list[RunConfig] = []
+    todo: list[tuple[Found, str | None]] = []
     for rel in sorted(files):
         if rel in cluster_files or rel == PROJECT_FILE:
             diagnostics.append(_not_a_run_config(rel))
-            continue
-        run, file_diagnostics = _read_run(files[rel], owners.get(rel))
+        else:
+            todo.append((files[rel], owners.get(rel)))
+    runs: list[RunConfig] = []
+    for run, file_diagnostics in map_in_two(_read_run, todo):  # each file on its own
         diagnostics.extend(file_diagnostics)
         if run is not None:
             runs.append(run)
@@ -168,7 +171,9 @@ def _not_a_run_config(rel: str) -> Diagnostic:
     return Diagnostic(rel, 1, 1, message)
 
 
-def _read_run(item: Found, bound_to: str | None) -> tuple[RunConfig | None, list[Diagnostic]]:
+def _read_run(todo: tuple[Found, str | None]) -> tuple[RunConfig | None, list[Diagnostic]]:
+    """A run config file (and the cluster it is bound to, if any) read and checked."""
+    item, bound_to = todo
     yaml_file = read_yaml_file(item.path, item.rel)
     diagnostics = yaml_file.diagnostics()
     documents = yaml_file.documents

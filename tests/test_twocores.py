@@ -1,0 +1,202 @@
+"""map_in_two: the same results as a plain loop whatever the forked child does, and no process left
+behind. Each case runs in a fresh interpreter (`-W error`), as the gridsync command does: a pytest
+worker has other threads, where map_in_two rightly refuses to fork."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from builders import Project
+
+from gridsync.twocores import MIN_ITEMS
+
+TWO_CPUS = len(os.sched_getaffinity(0)) >= 2
+needs_two = pytest.mark.skipif(not TWO_CPUS, reason="the fork needs two CPUs; this machine has one")
+
+# The case's `func` runs on items 0..N-1; the script prints what came back and which process
+# computed each item, then whether any child process is left (waitpid(-1) raises when none is).
+HARNESS = """
+import json, os, signal, sys, threading, time
+from gridsync.twocores import map_in_two
+PARENT = os.getpid()
+N = {n}
+def in_child():
+    return os.getpid() != PARENT
+{case}
+out = {{"raised": None}}
+started = time.monotonic()
+try:
+    results = map_in_two(func, list(range(N)))
+    out["values"] = [value for value, _ in results]
+    out["pids"] = sorted({{pid for _, pid in results}})
+except BaseException as exc:
+    out["raised"] = type(exc).__name__
+out["seconds"] = time.monotonic() - started
+try:
+    out["left"] = os.waitpid(-1, os.WNOHANG)[0] != 0 or "running"
+except ChildProcessError:
+    out["left"] = False
+out["parent"] = PARENT
+print(json.dumps(out))
+"""
+
+
+def run_case(case: str, n: int = 1000) -> dict[str, object]:
+    script = HARNESS.format(n=n, case=textwrap.dedent(case))
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+SQUARE = """
+def func(x):
+    return x * x, os.getpid()
+"""
+
+
+@needs_two
+def test_the_second_half_comes_from_a_child_and_matches_the_loop() -> None:
+    out = run_case(SQUARE)
+    assert out["values"] == [x * x for x in range(1000)]
+    pids = out["pids"]
+    assert isinstance(pids, list) and len(pids) == 2 and out["parent"] in pids
+    assert out["left"] is False
+
+
+@needs_two
+@pytest.mark.parametrize(
+    "failure",
+    [
+        "os._exit(3)",  # dies
+        "raise ValueError('boom')",  # a bug in the child
+        "os._exit(0)",  # ends cleanly having sent nothing: unreadable results
+        "os.kill(os.getpid(), signal.SIGKILL)",  # killed from outside
+    ],
+)
+def test_a_failing_child_is_replaced_by_the_parent(failure: str) -> None:
+    out = run_case(
+        f"""
+        def func(x):
+            if in_child() and x == 700:
+                {failure}
+            return x * x, os.getpid()
+        """
+    )
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["pids"] == [out["parent"]]  # the parent computed the second half again
+    assert out["left"] is False
+
+
+@needs_two
+def test_a_hanging_child_is_killed_after_the_deadline() -> None:
+    out = run_case(
+        """
+        def func(x):
+            if in_child() and x == 600:
+                time.sleep(3600)
+            return x * x, os.getpid()
+        """
+    )
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["pids"] == [out["parent"]]
+    seconds = out["seconds"]
+    assert isinstance(seconds, float) and 2.0 <= seconds < 30  # 4 x the parent's half + 2 s
+    assert out["left"] is False
+
+
+@needs_two
+def test_ctrl_c_in_the_parent_leaves_no_child() -> None:
+    out = run_case(
+        """
+        def func(x):
+            if in_child():
+                time.sleep(3600)  # a child that would outlive the parent if not killed
+            elif x == 10:
+                os.kill(PARENT, signal.SIGINT)
+                time.sleep(5)  # the handler raises KeyboardInterrupt here
+            return x * x, os.getpid()
+        """
+    )
+    assert out["raised"] == "KeyboardInterrupt"
+    seconds = out["seconds"]
+    assert isinstance(seconds, float) and seconds < 5
+    assert out["left"] is False
+
+
+@pytest.mark.parametrize(
+    ("case", "n"),
+    [
+        (SQUARE, MIN_ITEMS - 1),  # too few items to be worth a fork
+        (
+            SQUARE + "threading.Thread(target=threading.Event().wait, daemon=True).start()\n",
+            1000,
+        ),  # another thread: a child could inherit a lock it holds
+    ],
+    ids=["few items", "another thread"],
+)
+def test_no_fork_where_it_does_not_pay_or_is_unsafe(case: str, n: int) -> None:
+    out = run_case(case, n)
+    assert out["values"] == [x * x for x in range(n)]
+    assert out["pids"] == [out["parent"]]
+    assert out["left"] is False
+
+
+def _one_cpu() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+@needs_two
+def test_validate_and_plan_say_the_same_on_one_cpu_and_on_two(tmp_path: Path) -> None:
+    """Through the real command: 600 run configs (so map_in_two forks on two CPUs), bad ones in
+    both halves, bound and unbound ones: the same output, byte for byte, and the same exit."""
+    project = Project.at(tmp_path / "p", settings=True)
+    project.write(
+        "clusters/team.yaml",
+        "".join(
+            f"---\napiVersion: gridsync/v1\nkind: Cluster\nname: c-{i}\nprovider: aws\n"
+            f"region: us-east-1\nrole_arn: arn:aws:iam::123456789012:role/g\n"
+            f"external_id: x{i}\nruns: ['runs/c{i}/**/*.yaml']\n"
+            for i in range(6)
+        ),
+    )
+    for k in range(600):
+        body = f"compute:\n  provider:\n    cluster: c-{(k + 1) % 6}\n  train:\n    gpus: 1\n"
+        if k in (5, 590):
+            body = body.replace("gpus: 1", "gpus: many")  # an error in each half
+        if k == 300:
+            body += "  gpu: 2\n"  # a warning
+        project.write(f"runs/c{k % 6}/exp/r{k:03d}.yaml", body)
+    for command in (["validate"], ["plan"]):
+        two = project.gridsync(*command)
+        one = subprocess.run(
+            [sys.executable, "-m", "gridsync", *command],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=_one_cpu,  # noqa: PLW1509 - no thread here to race it
+            check=False,
+        )
+        assert two.returncode == one.returncode == 1
+        assert two.stdout == one.stdout and two.stderr == one.stderr
+        assert "r005.yaml" in two.stderr and "r590.yaml" in two.stderr
+    project.write("runs/c5/exp/r005.yaml", "compute:\n  provider:\n    cluster: c-0\n")
+    project.write("runs/c2/exp/r590.yaml", "compute:\n  provider:\n    cluster: c-3\n")
+    two = project.gridsync("plan")
+    assert two.returncode == 0, two.stderr
+    assert "r300.yaml" in two.stderr  # the warning is still reported
+    assert "Run configs: 600 to edit." in two.stdout
