@@ -16,7 +16,7 @@ import argparse
 import random
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +52,9 @@ class FleetSpec:
     # "mixed": a tenth of the clusters bind every fifth run config; "bound": every cluster binds
     # its own nested run folder through a `**` glob and every run config is bound (plans edit all).
     shape: str = "mixed"
+    # "full": run configs of ~25 lines (sweeps, actions, datastores); "small": 6 lines (cluster,
+    # instance, gpus), where the per-file costs weigh most against the floor.
+    run_size: str = "full"
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ def write_fleet(root: Path, spec: FleetSpec) -> Fleet:
     clusters = _plan_clusters(spec, rng)
     cluster_files = _write_clusters(root, clusters, spec.files, rng)
     write = _write_bound_runs if spec.shape == "bound" else _write_runs
-    run_files, bound = write(root, clusters, spec.runs, rng)
+    document = _small_run_document if spec.run_size == "small" else _run_document
+    run_files, bound = write(root, clusters, spec.runs, rng, document)
     return Fleet(root, tuple(c.name for c in clusters), cluster_files, run_files, bound)
 
 
@@ -200,8 +204,11 @@ def _bound_dir(cluster: _Cluster) -> str:
     return f"runs/{cluster.team}/{cluster.name}"
 
 
+_RunDocument = Callable[[_Cluster, int, random.Random], str]
+
+
 def _write_runs(
-    root: Path, clusters: list[_Cluster], count: int, rng: random.Random
+    root: Path, clusters: list[_Cluster], count: int, rng: random.Random, document: _RunDocument
 ) -> tuple[tuple[Path, ...], int]:
     bound = [c for c in clusters if c.bound]
     paths, bound_count = [], 0
@@ -215,13 +222,13 @@ def _write_runs(
             rel = f"runs/{cluster.team}/project-{k % 37:02d}/run-{k:05d}.yaml"
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_run_document(cluster, k, rng), encoding="utf-8")
+        path.write_text(document(cluster, k, rng), encoding="utf-8")
         paths.append(path)
     return tuple(paths), bound_count
 
 
 def _write_bound_runs(
-    root: Path, clusters: list[_Cluster], count: int, rng: random.Random
+    root: Path, clusters: list[_Cluster], count: int, rng: random.Random, document: _RunDocument
 ) -> tuple[tuple[Path, ...], int]:
     """Run config k belongs to cluster k % N, two or three folders deep below its bound folder;
     three in five name another cluster, so a plan edits them (15,000 at 5,000 clusters)."""
@@ -233,7 +240,7 @@ def _write_bound_runs(
         rel = "/".join((_bound_dir(cluster), *nested, f"run-{k:05d}.yaml"))
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_run_document(named, k, rng), encoding="utf-8")
+        path.write_text(document(named, k, rng), encoding="utf-8")
         paths.append(path)
     return tuple(paths), count
 
@@ -272,6 +279,15 @@ hyper_params:
 """
 
 
+def _small_run_document(cluster: _Cluster, k: int, rng: random.Random) -> str:
+    gpus = rng.choice((0, 1, 4))
+    instance = rng.choice(GPU_TYPES if gpus else CPU_TYPES)
+    return (
+        f"# run {k:05d}\ncompute:\n  provider:\n    cluster: {cluster.name}\n"
+        f"  train:\n    instance: {instance}\n    gpus: {gpus}\n"
+    )
+
+
 def _session_document(cluster: _Cluster, k: int, rng: random.Random) -> str:
     return f"""\
 # grid session create --config {k:05d}.yaml  ({cluster.team} notebook)
@@ -298,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parallelism", type=int, default=FleetSpec.parallelism)
     parser.add_argument("--poll-max", default=FleetSpec.poll_max)
     parser.add_argument("--shape", choices=("mixed", "bound"), default=FleetSpec.shape)
+    parser.add_argument("--run-size", choices=("full", "small"), default=FleetSpec.run_size)
     args = parser.parse_args(argv)
     spec = FleetSpec(
         args.clusters,
@@ -307,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.parallelism,
         args.poll_max,
         shape=args.shape,
+        run_size=args.run_size,
     )
     try:
         fleet = write_fleet(args.dir, spec)

@@ -38,9 +38,18 @@ class PlanProfile:
     excerpt: str  # the functions with the most cumulative time, as pstats prints them
 
 
+# Run a module as `python -m` would, on one CPU: gridsync then reads every run config itself,
+# where on two it forks a child for half of them (gridsync/twocores.py), which cProfile never sees.
+ONE_CPU = (
+    "import os, runpy, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+    "sys.argv = sys.argv[1:]; runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
+)
+
+
 def profile_plan(bench: Bench, root: Path) -> PlanProfile:
+    """cProfile of `gridsync plan` on one CPU, by the parts of PLAN_PARTS."""
     out = bench.work / "plan.prof"
-    cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "gridsync"]
+    cmd = [sys.executable, "-c", ONE_CPU, "cProfile", "-o", str(out), "-m", "gridsync"]
     run_timed([*cmd, "--color", "never", "plan"], cwd=root, env=bench.env, timeout=300).check(
         "gridsync plan under cProfile"
     )

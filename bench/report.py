@@ -122,20 +122,23 @@ def rss_goal_mib(clusters: int) -> float:
 
 
 def _shape_targets(r: Results) -> list[Target]:
-    """Every fleet shape at every size: validate and plan CPU within FLOOR_FACTOR of the floor of
-    the same rounds, and plan memory under the goal for its size (judged from 4,000 clusters on,
-    where the issue sets it)."""
+    """Every fleet shape at every size: validate and plan wall time within FLOOR_FACTOR of the
+    floor of the same rounds (CPU beside it), and plan memory under the goal for its size (judged
+    from 4,000 clusters on, where the issue sets it)."""
     found = []
     for result in r.shapes:
         for p in result.points:
-            name, cpu = f"{result.shape.name}, {p.clusters:,} clusters", p.floor_cpu.median
-            for what, stat in (("validate", p.validate_cpu), ("plan", p.plan_cpu)):
-                ratio = stat.median / cpu
+            name = f"{result.shape.name}, {p.clusters:,} clusters"
+            for what, wall, cpu in (
+                ("validate", p.validate, p.validate_cpu),
+                ("plan", p.plan, p.plan_cpu),
+            ):
+                ratio = wall.median / p.floor.median
                 found.append(
                     Target(
-                        f"{what} vs the floor (CPU), {name}",
+                        f"{what} vs the floor, {name}",
                         f"<= {FLOOR_FACTOR:.0f}x",
-                        f"{ratio:.1f}x",
+                        f"{ratio:.1f}x (CPU {cpu.median / p.floor_cpu.median:.1f}x)",
                         ratio <= FLOOR_FACTOR,
                     )
                 )
@@ -295,9 +298,13 @@ def _shapes(r: Results) -> str:
         "`gridsync plan` (empty local control plane: every cluster a create) one after another; "
         "figures are medians over the rounds, ratios are to the floor of the same rounds, wall time "
         "first and CPU seconds (user + system) in brackets. The growth exponent is the least-squares "
-        "slope of log(wall time) over log(clusters): 1.0 is linear. The cores are shared with other "
-        "work: wall times swing, and the CPU ratio in brackets is the steadier figure. The applied "
-        "plan (all clusters live, nothing to do) is measured on the main fleet only (above).\n",
+        "slope of log(wall time) over log(clusters): 1.0 is linear. The targets judge wall time, what "
+        "a user waits for: with two or more CPUs gridsync reads the second half of the run configs "
+        "in a forked child (`gridsync/twocores.py`), so its CPU seconds (the child's included) "
+        "exceed its wall time, by the fork and the results sent back, while the floor uses one "
+        "core. Wall times swing when other work shares the cores; the CPU ratio is the steadier "
+        "figure of the work done. The applied plan (all clusters live, nothing to do) is measured "
+        "on the main fleet only (above).\n",
     ]
     for result in r.shapes:
         parts.append(_shape_table(result))
@@ -604,7 +611,9 @@ def _method(r: Results) -> str:
     return f"""## Method
 
 - Wall times are `time.perf_counter()` around each subprocess, from `Popen` to `os.wait4`; peak
-  memory is that child's own `ru_maxrss`.
+  memory is that child's `ru_maxrss` from `os.wait4` (the larger of it and the child it forks to
+  read run configs, each process counted alone); CPU seconds are `wait4`'s user + system, the
+  forked child's included.
 - Subprocesses run with HOME, `GRID_SETTINGS_PATH` and `GRID_CREDENTIAL_PATH` in the benchmark's
   temporary directory and without any `GRID_*`, `GRIDSYNC_*`, `AWS_*` or `GITHUB_*` variable of the
   caller; the only network is the loopback control plane the benchmark starts and stops.

@@ -46,6 +46,12 @@ SHAPES = (
         "or three folders deep below it, three in five naming another cluster (the plan edits them)",
         lambda n: FleetSpec(n, max(1, n // 20), 5 * n, shape="bound"),
     ),
+    Shape(
+        "small run configs",
+        "20 documents per file, 5 run configs of 6 lines per cluster (cluster, instance, gpus), a "
+        "tenth of the clusters bind every fifth one: the floor is small and per-file costs weigh most",
+        lambda n: FleetSpec(n, max(1, n // 20), 5 * n, run_size="small"),
+    ),
 )
 QUICK_SIZES = (4, 8, 16)
 FULL_SIZES = (500, 1000, 2000)

@@ -45,7 +45,7 @@ def map_in_two(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
     try:
         started = time.monotonic()
         first = [func(item) for item in items[:half]]
-        second = child.results(_deadline(time.monotonic() - started))
+        second: list[R] | None = child.results(_deadline(time.monotonic() - started))
     finally:
         child.stop()
     if second is None:
@@ -114,10 +114,7 @@ class _Child:
         os.close(self.reader)
         if self.reaped:
             return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:  # pragma: no cover - it exited and is a zombie: reaped below
-            pass
+        os.kill(self.pid, signal.SIGKILL)  # a child that has exited is a zombie until reaped
         os.waitpid(self.pid, 0)
         self.reaped = True
 

@@ -155,8 +155,11 @@ def test_no_fork_where_it_does_not_pay_or_is_unsafe(case: str, n: int) -> None:
     assert out["left"] is False
 
 
-def _one_cpu() -> None:
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+# `python -m gridsync` on one CPU: map_in_two then reads every run config in the one process.
+ONE_CPU = (
+    "import os, runpy, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+    "runpy.run_module('gridsync', run_name='__main__', alter_sys=True)"
+)
 
 
 @needs_two
@@ -183,12 +186,11 @@ def test_validate_and_plan_say_the_same_on_one_cpu_and_on_two(tmp_path: Path) ->
     for command in (["validate"], ["plan"]):
         two = project.gridsync(*command)
         one = subprocess.run(
-            [sys.executable, "-m", "gridsync", *command],
+            [sys.executable, "-c", ONE_CPU, *command],
             cwd=project.root,
             capture_output=True,
             text=True,
             timeout=60,
-            preexec_fn=_one_cpu,  # noqa: PLW1509 - no thread here to race it
             check=False,
         )
         assert two.returncode == one.returncode == 1
