@@ -1,13 +1,15 @@
-"""One pure function over many items on two cores: the second half in a forked child.
+"""One pure function over many items, shared with a forked child on a second core.
 
 Reading a project's run configs is most of what validate and plan do, and each file is read on
-its own. With two or more CPUs, one thread and enough items, `map_in_two` forks once: the child
-computes the second half and sends it back through a pipe while the parent computes the first
-half. The results are those of `[func(item) for item in items]`, in order, whatever happens to
-the child: it is never trusted to finish. If it dies, sends something unreadable, or is still
-busy well after the parent's half is done (`_deadline`), the parent kills it and computes the
-second half itself. The parent always reaps it, on an exception or Ctrl-C too, so no process is
-left behind.
+its own. `share(func, items)` forks once (with two or more CPUs, one thread and enough items) and
+the child at once starts taking chunks of the items from a queue (a pipe filled with chunk numbers
+before the fork: a 4-byte read from it is atomic) while the parent does other work (reading the
+cluster files). Then `results()` has the parent take what is left, so the two finish together
+whatever the split of the work, and gathers the child's chunks. The results are those of
+`[func(item) for item in items]`, in order, whatever happens to the child: it is never trusted to
+finish. If it dies, sends something unreadable, or has not answered well after the queue ran dry
+(`_deadline`), the parent kills it and computes the chunks it took itself. The parent always reaps
+it (`close`, on an exception or Ctrl-C too), so no process is left behind.
 
 `func` must not change anything the caller relies on (the child's changes are lost) and its
 results must pickle. The child ends with os._exit: no atexit handler, no flush of the parent's
@@ -22,40 +24,29 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import IO, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 400  # below this, forking and sending the results back cost more than they save
+CHUNK = 16  # items per chunk: small enough for the two to finish together
+_MAX_CHUNKS = 1024  # 4 KiB of chunk numbers: what any Linux pipe holds (one page)
+_NUMBER = struct.Struct("<I")
 
 
-def map_in_two(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """[func(item) for item in items], the second half computed in a forked child if worth it."""
-    if len(items) < MIN_ITEMS or not _may_fork():
-        return [func(item) for item in items]
-    half = (len(items) + 1) // 2
-    child = _Child.start(func, items[half:])
-    if child is None:
-        return [func(item) for item in items]
-    try:
-        started = time.monotonic()
-        first = [func(item) for item in items[:half]]
-        second: list[R] | None = child.results(_deadline(time.monotonic() - started))
-    finally:
-        child.stop()
-    if second is None:
-        second = [func(item) for item in items[half:]]
-    return first + second
-
-
-def _deadline(own_half: float) -> float:
-    """How long to wait for the child once the parent's half is done: its half is as big."""
-    return 4 * own_half + 2.0
+def share(func: Callable[[T], R], items: Sequence[T]) -> Shared[T, R]:
+    """Start `func` over `items` in a forked child, if worth it; `results()` gives them all."""
+    shared = Shared(func, items)
+    if len(items) >= MIN_ITEMS and _may_fork():
+        shared.start()
+    return shared
 
 
 def _may_fork() -> bool:
@@ -69,6 +60,93 @@ def _may_fork() -> bool:
         return False
 
 
+class Shared(Generic[T, R]):
+    """`func` over `items`, chunk by chunk, by this process and (once started) a forked child."""
+
+    def __init__(self, func: Callable[[T], R], items: Sequence[T]) -> None:
+        self.func = func
+        self.items = items
+        self.size = max(CHUNK, -(-len(items) // _MAX_CHUNKS))
+        self.chunks = -(-len(items) // self.size)
+        self.queue: int | None = None  # the read end of the chunk queue, once started
+        self.child: _Child | None = None
+
+    def __enter__(self) -> Shared[T, R]:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        reader, writer = os.pipe()
+        try:
+            os.write(writer, b"".join(_NUMBER.pack(i) for i in range(self.chunks)))
+        finally:
+            os.close(writer)  # with no writer left, an empty queue reads as its end
+        self.queue = reader
+        self.child = _Child.start(self._child_work)
+        if self.child is None:
+            self._close_queue()
+
+    def results(self, then: Callable[[R], R] = lambda result: result) -> list[R]:
+        """Every result in order, each passed through `then` as soon as it is here (what `then`
+        drops is never held for every item at once): the parent takes the chunks left, then
+        gathers the child's."""
+        done: dict[int, list[R]] = {}
+        started = time.monotonic()
+        for index in self._taken():
+            done[index] = self._chunk(index, then)
+        self._close_queue()
+        if self.child is not None:
+            theirs = self.child.results(_deadline(time.monotonic() - started), then)
+            for index, values in theirs.items() if theirs is not None else ():
+                done.setdefault(index, values)
+            self.close()
+        for index in range(self.chunks):  # never taken (no child), or taken by a failed one
+            if index not in done:
+                done[index] = self._chunk(index, then)
+        return [result for index in range(self.chunks) for result in done[index]]
+
+    def close(self) -> None:
+        """Kill the child if it still runs, reap it, close the queue: on every way out."""
+        self._close_queue()
+        if self.child is not None:
+            self.child.stop()
+            self.child = None
+
+    def _close_queue(self) -> None:
+        if self.queue is not None:
+            os.close(self.queue)
+            self.queue = None
+
+    def _taken(self) -> Iterator[int]:
+        """Chunk numbers taken from the queue (in the parent or the child) until it is empty."""
+        while self.queue is not None:
+            data = os.read(self.queue, _NUMBER.size)
+            if not data:
+                return
+            yield _NUMBER.unpack(data)[0]
+
+    def _chunk(self, index: int, then: Callable[[R], R] | None = None) -> list[R]:
+        func = self.func
+        chunk = self.items[index * self.size : (index + 1) * self.size]
+        return [func(item) for item in chunk] if then is None else [then(func(i)) for i in chunk]
+
+    def _child_work(self, pipe: IO[bytes]) -> None:
+        """In the child: take chunks until the queue is empty, then send each one's results."""
+        done = [(index, self._chunk(index)) for index in self._taken()]
+        for pair in done:
+            pickle.dump(pair, pipe, pickle.HIGHEST_PROTOCOL)
+
+
+def _deadline(own_work: float) -> float:
+    """How long to wait for the child's first byte once the queue is empty: it has at most one
+    chunk to finish, and the parent's chunks took `own_work` in all."""
+    return 4 * own_work + 2.0
+
+
 class _Child:
     def __init__(self, pid: int, reader: int) -> None:
         self.pid = pid
@@ -76,7 +154,7 @@ class _Child:
         self.reaped = False
 
     @classmethod
-    def start(cls, func: Callable[[T], R], items: Sequence[T]) -> _Child | None:
+    def start(cls, work: Callable[[IO[bytes]], None]) -> _Child | None:
         reader, writer = os.pipe()
         try:
             pid = os.fork()
@@ -85,24 +163,25 @@ class _Child:
             os.close(writer)
             return None
         if pid == 0:  # pragma: no cover - the child: measured by the tests, not by coverage
-            _run_child(func, items, reader, writer)
+            _run_child(work, reader, writer)
         os.close(writer)
         return cls(pid, reader)
 
-    def results(self, wait: float) -> list[R] | None:
-        """What the child sent, or None when it failed or has sent nothing within `wait` seconds.
-
-        The child writes only once its half is done, and then without pause: the wait is for its
-        first byte. The results are read as they come (no copy of the whole message is held)."""
+    def results(self, wait: float, then: Callable[[R], R]) -> dict[int, list[R]] | None:
+        """The results the child sent by chunk (each through `then`), or None when it failed or
+        has sent nothing within `wait` seconds. It writes only once it is done, and then without
+        pause: the wait is for its first byte. Chunks are read one by one as they come."""
         if not select.select([self.reader], [], [], wait)[0]:
             return None
+        chunks: dict[int, list[R]] = {}
         with open(self.reader, "rb", closefd=False) as pipe:
-            try:  # our own child's pickle, through a pipe only it could write to
-                results: list[R] = pickle.load(pipe)  # noqa: S301
+            try:  # our own child's pickles, through a pipe only it could write to
+                while pipe.peek(1):
+                    index, values = pickle.load(pipe)  # noqa: S301
+                    chunks[index] = [then(value) for value in values]
             except Exception:
                 return None
-            ended = pipe.read(1) == b""
-        return results if self._exited_cleanly() and ended else None
+        return chunks if self._exited_cleanly() else None
 
     def _exited_cleanly(self) -> bool:
         _, status = os.waitpid(self.pid, 0)
@@ -110,25 +189,22 @@ class _Child:
         return os.waitstatus_to_exitcode(status) == 0
 
     def stop(self) -> None:
-        """Kill the child if it still runs, reap it, close the pipe: on every way out."""
         os.close(self.reader)
-        if self.reaped:
-            return
-        os.kill(self.pid, signal.SIGKILL)  # a child that has exited is a zombie until reaped
-        os.waitpid(self.pid, 0)
-        self.reaped = True
+        if not self.reaped:
+            os.kill(self.pid, signal.SIGKILL)  # a child that has exited is a zombie until reaped
+            os.waitpid(self.pid, 0)
+            self.reaped = True
 
 
-def _run_child(func: Callable[[T], R], items: Sequence[T], reader: int, writer: int) -> None:
-    """The child's whole life: compute, send, exit. It never returns into the parent's code."""
+def _run_child(work: Callable[[IO[bytes]], None], reader: int, writer: int) -> None:
+    """The child's whole life: work, send, exit. It never returns into the parent's code."""
     code = 1
     try:
         os.close(reader)
         for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C of the terminal ends it at once
             signal.signal(signum, signal.SIG_DFL)
-        results = [func(item) for item in items]
         with open(writer, "wb") as pipe:
-            pickle.dump(results, pipe, pickle.HIGHEST_PROTOCOL)
+            work(pipe)
         code = 0
     finally:
         os._exit(code)

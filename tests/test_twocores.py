@@ -1,6 +1,7 @@
-"""map_in_two: the same results as a plain loop whatever the forked child does, and no process left
-behind. Each case runs in a fresh interpreter (`-W error`), as the gridsync command does: a pytest
-worker has other threads, where map_in_two rightly refuses to fork."""
+"""twocores.share: the same results as a plain loop whatever the forked child does, shared work
+while the parent is busy elsewhere, and no process left behind. Each case runs in a fresh
+interpreter (`-W error`), as the gridsync command does: a pytest worker has other threads, where
+share rightly refuses to fork."""
 
 from __future__ import annotations
 
@@ -23,18 +24,23 @@ needs_two = pytest.mark.skipif(not TWO_CPUS, reason="the fork needs two CPUs; th
 # computed each item, then whether any child process is left (waitpid(-1) raises when none is).
 HARNESS = """
 import json, os, signal, sys, threading, time
-from gridsync.twocores import map_in_two
+from gridsync.twocores import share
 PARENT = os.getpid()
 N = {n}
+BUSY = 0.0  # seconds the parent spends elsewhere before it asks for the results
 def in_child():
     return os.getpid() != PARENT
 {case}
 out = {{"raised": None}}
 started = time.monotonic()
 try:
-    results = map_in_two(func, list(range(N)))
+    with share(func, list(range(N))) as shared:
+        out["forked"] = shared.child is not None
+        time.sleep(BUSY)
+        results = shared.results()
     out["values"] = [value for value, _ in results]
     out["pids"] = sorted({{pid for _, pid in results}})
+    out["by_child"] = sum(pid != PARENT for _, pid in results)
 except BaseException as exc:
     out["raised"] = type(exc).__name__
 out["seconds"] = time.monotonic() - started
@@ -69,11 +75,36 @@ def func(x):
 
 
 @needs_two
-def test_the_second_half_comes_from_a_child_and_matches_the_loop() -> None:
-    out = run_case(SQUARE)
+def test_both_take_chunks_and_the_results_match_the_loop() -> None:
+    out = run_case(
+        """
+        def func(x):
+            time.sleep(0.0002)
+            return x * x, os.getpid()
+        """
+    )
     assert out["values"] == [x * x for x in range(1000)]
     pids = out["pids"]
     assert isinstance(pids, list) and len(pids) == 2 and out["parent"] in pids
+    by_child = out["by_child"]
+    assert isinstance(by_child, int) and 100 < by_child < 900  # shared, not split in advance
+    assert out["left"] is False
+
+
+@needs_two
+def test_the_child_takes_more_while_the_parent_is_busy_elsewhere() -> None:
+    """The parent reads cluster files meanwhile: the child takes the chunks it can."""
+    out = run_case(
+        """
+        BUSY = 0.5
+        def func(x):
+            time.sleep(0.0002)
+            return x * x, os.getpid()
+        """
+    )
+    assert out["values"] == [x * x for x in range(1000)]
+    by_child = out["by_child"]
+    assert isinstance(by_child, int) and by_child > 900  # 0.2 s of work, all done in 0.5 s
     assert out["left"] is False
 
 
@@ -88,16 +119,19 @@ def test_the_second_half_comes_from_a_child_and_matches_the_loop() -> None:
     ],
 )
 def test_a_failing_child_is_replaced_by_the_parent(failure: str) -> None:
+    """While the parent is busy the child takes chunks from the start; it fails at item 500."""
     out = run_case(
         f"""
+        BUSY = 0.5
         def func(x):
-            if in_child() and x == 700:
+            if in_child() and x >= 500:
                 {failure}
             return x * x, os.getpid()
         """
     )
     assert out["values"] == [x * x for x in range(1000)]
-    assert out["pids"] == [out["parent"]]  # the parent computed the second half again
+    assert out["forked"] is True
+    assert out["pids"] == [out["parent"]]  # the parent computed the child's chunks again
     assert out["left"] is False
 
 
@@ -105,33 +139,35 @@ def test_a_failing_child_is_replaced_by_the_parent(failure: str) -> None:
 def test_a_hanging_child_is_killed_after_the_deadline() -> None:
     out = run_case(
         """
+        BUSY = 0.5
         def func(x):
-            if in_child() and x == 600:
+            if in_child() and x >= 500:
                 time.sleep(3600)
             return x * x, os.getpid()
         """
     )
     assert out["values"] == [x * x for x in range(1000)]
-    assert out["pids"] == [out["parent"]]
+    assert out["forked"] is True and out["pids"] == [out["parent"]]
     seconds = out["seconds"]
-    assert isinstance(seconds, float) and 2.0 <= seconds < 30  # 4 x the parent's half + 2 s
+    assert isinstance(seconds, float) and 2.5 <= seconds < 30  # busy + 4 x its own part + 2 s
     assert out["left"] is False
 
 
 @needs_two
 def test_ctrl_c_in_the_parent_leaves_no_child() -> None:
+    """Ctrl-C while the parent is busy elsewhere and the child is deep in its work."""
     out = run_case(
         """
+        BUSY = 5.0
+        signal.signal(signal.SIGALRM, lambda *_: os.kill(PARENT, signal.SIGINT))
+        signal.setitimer(signal.ITIMER_REAL, 0.3)  # a child does not inherit the timer
         def func(x):
             if in_child():
                 time.sleep(3600)  # a child that would outlive the parent if not killed
-            elif x == 10:
-                os.kill(PARENT, signal.SIGINT)
-                time.sleep(5)  # the handler raises KeyboardInterrupt here
             return x * x, os.getpid()
         """
     )
-    assert out["raised"] == "KeyboardInterrupt"
+    assert out["forked"] is True and out["raised"] == "KeyboardInterrupt"
     seconds = out["seconds"]
     assert isinstance(seconds, float) and seconds < 5
     assert out["left"] is False
@@ -151,11 +187,11 @@ def test_ctrl_c_in_the_parent_leaves_no_child() -> None:
 def test_no_fork_where_it_does_not_pay_or_is_unsafe(case: str, n: int) -> None:
     out = run_case(case, n)
     assert out["values"] == [x * x for x in range(n)]
-    assert out["pids"] == [out["parent"]]
+    assert out["forked"] is False and out["pids"] == [out["parent"]]
     assert out["left"] is False
 
 
-# `python -m gridsync` on one CPU: map_in_two then reads every run config in the one process.
+# `python -m gridsync` on one CPU: share then leaves every run config to the one process.
 ONE_CPU = (
     "import os, runpy, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
     "runpy.run_module('gridsync', run_name='__main__', alter_sys=True)"
@@ -164,8 +200,8 @@ ONE_CPU = (
 
 @needs_two
 def test_validate_and_plan_say_the_same_on_one_cpu_and_on_two(tmp_path: Path) -> None:
-    """Through the real command: 600 run configs (so map_in_two forks on two CPUs), bad ones in
-    both halves, bound and unbound ones: the same output, byte for byte, and the same exit."""
+    """Through the real command: 600 run configs (so share forks on two CPUs), bad ones early and
+    late, bound and unbound ones: the same output, byte for byte, and the same exit."""
     project = Project.at(tmp_path / "p", settings=True)
     project.write(
         "clusters/team.yaml",

@@ -13,10 +13,11 @@ from gridsync import collector
 from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.discover import Found, discover
-from gridsync.config.runs import Binding, binding_of, load_runs
+from gridsync.config.runs import Binding, binding_of, find_run_files, load_runs, read_run
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
 from gridsync.errors import ConfigError, Diagnostic
 from gridsync.spec import Source
+from gridsync.twocores import share
 
 
 @dataclass
@@ -39,11 +40,17 @@ def load_desired(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredSt
 
 def _load(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
     found, diagnostics = discover(settings.root, settings.cluster_globs)
-    read = _read_clusters(found, env)
-    diagnostics.extend(read.diagnostics)
-    if not found and not diagnostics:  # a bad symlink matched: that error says enough
-        diagnostics.append(_no_files(settings))
-    runs, run_diagnostics = load_runs(settings, read.bindings, {item.rel for item in found})
+    cluster_files = {item.rel for item in found}
+    run_files = find_run_files(settings, cluster_files)
+    # The run configs the project's globs match are read on a second core meanwhile.
+    with share(read_run, run_files.to_read) as reading:
+        read = _read_clusters(found, env)
+        diagnostics.extend(read.diagnostics)
+        if not found and not diagnostics:  # a bad symlink matched: that error says enough
+            diagnostics.append(_no_files(settings))
+        runs, run_diagnostics = load_runs(
+            settings, read.bindings, cluster_files, run_files, reading
+        )
     ordered = _ordered([*diagnostics, *run_diagnostics])
     if any(d.severity == "error" for d in ordered):
         raise ConfigError(ordered)

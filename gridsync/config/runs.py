@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,7 +27,7 @@ from gridsync.config.schemas import SchemaProblem, check, load_schema, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
 from gridsync.errors import Diagnostic
 from gridsync.spec import Source, is_valid_name
-from gridsync.twocores import map_in_two
+from gridsync.twocores import Shared
 
 RUN_SCHEMA = "runconfig.schema.json"
 # `compute.provider` keys of Grid's older docs; the last grid CLI reads only `cluster` there.
@@ -91,41 +92,72 @@ def binding_of(
     return Binding(name, yaml_file, document, tuple(globs)), problems
 
 
+@dataclass
+class RunFiles:
+    """What the project's `runs:` globs match, found before any cluster file is read so that the
+    run configs among them can be read meanwhile (`to_read`, gridsync.twocores); the bindings'
+    globs then reuse the listing (load_runs drops it once they are matched)."""
+
+    listing: Listing | None  # None once taken
+    found: list[Found]
+    diagnostics: list[Diagnostic]
+    to_read: list[Found]  # the matches that are run configs: not cluster files, not gridsync.yaml
+
+    def take_listing(self) -> Listing:
+        """The listing, no longer held here: its walks hold every folder reached."""
+        listing, self.listing = self.listing or Listing(), None
+        return listing
+
+
+def find_run_files(settings: ProjectSettings, cluster_files: Collection[str]) -> RunFiles:
+    listing = Listing()
+    found, diagnostics = discover(settings.root, settings.run_globs, listing)
+    to_read = [item for item in found if not _elsewhere(item.rel, cluster_files)]
+    return RunFiles(listing, found, diagnostics, to_read)
+
+
 def load_runs(
-    settings: ProjectSettings, bindings: Sequence[Binding], cluster_files: Collection[str]
+    settings: ProjectSettings,
+    bindings: Sequence[Binding],
+    cluster_files: Collection[str],
+    run_files: RunFiles,
+    reading: Shared[Found, ReadRun],
 ) -> tuple[list[RunConfig], list[Diagnostic]]:
     """Every run config (sorted by path) and every diagnostic about run configs and bindings.
 
     `bindings` are in declaration order (the second cluster to bind a file is the one in error);
-    `cluster_files` are the files read as cluster files, which cannot also be run configs.
+    `cluster_files` are the files read as cluster files, which cannot also be run configs;
+    `reading` reads `run_files.to_read`.
     """
-    files, owners, diagnostics = _find(settings, bindings)
-    todo: list[tuple[Found, str | None]] = []
-    for rel in sorted(files):
-        if rel in cluster_files or rel == PROJECT_FILE:
-            diagnostics.append(_not_a_run_config(rel))
-        else:
-            todo.append((files[rel], owners.get(rel)))
+    files = {item.rel: item for item in run_files.found}
+    owners, bind_diagnostics = _bind(settings.root, bindings, files, run_files.take_listing())
+    diagnostics = [*run_files.diagnostics, *bind_diagnostics]
+
+    def owned(read: ReadRun) -> ReadRun:
+        """Only a bound file is ever edited: its text alone is kept."""
+        run, file_diagnostics = read
+        if run is None:
+            return read
+        owner = owners.get(run.path)
+        return run._replace(bound_to=owner, text=run.text if owner else ""), file_diagnostics
+
+    items = reading.items
+    read = dict(zip((item.rel for item in items), reading.results(owned), strict=True))
     runs: list[RunConfig] = []
-    for run, file_diagnostics in map_in_two(_read_run, todo):  # each file on its own
+    for rel in sorted(files):
+        if _elsewhere(rel, cluster_files):
+            diagnostics.append(_not_a_run_config(rel))
+            continue
+        run, file_diagnostics = read[rel] if rel in read else owned(read_run(files[rel]))
         diagnostics.extend(file_diagnostics)
         if run is not None:
             runs.append(run)
     return runs, diagnostics
 
 
-def _find(
-    settings: ProjectSettings, bindings: Sequence[Binding]
-) -> tuple[dict[str, Found], dict[str, str], list[Diagnostic]]:
-    """Every run config file by path, the cluster each bound one runs on, and the diagnostics.
-
-    One listing of the tree serves the project's globs and every binding's; it is dropped here,
-    before the files are read (its walks hold every folder reached)."""
-    listing = Listing()
-    found, diagnostics = discover(settings.root, settings.run_globs, listing)
-    files = {item.rel: item for item in found}
-    owners, bind_diagnostics = _bind(settings.root, bindings, files, listing)
-    return files, owners, [*diagnostics, *bind_diagnostics]
+def _elsewhere(rel: str, cluster_files: Collection[str]) -> bool:
+    """A file that the globs match but that is not a run config (see _not_a_run_config)."""
+    return rel in cluster_files or rel == PROJECT_FILE
 
 
 def _bind(
@@ -171,9 +203,11 @@ def _not_a_run_config(rel: str) -> Diagnostic:
     return Diagnostic(rel, 1, 1, message)
 
 
-def _read_run(todo: tuple[Found, str | None]) -> tuple[RunConfig | None, list[Diagnostic]]:
-    """A run config file (and the cluster it is bound to, if any) read and checked."""
-    item, bound_to = todo
+ReadRun = tuple[RunConfig | None, list[Diagnostic]]
+
+
+def read_run(item: Found) -> ReadRun:
+    """A run config file read and checked, its text kept: whether it is bound is not known yet."""
     yaml_file = read_yaml_file(item.path, item.rel)
     diagnostics = yaml_file.diagnostics()
     documents = yaml_file.documents
@@ -185,9 +219,7 @@ def _read_run(todo: tuple[Found, str | None]) -> tuple[RunConfig | None, list[Di
     for extra in documents[1:]:
         message = "a run config must hold a single YAML document; Grid refuses more"
         diagnostics.append(yaml_file.diagnostic(extra.number, Problem(*extra.start, message)))
-    # Only a bound file is ever edited: the text is kept for that alone.
-    text = yaml_file.text if bound_to is not None else ""
-    run, problems = check_run_document(documents[0], item.rel, bound_to, text)
+    run, problems = check_run_document(documents[0], item.rel, None, yaml_file.text)
     diagnostics.extend(yaml_file.diagnostic(documents[0].number, p) for p in problems)
     return run, diagnostics
 
