@@ -28,7 +28,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from types import TracebackType
 from typing import IO, Generic, TypeVar
 
@@ -39,14 +39,13 @@ MIN_ITEMS = 400  # below this, forking and sending the results back cost more th
 CHUNK = 16  # items per chunk: small enough for the two to finish together
 _MAX_CHUNKS = 1024  # 4 KiB of chunk numbers: what any Linux pipe holds (one page)
 _NUMBER = struct.Struct("<I")
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def share(func: Callable[[T], R], items: Sequence[T]) -> Shared[T, R]:
-    """Start `func` over `items` in a forked child, if worth it; `results()` gives them all."""
-    shared = Shared(func, items)
-    if len(items) >= MIN_ITEMS and _may_fork():
-        shared.start()
-    return shared
+    """`func` over `items`: entering the context forks the child (if worth it), `results()`
+    gives them all, leaving it kills and reaps the child if it still runs."""
+    return Shared(func, items)
 
 
 def _may_fork() -> bool:
@@ -72,6 +71,12 @@ class Shared(Generic[T, R]):
         self.child: _Child | None = None
 
     def __enter__(self) -> Shared[T, R]:
+        if len(self.items) >= MIN_ITEMS and _may_fork():
+            try:
+                self._start()
+            except BaseException:  # Ctrl-C just after the fork: no child is left behind
+                self.close()
+                raise
         return self
 
     def __exit__(
@@ -79,14 +84,20 @@ class Shared(Generic[T, R]):
     ) -> None:
         self.close()
 
-    def start(self) -> None:
+    def _start(self) -> None:
         reader, writer = os.pipe()
         try:
             os.write(writer, b"".join(_NUMBER.pack(i) for i in range(self.chunks)))
         finally:
             os.close(writer)  # with no writer left, an empty queue reads as its end
         self.queue = reader
-        self.child = _Child.start(self._child_work)
+        # Ctrl-C and SIGTERM wait until the child is known here (and, in the child, until its
+        # handlers are the default ones): neither process runs the other's cleanup.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            self.child = _Child.start(self._child_work, mask)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if self.child is None:
             self._close_queue()
 
@@ -154,7 +165,7 @@ class _Child:
         self.reaped = False
 
     @classmethod
-    def start(cls, work: Callable[[IO[bytes]], None]) -> _Child | None:
+    def start(cls, work: Callable[[IO[bytes]], None], mask: Collection[int]) -> _Child | None:
         reader, writer = os.pipe()
         try:
             pid = os.fork()
@@ -163,7 +174,7 @@ class _Child:
             os.close(writer)
             return None
         if pid == 0:  # pragma: no cover - the child: measured by the tests, not by coverage
-            _run_child(work, reader, writer)
+            _run_child(work, reader, writer, mask)
         os.close(writer)
         return cls(pid, reader)
 
@@ -196,13 +207,16 @@ class _Child:
             self.reaped = True
 
 
-def _run_child(work: Callable[[IO[bytes]], None], reader: int, writer: int) -> None:
+def _run_child(
+    work: Callable[[IO[bytes]], None], reader: int, writer: int, mask: Collection[int]
+) -> None:
     """The child's whole life: work, send, exit. It never returns into the parent's code."""
     code = 1
     try:
-        os.close(reader)
-        for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C of the terminal ends it at once
+        for signum in _SIGNALS:  # Ctrl-C of the terminal (or one pending) ends it at once
             signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(reader)
         with open(writer, "wb") as pipe:
             work(pipe)
         code = 0
