@@ -3,6 +3,8 @@ and the local Grid control plane served over loopback HTTP with its request log 
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import platform
 import queue
@@ -17,6 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 _SCRUBBED_PREFIXES = ("AWS_", "GRID_", "GRIDSYNC_", "GITHUB_", "TF_", "BOTO")
@@ -118,28 +121,83 @@ def clean_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, s
 
 
 def run_timed(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float) -> Run:
-    """Run `cmd` to its end; its own peak RSS comes from wait4 (not a running max over children)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run `cmd` to its end, through the spawner; its own peak RSS comes from wait4."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = Path(tmp, "out"), Path(tmp, "err")
+        job = {"cmd": list(cmd), "cwd": str(cwd), "env": dict(env), "timeout": timeout}
+        done = _spawner().run({**job, "out": str(out), "err": str(err)})
+        text_out = out.read_bytes().decode("utf-8", "replace")
+        text_err = err.read_bytes().decode("utf-8", "replace")
+    if done["seconds"] >= timeout:
+        raise BenchError(f"{' '.join(cmd)} took longer than {timeout:.0f}s and was stopped")
+    return Run(
+        done["seconds"], done["code"], done["rss"], text_out, text_err, done["start"], done["cpu"]
+    )
+
+
+# The spawner runs every timed command. Linux starts a process's peak RSS (ru_maxrss) from the
+# high-water mark of the process that spawned it (kept at exec), so commands spawned by the
+# benchmark itself, which grows to 100 MiB and more as it runs, would all report at least that.
+# The spawner is a small process started first (~15 MiB, the least any figure can show); its
+# timings are perf_counter readings, the same clock (CLOCK_MONOTONIC) as the benchmark's.
+SPAWNER = r"""
+import json, os, subprocess, sys, threading, time
+for line in sys.stdin:
+    job = json.loads(line)
+    with open(job["out"], "wb") as out, open(job["err"], "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(  # noqa: S603  (our own commands, no shell)
-            list(cmd), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=err
-        )
-        timer = threading.Timer(timeout, proc.kill)
+        proc = subprocess.Popen(job["cmd"], cwd=job["cwd"], env=job["env"],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        timer = threading.Timer(job["timeout"], proc.kill)
         timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if seconds >= timeout:
-            raise BenchError(f"{' '.join(cmd)} took longer than {timeout:.0f}s and was stopped")
-        out.seek(0)
-        err.seek(0)
-        text_out = out.read().decode("utf-8", "replace")
-        text_err = err.read().decode("utf-8", "replace")
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, proc.returncode, int(usage.ru_maxrss), text_out, text_err, start, cpu)
+    print(json.dumps({"seconds": seconds, "code": os.waitstatus_to_exitcode(status),
+                      "rss": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime,
+                      "start": start}), flush=True)
+"""
+
+
+class _Spawner:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603  (our own code)
+            [sys.executable, "-c", SPAWNER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, job: dict[str, object]) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # noqa: S101
+        try:
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except OSError as exc:
+            raise BenchError(f"the benchmark's spawner is gone: {exc}") from exc
+        if not line:
+            raise BenchError(f"the benchmark's spawner is gone (exit {self.proc.poll()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+_SPAWNERS: list[_Spawner] = []
+
+
+def _spawner() -> _Spawner:
+    """The one spawner, started on first use (the benchmark's first command, while it is small)."""
+    if not _SPAWNERS:
+        _SPAWNERS.append(_Spawner())
+        atexit.register(_SPAWNERS[0].stop)
+    return _SPAWNERS[0]
 
 
 def read_text(cmd: Sequence[str], cwd: Path = REPO) -> str:

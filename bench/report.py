@@ -602,9 +602,11 @@ def _plan_bound(prof: PlanProfile) -> str:
     return """\
 What bounds it: JSON Schema validation of every document (jsonschema-rs, compiled once per schema;
 each document is converted from Python values on every call) and building plain values with
-positions from libyaml's nodes in Python, which the floor does not do. What would fix it: build
-values with positions in one pass, skipping the separate size walk for documents far below the
-node budget. Validation of independent files could also use the second CPU."""
+positions from libyaml's nodes in Python, which the floor does not do (the profile runs on one
+CPU; on two, the run configs are shared with a forked child, `gridsync/twocores.py`). What would
+fix it: build values with positions in one pass, skipping the separate size walk for documents
+far below the node budget; read the cluster files on the second core too (their secrets must then
+be registered for masking in the parent)."""
 
 
 def _method(r: Results) -> str:
@@ -613,7 +615,10 @@ def _method(r: Results) -> str:
 - Wall times are `time.perf_counter()` around each subprocess, from `Popen` to `os.wait4`; peak
   memory is that child's `ru_maxrss` from `os.wait4` (the larger of it and the child it forks to
   read run configs, each process counted alone); CPU seconds are `wait4`'s user + system, the
-  forked child's included.
+  forked child's included. The commands are started by a small spawner process (`SPAWNER` in
+  `bench/measure.py`, ~10 MiB), started first: Linux starts a process's `ru_maxrss` from the
+  high-water mark of the process that spawned it, so commands spawned by the benchmark itself,
+  which grows past 100 MiB as it runs, would all have reported at least that.
 - Subprocesses run with HOME, `GRID_SETTINGS_PATH` and `GRID_CREDENTIAL_PATH` in the benchmark's
   temporary directory and without any `GRID_*`, `GRIDSYNC_*`, `AWS_*` or `GITHUB_*` variable of the
   caller; the only network is the loopback control plane the benchmark starts and stops.
