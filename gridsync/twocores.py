@@ -21,7 +21,6 @@ not even a native one: a child of a threaded process may inherit a lock some thr
 from __future__ import annotations
 
 import os
-import pickle
 import select
 import signal
 import struct
@@ -147,6 +146,8 @@ class Shared(Generic[T, R]):
 
     def _child_work(self, pipe: IO[bytes]) -> None:
         """In the child: take chunks until the queue is empty, then send each one's results."""
+        import pickle  # here and in _Child.results: a project too small to fork does without
+
         done = [(index, self._chunk(index)) for index in self._taken()]
         for pair in done:
             pickle.dump(pair, pipe, pickle.HIGHEST_PROTOCOL)
@@ -182,6 +183,8 @@ class _Child:
         """The results the child sent by chunk (each through `then`), or None when it failed or
         has sent nothing within `wait` seconds. It writes only once it is done, and then without
         pause: the wait is for its first byte. Chunks are read one by one as they come."""
+        import pickle
+
         if not select.select([self.reader], [], [], wait)[0]:
             return None
         chunks: dict[int, list[R]] = {}
