@@ -239,7 +239,11 @@ def once_per_field(function: Callable[..., T]) -> Callable[..., T]:
             return cached(
                 field, field.before.__class__ is bool, field.after.__class__ is bool, *args
             )
-        except TypeError:
+        except TypeError as exc:
+            # The cache's own hashing of the key fails with no Python frame below this one; a
+            # TypeError from `function` comes through `cached` and is not this cache's business.
+            if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+                raise
             return function(field, *args)
 
     return call
