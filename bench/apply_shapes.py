@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -131,15 +130,6 @@ class Shapes:
         cmd = [*self.gridsync, "--color", "never", *args]
         return run_timed(cmd, cwd=cwd, env=env or self.env, timeout=self.timeout)
 
-    def run_cpu(self, args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[Run, float]:
-        """`run`, and the CPU seconds of that child alone (this process's children before and
-        after: the benchmark runs one child at a time)."""
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        run = self.run(args, cwd, env)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        return run, cpu
-
     def once(self, kind: str, n: int) -> ShapeSample:
         server_root, client = self.work / "shape-server", self.work / "shape-client"
         for path in (server_root, client):
@@ -157,10 +147,9 @@ class Shapes:
             url = server.start("--latency-ms", str(LATENCY_MS))
             env = {**self.env, "GRID_URL": url, "GRID_USER_ID": USER, "GRID_API_KEY": KEY}
             args = ["apply", "--backend", "api", "--auto-approve", "--allow-prune-all"]
-            run, cpu = self.run_cpu(args, client, env)
-            run.check(f"gridsync apply ({kind} {n})")
+            run = self.run(args, client, env).check(f"gridsync apply ({kind} {n})")
             requests = server.taken()
-        return replace(analyse(kind, n, run, requests), cpu=cpu)
+        return replace(analyse(kind, n, run, requests), cpu=run.cpu)
 
 
 def analyse(kind: str, n: int, run: Run, requests: list[Request]) -> ShapeSample:

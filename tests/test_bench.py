@@ -111,6 +111,8 @@ def test_quick_run_reports_every_section_with_numbers() -> None:
     assert re.search(r"`gridsync apply` wall time \| " + MEDIAN, report)
     for kind in ("creates", "updates", "deletes"):
         assert re.search(rf"\| 20 {kind} \| " + MEDIAN, report), kind
+        client_cpu = re.search(rf"^\| 20 {kind} \|.* \| (\d+\.\d+) s \|$", report, re.M)
+        assert client_cpu and float(client_cpu.group(1)) > 0, kind  # the apply process's own
     assert re.search(r"\*\*Ideal\*\*\s=\s.*?\*\*\d+\.\d+\ss\*\*", report, re.DOTALL)
     assert re.search(r"ratio \| \d+\.\d+ x", report)
     assert len(re.findall(r"ratio \| \d+\.\d+ x", report)) == 2  # the 1 s clock and a slower one
