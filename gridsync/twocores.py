@@ -1,10 +1,11 @@
 """One pure function over many items, shared with a forked child on a second core.
 
 Reading a project's run configs is most of what validate and plan do, and each file is read on
-its own. `share(func, items)` forks once (with two or more CPUs, one thread and enough items) and
-the child at once starts taking chunks of the items from a queue (a pipe filled with chunk numbers
-before the fork: a 4-byte read from it is atomic) while the parent does other work (reading the
-cluster files). Then `results()` has the parent take what is left, so the two finish together
+its own. Entering `with share(func, items) as shared:` forks once (with two or more CPUs, one
+thread and enough items) and the child at once starts taking chunks of the items from a queue (a
+pipe filled with chunk numbers before the fork: a 4-byte read from it is atomic) while the parent
+does other work (reading the cluster files). Then `shared.results()` has the parent take what is
+left, so the two finish together
 whatever the split of the work, and gathers the child's chunks. The results are those of
 `[func(item) for item in items]`, in order, whatever happens to the child: it is never trusted to
 finish. If it dies, sends something unreadable, or has not answered well after the queue ran dry
@@ -34,7 +35,9 @@ from typing import IO, Generic, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-MIN_ITEMS = 400  # below this, forking and sending the results back cost more than they save
+# Below this, forking and sending the results back cost about what they save: validate of 400
+# six-line run configs takes 80 ms instead of 85 ms of wall time, for 7 ms more CPU.
+MIN_ITEMS = 400
 CHUNK = 16  # items per chunk: small enough for the two to finish together
 _MAX_CHUNKS = 1024  # 4 KiB of chunk numbers: what any Linux pipe holds (one page)
 _NUMBER = struct.Struct("<I")
