@@ -25,7 +25,7 @@ from scenarios import (
     Sizes,
     StartupResult,
 )
-from shapes import ShapeResult, TerraformResult
+from shapes import Point, ShapeResult, TerraformResult
 
 SECTIONS = (
     "## Machine",
@@ -331,7 +331,26 @@ def _shape_table(result: ShapeResult) -> str:
         f"\nGrowth exponent: floor {result.exponent('floor'):.2f}, validate "
         f"{result.exponent('validate'):.2f}, plan {result.exponent('plan'):.2f}.\n"
     )
+    missed = [_plan_over(p) for p in result.points if p.plan.median > FLOOR_FACTOR * p.floor.median]
+    if missed:
+        rows.append(
+            f"Where plan is over {FLOOR_FACTOR:.0f}x the floor:\n\n" + "\n".join(missed) + "\n"
+        )
     return "\n".join(rows)
+
+
+def _plan_over(p: Point) -> str:
+    """What a plan does beyond validate, per change it shows, for a size where it misses."""
+    extra = p.plan.median - p.validate.median
+    items = p.edits + p.clusters
+    return (
+        f"- {p.clusters:,} clusters: plan {p.plan.median / p.floor.median:.1f}x where validate is "
+        f"{p.validate.median / p.floor.median:.1f}x; its {extra:.2f} s more than validate go to "
+        f"{p.edits:,} run config edits (each a checked splice and its diff) and "
+        f"{p.clusters:,} creates, and to the text of all of them: {extra / items * 1e6:.0f} µs "
+        "per change shown, against a floor that spends "
+        f"{p.floor.median / (p.runs + p.clusters) * 1e6:.0f} µs per document read"
+    )
 
 
 def _terraform(r: Results) -> str:

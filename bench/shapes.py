@@ -52,6 +52,12 @@ SHAPES = (
         "tenth of the clusters bind every fifth one: the floor is small and per-file costs weigh most",
         lambda n: FleetSpec(n, max(1, n // 20), 5 * n, run_size="small"),
     ),
+    Shape(
+        "`**` bindings, small run configs, many edits",
+        "the `**` bindings shape with the 6-line run configs: a small floor and three edits in five "
+        "files, the plan's per-edit costs weigh most",
+        lambda n: FleetSpec(n, max(1, n // 20), 5 * n, shape="bound", run_size="small"),
+    ),
 )
 QUICK_SIZES = (4, 8, 16)
 FULL_SIZES = (500, 1000, 2000)

@@ -102,8 +102,8 @@ def test_quick_run_reports_every_section_with_numbers() -> None:
     summary = report[report.index("## Summary") : report.index("## Validate and plan")]
     rows = [line for line in summary.splitlines() if re.match(r"\| (?!target|---)", line)]
     # 9; one per apply shape of the quick run (create, update, delete); validate and plan of each
-    # fleet shape (4) at each quick size (3) (memory rows start at 4,000 clusters)
-    assert len(rows) == 9 + 3 + 4 * 3 * 2
+    # fleet shape (5) at each quick size (3) (memory rows start at 4,000 clusters)
+    assert len(rows) == 9 + 3 + 5 * 3 * 2
     assert all(re.search(r"\| [^|]*\d[^|]* \| (met|\*\*missed\*\*) \|$", row) for row in rows)
 
     for command in ("`gridsync validate`", "`gridsync plan`", "`gridsync --help`"):
@@ -125,7 +125,7 @@ def test_quick_run_reports_every_section_with_numbers() -> None:
     shapes = report[report.index("## Fleet shapes") : report.index("## Apply over HTTP")]
     assert (
         len(re.findall(r"^Growth exponent: floor -?\d+\.\d+, validate -?\d+\.\d+", shapes, re.M))
-        == 4
+        == 5
     )
-    assert len(re.findall(r"^\| \d+ \(\d+, \d+\) \| \d+\.\d+ s", shapes, re.M)) == 12
+    assert len(re.findall(r"^\| \d+ \(\d+, \d+\) \| \d+\.\d+ s", shapes, re.M)) == 15
     assert re.search(r"`terraform plan -lock=false` of \d+ instances.*?\d+\.\d+ s", shapes, re.S)
