@@ -138,7 +138,7 @@ def run_timed(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout:
 # The spawner runs every timed command. Linux starts a process's peak RSS (ru_maxrss) from the
 # high-water mark of the process that spawned it (kept at exec), so commands spawned by the
 # benchmark itself, which grows to 100 MiB and more as it runs, would all report at least that.
-# The spawner is a small process started first (~15 MiB, the least any figure can show); its
+# The spawner is a small process started first (~10 MiB, the least any figure can show); its
 # timings are perf_counter readings, the same clock (CLOCK_MONOTONIC) as the benchmark's.
 SPAWNER = r"""
 import json, os, subprocess, sys, threading, time

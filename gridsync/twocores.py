@@ -5,12 +5,12 @@ its own. Entering `with share(func, items) as shared:` forks once (with two or m
 thread and enough items) and the child at once starts taking chunks of the items from a queue (a
 pipe filled with chunk numbers before the fork: a 4-byte read from it is atomic) while the parent
 does other work (reading the cluster files). Then `shared.results()` has the parent take what is
-left, so the two finish together
-whatever the split of the work, and gathers the child's chunks. The results are those of
-`[func(item) for item in items]`, in order, whatever happens to the child: it is never trusted to
-finish. If it dies, sends something unreadable, or has not answered well after the queue ran dry
-(`_deadline`), the parent kills it and computes the chunks it took itself. The parent always reaps
-it (`close`, on an exception or Ctrl-C too), so no process is left behind.
+left, so the two finish together whatever the split of the work, and gathers the child's chunks.
+The results are those of `[func(item) for item in items]`, in order, whatever happens to the
+child: it is never trusted to finish. If it dies, sends something unreadable, or has not answered
+well after the queue ran dry (`_deadline`), the parent kills it and computes the chunks it took
+itself. The parent always reaps it (`close`, on an exception or Ctrl-C too), so no process is
+left behind.
 
 `func` must not change anything the caller relies on (the child's changes are lost) and its
 results must pickle. The child ends with os._exit: no atexit handler, no flush of the parent's
@@ -42,6 +42,10 @@ CHUNK = 16  # items per chunk: small enough for the two to finish together
 _MAX_CHUNKS = 1024  # 4 KiB of chunk numbers: what any Linux pipe holds (one page)
 _NUMBER = struct.Struct("<I")
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _as_is(result: R) -> R:
+    return result
 
 
 def share(func: Callable[[T], R], items: Sequence[T]) -> Shared[T, R]:
@@ -103,7 +107,7 @@ class Shared(Generic[T, R]):
         if self.child is None:
             self._close_queue()
 
-    def results(self, then: Callable[[R], R] = lambda result: result) -> list[R]:
+    def results(self, then: Callable[[R], R] = _as_is) -> list[R]:
         """Every result in order, each passed through `then` as soon as it is here (what `then`
         drops is never held for every item at once): the parent takes the chunks left, then
         gathers the child's."""
@@ -142,16 +146,17 @@ class Shared(Generic[T, R]):
                 return
             yield _NUMBER.unpack(data)[0]
 
-    def _chunk(self, index: int, then: Callable[[R], R] | None = None) -> list[R]:
+    def _chunk(self, index: int, then: Callable[[R], R]) -> list[R]:
         func = self.func
-        chunk = self.items[index * self.size : (index + 1) * self.size]
-        return [func(item) for item in chunk] if then is None else [then(func(i)) for i in chunk]
+        return [
+            then(func(item)) for item in self.items[index * self.size : (index + 1) * self.size]
+        ]
 
     def _child_work(self, pipe: IO[bytes]) -> None:
         """In the child: take chunks until the queue is empty, then send each one's results."""
         import pickle  # here and in _Child.results: a project too small to fork does without
 
-        done = [(index, self._chunk(index)) for index in self._taken()]
+        done = [(index, self._chunk(index, _as_is)) for index in self._taken()]
         for pair in done:
             pickle.dump(pair, pipe, pickle.HIGHEST_PROTOCOL)
 

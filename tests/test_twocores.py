@@ -215,7 +215,7 @@ def test_validate_and_plan_say_the_same_on_one_cpu_and_on_two(tmp_path: Path) ->
     for k in range(600):
         body = f"compute:\n  provider:\n    cluster: c-{(k + 1) % 6}\n  train:\n    gpus: 1\n"
         if k in (5, 590):
-            body = body.replace("gpus: 1", "gpus: many")  # an error in each half
+            body = body.replace("gpus: 1", "gpus: many")  # an error early and one late
         if k == 300:
             body += "  gpu: 2\n"  # a warning
         project.write(f"runs/c{k % 6}/exp/r{k:03d}.yaml", body)
