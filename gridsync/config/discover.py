@@ -39,12 +39,20 @@ class Found(NamedTuple):
     path: str  # root + "/" + rel, symlinks not resolved
 
 
+# The resolved paths of a directory and its ancestors, without a set per directory (a fleet's
+# tree is tens of thousands of them): where each run of plain (not symlinked) folders starts and
+# ends, (start, end, start, end, ..., start); the last run ends at the directory itself. Its
+# ancestors are exactly the paths from a start down to its end; a plain folder shares its
+# parent's trail.
+Trail = tuple[str, ...]
+
+
 class _Dir(NamedTuple):
-    """A directory a `**` reaches: where it is, and the resolved paths of it and its ancestors."""
+    """A directory a `**` reaches: where it is, its resolved path, and its ancestors' (`trail`)."""
 
     path: str
     rel: tuple[str, ...]
-    seen: frozenset[str]
+    trail: Trail
     real: str
 
 
@@ -76,12 +84,11 @@ class Listing:
     calls over one tree that does not change meanwhile. Paths are plain strings: a fleet's tree
     is tens of thousands of them, and pathlib objects cost several times the time and memory."""
 
-    # directory -> its entries (name, _LINK/_DIR/_FILE bits) in name order, or why not listed
-    entries: dict[str, list[tuple[str, int]] | str] = field(default_factory=dict)
-    below: dict[tuple[str, frozenset[str], str], _Below] = field(default_factory=dict)
+    # directory -> its entries' _LINK/_DIR/_FILE bits by name, in name order, or why not listed
+    entries: dict[str, dict[str, int] | str] = field(default_factory=dict)
+    below: dict[tuple[str, Trail, str], _Below] = field(default_factory=dict)
     # A directory an earlier `**` reached: that walk and the directory's place in its dirs.
     placed: dict[str, tuple[_Below, int]] = field(default_factory=dict)
-    names: dict[str, dict[str, int]] = field(default_factory=dict)  # of entries, by name
     real_roots: dict[str, str] = field(default_factory=dict)
     # A literal path asked for in a directory not listed: its kind (as _kind), None if absent.
     looked_up: dict[str, int | None] = field(default_factory=dict)
@@ -106,11 +113,13 @@ def discover(
     top = str(root)
     real_root = listing.real_roots.get(top)
     if real_root is None:
-        real_root = listing.real_roots[top] = os.path.realpath(top)
+        resolved = os.path.realpath(top)
+        # the same string when they are equal: plain folders below then share their paths
+        real_root = listing.real_roots[top] = top if resolved == top else resolved
     walk = _Walk(top, real_root, {}, {}, listing)
     for pattern in patterns:
         segments = [s for s in pattern.split("/") if s not in ("", ".")]
-        _match(walk, top, (), segments, frozenset({walk.real_root}), walk.real_root)
+        _match(walk, top, (), segments, (walk.real_root,), walk.real_root)
     found = [walk.found[rel] for rel in sorted(walk.found)]
     return found, [walk.problems[rel] for rel in sorted(walk.problems)]
 
@@ -120,15 +129,15 @@ def _match(
     directory: str,
     rel: tuple[str, ...],
     segments: list[str],
-    seen: frozenset[str],
+    trail: Trail,
     real: str,
 ) -> None:
-    """Match `segments` below `directory`; `real` is its resolved path, `seen` its ancestors'."""
+    """Match `segments` below `directory`; `real` is its resolved path, `trail` as _Dir's."""
     if not segments:
         return
     head, rest = segments[0], segments[1:]
     if head == "**":
-        below = _below(walk, _Dir(directory, rel, seen, real))
+        below = _below(walk, _Dir(directory, rel, trail, real))
         if below.problems:
             walk.problems.update(
                 (k, v) for k, v in below.problems.items() if k not in walk.problems
@@ -148,12 +157,12 @@ def _match(
             else _holding(walk.listing, below, rest[0])
         )
         for place in places:
-            _match(walk, place.path, place.rel, rest, place.seen, place.real)
+            _match(walk, place.path, place.rel, rest, place.trail, place.real)
         return
     if has_wildcard(head):
         entries = [
             _Entry(directory, name, kind)
-            for name, kind in _entries(walk, directory, rel)
+            for name, kind in _entries(walk, directory, rel).items()
             if fnmatchcase(name, head)
         ]
     else:  # a literal name: no pattern, and no listing unless an earlier glob listed it
@@ -164,9 +173,12 @@ def _match(
     for item in entries:
         if not rest:
             _found(walk, item, (*rel, item.name))
-        elif _enter(walk, item, (*rel, item.name), seen):
-            child = os.path.realpath(item.path) if item.is_symlink() else _join(real, item.name)
-            _match(walk, item.path, (*rel, item.name), rest, seen | {child}, child)
+        elif _enter(walk, item, (*rel, item.name), trail, real):
+            if item.is_symlink():
+                child = os.path.realpath(item.path)
+                _match(walk, item.path, (*rel, item.name), rest, (*trail, real, child), child)
+            else:
+                _match(walk, item.path, (*rel, item.name), rest, trail, _join(real, item.name))
 
 
 def _join(directory: str, name: str) -> str:
@@ -175,7 +187,7 @@ def _join(directory: str, name: str) -> str:
 
 def _below(walk: _Walk, start: _Dir) -> _Below:
     """The directories a `**` at `start` reaches, as `_match` would enter them, indexed by name."""
-    key = (start.path, start.seen, start.real)
+    key = (start.path, start.trail, start.real)
     known = walk.listing.below.get(key)
     if known is not None:
         return known
@@ -190,15 +202,17 @@ def _below(walk: _Walk, start: _Dir) -> _Below:
         place = stack.pop()
         dirs.append(place)
         children = []
-        for name, kind in _entries(own, place.path, place.rel):
+        for name, kind in _entries(own, place.path, place.rel).items():
             if not kind & _DIR:
                 continue  # what _enter says first, without building the rest
             rel = (*place.rel, name)
-            if kind & _LINK and not _enter(own, _Entry(place.path, name, kind), rel, place.seen):
-                continue
             path = _join(place.path, name)
-            child = os.path.realpath(path) if kind & _LINK else _join(place.real, name)
-            children.append(_Dir(path, rel, place.seen | {child}, child))
+            if not kind & _LINK:
+                real = path if place.real == place.path else _join(place.real, name)
+                children.append(_Dir(path, rel, place.trail, real))
+            elif _enter(own, _Entry(place.path, name, kind), rel, place.trail, place.real):
+                child = os.path.realpath(path)
+                children.append(_Dir(path, rel, (*place.trail, place.real, child), child))
         stack.extend(reversed(children))
     walk.listing.below[key] = _Below(dirs, None, own.problems)
     for index, place in enumerate(dirs):
@@ -227,7 +241,7 @@ def _holding(listing: Listing, below: _Below, name: str) -> list[_Dir]:
         below.holding = {}
         for place in below.dirs:
             listed = listing.entries.get(place.path)
-            for entry, _ in listed if isinstance(listed, list) else ():
+            for entry in listed if isinstance(listed, dict) else ():
                 below.holding.setdefault(entry, []).append(place)
     return below.holding.get(name, [])
 
@@ -259,7 +273,7 @@ def _names(walk: _Walk, below: _Below, pattern: str) -> _Named:
         matches = re.compile(translate(pattern)).match  # fnmatchcase's test, compiled once
         for place in below.dirs:
             prefix = "/".join((*place.rel, ""))
-            for name, kind in _entries(own, place.path, place.rel):
+            for name, kind in _entries(own, place.path, place.rel).items():
                 if not matches(name):
                     continue
                 if kind & _FILE:  # a regular file, as _found takes it without a system call
@@ -299,13 +313,8 @@ class _Entry(NamedTuple):
 def _scanned(listing: Listing, directory: str, name: str) -> int | None:
     """The kind of entry `name` of `directory` if that directory was listed already (no system
     call)."""
-    names = listing.names.get(directory)
-    if names is None:
-        listed = listing.entries.get(directory)
-        if not isinstance(listed, list):
-            return None
-        names = listing.names[directory] = dict(listed)
-    return names.get(name)
+    listed = listing.entries.get(directory)
+    return listed.get(name) if isinstance(listed, dict) else None
 
 
 def _looked_up(listing: Listing, path: str) -> int | None:
@@ -342,23 +351,24 @@ def _kind(entry: os.DirEntry[str]) -> int:
         return link
 
 
-def _entries(walk: _Walk, directory: str, rel: tuple[str, ...]) -> list[tuple[str, int]]:
+def _entries(walk: _Walk, directory: str, rel: tuple[str, ...]) -> dict[str, int]:
     listed = walk.listing.entries.get(directory)
     if listed is None:
         try:
             with os.scandir(directory) as scan:
-                listed = sorted((entry.name, _kind(entry)) for entry in scan)
+                listed = dict(sorted((entry.name, _kind(entry)) for entry in scan))
         except OSError as exc:
             listed = f"cannot list the directory: {exc.strerror or exc}"
         walk.listing.entries[directory] = listed
     if isinstance(listed, str):
         _problem(walk, rel, listed)
-        return []
+        return {}
     return listed
 
 
-def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], seen: frozenset[str]) -> bool:
-    """Whether to descend into `item`: a directory, not a loop, not outside the root."""
+def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], trail: Trail, real: str) -> bool:
+    """Whether to descend into `item` of the directory resolved at `real` (ancestors: `trail`):
+    a directory, not a loop, not outside the root."""
     if not item.is_dir():
         return False
     if not item.is_symlink():
@@ -366,10 +376,23 @@ def _enter(walk: _Walk, item: _Entry, rel: tuple[str, ...], seen: frozenset[str]
     target = _resolve(walk, item.path, rel)
     if target is None:
         return False
-    if target in seen:
+    if _on_trail(target, trail, real):
         _problem(walk, rel, "symlink loop: the link points back to a directory that contains it")
         return False
     return True
+
+
+def _on_trail(target: str, trail: Trail, real: str) -> bool:
+    """Whether `target` is the directory resolved at `real` or one of its ancestors (`trail`)."""
+    ends = (*trail[1::2], real)
+    return any(
+        _at_or_below(end, target) and _at_or_below(target, start)
+        for start, end in zip(trail[::2], ends, strict=True)
+    )
+
+
+def _at_or_below(path: str, base: str) -> bool:
+    return path == base or path.startswith(base if base.endswith("/") else base + "/")
 
 
 def _found(walk: _Walk, item: _Entry, rel: tuple[str, ...]) -> None:

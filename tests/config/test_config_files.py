@@ -178,6 +178,55 @@ def test_a_glob_below_an_earlier_walk_finds_what_it_finds_alone(tmp_path: Path, 
     assert shared[0] or shared[1]
 
 
+def _walked(root: Path) -> tuple[list[str], list[str]]:
+    """The `runs/**/*.yaml` walk done plainly, as the oracle: every folder's resolved ancestors in
+    a set. The files found, and the folders reported as loops (links out of the root and broken
+    ones are left out: other problems)."""
+    found: list[str] = []
+    loops: list[str] = []
+    inside = os.path.realpath(root) + "/"
+
+    def walk(folder: Path, rel: str, seen: frozenset[str]) -> None:
+        for entry in sorted(folder.iterdir()):
+            here = f"{rel}/{entry.name}"
+            real = os.path.realpath(entry)
+            if entry.is_dir() and real.startswith(inside):
+                if entry.is_symlink() and real in seen:
+                    loops.append(here)
+                else:
+                    walk(entry, here, seen | {real})
+            elif entry.is_file() and entry.suffix == ".yaml":
+                found.append(here)
+
+    walk(
+        root / "runs", "runs", frozenset({os.path.realpath(root), os.path.realpath(root / "runs")})
+    )
+    return sorted(found), sorted(loops)
+
+
+def test_symlinked_folders_loop_only_back_to_a_folder_they_are_in(tmp_path: Path) -> None:
+    """A link is a loop when it leads to one of the folders the walk went through to reach it,
+    also before an earlier link (runs/b/shared/s/top leads to runs, reached before shared); one
+    that leads into a folder only beside that way is followed (runs/b/shared/s/upa leads to
+    runs/a: the path to it is below runs/a, the walk never went through runs/a)."""
+    from gridsync.config.discover import discover
+
+    root = tmp_path / "project"
+    _tree(root, tmp_path / "outside")
+    s = root / "runs" / "a" / "x" / "s"
+    (s / "top").symlink_to("../../..")
+    (s / "upa").symlink_to("../..")
+    (root / "runs" / "b" / "y" / "s" / "t" / "cousin").symlink_to("../../../x")
+    found, problems = discover(root, ("runs/**/*.yaml",))
+    want_found, want_loops = _walked(root)
+    assert [item.rel for item in found] == want_found
+    loops = sorted(d.path for d in problems if d.message.startswith("symlink loop"))
+    assert loops == want_loops
+    assert "runs/b/shared/s/top" in loops and "runs/b/shared/s/upa/x/s/upa" in loops
+    assert "runs/b/shared/s/upa/x/r.yaml" in want_found  # followed, not a loop
+    assert "runs/b/y/s/t/cousin/r.yaml" in want_found
+
+
 # Literal paths, each kind: a folder, a file, a symlink to a folder, a loop, a dangling link, a
 # link out of the root, nothing.
 LITERAL = [
