@@ -120,6 +120,12 @@ def _from_json(text: str, path: Path) -> LiveState:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GridsyncError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer past 4300 digits; deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise GridsyncError(
+            f"{path}: not a live snapshot: {reason}",
+            hint="write one with `gridsync live --output json > FILE`",
+        ) from exc
     clusters = data.get("clusters") if isinstance(data, dict) else None
     if not isinstance(clusters, list) or not all(isinstance(c, dict) for c in clusters):
         raise GridsyncError(

@@ -47,9 +47,12 @@ def read(path: Path) -> Mapping[str, Any]:
     plan files: `apply PLANFILE` and `comment --plan-file` both go through it)."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
+        # ValueError: JSONDecodeError and UnicodeDecodeError, and an integer past Python's 4300
+        # digits; RecursionError: arrays or objects nested past the interpreter's stack.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
         raise GridsyncError(
-            f"cannot read plan file {path}: {exc}",
+            f"cannot read plan file {path}: {reason}",
             hint="pass a file written by `gridsync plan --out FILE`",
         ) from exc
     return check_version(data, str(path))

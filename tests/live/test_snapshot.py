@@ -144,6 +144,9 @@ def test_the_runbook_table_without_type_column(tmp_path: Path) -> None:
         ('{"items": []}', "expected an object with a 'clusters' list"),
         ("just some text\n", "neither a JSON snapshot nor a `grid clusters` table"),
         ("| id | name | status |\n| ml-a | ml-a | exploding |\n", "status gridsync does not know"),
+        # json.loads raises a plain ValueError and a RecursionError for these
+        ('{"clusters": ' + "9" * 5000 + "}", "not a live snapshot: Exceeds the limit"),
+        ('{"a": ' * 100_000 + "1" + "}" * 100_000, "not a live snapshot: nested too deeply"),
     ],
 )
 def test_bad_snapshots_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -43,6 +43,24 @@ def test_another_major_format_is_refused_by_both(tmp_path: Path, reader: object)
 
 
 @pytest.mark.parametrize("reader", [planfile.load, planfile.load_plan])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"format_version": ' + "9" * 5000 + "}", "Exceeds the limit"),  # a plain ValueError
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # a RecursionError
+        ("\udcff", "utf-8"),  # not UTF-8 (written as surrogateescape: a lone 0xff byte)
+    ],
+)
+def test_json_python_cannot_hold_is_a_clear_error(
+    tmp_path: Path, reader: object, text: str, reason: str
+) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(GridsyncError, match=f"cannot read plan file {path}: .*{reason}"):
+        reader(path)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("reader", [planfile.load, planfile.load_plan])
 def test_a_file_that_is_not_a_plan_is_refused_by_both(tmp_path: Path, reader: object) -> None:
     path = tmp_path / "x.json"
     path.write_text('["not", "a", "plan"]')
