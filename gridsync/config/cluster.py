@@ -77,7 +77,9 @@ def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> 
         Source(rel, *document.where(("context",))) if value.get("context") is True else None
     )
     cluster = None
-    if not any(p.severity == "error" for p in problems):
+    # A value under an unsupported tag was reported by the YAML reader and read as null: the
+    # schema skips it, so the document has an error even when `problems` holds none.
+    if not document.unbuilt and not any(p.severity == "error" for p in problems):
         cluster = _build(document, rel, tree, sensitive)
     return CheckedDocument(
         cluster, tuple(problems), name if name_ok else None, name_source, context_source

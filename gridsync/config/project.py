@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from gridsync import statedir
 from gridsync.config.desired import (
     DEFAULT_CLUSTER_GLOBS,
     DEFAULT_RUN_GLOBS,
@@ -17,6 +18,7 @@ from gridsync.config.desired import (
     ProjectSettings,
     WaitSettings,
 )
+from gridsync.config.discover import path_matches
 from gridsync.config.globs import overlap
 from gridsync.config.schemas import PROJECT_SCHEMA, check, quoted
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
@@ -142,7 +144,9 @@ def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Pro
     raw: dict[str, Any] = document.value
     found = check(PROJECT_SCHEMA, raw, skip=document.unbuilt, non_finite=document.non_finite)
     problems = [Problem(*document.where(p.path, key=p.at_key), p.message, p.path) for p in found]
-    if not problems:
+    # A value under an unsupported tag is reported by the YAML reader and read as null, which the
+    # schema skips: the checks below expect the types the schema vouches for.
+    if not problems and not document.unbuilt:
         problems = _glob_problems(document, raw) + _duration_problems(document, raw)
         problems += _managed_overlaps(document, raw)
         problems += _path_problems(document, raw, root)
@@ -196,6 +200,8 @@ def _path_problems(document: YamlDocument, raw: dict[str, Any], root: Path) -> l
                     f"backend.local.state {state!r} leads outside the project root through a "
                     "symlink; keep the local state inside the repository"
                 )
+            if not message:
+                message = _state_clash(state, {**raw, **settings}, root)
             if message:
                 problems.append(Problem(*document.where(path), message, path))
         binary = settings.get("terraform_bin")
@@ -204,6 +210,45 @@ def _path_problems(document: YamlDocument, raw: dict[str, Any], root: Path) -> l
             path = (*prefix, "terraform_bin")
             problems.append(Problem(*document.where(path), message, path))
     return problems
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+
+
+def _state_clash(state: str, settings: dict[str, Any], root: Path) -> str:
+    """Why the local control plane's SQLite file cannot be at `state` ("" when it can): a path
+    the project or gridsync uses for something else, which the database would overwrite or be
+    read as."""
+    rel = os.path.normpath(state).replace(os.sep, "/")
+    where, what = root / rel, f"backend.local.state {state!r}"
+    fix = f"point it at a file of its own, such as the default {DEFAULT_STATE_PATH!r}"
+    if where.is_dir():
+        return f"{what} is a folder; {fix}"
+    if os.path.lexists(where) and not where.is_file():
+        return f"{what} is not a regular file; {fix}"
+    if where.is_file() and not _is_database(where):
+        return f"{what} is a file of the project, not a SQLite database; {fix}"
+    for key, default in (("clusters", DEFAULT_CLUSTER_GLOBS), ("runs", DEFAULT_RUN_GLOBS)):
+        globs = settings.get(key, default)
+        glob = next((g for g in globs if isinstance(g, str) and path_matches(rel, g)), None)
+        if glob is not None:
+            return f"{what} matches the {key} glob {glob!r}, which is read as YAML; {fix}"
+    if rel.split("/", 1)[0] == statedir.NAME and not rel.endswith(".db"):
+        return (
+            f"{what} is in {statedir.NAME}/, beside gridsync's lock, apply records and Terraform "
+            f"work folders: give it a name ending in .db there, or {fix}"
+        )
+    return ""
+
+
+def _is_database(path: Path) -> bool:
+    """A SQLite database, or an empty file (SQLite makes one a database)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_HEADER))
+    except OSError:
+        return True  # unreadable: opening it as the state says why
+    return head in (b"", _SQLITE_HEADER)
 
 
 def terraform_bin_message(binary: str) -> str:

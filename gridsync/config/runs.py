@@ -218,9 +218,14 @@ def read_run(item: Found) -> ReadRun:
             message = "the file is empty: Grid refuses a run config that is not a mapping"
             diagnostics.append(Diagnostic(item.rel, 1, 1, message))
         return None, diagnostics
+    message = "a run config must hold a single YAML document; Grid refuses more"
     for extra in documents[1:]:
-        message = "a run config must hold a single YAML document; Grid refuses more"
         diagnostics.append(yaml_file.diagnostic(extra.number, Problem(*extra.start, message)))
+    # An empty document beside the one that holds the config (a stray `---`) is a second
+    # document to Grid's loader too ("expected a single document in the stream").
+    for line, col in yaml_file.empty_starts:
+        empty = f"{message} (this `---` starts an empty one: delete it)"
+        diagnostics.append(yaml_file.diagnostic(0, Problem(line, col, empty)))
     run, problems = check_run_document(documents[0], item.rel, None, yaml_file.text)
     diagnostics.extend(yaml_file.diagnostic(documents[0].number, p) for p in problems)
     return run, diagnostics

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -43,10 +44,12 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"[-+]?[0-9]+")
 _OCT = re.compile(r"0o[0-7]+")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-7]+")  # an octal number to YAML 1.1, decimal to 1.2
 _HEX = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_DASHES = re.compile(r"---(?:[ \t]|$)")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # An untagged plain scalar is typed (not a string) when YAML 1.1's resolver (PyYAML's, which
 # composing used to run for every scalar) gives it a number tag and YAML 1.2 core reads it as a
@@ -152,6 +155,9 @@ class YamlFile(NamedTuple):
     problems: tuple[tuple[int, Problem], ...]  # (document index or 0, problem)
     multi_document: bool
     text: str = ""  # the file as read (newlines and a BOM kept), "" when it could not be decoded
+    # Where each document that holds nothing (`---` and comments at most) starts: not in
+    # `documents`, but a YAML 1.1 reader's single-document load (Grid's) still counts it.
+    empty_starts: tuple[Position, ...] = ()
 
     def diagnostic(self, doc_index: int, problem: Problem) -> Diagnostic:
         """Turn a problem of document `doc_index` into a Diagnostic with this file's path."""
@@ -184,15 +190,22 @@ def read_yaml_file(path: str | Path, rel: str) -> YamlFile:
     text, problem = _read_text(path)
     if text is None:
         return YamlFile(rel, (), ((0, problem),) if problem else (), False)
-    documents, problems, count = _compose_all(text.removeprefix("\ufeff"))
-    return YamlFile(rel, tuple(documents), tuple(problems), count > 1, text)
+    documents, problems, count, empty = _compose_all(text.removeprefix("\ufeff"))
+    return YamlFile(rel, tuple(documents), tuple(problems), count > 1, text, tuple(empty))
 
 
 def _read_text(path: str | Path) -> tuple[str | None, Problem | None]:
     try:  # open, fstat, read, close: every further system call costs as much as the read
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        # O_NONBLOCK: opening a FIFO waits for a writer, and reading one or a device (a symlink
+        # to /dev/zero, /dev/stdin) never ends; neither is a YAML file of the project.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            size = os.fstat(fd).st_size
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(info.st_mode):
+                return None, Problem(1, 1, "is not a regular file (a FIFO, socket or device)")
+            size = info.st_size
             data = b"" if size > MAX_FILE_BYTES else os.read(fd, size + 1)
             while size < len(data) <= MAX_FILE_BYTES:  # it grew since fstat: read on to the end
                 more = os.read(fd, MAX_FILE_BYTES + 1 - len(data))
@@ -232,7 +245,9 @@ def _odd_break_problems(text: str) -> list[tuple[int, Problem]]:
     return problems
 
 
-def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
+def _compose_all(
+    text: str,
+) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int, list[Position]]:
     """Every document of `text` (no BOM), every problem, and how many documents are not empty.
 
     U+2028, U+2029 and U+0085 are reported and read as spaces (see textpos), so the rest of the
@@ -241,8 +256,8 @@ def _compose_all(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem
     if textpos.has_odd_breaks(text):
         odd = _odd_break_problems(text)
         text = textpos.without_odd_breaks(text)
-    documents, problems, count = _compose(text)
-    return documents, odd + problems, count + (1 if odd and not count else 0)
+    documents, problems, count, empty = _compose(text)
+    return documents, odd + problems, count + (1 if odd and not count else 0), empty
 
 
 _NO_PATHS: dict[object, None] = {}  # see _Loader.descend_resolver
@@ -283,9 +298,12 @@ class _Loader(CParser):
     ascend_resolver = tuple
 
 
-def _compose(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int]:
+def _compose(
+    text: str,
+) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int, list[Position]]:
     loader = _Loader(text)
     documents: list[YamlDocument] = []
+    empty: list[Position] = []
     problems: list[tuple[int, Problem]] = []
     count = 0
     try:
@@ -298,12 +316,27 @@ def _compose(text: str) -> tuple[list[YamlDocument], list[tuple[int, Problem]], 
             problems.extend((count, problem) for problem in found)
             if document is not None:
                 documents.append(document)
+            elif not found:
+                empty.append(_empty_start(text, node))
     except yaml.YAMLError as exc:
         problems.append((0, _syntax_problem(exc, text)))
     finally:
         loader.dispose()
     non_empty = {d.number for d in documents} | {index for index, _ in problems if index}
-    return documents, problems, len(non_empty)
+    return documents, problems, len(non_empty), empty
+
+
+def _empty_start(text: str, node: Node) -> Position:
+    """Where the `---` of an empty document is: libyaml puts its null node where the next token
+    starts (the next document's `---`, or the end of the stream)."""
+    lines = text.splitlines()
+    line, col = node.start_mark.line, node.start_mark.column
+    if col == 0 and line < len(lines) and _DASHES.match(lines[line]):
+        line -= 1  # the node sits on the next document's `---`
+    for number in range(min(line, len(lines) - 1), -1, -1):
+        if _DASHES.match(lines[number]):
+            return number + 1, 1
+    return _pos(node)
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
@@ -418,8 +451,9 @@ class _Builder:
             return node.value
         if not node.style and node.tag in _PLAIN_TAGS:  # plain: style is "" (libyaml) or None
             value, error = _resolve_plain(node.value)
-            if error:
+            if error:  # reported here, not built: nothing else reports on it
                 self.problems.append(Problem(*_pos(node), error, path))
+                self.unbuilt.add(path)
             elif type(value) is float and not math.isfinite(value):
                 self.non_finite.add(path)
             return value
@@ -487,7 +521,14 @@ def _resolve_plain(text: str) -> tuple[Any, str]:
         return _BOOLS[text], ""
     try:
         if _INT.fullmatch(text):
-            return int(text), ""
+            number = int(text)
+            if _LEADING_ZERO.fullmatch(text) and int(text, 8) != number:
+                return None, (
+                    f"number {text} has a leading zero: YAML 1.1 (the grid CLI, PyYAML) reads "
+                    f"it as the octal {int(text, 8)}, YAML 1.2 (gridsync) as {number}; write "
+                    f"{number} without the zero, or quote it for a string"
+                )
+            return number, ""
         if _OCT.fullmatch(text) or _HEX.fullmatch(text):
             return int(text, 0), ""
     except ValueError:

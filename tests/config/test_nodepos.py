@@ -74,7 +74,7 @@ def _at(node: Node) -> tuple[int, int]:
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_positions_are_those_building_recorded(text: str) -> None:
-    (document,), _, _ = yamlsrc._compose_all(text)
+    (document,), _, _, _ = yamlsrc._compose_all(text)
     values: dict = {}
     keys: dict = {}
     _recorded(yaml.compose(text, Loader=yaml.CSafeLoader), (), values, keys)
@@ -92,7 +92,7 @@ def test_positions_are_those_building_recorded(text: str) -> None:
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_top_keys_are_where_each_top_key_is(text: str) -> None:
-    (document,), _, _ = yamlsrc._compose_all(text)
+    (document,), _, _, _ = yamlsrc._compose_all(text)
     names = [*(document.value if isinstance(document.value, dict) else ()), "nope", "<<"]
     expected = {name: document.where((name,), key=True) for name in names}
     assert document.top_keys(names) == expected
@@ -102,7 +102,7 @@ def test_top_keys_are_where_each_top_key_is(text: str) -> None:
 
 def test_only_keeps_one_key_and_says_the_same_about_it() -> None:
     text = "name: a\nruns:\n  - x/*.yaml\n  - {bad: 1}\n  - 3\nother: [1]\n"
-    (document,), _, _ = yamlsrc._compose_all(text)
+    (document,), _, _, _ = yamlsrc._compose_all(text)
     only = document.only("runs")
     assert only.value == {"runs": document.value["runs"]}
     assert type(only.values) is dict and type(only.keys) is dict

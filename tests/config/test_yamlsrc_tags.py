@@ -35,7 +35,7 @@ def _reference(text: str) -> tuple[Any, list[str]]:
 
 
 def _read(text: str) -> tuple[Any, list[str]]:
-    documents, problems, _ = yamlsrc._compose_all(f"x: {text}\n" if text else "x:\n")
+    documents, problems, _, _ = yamlsrc._compose_all(f"x: {text}\n" if text else "x:\n")
     return documents[0].value["x"], [p.message for _, p in problems]
 
 
@@ -58,7 +58,7 @@ def test_generated_numbers_read_as_before() -> None:
             text = "".join(chars)
             if text.startswith(("-", "+")) and len(text) == 1:
                 continue  # a block sequence entry or not a scalar
-            documents, _, _ = yamlsrc._compose_all(f"x: {text}\n")
+            documents, _, _, _ = yamlsrc._compose_all(f"x: {text}\n")
             if not documents or not isinstance(documents[0].value, dict):
                 continue  # not a plain scalar there (a sequence entry, a syntax error)
             got, expected = _read(text), _reference(text)
@@ -76,8 +76,8 @@ def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     return _shown(ours), _shown(before)
 
 
-def _shown(composed: tuple[list[yamlsrc.YamlDocument], Any, int]) -> str:
-    documents, problems, count = composed
+def _shown(composed: tuple[list[yamlsrc.YamlDocument], Any, int, Any]) -> str:
+    documents, problems, count, _ = composed
     shown = [
         (d.number, d.value, d.start, dict(d.values), dict(d.keys), d.unbuilt, d.non_finite)
         for d in documents
@@ -101,3 +101,34 @@ def test_documents_read_as_before(text: str, monkeypatch: pytest.MonkeyPatch) ->
     """Tags, merges, duplicates, empty documents and problems: node for node as before."""
     ours, before = _both(text, monkeypatch)
     assert ours == before
+
+
+@pytest.mark.parametrize(("text", "v11", "v12"), [("012", 10, 12), ("-0143", -99, -143)])
+def test_a_number_yaml_1_1_reads_as_octal_is_refused_naming_both_readings(
+    text: str, v11: int, v12: int
+) -> None:
+    """The grid CLI (PyYAML, YAML 1.1) would read another number from a run config than the one
+    gridsync checked: `storage_gb: 0143` is 99 GB to Grid, below its minimum, and 143 here."""
+    assert yaml.safe_load(f"x: {text}")["x"] == v11  # what a YAML 1.1 reader makes of it
+    value, problems = _read(text)
+    assert value is None
+    assert problems == [
+        f"number {text} has a leading zero: YAML 1.1 (the grid CLI, PyYAML) reads it as the "
+        f"octal {v11}, YAML 1.2 (gridsync) as {v12}; write {v12} without the zero, or quote it "
+        "for a string"
+    ]
+
+
+@pytest.mark.parametrize(("text", "value"), [("00", 0), ("007", 7), ("0", 0)])
+def test_a_leading_zero_both_readings_agree_on_is_a_number(text: str, value: int) -> None:
+    assert _read(text) == (value, [])
+    assert yaml.safe_load(f"x: {text}")["x"] == value
+
+
+@pytest.mark.parametrize("text", ["012", "1" * 5000])
+def test_a_number_that_cannot_be_read_is_one_problem_and_not_built(text: str) -> None:
+    """Reported once where it is written; the value is left out of what is checked after (the
+    schema would say 'expected an integer, got null' at the same place)."""
+    (document,), problems, _, _ = yamlsrc._compose_all(f"x: {text}\n")
+    assert len(problems) == 1
+    assert document.unbuilt == frozenset({("x",)})

@@ -120,6 +120,8 @@ def snapshot(root: Path) -> dict[str, str]:
                 entries[rel] = f"-> {os.readlink(path)}"
             elif path.is_dir():
                 entries[rel] = "dir"
+            elif not path.is_file():  # a FIFO (reading it would wait for a writer)
+                entries[rel] = "not a regular file"
             else:
                 entries[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return entries
@@ -195,6 +197,29 @@ def huge_file(root: Path) -> None:
             f.write(line)
 
 
+def text(rel: str, content: str) -> Setup:
+    """Write (or overwrite) one file of the project."""
+
+    def setup(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(content)
+
+    return setup
+
+
+def fifo(rel: str) -> Setup:
+    def setup(root: Path) -> None:
+        (root / rel).unlink(missing_ok=True)
+        os.mkfifo(root / rel)
+
+    return setup
+
+
+def local_state(state: str) -> Setup:
+    """gridsync.yaml with the local control plane's state file at `state`."""
+    return text("gridsync.yaml", f"backend:\n  local: {{state: {state}, provision_seconds: 0.2}}\n")
+
+
 def deep(levels: int, name: str) -> Setup:
     def setup(root: Path) -> None:
         (root / "clusters" / name).write_text("[" * levels + "]" * levels + "\n")
@@ -228,6 +253,7 @@ TABS = "error: YAML syntax error: tabs are not allowed for indentation; use spac
 ODD_BREAK = "error: character U+{} ("
 INT32 = "(the largest 32-bit integer: Grid's API holds no more)"
 FINITE = "must be a finite number, got NaN or infinity"
+ONE_DOCUMENT = "error: a run config must hold a single YAML document; Grid refuses more"
 
 CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
     "alias-bomb": (corpus("clusters/alias-bomb.yaml"), (f"clusters/alias-bomb.yaml:2:1: {BOMB}",)),
@@ -325,6 +351,84 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
     "bound-run-config-binary": (
         corpus("runs/binary.yaml", to="runs/base/train.yaml"),
         (f"runs/base/train.yaml:1:1: {NOT_UTF8}",),
+    ),
+    # A stray `---` makes a second (empty) document: Grid's loader refuses the file, and so did
+    # apply, after the clusters were created, on every run.
+    "bound-run-config-ending-with-an-empty-document": (
+        text("runs/base/train.yaml", BASE_RUN + "---\n"),
+        (f"runs/base/train.yaml:7:1: {ONE_DOCUMENT}",),
+    ),
+    "bound-run-config-after-an-empty-document": (
+        text("runs/base/train.yaml", "---\n# nothing here\n---\n" + BASE_RUN),
+        (f"runs/base/train.yaml:1:1: {ONE_DOCUMENT}",),
+    ),
+    "run-config-ending-with-an-empty-document": (
+        text("runs/other.yaml", "compute:\n  train: {instance: t3.large}\n--- # end\n"),
+        (f"runs/other.yaml:3:1: {ONE_DOCUMENT}",),
+    ),
+    # A tag on a mapping or a list: the value is not built; nothing may read it as one.
+    "tagged-list-in-a-cluster-file": (
+        text(
+            "clusters/tagged.yaml",
+            VALID_DOC.format(name="tagged") + "instance_types: !!set {t3.large}\n",
+        ),
+        (
+            "clusters/tagged.yaml:8:17: error: instance_types: unsupported YAML tag 'tag:yaml.org,2002:set'",
+        ),
+    ),
+    "tagged-mapping-in-a-cluster-file": (
+        text(
+            "clusters/tagged.yaml", VALID_DOC.format(name="tagged") + "aws: !vault {profile: x}\n"
+        ),
+        ("clusters/tagged.yaml:8:6: error: aws: unsupported YAML tag '!vault'",),
+    ),
+    "tagged-entry-in-a-cluster-file": (
+        text(
+            "clusters/tagged.yaml",
+            VALID_DOC.format(name="tagged") + "runs: [!glob 'runs/*.yaml']\n",
+        ),
+        ("clusters/tagged.yaml:8:8: error: runs[0]: unsupported YAML tag '!glob'",),
+    ),
+    "tagged-mapping-in-gridsync-yaml": (
+        text("gridsync.yaml", "wait: !defaults {timeout: 5m}\n"),
+        ("gridsync.yaml:1:7: error: wait: unsupported YAML tag '!defaults'",),
+    ),
+    "tagged-list-in-gridsync-yaml": (
+        text("gridsync.yaml", "clusters: !globs [clusters/*.yaml]\n"),
+        ("gridsync.yaml:1:11: error: clusters: unsupported YAML tag '!globs'",),
+    ),
+    "gridsync-yaml-is-a-fifo": (
+        fifo("gridsync.yaml"),
+        ("gridsync.yaml:1:1: error: is not a regular file",),
+    ),
+    # The local control plane's SQLite file where the project or gridsync keeps something else.
+    "local-state-read-as-a-cluster-file": (
+        local_state("clusters/new.yaml"),
+        (
+            "gridsync.yaml:2:18: error: backend.local.state: backend.local.state 'clusters/new.yaml' matches the clusters glob",
+        ),
+    ),
+    "local-state-read-as-a-run-config": (
+        local_state("runs/base/state.yaml"),
+        (
+            "gridsync.yaml:2:18: error: backend.local.state: backend.local.state 'runs/base/state.yaml' matches the runs glob",
+        ),
+    ),
+    "local-state-is-a-cluster-file": (
+        local_state("clusters/ok-base.yaml"),
+        (
+            "gridsync.yaml:2:18: error: backend.local.state: backend.local.state 'clusters/ok-base.yaml' is a file of the project, not a SQLite database",
+        ),
+    ),
+    "local-state-is-the-apply-lock": (
+        local_state(".gridsync/apply.lock"),
+        (
+            "gridsync.yaml:2:18: error: backend.local.state: backend.local.state '.gridsync/apply.lock' is in .gridsync/",
+        ),
+    ),
+    "local-state-is-a-folder": (
+        local_state("runs"),
+        ("gridsync.yaml:2:18: error: backend.local.state: backend.local.state 'runs' is a folder",),
     ),
     "run-config-symlink-escapes": (
         symlink("runs/escape.yaml", "../../outside/run.yaml", outside="outside/run.yaml"),
