@@ -13,6 +13,7 @@ import re
 # C0/C1 controls, DEL and the Unicode line/paragraph separators: anything that could move the
 # cursor, inject ANSI or split a line. Shown escaped (`\x1b`, `\u2028`) instead.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 
@@ -32,6 +33,12 @@ def clean(text: str) -> str:
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def identifier(text: str) -> str:
+    """`text` as (part of) a shell variable's name: every character but an ASCII letter or digit
+    as `_` (GRIDSYNC_ML_PROD_EXTERNAL_ID for the cluster ml-prod)."""
+    return _NOT_IDENTIFIER.sub("_", text)
 
 
 def md_escape(text: str) -> str:

@@ -10,12 +10,12 @@ always listed, options kept). Secret fields are never written: each becomes an `
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import yaml
 
+from gridsync.escapes import identifier
 from gridsync.spec import FIELDS, ClusterSpec
 
 API_VERSION = "gridsync/v1"
@@ -37,7 +37,7 @@ class ClusterDocument(NamedTuple):
 
 def secret_variable(cluster: str, field: str) -> str:
     """GRIDSYNC_<CLUSTER>_<FIELD>, e.g. GRIDSYNC_ML_PROD_USW2_EXTERNAL_ID (names are [a-z0-9-])."""
-    return f"GRIDSYNC_{re.sub(r'[^A-Z0-9]', '_', cluster.upper())}_{field.upper()}"
+    return f"GRIDSYNC_{identifier(cluster).upper()}_{field.upper()}"
 
 
 def cluster_document(

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from gridsync.escapes import clean, double_quoted, shell_word
+from gridsync import redact
+from gridsync.escapes import clean, double_quoted, identifier, shell_word
 from gridsync.live.wire import GRID_BY_NAME, GRID_FIELDS, GridField
 from gridsync.painter import PLAIN, Painter
 from gridsync.plan.changes import Action, Change, FieldChange, Plan, RunEdit
@@ -192,10 +193,20 @@ def _value(cluster: str, field: FieldChange, variables: dict[str, str]) -> str:
     if field.template is not None:
         return _shell_template(field.template, variables, secret=field.field in SECRET_FIELDS)
     if field.sensitive:
-        var = re.sub(r"[^A-Z0-9]", "_", f"{cluster}_{field.field}".upper())
-        variables[var] = f"{field.field} of {cluster}"
-        return f'"${{{var}}}"'
+        return f'"${{{_variable(cluster, field.field, variables)}}}"'
     return shell_word(str(field.after))
+
+
+def _variable(cluster: str, field: str, variables: dict[str, str]) -> str:
+    """The variable the script reads a literal secret from, named after the cluster as output
+    shows it: a cluster name that is itself a secret is masked (`___EXTERNAL_ID`), and clusters
+    whose names make the same variable get `_2`, `_3`, ..."""
+    base = identifier(f"{redact.mask(cluster)}_{field}").upper()
+    what, var, count = f"{field} of {cluster}", base, 1
+    while variables.setdefault(var, what) != what:
+        count += 1
+        var = f"{base}_{count}"
+    return var
 
 
 def _shell_template(template: str, variables: dict[str, str], *, secret: bool) -> str:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from factories import SECRET, desired, live, live_state, state
 
+from gridsync import redact
 from gridsync.plan.changes import Plan
 from gridsync.plan.diff import Policy, compute_plan
 from gridsync.render.grid_commands import render_plan
@@ -68,6 +69,20 @@ def test_a_literal_secret_becomes_a_variable_the_script_requires() -> None:
     assert missing.returncode != 0 and "ML_A_EXTERNAL_ID" in missing.stderr
     given = run_script(script, {"ML_A_EXTERNAL_ID": "xyz"})
     assert given.returncode == 0 and "[--external-id] [xyz]" in given.stdout
+
+
+def test_clusters_whose_names_are_secrets_get_variables_of_their_own() -> None:
+    """A cluster named from `${env:}` has a secret name: its variable is named after the masked
+    name, and two such clusters do not share one."""
+    names = ["ml-secret-one", "ml-secret-two"]
+    redact.register_all(names)
+    script = redact.mask(render_plan(plan_of([desired(n) for n in names], [])))
+    assert not any(n in script.lower() or n.upper() in script for n in names)
+    needed = {"____EXTERNAL_ID": "one", "____EXTERNAL_ID_2": "two"}
+    assert all(f': "${{{var}:?' in script for var in needed)
+    given = run_script(script, needed)
+    assert given.returncode == 0, given.stderr
+    assert "[--external-id] [one]" in given.stdout and "[--external-id] [two]" in given.stdout
 
 
 def test_delete_replace_update_and_context() -> None:
