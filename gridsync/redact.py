@@ -3,9 +3,13 @@
 Secrets are registered as they are learned: the credentials of the environment when the command
 starts (`register_environment`), every value taken from the environment by `${env:}`, every
 external id, every Grid key, token and user id a client is built with, every string of a Terraform
-output. `mask` replaces each one, longest first, by `***` in any text, also as it appears escaped
-by the sinks gridsync writes to (JSON, Python repr, shell quoting, Markdown, HTML, GitHub's
-workflow-command escaping). Values shorter than MIN_LENGTH characters are not masked by value:
+output. `mask` replaces each one by `***` in any text, in any case, also as it appears escaped by
+the sinks gridsync writes to (JSON, Python repr, shell quoting, Markdown, HTML, GitHub's
+workflow-command escaping) and escaped twice (a message quoting a value by its repr, written into
+JSON or Markdown). A name derived from a value (a script's variable) is derived from the value
+as masked (render.grid_commands), so it holds no secret to find. Text that is cut
+to a length goes through `shorten`, which masks first: the first characters of a secret are no
+longer a secret `mask` knows. Values shorter than MIN_LENGTH characters are not masked by value:
 masking `1`, `us` or `on` everywhere would hide the output without hiding a secret (the renderers
 still mask sensitive fields by field, whatever their length).
 
@@ -38,14 +42,19 @@ CREDENTIAL_VARIABLES = (
     "GRID_API_KEY",
     "GRID_USER_ID",
     "GRIDSYNC_LOCAL_API_KEY",
+    "GRIDSYNC_LOCAL_USER_ID",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",  # the older name of AWS_SESSION_TOKEN, which botocore still reads
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "ACTIONS_RUNTIME_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
 )
+# Prefixes of variables that are credentials or settings of the grid CLI and of the Actions
+# runner (GRID_URL, GRID_CREDENTIAL_PATH, ACTIONS_ID_TOKEN_REQUEST_URL, ...).
+_CREDENTIAL_PREFIXES = ("GRID_", "ACTIONS_")
 # Names of more environment variables to mask, separated by commas or spaces (for secrets gridsync
 # cannot know of, e.g. ones only Terraform reads).
 MARK_VARIABLE = "GRIDSYNC_MASK_ENV"
@@ -117,7 +126,7 @@ class Secrets:
 
 
 class _Matcher:
-    """Every form, lower-cased, in one Aho-Corasick automaton (pyahocorasick): one pass over the
+    """Every form, case-folded, in one Aho-Corasick automaton (pyahocorasick): one pass over the
     lower-cased text finds every place any form is written, however many secrets there are (a
     fleet has one external id per cluster). A regex of every form took seconds to compile at a
     few thousand clusters, and grew faster than the fleet."""
@@ -130,7 +139,7 @@ class _Matcher:
 
     @classmethod
     def build(cls, forms: Mapping[str, str]) -> _Matcher:
-        masks = {form.lower(): mask for form, mask in forms.items()}
+        masks = {fold(form): mask for form, mask in forms.items()}
         if not masks:
             return cls(None, masks)
         import ahocorasick  # here: a run with no secret builds no automaton
@@ -149,7 +158,7 @@ class _Matcher:
             return text
         out, end = [], 0
         for start, stop in _union(spans):
-            out += [text[end:start], self.masks.get(text[start:stop].lower(), MASK)]
+            out += [text[end:start], self.masks.get(fold(text[start:stop]), MASK)]
             end = stop
         return "".join([*out, text[end:]])
 
@@ -169,10 +178,17 @@ class _Matcher:
         return spans
 
 
+def fold(text: str) -> str:
+    """`text` lower-cased the same wherever it stands: str.lower writes a capital sigma as a
+    final sigma at the end of a word and as a sigma inside one, so a secret ending in one would
+    fold apart from itself followed by a letter; both are folded to the sigma."""
+    return text.lower().replace("\u03c2", "\u03c3")
+
+
 def _lowered(text: str) -> tuple[str, Callable[[int], int]]:
-    """`text` lower-cased, and where each of its characters comes from in `text`: the same place,
+    """`text` folded, and where each of its characters comes from in `text`: the same place,
     unless a character lower-cases to two (U+0130), when the places are counted one by one."""
-    lowered = text.lower()
+    lowered = fold(text)
     if len(lowered) == len(text):
         return lowered, _same
     origin: list[int] = []
@@ -201,7 +217,7 @@ def escaped_forms(value: str) -> dict[str, str]:
     shell word (a script stays a script). Forms shorter than MIN_LENGTH are left out."""
     if len(value) < MIN_LENGTH:
         return {}
-    # Most secrets (a fleet's external ids): the value itself and its shell word.
+    # Most secrets (a fleet's external ids): no sink escapes them, only their shell word differs.
     if _INERT.fullmatch(value):
         return {value: MASK, shell_word(value): f"'{MASK}'"}
     return _every_form(value)
@@ -212,23 +228,34 @@ def _every_form(value: str) -> dict[str, str]:
     import json
     import shlex
 
-    forms = {
-        value,
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        repr(value)[1:-1],
-        clean(value),
-        md_escape(value),
-        html.escape(clean(value), quote=False),
-        double_quoted(value),
-        escape_data(value),
-        escape_property(value),
-    }
+    def escaped(text: str) -> set[str]:
+        return {
+            text,
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+            repr(text)[1:-1],
+            clean(text),
+            md_escape(text),
+            html.escape(clean(text), quote=False),
+            double_quoted(text),
+            escape_data(text),
+            escape_property(text),
+        }
+
+    # The value, and the value as a message quotes it (its repr), each as every sink escapes it.
+    forms = escaped(value) | escaped(repr(value)[1:-1])
     found = {form: MASK for form in forms if len(form) >= MIN_LENGTH}
     for quoted in (shlex.quote(value), shell_word(value)):
         if quoted != value:
             found[quoted] = f"'{MASK}'"
     return found
+
+
+def shorten(text: str, limit: int, tail: str = "...") -> str:
+    """`text` masked, then cut to at most `limit` characters ending in `tail`: cutting first
+    would leave the first characters of a secret, which `mask` no longer knows."""
+    text = mask(text)
+    return text if len(text) <= limit else text[: max(0, limit - len(tail))] + tail
 
 
 SECRETS = Secrets()
@@ -241,6 +268,13 @@ def register(value: str | None) -> None:
 def register_all(values: Iterable[str | None]) -> None:
     for value in values:
         SECRETS.add(value)
+
+
+def is_credential(name: str) -> bool:
+    """Whether the environment variable `name` is one of the credentials gridsync and the CI run
+    with. A cluster file may never read one with `${env:}` (config.envsubst): its value would
+    be sent to Grid or given to Terraform, both places a pull request's author chooses."""
+    return name in CREDENTIAL_VARIABLES or name.startswith(_CREDENTIAL_PREFIXES)
 
 
 def register_environment(env: Mapping[str, str] = os.environ) -> None:

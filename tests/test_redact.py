@@ -212,3 +212,56 @@ def test_a_secret_no_sink_escapes_has_the_forms_of_every_escaping() -> None:
     for _ in range(500):
         secret = "".join(rng.choices(inert, k=rng.randint(4, 12)))
         assert redact.escaped_forms(secret) == redact._every_form(secret), secret
+
+
+LONG = "long-secret-" + "0123456789abcdef" * 4
+
+
+def test_text_cut_to_a_length_is_masked_before_it_is_cut() -> None:
+    """A cut secret is not a secret `mask` knows: shorten (every message that cuts a value goes
+    through it: schemas.quoted, Grid's and GitHub's error messages) masks first."""
+    from gridsync.config.schemas import quoted
+
+    redact.register(LONG)
+    for shown in (redact.shorten(f"type {LONG} is bad", 40), quoted(f"x{LONG}y", limit=30)):
+        assert "***" in shown and LONG[:10] not in redact.mask(shown), shown
+    assert redact.shorten(f"type {LONG} is bad", 12) == "type *** ..."
+    assert redact.shorten("plain text, no secret in it", 10) == "plain t..."
+
+
+def test_a_capital_sigma_is_found_whatever_stands_beside_it() -> None:
+    """str.lower writes a final sigma for a capital one that ends a word: the secret alone folds
+    to one, the secret followed by a letter to the other; both must match."""
+    secret = "sigma-PLANTED\u03a3"
+    redact.register(secret)
+    for text in (f"'{secret}x'", f"x {secret} x", f"{secret}ab", secret.lower(), secret.upper()):
+        assert secret.lower()[:-1] not in redact.mask(text).lower(), text
+
+
+def test_a_secret_quoted_by_a_message_is_masked_as_each_sink_escapes_the_quote() -> None:
+    """A message quotes a value by its repr; the JSON output and the Markdown comment escape that
+    again."""
+    redact.register(SECRET)
+    quoted = repr(SECRET)[1:-1]
+    for shown in (json.dumps(quoted)[1:-1], md_escape(quoted), html.escape(quoted, quote=False)):
+        assert redact.mask(f"<{shown}>") == "<***>", shown
+
+
+@pytest.mark.parametrize(
+    ("name", "credential"),
+    [
+        ("GRID_API_KEY", True),
+        ("GRID_URL", True),
+        ("GRIDSYNC_LOCAL_API_KEY", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("AWS_SECURITY_TOKEN", True),
+        ("GITHUB_TOKEN", True),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", True),
+        ("ML_PROD_EXTERNAL_ID", False),
+        ("GRIDSYNC_ML_PROD_EXTERNAL_ID", False),  # what `gridsync import` writes
+        ("AWS_REGION", False),
+        ("HOME", False),
+    ],
+)
+def test_credentials_of_gridsync_and_the_ci(name: str, credential: bool) -> None:
+    assert redact.is_credential(name) is credential

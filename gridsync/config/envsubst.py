@@ -4,7 +4,9 @@ Rules: a reference may be the whole string or embedded in a longer one; `$${` wr
 `:-default` is used when NAME is unset or empty (as in the shell). A string with a reference to a
 variable that is unset and has no default stays exactly as written and is reported as unresolved. A
 value containing a newline or another control character is refused: it could smuggle text into the
-spec. The environment is always passed in; nothing here reads ``os.environ``. Every value taken
+spec. A reference to a credential gridsync or the CI runs with (`redact.is_credential`: the Grid
+key, AWS keys, GitHub tokens) is refused whether it is set or not: a pull request could send it
+to Grid in a role ARN or to its own Terraform module as a variable. The environment is always passed in; nothing here reads ``os.environ``. Every value taken
 from the environment is listed in `Substituted.secrets`, for the caller to register with
 `gridsync.redact` (this module stays pure).
 """
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from gridsync.config.yamlsrc import YamlPath
+from gridsync.redact import is_credential
 
 _TOKEN = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)\}|\$\{")
 _BODY = re.compile(r"env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re.DOTALL)
@@ -80,6 +83,13 @@ def _expand(
         return token
     name, default = body.group("name"), body.group("default")
     references.append(name)
+    if is_credential(name):
+        errors.append(
+            f"${{env:{name}}} reads a credential gridsync or the CI runs with; a cluster file "
+            "can never read one (it would reach Grid or Terraform): give the value a variable "
+            "of its own"
+        )
+        return token
     value = env.get(name)
     if default is not None and not value:
         return default

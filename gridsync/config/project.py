@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gridsync import statedir
+from gridsync import redact, statedir
 from gridsync.config.desired import (
     DEFAULT_CLUSTER_GLOBS,
     DEFAULT_RUN_GLOBS,
@@ -62,7 +62,7 @@ def parse_duration(text: str | int | float) -> float:
 
 def _bounded(seconds: float, written: str) -> float:
     if seconds > MAX_DURATION_SECONDS:
-        shown = written if len(written) <= 20 else f"{written[:17]}..."
+        shown = redact.shorten(written, 20)
         raise ValueError(f"a duration must be at most 30 days (2592000 seconds), got {shown}")
     return seconds
 

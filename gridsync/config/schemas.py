@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gridsync import redact
 from gridsync.config.yamlsrc import YamlPath, format_path
 
 if TYPE_CHECKING:
@@ -251,14 +252,15 @@ def _label(path: YamlPath) -> str:
 
 def quoted(text: str, limit: int = 60) -> str:
     """`repr(text)`, its first characters only when it is long: a huge value (a 4 MB file can hold
-    one) never floods a message."""
+    one) never floods a message. Masked before it is cut (see redact.shorten)."""
+    text = redact.mask(text)
     return (
         repr(text) if len(text) <= limit else f"{text[: limit - 3]!r}... ({len(text)} characters)"
     )
 
 
 def _plain(text: str) -> str:
-    return text if len(text) <= 60 else text[:57] + "..."
+    return redact.shorten(text, 60)
 
 
 def describe(value: Any, hide: bool = False) -> str:

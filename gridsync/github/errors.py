@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from gridsync import redact
 from gridsync.errors import GridsyncError
 
 AUTHOR_ENV = "GRIDSYNC_GITHUB_AUTHOR"
@@ -57,12 +58,12 @@ def error_fields(response: httpx.Response) -> tuple[str, str]:
         data = None
     if not isinstance(data, dict):
         text = response.text.strip() or response.reason_phrase or "no message"
-        return text[:MESSAGE_LIMIT], ""
+        return redact.shorten(text, MESSAGE_LIMIT), ""
     message = str(data.get("message") or response.reason_phrase or "no message")
     errors = data.get("errors")
     if isinstance(errors, list) and errors:
         message += " (" + "; ".join(_validation(e) for e in errors[:5]) + ")"
-    return message[:MESSAGE_LIMIT], str(data.get("documentation_url") or "")
+    return redact.shorten(message, MESSAGE_LIMIT), str(data.get("documentation_url") or "")
 
 
 def _validation(error: object) -> str:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gridsync import redact
 from gridsync.escapes import md_escape
 from gridsync.plan.changes import Action, Plan
 from gridsync.render.common import SYMBOLS, plural
@@ -198,6 +199,8 @@ def fit_markdown(markdown: str, limit: int, hint: str) -> str:
     """`markdown` within `limit` characters, well-formed, with notes for what was left out."""
     if limit <= 0:
         return ""
+    # Masked before anything is cut: a clipped line must not keep the first half of a secret.
+    markdown, hint = redact.mask(markdown), redact.mask(hint)
     lines = markdown.rstrip("\n").split("\n")
     whole = "\n".join([*lines, *close_open(scan(lines)[-1])])
     if len(whole) <= limit:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
+from gridsync import redact
 from gridsync.errors import (
     BackendError,
     ClusterExists,
@@ -31,7 +32,7 @@ def rpc_message(response: httpx.Response, limit: int = MESSAGE_LIMIT) -> str:
         text: str = body["message"]
     else:
         text = response.text.strip() or response.reason_phrase or "no message"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return redact.shorten(text, limit)
 
 
 def backend_error(

@@ -1,10 +1,13 @@
-"""substitute_tree: every string below a document, substituted by copy on write."""
+"""substitute_tree: every string below a document, substituted by copy on write; substitute: what
+one string may not read."""
 
 from __future__ import annotations
 
 import copy
 
-from gridsync.config.envsubst import substitute_tree
+import pytest
+
+from gridsync.config.envsubst import substitute, substitute_tree
 
 
 def test_nested_references_are_substituted_and_the_document_is_left_as_it_was() -> None:
@@ -41,3 +44,21 @@ def test_a_document_without_references_is_not_rebuilt() -> None:
     assert tree.value is document and tree.strings == {}
     assert substitute_tree("${env:A}", {"A": "x"}).value == "x"
     assert substitute_tree(7, {}).value == 7
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${env:GRID_API_KEY}",
+        "arn:aws:iam::1:role/${env:GITHUB_TOKEN}",
+        "${env:AWS_SECRET_ACCESS_KEY:-default}",
+        "${env:ACTIONS_RUNTIME_TOKEN}",
+    ],
+)
+def test_a_credential_is_never_read_set_or_not(text: str) -> None:
+    env = {"GRID_API_KEY": "k-1234", "GITHUB_TOKEN": "t-1234", "ACTIONS_RUNTIME_TOKEN": "r-1234"}
+    for given in (env, {}):
+        result = substitute(text, given)
+        assert result.value == text  # as written: the value is never taken
+        [error] = result.errors
+        assert "reads a credential" in error and "a variable of its own" in error

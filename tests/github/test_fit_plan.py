@@ -3,7 +3,8 @@ renderer's Shortening, not by reading its text back."""
 
 from __future__ import annotations
 
-from gridsync.github.fit import fit_plan
+from gridsync import redact
+from gridsync.github.fit import fit_markdown, fit_plan
 from gridsync.plan.changes import Action, Change, FieldChange, Plan
 from gridsync.render.markdown import Shortening, render_plan, render_shortened
 
@@ -53,3 +54,14 @@ def test_fewer_rows_before_any_other_block() -> None:
     fitted = fit_plan(plan, len(no_blocks) + 200, HINT)
     assert "more table row" in fitted and "will be updated" not in fitted
     assert "| `~` | ml-000 |" in fitted  # the first rows, in order
+
+
+def test_a_clipped_line_keeps_no_part_of_a_secret() -> None:
+    """Lines are clipped at a length: the text is masked first, or the clip would leave the
+    first characters of a secret, which masking at the sink no longer knows."""
+    secret = "fit-secret-" + "0123456789" * 4
+    redact.register(secret)
+    markdown = "# Plan\n\n" + " ".join([secret] * 60) + "\n"  # wherever a cut falls, one is cut
+    for limit in (700, 1200, 2050):
+        fitted = redact.mask(fit_markdown(markdown, limit, "see the run"))  # as the sink masks
+        assert len(fitted) <= limit and "***" in fitted and secret[:6] not in fitted, limit

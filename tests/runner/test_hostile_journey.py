@@ -116,7 +116,7 @@ def test_a_module_of_the_pull_request_never_runs_with_the_secrets_in_reach(
         "clusters/ml-evil-use1.yaml",
         cluster_yaml(
             "ml-evil-use1",
-            external_id='"${env:GRID_API_KEY}"',
+            external_id='"${env:ML_PROD_EXTERNAL_ID}"',  # another cluster's secret
             region='"us-east-1"  # ::warning file=README.md,line=1::pwned',
         )
         + "infrastructure:\n  terraform: {module: infra/evil, vars: {cluster_name: ml-evil-use1}}\n",

@@ -26,6 +26,10 @@ PLANTED = {
     "HOSTILE_NAME": "ml-planted-name",  # a valid cluster name, from the environment
     "HOSTILE_TYPE": "p3.plantedxl",  # a valid-looking instance type, from the environment
     "HOSTILE_QUOTED": "q'PLANTED\"x`$(id)",  # quotes and shell syntax, from the environment
+    # Longer than any message quotes: a message that cuts it must not show its first characters.
+    "HOSTILE_LONG": "long-PLANTED-" + "0123456789abcdef" * 5,
+    # A capital sigma last: lower-cased alone it is a final sigma, beside a letter it is not.
+    "HOSTILE_SIGMA": "sigma-PLANTED\u03a3",
 }
 LITERAL_EXTERNAL_ID = "ext-literal-PLANTED-9"  # written in a file: an external id is secret anyway
 SECRETS = (*PLANTED.values(), LITERAL_EXTERNAL_ID)
@@ -81,10 +85,78 @@ CASES = [
     Case(
         "aws-profile-is-the-aws-secret",
         {"clusters/a.yaml": cluster(aws='{profile: "${env:AWS_SECRET_ACCESS_KEY}"}')},
+        validate=1,  # no cluster file reads a credential (see credential-in-a-role-arn)
+    ),
+    Case(
+        "credential-in-a-role-arn",
+        {
+            "clusters/a.yaml": cluster(
+                role_arn='"arn:aws:iam::123456789012:role/${env:GITHUB_TOKEN}"'
+            )
+        },
+        validate=1,  # a credential is never a cluster's value: it would be sent to Grid
+    ),
+    Case(
+        "credential-as-the-external-id",
+        {"clusters/a.yaml": cluster(external_id='"${env:GRID_API_KEY}"')},
+        validate=1,
+    ),
+    Case(
+        "credential-in-terraform-vars",
+        {
+            "clusters/a.yaml": cluster(
+                infrastructure='{terraform: {module: infra, vars: {k: "${env:AWS_SESSION_TOKEN}"}}}'
+            ),
+            "infra/main.tf": 'variable "k" {}\n',
+        },
+        validate=1,
+    ),
+    Case(
+        "credential-default-of-a-reference",
+        {"clusters/a.yaml": cluster(region='"${env:UNSET_REGION:-${env:GH_TOKEN}}"')},
+        validate=1,
+    ),
+    Case(
+        "long-env-value-cut-by-an-instance-type-error",
+        {"clusters/a.yaml": cluster(instance_types='["${env:HOSTILE_LONG}"]')},
+        validate=1,
+    ),
+    Case(
+        "long-env-value-cut-by-a-schema-error",
+        {
+            "clusters/a.yaml": cluster(
+                instance_types='[{name: t3.large, root_volume_size: "${env:HOSTILE_LONG}"}]'
+            )
+        },
+        validate=1,
+    ),
+    Case(
+        "long-env-value-in-a-terraform-path-error",
+        {
+            "clusters/a.yaml": cluster(
+                infrastructure='{terraform: {module: "../${env:HOSTILE_LONG}"}}'
+            )
+        },
+        validate=1,
+    ),
+    Case(
+        "quoted-env-value-in-an-instance-type-error",  # its repr, escaped again by each sink
+        {"clusters/a.yaml": cluster(instance_types='["${env:HOSTILE_QUOTED}"]')},
+        validate=1,
+    ),
+    Case(
+        "sigma-env-value-beside-a-letter",
+        {"clusters/a.yaml": cluster(instance_types='["${env:HOSTILE_SIGMA}x"]')},
+        validate=1,
     ),
     Case(
         "name-from-env",
         {"clusters/a.yaml": cluster("${env:HOSTILE_NAME}")},
+        recorded=(PLANTED["HOSTILE_NAME"],),
+    ),
+    Case(
+        "name-from-env-with-a-literal-external-id",  # the script names a variable after both
+        {"clusters/a.yaml": cluster("${env:HOSTILE_NAME}", external_id=f'"{LITERAL_EXTERNAL_ID}"')},
         recorded=(PLANTED["HOSTILE_NAME"],),
     ),
     Case(

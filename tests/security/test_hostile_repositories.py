@@ -193,12 +193,34 @@ def _unescape(value: str) -> str:
 
 
 def leaks(text: str) -> list[str]:
-    """Planted secrets in `text`: as they are, JSON-escaped or as Python shows them, in any case."""
-    forms = {f.lower() for s in SECRETS for f in (s, json.dumps(s)[1:-1], repr(s)[1:-1])}
-    shown = "".join(
-        line for line in text.splitlines(keepends=True) if not line.startswith("::add-mask::")
-    ).lower()
-    return sorted(form for form in forms if form in shown)
+    """Planted secrets in `text`, in any case: as they are, JSON-escaped, as Python shows them,
+    as an identifier (GRIDSYNC_ML_A_EXTERNAL_ID), escaped with backslashes any number of times
+    (JSON of a repr, Markdown of one: backslashes are not compared) and, for a long one, any 16
+    characters of it in a row (a message that cut it)."""
+    shown = _fold(
+        "".join(
+            line for line in text.splitlines(keepends=True) if not line.startswith("::add-mask::")
+        )
+    )
+    found = set()
+    for secret in SECRETS:
+        for form in _forms(secret):
+            pieces = [form] if len(form) < 24 else [form[i : i + 16] for i in range(len(form) - 15)]
+            found.update(form for piece in pieces if _fold(piece) in shown)
+    return sorted(found)
+
+
+def _forms(secret: str) -> set[str]:
+    inner = {secret, repr(secret)[1:-1], re.sub(r"[^A-Za-z0-9]", "_", secret)}
+    return inner | {
+        json.dumps(form, ensure_ascii=ascii)[1:-1] for form in inner for ascii in (True, False)
+    }
+
+
+def _fold(text: str) -> str:
+    """Lower case, each character by itself (str.lower turns a sigma by what is beside it), and
+    no backslashes."""
+    return "".join(char.lower() for char in text if char != "\\")
 
 
 def gridsync_files(root: Path, case: Case) -> dict[str, str]:
