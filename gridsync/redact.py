@@ -5,13 +5,14 @@ starts (`register_environment`), every value taken from the environment by `${en
 external id, every Grid key, token and user id a client is built with, every string of a Terraform
 output. `mask` replaces each one by `***` in any text, in any case, also as it appears escaped by
 the sinks gridsync writes to (JSON, Python repr, shell quoting, Markdown, HTML, GitHub's
-workflow-command escaping) and escaped twice (a message quoting a value by its repr, written into
-JSON or Markdown). A name derived from a value (a script's variable) is derived from the value
-as masked (render.grid_commands), so it holds no secret to find. Text that is cut
-to a length goes through `shorten`, which masks first: the first characters of a secret are no
-longer a secret `mask` knows. Values shorter than MIN_LENGTH characters are not masked by value:
-masking `1`, `us` or `on` everywhere would hide the output without hiding a secret (the renderers
-still mask sensitive fields by field, whatever their length).
+workflow-command escaping) and escaped twice (a message quoting a value by its repr, with a `'`
+escaped when the text around it holds a `"`, written into JSON or Markdown). A name derived
+from a value (a script's variable) is derived from the value as masked (render.grid_commands), so
+it holds no secret to find. Text that is cut to a length goes through `shorten`, which masks
+first: the first characters of a secret are no longer a secret `mask` knows. Values shorter
+than MIN_LENGTH characters are not masked by value: masking `1`, `us` or `on` everywhere would
+hide the output without hiding a secret (the renderers still mask sensitive fields by field,
+whatever their length).
 
 The registry is one per process, append-only: secrets are learned deep inside loaders and clients
 and must reach every sink (`gridsync.output`), and a run is one process. Nothing here prints.
@@ -243,12 +244,21 @@ def _every_form(value: str) -> dict[str, str]:
         }
 
     # The value, and the value as a message quotes it (its repr), each as every sink escapes it.
-    forms = escaped(value) | escaped(repr(value)[1:-1])
+    forms = escaped(value).union(*map(escaped, _repr_bodies(value)))
     found = {form: MASK for form in forms if len(form) >= MIN_LENGTH}
     for quoted in (shlex.quote(value), shell_word(value)):
         if quoted != value:
             found[quoted] = f"'{MASK}'"
     return found
+
+
+def _repr_bodies(value: str) -> set[str]:
+    """`value` as the repr of a text holding it writes it. repr picks its quotes by the whole
+    text, and escapes `'` only when that text also holds a `"`: a message quoting `x"` + value
+    (`{path!r}`) writes `it\\'s` where repr of the value alone writes `it's`. A `"` is never
+    escaped by repr (it quotes with `'` whenever the text holds both)."""
+    beside_both = repr(value + "\"'")  # ends in the two quotes as repr writes them, then its own
+    return {repr(value)[1:-1], beside_both[1:-4]}
 
 
 def shorten(text: str, limit: int, tail: str = "...") -> str:

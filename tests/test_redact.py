@@ -265,3 +265,13 @@ def test_a_secret_quoted_by_a_message_is_masked_as_each_sink_escapes_the_quote()
 )
 def test_credentials_of_gridsync_and_the_ci(name: str, credential: bool) -> None:
     assert redact.is_credential(name) is credential
+
+
+def test_a_secret_quoted_inside_a_longer_text_is_masked_however_repr_escapes_its_quotes() -> None:
+    """repr picks its quotes by the whole text: a value holding a `'` is written `\\'` when the
+    text quoting it also holds a `"` (`module '../x"it\\'s...'`), and each sink escapes that again."""
+    secret = "it's-a-secret"
+    redact.register(secret)
+    quoted = repr(f'../x"{secret}')[1:-1]
+    for shown in (quoted, json.dumps(quoted)[1:-1], md_escape(quoted), escape_data(quoted)):
+        assert "a-secret" not in redact.mask(shown), shown

@@ -30,6 +30,9 @@ PLANTED = {
     "HOSTILE_LONG": "long-PLANTED-" + "0123456789abcdef" * 5,
     # A capital sigma last: lower-cased alone it is a final sigma, beside a letter it is not.
     "HOSTILE_SIGMA": "sigma-PLANTED\u03a3",
+    # A single quote and no double quote: repr of the value alone leaves the `'` as it is, repr
+    # of a message holding it beside a `"` writes `\'` (see redact._repr_bodies).
+    "HOSTILE_APOS": "apos'PLANTED-value",
 }
 LITERAL_EXTERNAL_ID = "ext-literal-PLANTED-9"  # written in a file: an external id is secret anyway
 SECRETS = (*PLANTED.values(), LITERAL_EXTERNAL_ID)
@@ -313,5 +316,18 @@ CASES = [
         # no file matches: a note quoting the glob; plan and apply refuse a project with no
         # cluster file, quoting it on one line
         plan=1,
+    ),
+    Case(
+        "apostrophe-env-value-quoted-beside-a-double-quote",  # `module '../x"apos\'PLANTED...'`
+        {
+            "clusters/a.yaml": cluster(
+                infrastructure='{terraform: {module: "../x\\"${env:HOSTILE_APOS}"}}'
+            )
+        },
+        validate=1,
+    ),
+    Case(
+        "apostrophe-env-value-in-an-aws-profile",  # preflight's `aws.profile 'x"apos\'...'`
+        {"clusters/a.yaml": cluster(aws='{profile: "x\\"${env:HOSTILE_APOS}"}')},
     ),
 ]
