@@ -29,9 +29,18 @@ def write_run_edit(root: Path, edit: RunEdit, cluster_id: str) -> bool:
             f"{edit.path}:{line}: compute.provider.cluster is {current!r} now, the plan saw "
             f"{edit.before!r}; not changed. Run plan again."
         )
-    _write_atomically(path, set_scalar(text, CLUSTER_PATH, cluster_id))
+    _write_atomically(path, edit.path, set_scalar(text, CLUSTER_PATH, cluster_id))
     return True
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o7777)
+def _write_atomically(path: Path, rel: str, text: str) -> None:
+    """A failed write (a read-only folder, a full disk, the file gone) fails this edit alone:
+    the file is as it was (atomicfile), the clusters are applied, the other edits go on, and
+    the summary says what to fix; a rerun converges."""
+    try:
+        write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o7777)
+    except OSError as exc:
+        raise GridsyncError(
+            f"cannot write {rel}: {exc.strerror or exc}; it is unchanged. Make it and its "
+            "folder writable, then run apply again."
+        ) from exc

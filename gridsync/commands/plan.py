@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+from gridsync import statedir
 from gridsync.backends import open_backend
+from gridsync.config.discover import path_matches
+from gridsync.config.project import PROJECT_FILE
+from gridsync.confine import is_inside
 from gridsync.console import Console
-from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked
+from gridsync.errors import ConfigError, ExitCode, GridsyncError, PlanBlocked, UsageError
+from gridsync.escapes import clean
 from gridsync.plan import planfile
 from gridsync.plan.changes import Note, Plan
 from gridsync.plan.diff import Memory, desired_fingerprint
@@ -40,6 +46,8 @@ class PlanOptions(NamedTuple):
 def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: Console) -> int:
     inputs = _inputs(target, options, env, console)
     require_files(inputs, allow_prune_all=options.allow_prune_all)
+    if options.out is not None:
+        refuse_project_file(options.out, inputs, options.live)
     memory, note = _memory(inputs, env, snapshot=options.live is not None)
     # On a pull request, the review label approves a replace as --allow-replace does.
     approved_by = ""
@@ -84,6 +92,50 @@ def plan(target: Target, options: PlanOptions, env: Mapping[str, str], console: 
     if options.detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def refuse_project_file(out: Path, inputs: Inputs, live: Path | None) -> None:
+    """--out names a file that is not a saved plan: saving the plan there would replace it (a
+    cluster file, a run config, gridsync.yaml, the local control plane's state or the apply record
+    under .gridsync/, the --live snapshot, a module, any other file) or add a file the next run
+    reads as one (a new path the cluster or run globs match). A saved plan is replaced as it
+    always was. Checked before planning, so nothing is written; UsageError naming what it is."""
+    settings = inputs.settings
+    target = Path(os.path.realpath(out))
+    root = Path(os.path.realpath(settings.root))
+    what = ""
+    if live is not None and target == Path(os.path.realpath(live)):
+        what = "the --live snapshot this plan reads"
+    elif is_inside(root, target):
+        rel = target.relative_to(root).as_posix()
+        files, runs = set(inputs.desired.files), {run.path for run in inputs.desired.runs}
+        state = Path(os.path.realpath(root / settings.backend.local.state))
+        if rel == PROJECT_FILE:
+            what = "the project settings"
+        elif rel == statedir.NAME or rel.startswith(f"{statedir.NAME}/") or target == state:
+            what = "gridsync's own state (the local control plane, the apply record, the lock)"
+        elif rel in files or any(path_matches(rel, glob) for glob in settings.cluster_globs):
+            what = "a cluster file"
+        elif rel in runs or any(path_matches(rel, glob) for glob in settings.run_globs):
+            what = "a run config"
+    # (click refuses a folder)
+    if not what and os.path.lexists(target) and not _is_saved_plan(target):
+        what = "a file that is not a saved plan"
+    if what:
+        raise UsageError(
+            f"--out {clean(str(out))} is {what}: a plan saved there would replace it, or be "
+            "read as one by the next run",
+            hint="save the plan under a new name outside the cluster and run config folders, "
+            "e.g. --out plan.json",
+        )
+
+
+def _is_saved_plan(path: Path) -> bool:
+    try:
+        planfile.load(path)
+    except GridsyncError:
+        return False
+    return True
 
 
 def _plan(

@@ -63,6 +63,7 @@ def check_document(document: YamlDocument, rel: str, env: Mapping[str, str]) -> 
         lambda path: bool(path) and path[0] in sensitive,
         document.unbuilt,
         non_finite=document.non_finite,
+        whole_floats=document.whole_floats,
     )
     for found in found_problems:
         problems.append(

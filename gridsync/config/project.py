@@ -142,7 +142,13 @@ def _check(document: YamlDocument, root: Path) -> tuple[dict[str, Any], list[Pro
     if not isinstance(document.value, dict):
         return {}, [Problem(*document.start, f"{PROJECT_FILE} must be a mapping of settings")]
     raw: dict[str, Any] = document.value
-    found = check(PROJECT_SCHEMA, raw, skip=document.unbuilt, non_finite=document.non_finite)
+    found = check(
+        PROJECT_SCHEMA,
+        raw,
+        skip=document.unbuilt,
+        non_finite=document.non_finite,
+        whole_floats=document.whole_floats,
+    )
     problems = [Problem(*document.where(p.path, key=p.at_key), p.message, p.path) for p in found]
     # A value under an unsupported tag is reported by the YAML reader and read as null, which the
     # schema skips: the checks below expect the types the schema vouches for.

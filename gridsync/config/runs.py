@@ -246,7 +246,13 @@ def check_run_document(
         return None, [Problem(*document.start, message)]
     problems = [
         _schema_problem(document, found)
-        for found in check(RUN_SCHEMA, value, skip=document.unbuilt, non_finite=document.non_finite)
+        for found in check(
+            RUN_SCHEMA,
+            value,
+            skip=document.unbuilt,
+            non_finite=document.non_finite,
+            whole_floats=document.whole_floats,
+        )
     ]
     problems.extend(_rule_problems(document, value))
     return _run_config(document, rel, value, bound_to, text), problems

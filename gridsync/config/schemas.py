@@ -90,6 +90,7 @@ def check(
     skip: Collection[YamlPath] = (),
     *,
     non_finite: Collection[YamlPath],
+    whole_floats: Collection[YamlPath] = (),
 ) -> list[SchemaProblem]:
     """Every schema problem of `instance`; values at paths where `redact` is true are not quoted,
     and problems at paths in `skip` (values whose cause is reported already) are left out.
@@ -98,10 +99,17 @@ def check(
     for a float, like 1e999) as the YAML loader found them (`YamlDocument.non_finite`: a second
     walk of every document here would cost more than validating it). They are refused with their
     own message, unless the schema wanted no number there at all.
+
+    `whole_floats` are the paths of floats with no fraction (`200.0`, `YamlDocument.whole_floats`):
+    JSON Schema counts them as integers, so a schema alone would pass `root_volume_size: 200.0`,
+    which Grid's wire format and the spec then did not read as 200 (the field was dropped, and
+    every plan after apply showed the same update). Where the schema wants an integer they are
+    refused (_whole_float_problems).
     """
     validator = _validator(name)
     checked = _with_placeholders(instance, non_finite) if non_finite else instance
-    if not non_finite and validator.is_valid(checked):
+    extra = _whole_float_problems(name, checked, whole_floats, skip) if whole_floats else []
+    if not non_finite and not extra and validator.is_valid(checked):
         return []
     problems: list[SchemaProblem] = []
     for error in sorted(validator.iter_errors(checked), key=_order(load_schema(name), checked)):
@@ -114,7 +122,7 @@ def check(
         problems.extend(_convert(name, error, _at(instance, path), hide))
     reported = {problem.path for problem in problems}
     late = sorted((p for p in non_finite if p not in reported and p not in skip), key=str)
-    return problems + [_not_finite(path) for path in late]
+    return problems + [_not_finite(path) for path in late] + extra
 
 
 def _order(schema: dict[str, Any], instance: Any) -> Callable[[ValidationError], list[int]]:
@@ -174,6 +182,30 @@ def _with_placeholders(instance: Any, paths: Collection[YamlPath]) -> Any:
             return _PLACEHOLDER
         _at(copied, path[:-1])[path[-1]] = _PLACEHOLDER
     return copied
+
+
+def _whole_float_problems(
+    name: str, instance: Any, paths: Collection[YamlPath], skip: Collection[YamlPath]
+) -> list[SchemaProblem]:
+    """`expected an integer` for each of `paths` (floats with no fraction) where the schema wants
+    an integer: validated once more with a fraction there (the non-finite placeholder), only the
+    type errors at those paths kept; their other errors (a bound) come from check's own pass.
+    Rare: only files that write a number such as `200.0` pay for it."""
+    problems: list[SchemaProblem] = []
+    for error in _validator(name).iter_errors(_with_placeholders(instance, paths)):
+        path: YamlPath = tuple(error.instance_path)
+        if path not in paths or path in skip or error.schema_path[-1] != "type":
+            continue
+        expected = _at(load_schema(name), tuple(error.schema_path))
+        names = [expected] if isinstance(expected, str) else list(expected)
+        if "integer" in names and "number" not in names:
+            value = _at(instance, path)
+            problems.append(
+                SchemaProblem(
+                    path, f"expected an integer, got the number {value!r}; write {int(value)}"
+                )
+            )
+    return problems
 
 
 def _at(value: Any, path: YamlPath) -> Any:

@@ -51,6 +51,8 @@ _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 _DASHES = re.compile(r"---(?:[ \t]|$)")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# The escapes of a double-quoted scalar that make U+0000 (libyaml refuses the character itself).
+_NUL_ESCAPE = re.compile(r"\\(?:0|x00|u0000|U00000000)")
 # An untagged plain scalar is typed (not a string) when YAML 1.1's resolver (PyYAML's, which
 # composing used to run for every scalar) gives it a number tag and YAML 1.2 core reads it as a
 # number: "12" and "1.5" are numbers, "1e5", "0o17" and "-.5" stay strings, as they always have.
@@ -105,6 +107,9 @@ class YamlDocument(NamedTuple):
     unbuilt: frozenset[YamlPath] = frozenset()
     # Plain scalars read as NaN or infinity (.nan, .inf, 1e999): JSON and Grid have no such number.
     non_finite: frozenset[YamlPath] = frozenset()
+    # Plain scalars read as a float with no fraction (200.0): JSON Schema counts one as an
+    # integer, but Grid's integer fields and gridsync's spec do not (schemas.check refuses it).
+    whole_floats: frozenset[YamlPath] = frozenset()
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
@@ -138,6 +143,7 @@ class YamlDocument(NamedTuple):
             _subtree(self.keys, path),
             frozenset(p for p in self.unbuilt if p[:1] == path),
             frozenset(p for p in self.non_finite if p[:1] == path),
+            frozenset(p for p in self.whole_floats if p[:1] == path),
         )
 
 
@@ -302,6 +308,7 @@ def _compose(
     text: str,
 ) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int, list[Position]]:
     loader = _Loader(text)
+    builder = _NulRefusingBuilder if _NUL_ESCAPE.search(text) else _Builder
     documents: list[YamlDocument] = []
     empty: list[Position] = []
     problems: list[tuple[int, Problem]] = []
@@ -312,7 +319,7 @@ def _compose(
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node said there is one
                 break
-            document, found = _document(node, count)
+            document, found = _document(node, count, builder)
             problems.extend((count, problem) for problem in found)
             if document is not None:
                 documents.append(document)
@@ -361,10 +368,12 @@ def _pos(node: Node) -> Position:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem]]:
+def _document(
+    node: Node, index: int, kind: type[_Builder]
+) -> tuple[YamlDocument | None, list[Problem]]:
     if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
         return None, []  # only comments, or nothing, between the separators
-    builder = _Builder(_pos(node))
+    builder = kind(_pos(node))
     try:
         value = builder.build(node, ())
     except _Oversized as exc:
@@ -378,6 +387,7 @@ def _document(node: Node, index: int) -> tuple[YamlDocument | None, list[Problem
         keys,
         frozenset(builder.unbuilt),
         frozenset(builder.non_finite),
+        frozenset(builder.whole_floats),
     )
     return document, builder.problems
 
@@ -402,6 +412,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.unbuilt: set[YamlPath] = set()
         self.non_finite: set[YamlPath] = set()
+        self.whole_floats: set[YamlPath] = set()
         self.root = root
         self.budget = MAX_NODES
 
@@ -454,8 +465,11 @@ class _Builder:
             if error:  # reported here, not built: nothing else reports on it
                 self.problems.append(Problem(*_pos(node), error, path))
                 self.unbuilt.add(path)
-            elif type(value) is float and not math.isfinite(value):
-                self.non_finite.add(path)
+            elif type(value) is float:
+                if not math.isfinite(value):
+                    self.non_finite.add(path)
+                elif value.is_integer():
+                    self.whole_floats.add(path)
             return value
         self.problems.append(Problem(*_pos(node), f"unsupported YAML tag {node.tag!r}", path))
         self.unbuilt.add(path)
@@ -511,6 +525,34 @@ class _Builder:
                 else:
                     pairs.append((key_node, value_node))
         return pairs
+
+
+class _NulRefusingBuilder(_Builder):
+    """The builder of a file whose text holds an escape that can make U+0000 (`"\\0"`,
+    `"\\x00"`, `"\\u0000"`): a string with it is reported and read as null. No name, path or value
+    gridsync, Grid or the file system takes can hold it, and a path with it made every check of
+    the path raise (ValueError: embedded null byte). Only such files pay for the check."""
+
+    _NUL = (
+        "the string holds U+0000 (written as an escape such as \\0): no name, path or value "
+        "can hold it; remove the escape"
+    )
+
+    def _child(self, node: Node, path: YamlPath, part: str | int) -> Any:
+        if type(node) is ScalarNode and "\0" in node.value:
+            return self._refused(node, (*path, part))
+        return super()._child(node, path, part)
+
+    def build(self, node: Node, path: YamlPath) -> Any:
+        if type(node) is ScalarNode and "\0" in node.value:
+            return self._refused(node, path)
+        return super().build(node, path)
+
+    def _refused(self, node: Node, path: YamlPath) -> None:
+        self._spend(1, node, len(path))
+        self.problems.append(Problem(*_pos(node), self._NUL, path))
+        self.unbuilt.add(path)
+        return None
 
 
 def _resolve_plain(text: str) -> tuple[Any, str]:

@@ -253,6 +253,7 @@ TABS = "error: YAML syntax error: tabs are not allowed for indentation; use spac
 ODD_BREAK = "error: character U+{} ("
 INT32 = "(the largest 32-bit integer: Grid's API holds no more)"
 FINITE = "must be a finite number, got NaN or infinity"
+NUL_ESCAPE = "the string holds U+0000 (written as an escape such as \\0)"
 ONE_DOCUMENT = "error: a run config must hold a single YAML document; Grid refuses more"
 
 CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
@@ -430,6 +431,23 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
         local_state("runs"),
         ("gridsync.yaml:2:18: error: backend.local.state: backend.local.state 'runs' is a folder",),
     ),
+    # U+0000 from an escape: libyaml builds it; every path check of it raised ValueError (exit 3).
+    "nul-escape-in-local-state": (
+        local_state('".gridsync/\\0grid.db"'),
+        (f"gridsync.yaml:2:18: error: backend.local.state: {NUL_ESCAPE}",),
+    ),
+    "nul-escape-in-a-module-path": (
+        text(
+            "clusters/byoc.yaml",
+            VALID_DOC.format(name="byoc")
+            + 'infrastructure:\n  terraform: {module: "infra/\\x00"}\n',
+        ),
+        (f"clusters/byoc.yaml:9:23: error: infrastructure.terraform.module: {NUL_ESCAPE}",),
+    ),
+    "nul-escape-in-a-run-config": (
+        text("runs/other.yaml", 'compute:\n  provider: {cluster: "ok-base\\u0000"}\n'),
+        (f"runs/other.yaml:2:23: error: compute.provider.cluster: {NUL_ESCAPE}",),
+    ),
     "run-config-symlink-escapes": (
         symlink("runs/escape.yaml", "../../outside/run.yaml", outside="outside/run.yaml"),
         ("runs/escape.yaml:1:1: error: symlink escapes the project root",),
@@ -492,6 +510,22 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
     "run-config-storage-past-int32": (
         corpus("runs/storage-too-large.yaml"),
         ("runs/storage-too-large.yaml:4:17: error: compute.train.storage_gb: storage_gb must be",),
+    ),
+    # A float with no fraction is an integer to JSON Schema, not to Grid: the cluster was created
+    # without the field, and every plan after apply showed the same update.
+    "root-volume-written-as-a-float": (
+        text(
+            "clusters/ok-base.yaml",
+            BASE_CLUSTER.replace("[t3.large]", "[{name: t3.large, root_volume_size: 200.0}]"),
+        ),
+        (
+            "clusters/ok-base.yaml:8:53: error: instance_types[0].root_volume_size: expected an "
+            "integer, got the number 200.0; write 200",
+        ),
+    ),
+    "parallelism-written-as-a-float": (
+        text("gridsync.yaml", "parallelism: 2.0\n"),
+        ("gridsync.yaml:1:14: error: parallelism: expected an integer, got the number 2.0",),
     ),
     "wait-timeout-of-400-digits": (
         corpus("gridsync/wait-timeout-400-digits.yaml", to="gridsync.yaml"),
@@ -624,3 +658,44 @@ def test_env_value_that_looks_like_yaml_is_an_inert_string(project: Project, val
     assert [t.name for t in live.spec.instance_types] == ["t3.large"]
     settled = run_measured(project.root, "plan", "--detailed-exitcode", env=env)
     assert settled.returncode == ExitCode.OK, settled.output
+
+
+# --- plan --out naming a file of the project --------------------------------------------------
+
+OUT_IS = {
+    "clusters/ok-base.yaml": "a cluster file",
+    "clusters/plan.yaml": "a cluster file",  # new, but the next run would read it as one
+    "runs/base/train.yaml": "a run config",
+    "gridsync.yaml": "the project settings",
+    ".gridsync/grid.db": "gridsync's own state",
+    ".gridsync/applied.json": "gridsync's own state",
+    "README.md": "a file that is not a saved plan",
+}
+
+
+@pytest.mark.parametrize("out", list(OUT_IS))
+def test_plan_out_never_replaces_a_file_of_the_project(project: Project, out: str) -> None:
+    """`plan --out clusters/prod.yaml` once replaced the cluster file with the plan's JSON, and
+    `--out .gridsync/grid.db` the local control plane's state (every cluster forgotten)."""
+    base_project(project)
+    project.write("README.md", "# Our clusters\n")
+    assert run_measured(project.root, "apply", "--auto-approve").returncode == ExitCode.OK
+    before = snapshot(project.root)
+    state = {p.name: p.read_bytes() for p in (project.root / ".gridsync").iterdir() if p.is_file()}
+    run = run_measured(project.root, "plan", "--out", out)
+    assert run.returncode == ExitCode.ERROR, run.output
+    assert f"Error: --out {out} is {OUT_IS[out]}" in run.stderr, run.output
+    assert "Traceback" not in run.stdout + run.stderr, run.output
+    assert snapshot(project.root) == before, run.output
+    after = {p.name: p.read_bytes() for p in (project.root / ".gridsync").iterdir() if p.is_file()}
+    assert {k: v for k, v in after.items() if k in state} == state, run.output
+    assert "ok-base" in project.live()
+
+
+def test_plan_out_replaces_a_saved_plan(project: Project) -> None:
+    """The one file --out may replace: an earlier saved plan (CI reruns write the same name)."""
+    base_project(project)
+    for _ in range(2):
+        run = run_measured(project.root, "plan", "--out", "plan.json")
+        assert run.returncode == ExitCode.OK, run.output
+    assert '"plan_id"' in (project.root / "plan.json").read_text()
