@@ -255,7 +255,39 @@ def check_run_document(
         )
     ]
     problems.extend(_rule_problems(document, value))
+    problems.extend(_yaml11_problem(document, path) for path in sorted(document.yaml11, key=str))
     return _run_config(document, rel, value, bound_to, text), problems
+
+
+def _yaml11_problem(document: YamlDocument, path: YamlPath) -> Problem:
+    """A plain value gridsync reads as a string and Grid's loader (YAML 1.1: the grid CLI reads
+    run configs with PyYAML) as something else. An error at compute.provider.cluster (`cluster:
+    on` is the boolean true to Grid, while gridsync counts the file as targeting the cluster
+    `on`) and where Grid refuses the file (`=`), a warning elsewhere (`DEBUG: yes` reaches the run
+    as True)."""
+    import yaml
+
+    value: Any = document.value
+    for part in path:
+        value = value[part]
+    text = str(value)
+    try:
+        read = yaml.safe_load(text)
+    except yaml.YAMLError:
+        grid = "refuses it"
+    else:
+        if isinstance(read, bool):
+            grid = f"reads it as the boolean {str(read).lower()}"
+        elif isinstance(read, int | float):
+            grid = f"reads it as the number {read}"
+        else:
+            grid = f"reads it as the date {read}"
+    message = (
+        f"{text!r} is a string to gridsync (YAML 1.2), but Grid's loader (YAML 1.1, as the grid "
+        f"CLI reads this file) {grid}; quote it ('{text}') to mean the string"
+    )
+    severity = "error" if path == _CLUSTER or grid == "refuses it" else "warning"
+    return Problem(*document.where(path), message, path, severity)
 
 
 def _run_config(

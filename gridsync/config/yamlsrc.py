@@ -75,9 +75,22 @@ _NUMBER_12 = re.compile(
     r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 )
 _NUMBER = _TAG + "float"  # the tag of a typed number: _resolve_plain reads which number it is
+# The tag of a plain scalar that is a string to YAML 1.2 and something else to YAML 1.1 (PyYAML,
+# the grid CLI, which reads run configs): a boolean (yes, off), an integer (1_000, 1:30), a date
+# (2022-01-01), or `=`, which PyYAML's safe loader refuses. Built as the string, its path kept
+# (YamlDocument.yaml11) for the checks of files Grid reads. Not a tag a file can mean.
+_STR_11 = "tag:gridsync.invalid,2026:str-yaml11"
+_WORDS_11 = ("yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "=")
+_TIMESTAMP_11 = re.compile(
+    r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]
+    (?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?""",
+    re.VERBOSE,
+)
 _WORD_TAGS = {
     **dict.fromkeys(_NULLS, _NULL),
     **dict.fromkeys(_BOOLS, _TAG + "bool"),
+    **dict.fromkeys(_WORDS_11, _STR_11),
     "<<": _MERGE,
 }
 
@@ -110,6 +123,8 @@ class YamlDocument(NamedTuple):
     # Plain scalars read as a float with no fraction (200.0): JSON Schema counts one as an
     # integer, but Grid's integer fields and gridsync's spec do not (schemas.check refuses it).
     whole_floats: frozenset[YamlPath] = frozenset()
+    # Plain scalars read as strings that YAML 1.1 reads as something else (see _STR_11).
+    yaml11: frozenset[YamlPath] = frozenset()
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
@@ -144,6 +159,7 @@ class YamlDocument(NamedTuple):
             frozenset(p for p in self.unbuilt if p[:1] == path),
             frozenset(p for p in self.non_finite if p[:1] == path),
             frozenset(p for p in self.whole_floats if p[:1] == path),
+            frozenset(p for p in self.yaml11 if p[:1] == path),
         )
 
 
@@ -280,7 +296,8 @@ class _Loader(CParser):
     def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
         """A mapping's, a sequence's or a quoted scalar's tag; for an untagged plain scalar, a
         string's unless _resolve_plain reads it as null, a boolean or a number (see _NUMBER_11),
-        or it is the merge key `<<`. Called for every scalar: one call, no helper."""
+        it is the merge key `<<`, or YAML 1.1 reads it as something else (_STR_11). Called for
+        every scalar: one call, no helper."""
         if kind is not ScalarNode:
             return _MAP if kind is MappingNode else _SEQ
         if not implicit[0] or value is None:
@@ -288,12 +305,11 @@ class _Loader(CParser):
         tag = _WORD_TAGS.get(value)
         if tag is not None:
             return tag
-        if (
-            value[0] in _NUMBER_START
-            and _NUMBER_12.fullmatch(value)
-            and _NUMBER_11.fullmatch(value)
-        ):
-            return _NUMBER
+        if value[0] in _NUMBER_START:
+            if _NUMBER_11.fullmatch(value):
+                return _NUMBER if _NUMBER_12.fullmatch(value) else _STR_11
+            if _TIMESTAMP_11.fullmatch(value):
+                return _STR_11
         return _STR
 
     # gridsync has no path resolvers: the composer's two calls per node around `resolve` need no
@@ -388,6 +404,7 @@ def _document(
         frozenset(builder.unbuilt),
         frozenset(builder.non_finite),
         frozenset(builder.whole_floats),
+        frozenset(builder.yaml11),
     )
     return document, builder.problems
 
@@ -413,6 +430,7 @@ class _Builder:
         self.unbuilt: set[YamlPath] = set()
         self.non_finite: set[YamlPath] = set()
         self.whole_floats: set[YamlPath] = set()
+        self.yaml11: set[YamlPath] = set()
         self.root = root
         self.budget = MAX_NODES
 
@@ -459,6 +477,9 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
         if node.tag == _STR:
+            return node.value
+        if node.tag == _STR_11:
+            self.yaml11.add(path)
             return node.value
         if not node.style and node.tag in _PLAIN_TAGS:  # plain: style is "" (libyaml) or None
             value, error = _resolve_plain(node.value)

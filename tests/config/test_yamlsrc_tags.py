@@ -4,6 +4,7 @@ YAML 1.2 core agree on, exactly as when every scalar went through PyYAML's resol
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from gridsync.config import yamlsrc
+from gridsync.config.yamlsrc import read_yaml_file
 
 WORDS = [
     "", "~", "null", "Null", "NULL", "nULL", "true", "True", "TRUE", "tRUE", "false", "yes", "No",
@@ -132,3 +134,28 @@ def test_a_number_that_cannot_be_read_is_one_problem_and_not_built(text: str) ->
     (document,), problems, _, _ = yamlsrc._compose_all(f"x: {text}\n")
     assert len(problems) == 1
     assert document.unbuilt == frozenset({("x",)})
+
+
+def test_plain_values_yaml_1_1_reads_otherwise_are_strings_with_their_paths_kept(
+    tmp_path: Path,
+) -> None:
+    """yes, on, 1_000, 1:30, 2022-01-01 and = are strings to YAML 1.2 (gridsync) and a boolean, a
+    number, a date or an error to YAML 1.1 (PyYAML, which the grid CLI reads run configs with):
+    built as strings, their paths kept for the checks of files Grid reads. Quoted, or YAML 1.2
+    and 1.1 alike (true, 12, t3.large), they are not kept."""
+    text = (
+        "a: yes\nb: [on, Off]\nc: 1_000\nd: 1:30\ne: 2022-01-01\nf: =\n"
+        "g: 'yes'\nh: true\ni: 12\nj: t3.large\nk: 2022-1-1\n"
+    )
+    (tmp_path / "f.yaml").write_text(text)
+    [document] = read_yaml_file(tmp_path / "f.yaml", "f.yaml").documents
+    assert document.value["b"] == ["on", "Off"] and document.value["e"] == "2022-01-01"
+    assert sorted(document.yaml11, key=str) == [
+        ("a",),
+        ("b", 0),
+        ("b", 1),
+        ("c",),
+        ("d",),
+        ("e",),
+        ("f",),
+    ]

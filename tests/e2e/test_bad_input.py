@@ -448,6 +448,24 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
         text("runs/other.yaml", 'compute:\n  provider: {cluster: "ok-base\\u0000"}\n'),
         (f"runs/other.yaml:2:23: error: compute.provider.cluster: {NUL_ESCAPE}",),
     ),
+    # Grid reads run configs as YAML 1.1 (PyYAML): to it these are a boolean, a date, a number
+    # and a value its safe loader refuses, where gridsync read a cluster name.
+    **{
+        f"run-config-cluster-is-{kind}-to-grid": (
+            text("runs/other.yaml", f"compute:\n  provider:\n    cluster: {value}\n"),
+            (
+                f"runs/other.yaml:3:14: error: compute.provider.cluster: {value!r} is a string to "
+                f"gridsync (YAML 1.2), but Grid's loader (YAML 1.1, as the grid CLI reads this "
+                f"file) {grid}; quote it",
+            ),
+        )
+        for kind, value, grid in (
+            ("a-boolean", "off", "reads it as the boolean false"),
+            ("a-date", "2022-01-01", "reads it as the date 2022-01-01"),
+            ("a-number", "1_000", "reads it as the number 1000"),
+            ("refused", "=", "refuses it"),
+        )
+    },
     "run-config-symlink-escapes": (
         symlink("runs/escape.yaml", "../../outside/run.yaml", outside="outside/run.yaml"),
         ("runs/escape.yaml:1:1: error: symlink escapes the project root",),
