@@ -80,6 +80,7 @@ _NUMBER = _TAG + "float"  # the tag of a typed number: _resolve_plain reads whic
 # (2022-01-01), or `=`, which PyYAML's safe loader refuses. Built as the string, its path kept
 # (YamlDocument.yaml11) for the checks of files Grid reads. Not a tag a file can mean.
 _STR_11 = "tag:gridsync.invalid,2026:str-yaml11"
+_KEY_TAGS = _PLAIN_TAGS | {_STR_11}  # the tags a key may have: resolved, or none written
 _WORDS_11 = ("yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "=")
 _TIMESTAMP_11 = re.compile(
     r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
@@ -505,6 +506,8 @@ class _Builder:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node, path, len(path) + 1))
                 continue
+            if key_node.tag != _STR and key_node.tag not in _KEY_TAGS:
+                self._key_tag(key_node, path)
             key = key_node.value if type(key_node) is ScalarNode else self._key(key_node, path)
             if key is None:
                 continue
@@ -524,6 +527,13 @@ class _Builder:
         )
         message = f"duplicate key '{key}' (first written at line {_pos(first)[0]})"
         self.problems.append(Problem(*_pos(key_node), message, (*path, key)))
+
+    def _key_tag(self, node: Node, path: YamlPath) -> None:
+        """A key under an unsupported tag (`!custom region:`, `!!binary name:`): reported, as a
+        value's is (Grid's safe loader refuses the file), and read as its text, so that the rest
+        of the mapping is checked as written."""
+        message = f"unsupported YAML tag {node.tag!r} on a key"
+        self.problems.append(Problem(*_pos(node), message, path))
 
     def _key(self, node: Node, path: YamlPath) -> str | None:
         if isinstance(node, ScalarNode):

@@ -466,6 +466,17 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
             ("refused", "=", "refuses it"),
         )
     },
+    # A tag on a key was dropped (`!custom region:` read as `region:`); Grid's loader refuses it.
+    "tagged-key-in-a-cluster-file": (
+        text("clusters/ok-base.yaml", BASE_CLUSTER.replace("region:", "!custom region:")),
+        ("clusters/ok-base.yaml:5:1: error: unsupported YAML tag '!custom' on a key",),
+    ),
+    "tagged-key-in-a-run-config": (
+        text("runs/other.yaml", "compute:\n  !!binary provider: {cluster: ok-base}\n"),
+        (
+            "runs/other.yaml:2:3: error: compute: unsupported YAML tag 'tag:yaml.org,2002:binary' on a key",
+        ),
+    ),
     "run-config-symlink-escapes": (
         symlink("runs/escape.yaml", "../../outside/run.yaml", outside="outside/run.yaml"),
         ("runs/escape.yaml:1:1: error: symlink escapes the project root",),
