@@ -15,7 +15,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -243,14 +243,16 @@ class Source(NamedTuple):
         return f"{clean(self.path)}:{self.line}"
 
 
-def spec_data(spec: ClusterSpec) -> list[Any]:
-    """Every managed field as JSON, in table order: what digests and fingerprints hash."""
+def spec_data(spec: ClusterSpec, hidden: Collection[str] = ()) -> list[Any]:
+    """Every managed field as JSON, in table order: what digests and fingerprints hash. A field
+    in `hidden` (a secret) counts only as being there: a published digest of its value would let
+    anyone test guesses of it (see Plan._digest)."""
     out = []
     for field in FIELDS:
         value = getattr(spec, field.name)
         if field.added and value == default_of(field.name):
             continue
-        out.append(field.data(value))
+        out.append("(sensitive)" if field.name in hidden else field.data(value))
     return out
 
 

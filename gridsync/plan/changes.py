@@ -182,7 +182,12 @@ class Plan:
         return tuple(c for c in self.changes if c.blocked)
 
     def _digest(self) -> str:
-        """The plan_id: a digest of the action set (what would be done, secrets hashed in, never shown).
+        """The plan_id: a digest of the action set, what a review of the plan can see. A sensitive
+        field counts by its name and that it changes, never by its values: the id is published
+        (the comment, the step outputs), and a digest of a secret lets anyone who knows the rest
+        of the plan (a pull request's author does) test guesses of it offline. A reviewer never
+        saw the value either, so the pin loses nothing a review approved; a secret rotated
+        between plan and apply is not a different plan.
 
         A blocked change counts too, so a plan whose replace was not approved never shares an id
         with the same plan approved (a pin can never mix them); unblocked plans keep their ids.
@@ -196,7 +201,8 @@ class Plan:
                 tf = change.terraform
                 digest.update(json.dumps(["terraform", tf.summary, tf.apply, tf.destroy]).encode())
             for f in change.fields:
-                digest.update(json.dumps([f.field, f.before, f.after]).encode())
+                shown = ["(sensitive)"] if f.sensitive else [f.before, f.after]
+                digest.update(json.dumps([f.field, *shown]).encode())
         if self.context is not None:
             digest.update(json.dumps(["context", self.context.before, self.context.after]).encode())
         for edit in self.run_edits:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ from gridsync.plan.prune import Memory, Policy, matches, prune, remembered_prote
 from gridsync.plan.runs import plan_runs
 from gridsync.spec import (
     FIELDS,
+    SECRET_FIELDS,
     ClusterSpec,
     ClusterType,
     Compare,
@@ -421,7 +422,8 @@ def _unresolved_notes(desired: DesiredState) -> Iterable[Note]:
 
 
 def live_fingerprint(live: LiveState) -> str:
-    """A digest of everything in live state a plan depends on (secrets are hashed in, never stored).
+    """A digest of everything in live state a plan depends on; a secret (the external id) only as
+    being there (see spec_data).
 
     Phases count only as far as they change a plan: failed, terminating, or neither.
     """
@@ -435,24 +437,28 @@ def live_fingerprint(live: LiveState) -> str:
             else ""
         )
         digest.update(json.dumps([cluster.id, cluster.name, cluster.cluster_type, bucket]).encode())
-        digest.update(json.dumps(_spec_data(cluster.spec)).encode())
+        digest.update(json.dumps(_spec_data(cluster.spec, SECRET_FIELDS)).encode())
     digest.update(json.dumps(["context", live.context]).encode())
     return digest.hexdigest()
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
-    """A digest of the desired state (secrets hashed in), to tell whether the files moved.
+    """A digest of the desired state, to tell whether the files moved; a secret or a value from
+    the environment only as being there (see spec_data).
 
     Both kinds of file count by what a plan reads from them, not by their bytes: a cluster by its
     values, a run config by its path, binding, kind and cluster value (apply re-reads an edited
     file and refuses when that value moved)."""
     digest = hashlib.sha256()
     for c in desired.clusters:
-        digest.update(json.dumps([c.name, c.protect, c.context, _spec_data(c.spec)]).encode())
+        hidden = SECRET_FIELDS | c.sensitive
+        digest.update(
+            json.dumps([c.name, c.protect, c.context, _spec_data(c.spec, hidden)]).encode()
+        )
     for run in desired.runs:
         digest.update(json.dumps([run.path, run.bound_to, run.kind, run.cluster]).encode())
     return digest.hexdigest()
 
 
-def _spec_data(spec: ClusterSpec | None) -> object:
-    return None if spec is None else spec_data(spec)
+def _spec_data(spec: ClusterSpec | None, hidden: Collection[str]) -> object:
+    return None if spec is None else spec_data(spec, hidden)

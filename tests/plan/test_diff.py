@@ -11,7 +11,14 @@ from gridsync.apply.steps import Step, steps_for, teardown_chains
 from gridsync.config.desired import DesiredCluster, TerraformSettings
 from gridsync.live.backend import LiveCluster
 from gridsync.plan.changes import Action, FieldChange, Plan
-from gridsync.plan.diff import InfraFacts, Memory, Policy, compute_plan, live_fingerprint
+from gridsync.plan.diff import (
+    InfraFacts,
+    Memory,
+    Policy,
+    compute_plan,
+    desired_fingerprint,
+    live_fingerprint,
+)
 from gridsync.render import grid_commands
 from gridsync.spec import InstanceType, Phase
 
@@ -461,3 +468,26 @@ def test_a_delete_cut_short_has_no_grid_delete_among_its_grid_commands() -> None
     )
     commands = grid_commands.render_plan(plan)
     assert "grid delete" not in commands and "destroy -input=false -auto-approve" in commands
+
+
+def test_no_published_digest_depends_on_a_secret_value() -> None:
+    """The plan id is posted on the pull request and the fingerprints are in the plan file: were a
+    secret's value hashed in, its author (who knows every other input) could test guesses of it
+    offline. Two plans that differ only in a secret (the external id, a value from `${env:}`)
+    have one id and fingerprint; a difference anyone can see still makes another."""
+
+    def digests(external_id: str, region: str, env_role: str) -> tuple[str, str, str]:
+        cluster = replace(
+            desired("ml-a", external_id=external_id, region=region, role_arn=env_role),
+            sensitive=frozenset({"role_arn"}),
+        )
+        desired_state = state(cluster)
+        live_now = live_state(live("ml-b", external_id=external_id))
+        plan = compute_plan(desired_state, live_now, Policy(), "test")
+        return plan.plan_id, desired_fingerprint(desired_state), live_fingerprint(live_now)
+
+    role = "arn:aws:iam::123456789012:role/"
+    first = digests("acme-prod-2023", "us-east-1", role + "a")
+    assert digests("acme-prod-2024", "us-east-1", role + "b") == first
+    other = digests("acme-prod-2023", "us-west-2", role + "a")
+    assert other[0] != first[0] and other[1] != first[1] and other[2] == first[2]
