@@ -124,6 +124,23 @@ def test_apply_record_is_owner_only_and_holds_an_unsalted_digest_not_the_secret(
     assert json.loads(text)["clusters"]["ml-a"]["digest"] == spec_digest(live.spec)
 
 
+def test_a_cluster_name_from_the_environment_is_public_once_applied(root: Path) -> None:
+    """Known gap 2: a name read with `${env:}` is masked in every output of gridsync, but once the
+    cluster exists its name is Grid's: the bound run config is rewritten to point at it, and the
+    grid CLI and `gridsync live` show it (a live snapshot is published for forks)."""
+    name = "ml-secret-name-42"
+    (root / "clusters" / "ml-a.yaml").write_text(
+        CLUSTER.replace("name: ml-a", "name: ${env:CLAIMS_NAME}") + 'runs: ["runs/*.yaml"]\n'
+    )
+    (root / "runs").mkdir()
+    (root / "runs" / "train.yaml").write_text("compute:\n  provider:\n    cluster: old\n")
+    env = {**ENV, "CLAIMS_NAME": name}
+    applied = gridsync(root, "apply", "--auto-approve", env=env)
+    assert applied.returncode == 0 and name not in applied.stdout + applied.stderr, applied.stderr
+    assert name in (root / "runs" / "train.yaml").read_text()
+    assert name in gridsync(root, "live", "--output", "json").stdout  # no ${env:} read: not secret
+
+
 def test_gridsync_dir_ignores_itself_in_git_and_is_owner_only(root: Path) -> None:
     (root / "clusters" / "ml-a.yaml").write_text(CLUSTER)
     assert gridsync(root, "apply", "--auto-approve", env=ENV).returncode == 0
