@@ -248,13 +248,25 @@ def _read_text(path: str | Path) -> tuple[str | None, Problem | None]:
     return _decode(data)
 
 
+# The byte order marks of the encodings an editor may save a file in instead (UTF-32 first: its
+# little-endian mark starts with UTF-16's).
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     data = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         return ("\ufeff" if len(data) < len(raw) else "") + data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode("utf-8")
-        message = f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        encoding = next((name for bom, name in _OTHER_BOMS if raw.startswith(bom)), "")
+        what = f"UTF-8: it is {encoding}" if encoding else "valid UTF-8"
+        message = f"the file is not {what} (byte 0x{data[exc.start]:02x}); save it as UTF-8"
         return None, Problem(*textpos.position(before, len(before)), message)
 
 

@@ -68,9 +68,13 @@ def load(path: Path) -> SavedPlan:
             saved["desired_fingerprint"],
             saved["created_at"],
         )
-    except (KeyError, TypeError, AttributeError) as exc:
+    except KeyError as exc:
         raise GridsyncError(
             f"{path} is not a saved gridsync plan (missing {exc})", hint=_HINT
+        ) from exc
+    except (TypeError, AttributeError) as exc:  # `saved` is not an object
+        raise GridsyncError(
+            f"{path} is not a saved gridsync plan (its 'saved' is not an object)", hint=_HINT
         ) from exc
 
 

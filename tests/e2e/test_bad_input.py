@@ -197,6 +197,16 @@ def huge_file(root: Path) -> None:
             f.write(line)
 
 
+def binary(rel: str, content: bytes) -> Setup:
+    """Write (or overwrite) one file of the project, byte for byte."""
+
+    def setup(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(content)
+
+    return setup
+
+
 def text(rel: str, content: str) -> Setup:
     """Write (or overwrite) one file of the project."""
 
@@ -477,6 +487,14 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
             "runs/other.yaml:2:3: error: compute: unsupported YAML tag 'tag:yaml.org,2002:binary' on a key",
         ),
     ),
+    # Saved by an editor as UTF-16 or UTF-32 (a byte order mark first): the message says which.
+    **{
+        f"cluster-file-in-{name.lower()}": (
+            binary("clusters/wide.yaml", VALID_DOC.format(name="wide").encode(codec)),
+            (f"clusters/wide.yaml:1:1: error: the file is not UTF-8: it is {name} (byte 0x",),
+        )
+        for name, codec in (("UTF-16", "utf-16"), ("UTF-32", "utf-32"))
+    },
     "run-config-symlink-escapes": (
         symlink("runs/escape.yaml", "../../outside/run.yaml", outside="outside/run.yaml"),
         ("runs/escape.yaml:1:1: error: symlink escapes the project root",),

@@ -66,3 +66,14 @@ def test_a_file_that_is_not_a_plan_is_refused_by_both(tmp_path: Path, reader: ob
     path.write_text('["not", "a", "plan"]')
     with pytest.raises(GridsyncError, match="is not a gridsync plan"):
         reader(path)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("saved", [None, [], "x", {}])
+def test_a_saved_section_that_is_not_one_says_so(tmp_path: Path, saved: object) -> None:
+    data = {"format_version": FORMAT_VERSION, "plan_id": "x"}
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps({**data, "live_fingerprint": "y", "saved": saved}))
+    with pytest.raises(GridsyncError) as raised:
+        planfile.load(path)
+    why = "missing 'desired_fingerprint'" if saved == {} else "its 'saved' is not an object"
+    assert raised.value.message == f"{path} is not a saved gridsync plan ({why})"
