@@ -377,6 +377,11 @@ CASES: dict[str, tuple[Setup, tuple[str | re.Pattern[str], ...]]] = {
         text("runs/other.yaml", "compute:\n  train: {instance: t3.large}\n--- # end\n"),
         (f"runs/other.yaml:3:1: {ONE_DOCUMENT}",),
     ),
+    # Each empty document is found once: finding each by splitting the whole text took a minute.
+    "run-config-of-50000-empty-documents": (
+        text("runs/other.yaml", "compute:\n  train: {instance: t3.large}\n" + "---\n" * 50_000),
+        (f"runs/other.yaml:3:1: {ONE_DOCUMENT}", f"runs/other.yaml:50002:1: {ONE_DOCUMENT}"),
+    ),
     # A tag on a mapping or a list: the value is not built; nothing may read it as one.
     "tagged-list-in-a-cluster-file": (
         text(
