@@ -6,9 +6,10 @@ variable that is unset and has no default stays exactly as written and is report
 value containing a newline or another control character is refused: it could smuggle text into the
 spec. A reference to a credential gridsync or the CI runs with (`redact.is_credential`: the Grid
 key, AWS keys, GitHub tokens) is refused whether it is set or not: a pull request could send it
-to Grid in a role ARN or to its own Terraform module as a variable. The environment is always passed in; nothing here reads ``os.environ``. Every value taken
-from the environment is listed in `Substituted.secrets`, for the caller to register with
-`gridsync.redact` (this module stays pure).
+to Grid in a role ARN or to its own Terraform module as a variable. The environment is always
+passed in; nothing here reads ``os.environ``. Every value taken from the environment is listed
+in `Substituted.secrets`, for the caller to register with `gridsync.redact` (this module stays
+pure).
 """
 
 from __future__ import annotations

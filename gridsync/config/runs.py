@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import yaml
+
 from gridsync.config.cluster import NAME_RULE, suggest_name
 from gridsync.config.desired import ProjectSettings, RunConfig
 from gridsync.config.discover import Found, Listing, discover
@@ -265,12 +267,7 @@ def _yaml11_problem(document: YamlDocument, path: YamlPath) -> Problem:
     on` is the boolean true to Grid, while gridsync counts the file as targeting the cluster
     `on`) and where Grid refuses the file (`=`), a warning elsewhere (`DEBUG: yes` reaches the run
     as True)."""
-    import yaml
-
-    value: Any = document.value
-    for part in path:
-        value = value[part]
-    text = str(value)
+    text = str(_get(document.value, path))
     try:
         read = yaml.safe_load(text)
     except yaml.YAMLError:
