@@ -146,6 +146,27 @@ def test_list_clusters_sends_one_exact_request(
     assert api.description == f"Grid API ({grid.url})"
 
 
+@pytest.mark.parametrize(
+    ("url", "verified"),
+    [("https://grid.example", True), ("HTTPS://grid.example", True), ("http://127.0.0.1:1", False)],
+)
+def test_every_https_url_verifies_tls(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, verified: bool
+) -> None:
+    """Only a plain http:// base skips the CA bundle: all its requests go to that base."""
+    made: list[dict[str, Any]] = []
+    real = httpx.Client
+
+    def client(**kwargs: Any) -> httpx.Client:
+        made.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(api_module.httpx, "Client", client)
+    GridApi(url, CREDS, settings_path=tmp_path / "settings.json").close()
+    [kwargs] = made
+    assert kwargs["verify"] is verified
+
+
 def test_list_without_settings_file_has_no_context_and_hides_deleted(
     grid: Recorder, api: GridApi
 ) -> None:
