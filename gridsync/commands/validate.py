@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gridsync.config.desired import DesiredState
 from gridsync.config.project import load_project
 from gridsync.console import Console
 from gridsync.errors import ConfigError, ExitCode
@@ -41,6 +42,7 @@ def _validate(target: Target, env: Mapping[str, str], console: Console) -> int:
         settings = load_project(target.root, name) if name else top
         try:
             desired = inputs_for(settings, env, console).desired
+            _repointable(desired)
         except ConfigError as exc:
             errors.append(exc)
             continue
@@ -52,3 +54,14 @@ def _validate(target: Target, env: Mapping[str, str], console: Console) -> int:
     if errors:
         raise ConfigError([d for e in errors for d in e.diagnostics])
     return ExitCode.OK
+
+
+def _repointable(desired: DesiredState) -> None:
+    """What a plan would refuse in a bound run config is refused here too. The run config editor
+    is imported only when a bound file's value is not its cluster's name (an edit is due)."""
+    if all(run.bound_to is None or run.cluster == run.bound_to for run in desired.runs):
+        return
+    from gridsync.plan.runs import unrepointable
+
+    if errors := unrepointable(desired):
+        raise ConfigError(errors)

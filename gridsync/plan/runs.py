@@ -45,14 +45,7 @@ def plan_runs(desired: DesiredState, live: LiveState, changes: Sequence[Change])
         try:
             edit = _edit(run, by_name[run.bound_to])
         except EditError as exc:
-            errors.append(
-                Diagnostic(
-                    run.path,
-                    exc.line,
-                    exc.col,
-                    f"cannot set compute.provider.cluster: {exc.message}",
-                )
-            )
+            errors.append(_cannot_set(run, exc))
             continue
         if edit is not None:
             edits.append(edit)
@@ -68,6 +61,31 @@ def plan_runs(desired: DesiredState, live: LiveState, changes: Sequence[Change])
     )
 
 
+def unrepointable(desired: DesiredState) -> list[Diagnostic]:
+    """The bound files a plan could not re-point, known without live state (`gridsync validate`):
+    those whose value is not their cluster's name (the id too, in practice: Grid's id is the
+    create name) and that gridsync cannot edit, tried as plan_runs tries a create's edit."""
+    errors = []
+    for run in desired.runs:
+        if run.bound_to is None or run.cluster == run.bound_to:
+            continue
+        try:
+            set_scalar(run.text, CLUSTER_PATH, KNOWN_AFTER_APPLY, _written(run))
+        except EditError as exc:
+            errors.append(_cannot_set(run, exc))
+    return errors
+
+
+def _cannot_set(run: RunConfig, exc: EditError) -> Diagnostic:
+    message = f"cannot set compute.provider.cluster: {exc.message}"
+    return Diagnostic(run.path, exc.line, exc.col, message)
+
+
+def _written(run: RunConfig) -> Written | None:
+    """Where the load read the value: an edit is then one splice there (set_scalar checks it)."""
+    return None if run.cluster is None else Written(run.source.line, run.source.col, run.cluster)
+
+
 def _edit(run: RunConfig, change: Change) -> RunEdit | None:
     known_id = change.cluster_id if change.action in _ID_KNOWN else None
     wanted = known_id if known_id is not None else change.name
@@ -75,9 +93,7 @@ def _edit(run: RunConfig, change: Change) -> RunEdit | None:
         return (
             None  # right already (a cluster created now gets an id equal to its name in practice)
         )
-    # where the load read the value: the edit is then one splice there (set_scalar checks it)
-    at = None if run.cluster is None else Written(run.source.line, run.source.col, run.cluster)
-    after = set_scalar(run.text, CLUSTER_PATH, known_id or KNOWN_AFTER_APPLY, at)
+    after = set_scalar(run.text, CLUSTER_PATH, known_id or KNOWN_AFTER_APPLY, _written(run))
     diff = unified_diff(run.text, after, run.path, run.source.line)
     return RunEdit(run.path, change.name, run.cluster, known_id, diff, run.source)
 

@@ -51,6 +51,39 @@ def test_validate_counts_what_it_checked_and_reports_every_error_by_place(
     assert "error(s) in the desired state" in bad.message
 
 
+# Bound run configs gridsync cannot re-point, each for another reason the editor refuses.
+UNEDITABLE = {
+    "alias": "x: &a old\ncompute:\n  provider:\n    cluster: *a\n",
+    "anchor reused": "compute: &c\n  provider:\n    cluster: old\nx: *c\n",
+    "block scalar": "compute:\n  provider:\n    cluster: |-\n      old\n",
+    "several lines": 'compute:\n  provider:\n    cluster: "old\\\n      -more"\n',
+    "tab Grid's loader refuses": "compute:\n  provider:\n    cluster:\told\n",
+    "merge key": "b: &b {cluster: old}\ncompute:\n  provider:\n    <<: *b\n",
+}
+
+
+@pytest.mark.parametrize("text", UNEDITABLE.values(), ids=UNEDITABLE.keys())
+def test_validate_refuses_the_bound_run_config_plan_cannot_edit(
+    project: Project, text: str
+) -> None:
+    """validate passes only what a plan can carry out: the same errors at the same places."""
+    project.cluster("ml-a", runs="[runs/*.yaml]")
+    project.write("runs/train.yaml", text)
+    checked, planned = project.call(validate), project.call(plan, PlanOptions())
+    assert (checked.code, planned.code) == (ExitCode.ERROR, ExitCode.ERROR), checked.out
+    assert planned.error is not None and checked.error is not None
+    assert "cannot set compute.provider.cluster" in planned.message
+    assert checked.error.diagnostics == planned.error.diagnostics
+
+
+def test_validate_passes_an_uneditable_bound_run_config_already_right(project: Project) -> None:
+    """No edit is due (a plan passes it too), whatever way the value is written."""
+    project.cluster("ml-a", runs="[runs/*.yaml]")
+    project.write("runs/train.yaml", "compute:\n  provider:\n    cluster: |-\n      ml-a\n")
+    assert project.call(validate).code == ExitCode.OK
+    assert project.call(plan, PlanOptions()).code == ExitCode.OK
+
+
 def test_plan_shows_the_create_saves_it_and_apply_makes_it_so(
     project: Project, tmp_path: Path
 ) -> None:
