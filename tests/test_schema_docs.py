@@ -112,6 +112,7 @@ def test_the_cluster_defaults_are_the_codes(tmp_path: Path) -> None:
     with_defaults = {**CLUSTER, **defaults}
     with_defaults["infrastructure"] = {"terraform": {"module": "infra", **_defaults(terraform)}}
     (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text("")
     loaded = []
     for document in (CLUSTER, with_defaults):
         (tmp_path / "clusters").mkdir(exist_ok=True)

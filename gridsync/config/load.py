@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gridsync import collector
 from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.discover import Found, discover
+from gridsync.config.project import project_path_message
 from gridsync.config.runs import Binding, binding_of, find_run_files, load_runs, read_run
-from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, read_yaml_file
+from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
+from gridsync.confine import is_inside
 from gridsync.errors import ConfigError, Diagnostic
 from gridsync.spec import Source
 from gridsync.twocores import share
@@ -44,7 +47,7 @@ def _load(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
     run_files = find_run_files(settings, cluster_files)
     # The run configs the project's globs match are read on a second core meanwhile.
     with share(read_run, run_files.to_read) as reading:
-        read = _read_clusters(found, env)
+        read = _read_clusters(settings.root, found, env)
         diagnostics.extend(read.diagnostics)
         if not found and not diagnostics:  # a bad symlink matched: that error says enough
             diagnostics.append(_no_files(settings))
@@ -69,7 +72,7 @@ class _ReadClusters:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
+def _read_clusters(root: Path, found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
     read = _ReadClusters()
     declared = _Declared()
     for item in found:
@@ -80,7 +83,12 @@ def _read_clusters(found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
         for document in yaml_file.documents:
             checked = check_document(document, item.rel, env)
             binding, binding_problems = _binding(yaml_file, document, checked.name)
-            problems = [*checked.problems, *_cross_problems(checked, declared), *binding_problems]
+            problems = [
+                *checked.problems,
+                *_cross_problems(checked, declared),
+                *binding_problems,
+                *_terraform_files(root, document, checked.cluster),
+            ]
             read.diagnostics.extend(
                 yaml_file.diagnostic(document.number, problem) for problem in problems
             )
@@ -101,6 +109,46 @@ def _binding(
         return None, []
     header = yaml_file._replace(documents=(), problems=(), text="")
     return binding_of(header, document.only("runs"), name)
+
+
+def _terraform_files(
+    root: Path, document: YamlDocument, cluster: DesiredCluster | None
+) -> list[Problem]:
+    """The module and var file a cluster's Terraform reads, where they are written: plan would
+    fail on them later (at Terraform's init), without a line to fix, or Terraform would find no
+    configuration and plan to destroy what the state holds."""
+    terraform = None if cluster is None else cluster.terraform
+    if terraform is None:
+        return []
+    checks = [
+        ("module", terraform.module, Path.is_dir),
+        ("var_file", terraform.var_file, Path.is_file),
+    ]
+    problems = []
+    for key, written, exists in checks:
+        if written is None or project_path_message(written, key):  # said where it was read
+            continue
+        at: YamlPath = ("infrastructure", "terraform", key)
+        path = root / written
+        what = f"{key} {written!r}"
+        if not is_inside(root, path):
+            message = f"{what} leads outside the project root (a symlink, or a symlink loop); keep it inside the repository"
+        elif not exists(path):
+            kind = "directory" if key == "module" else "file"
+            message = f"{what} is not a {kind} of the project; write its path relative to the project root"
+        elif key == "module" and not _holds_terraform(path):
+            message = f"{what} holds no *.tf or *.tf.json file: Terraform would find no configuration; write the module's own directory"
+        else:
+            continue
+        problems.append(Problem(*document.where(at), message, at))
+    return problems
+
+
+def _holds_terraform(module: Path) -> bool:
+    try:
+        return any(p.name.endswith((".tf", ".tf.json")) and p.is_file() for p in module.iterdir())
+    except OSError:
+        return False
 
 
 def _cross_problems(checked: CheckedDocument, declared: _Declared) -> list[Problem]:

@@ -224,6 +224,8 @@ def test_infrastructure_supplies_role_and_external_id(project: Project) -> None:
     )
     project.write("gridsync.yaml", "terraform_bin: /opt/terraform\nterraform_timeout: 30m\n")
     project.write("clusters/c.yaml", text)
+    project.write("infra/byoc/main.tf", "")
+    project.write("infra/prod.tfvars", "")
     (cluster,) = project.load().clusters
     assert cluster.terraform is not None and cluster.terraform.module == "infra/byoc"
     assert (cluster.terraform.var_file, cluster.terraform.output) == (
@@ -238,6 +240,44 @@ def test_infrastructure_supplies_role_and_external_id(project: Project) -> None:
     assert cluster.from_terraform == {"role_arn", "external_id"}
     settings = load_project(project.root)
     assert (settings.terraform_bin, settings.terraform_timeout) == ("/opt/terraform", 1800.0)
+
+
+@pytest.mark.parametrize(
+    ("files", "line", "message"),
+    [
+        ({}, 8, "module 'infra/byoc' is not a directory of the project"),
+        ({"infra/byoc": "a file"}, 8, "module 'infra/byoc' is not a directory of the project"),
+        ({"infra/byoc/README.md": ""}, 8, "module 'infra/byoc' holds no *.tf or *.tf.json file"),
+        ({"infra/byoc/sub/main.tf": ""}, 8, "holds no *.tf or *.tf.json file"),
+        ({"infra/byoc/main.tf.json": "{}"}, 9, "var_file 'v.tfvars' is not a file of the project"),
+        ({"infra/byoc/main.tf": "", "v.tfvars/x": ""}, 9, "var_file 'v.tfvars' is not a file"),
+    ],
+)
+def test_a_terraform_module_or_var_file_missing_is_an_error_where_it_is_written(
+    project: Project, files: dict[str, str], line: int, message: str
+) -> None:
+    """validate finds what plan would fail on at Terraform's init, with no line to fix."""
+    text = BASE.replace("role_arn: arn:aws:iam::123456789012:role/grid\nexternal_id: ext-1\n", "")
+    text += "infrastructure:\n  terraform:\n    module: infra/byoc\n    var_file: v.tfvars\n"
+    project.write("clusters/c.yaml", text)
+    for rel, content in files.items():
+        project.write(rel, content)
+    found = [(e.path, e.line) for e in project.errors() if message in e.message]
+    assert found == [("clusters/c.yaml", line)]
+
+
+def test_a_terraform_module_linked_out_of_the_project_is_refused(
+    project: Project, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "main.tf").write_text("")
+    (project.root / "infra").mkdir()
+    (project.root / "infra" / "byoc").symlink_to(outside)
+    text = BASE.replace("role_arn: arn:aws:iam::123456789012:role/grid\nexternal_id: ext-1\n", "")
+    project.write("clusters/c.yaml", text + "infrastructure: {terraform: {module: infra/byoc}}\n")
+    (error,) = project.errors()
+    assert "module 'infra/byoc' leads outside the project root" in error.message
 
 
 def test_without_infrastructure_role_and_external_id_are_required(project: Project) -> None:
