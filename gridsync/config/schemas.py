@@ -267,7 +267,7 @@ def _message(kind: str, expected: Any, instance: Any, path: YamlPath, hide: bool
         bound = "at least" if kind == "minimum" else "at most"
         why = _BOUNDS.get(expected, "") if kind == "maximum" else ""
         return f"{label} must be {bound} {expected}{why}, got {got}"
-    if kind in ("minLength", "minItems") and expected == 1:
+    if kind in ("minLength", "minItems", "minProperties") and expected == 1:
         return f"{label} must not be empty"
     if kind == "pattern":
         return f"{label} must match {expected!r}, got {got}"

@@ -124,6 +124,7 @@ BAD = [
         "must stay inside the project root",
     ),
     Bad("empty globs", "clusters: []\n", 1, 11, "clusters must not be empty"),
+    Bad("no projects", "projects: {}\n", 1, 11, "projects must not be empty"),
     Bad(
         "url scheme", "backend:\n  type: api\n  url: grid.ai\n", 3, 8, "url must match '^https?://'"
     ),

@@ -122,6 +122,14 @@ def test_problems_come_in_schema_order_then_document_order() -> None:
     ]
 
 
+def test_an_empty_outputs_mapping_says_so() -> None:
+    terraform = {"module": "infra", "outputs": {}}
+    doc = {**CLUSTER, "infrastructure": {"terraform": terraform}}
+    assert "('infrastructure', 'terraform', 'outputs'): outputs must not be empty" in messages(
+        CLUSTER_SCHEMA, doc
+    )
+
+
 def test_a_bad_project_name_quotes_the_key() -> None:
     assert messages(PROJECT_SCHEMA, {"projects": {"Team A": {}}}) == [
         "('projects',): projects must match '^[a-z0-9][a-z0-9_-]{0,62}$', got the string 'Team A'"
