@@ -75,6 +75,7 @@ class _ReadClusters:
 def _read_clusters(root: Path, found: list[Found], env: Mapping[str, str]) -> _ReadClusters:
     read = _ReadClusters()
     declared = _Declared()
+    verdicts = _PathVerdicts(root)
     for item in found:
         yaml_file = read_yaml_file(item.path, item.rel)
         read.diagnostics.extend(yaml_file.diagnostics())
@@ -87,7 +88,7 @@ def _read_clusters(root: Path, found: list[Found], env: Mapping[str, str]) -> _R
                 *checked.problems,
                 *_cross_problems(checked, declared),
                 *binding_problems,
-                *_terraform_files(root, document, checked.cluster),
+                *_terraform_files(document, checked.cluster, verdicts),
             ]
             read.diagnostics.extend(
                 yaml_file.diagnostic(document.number, problem) for problem in problems
@@ -112,7 +113,7 @@ def _binding(
 
 
 def _terraform_files(
-    root: Path, document: YamlDocument, cluster: DesiredCluster | None
+    document: YamlDocument, cluster: DesiredCluster | None, verdicts: _PathVerdicts
 ) -> list[Problem]:
     """The module and var file a cluster's Terraform reads, where they are written: plan would
     fail on them later (at Terraform's init), without a line to fix, or Terraform would find no
@@ -120,28 +121,50 @@ def _terraform_files(
     terraform = None if cluster is None else cluster.terraform
     if terraform is None:
         return []
-    checks = [
-        ("module", terraform.module, Path.is_dir),
-        ("var_file", terraform.var_file, Path.is_file),
-    ]
     problems = []
-    for key, written, exists in checks:
+    for key, written in (("module", terraform.module), ("var_file", terraform.var_file)):
         if written is None or project_path_message(written, key):  # said where it was read
             continue
-        at: YamlPath = ("infrastructure", "terraform", key)
-        path = root / written
-        what = f"{key} {written!r}"
-        if not is_inside(root, path):
-            message = f"{what} leads outside the project root (a symlink, or a symlink loop); keep it inside the repository"
-        elif not exists(path):
-            kind = "directory" if key == "module" else "file"
-            message = f"{what} is not a {kind} of the project; write its path relative to the project root"
-        elif key == "module" and not _holds_terraform(path):
-            message = f"{what} holds no *.tf or *.tf.json file: Terraform would find no configuration; write the module's own directory"
-        else:
-            continue
-        problems.append(Problem(*document.where(at), message, at))
+        message = verdicts.message(key, written)
+        if message:
+            at: YamlPath = ("infrastructure", "terraform", key)
+            problems.append(Problem(*document.where(at), message, at))
     return problems
+
+
+@dataclass
+class _PathVerdicts:
+    """What is wrong with each module or var file path ("" when nothing), asked of the file
+    system once per load: a fleet's clusters share a few modules."""
+
+    root: Path
+    known: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def message(self, key: str, written: str) -> str:
+        if (key, written) not in self.known:
+            self.known[key, written] = self._check(key, written)
+        return self.known[key, written]
+
+    def _check(self, key: str, written: str) -> str:
+        path = self.root / written
+        what = f"{key} {written!r}"
+        if not is_inside(self.root, path):
+            return (
+                f"{what} leads outside the project root (a symlink, or a symlink loop); "
+                "keep it inside the repository"
+            )
+        if key == "var_file":
+            if path.is_file():
+                return ""
+            return f"{what} is not a file of the project; write its path relative to the root"
+        if not path.is_dir():
+            return f"{what} is not a directory of the project; write its path relative to the root"
+        if not _holds_terraform(path):
+            return (
+                f"{what} holds no *.tf or *.tf.json file: Terraform would find no "
+                "configuration; write the module's own directory"
+            )
+        return ""
 
 
 def _holds_terraform(module: Path) -> bool:
