@@ -12,6 +12,14 @@ well after the queue ran dry (`_deadline`), the parent kills it and computes the
 itself. The parent always reaps it (`close`, on an exception or Ctrl-C too), so no process is
 left behind.
 
+When the items are found by a walk of the disk (the run configs a project's globs match), that
+walk can be the child's too: `share_found(func, find)` forks first, the child calls `find()`,
+which returns (what the caller needs of the walk, the items), sends the pair to the parent
+through a memory file (a pipe would stall it until the parent reads), fills the queue and starts
+taking chunks; the parent meanwhile does its own work and gets the pair from `found()`. If the
+child fails before it sent them, or has not within `_deadline`, the parent kills it and calls
+`find()` itself.
+
 `func` must not change anything the caller relies on (the child's changes are lost) and its
 results must pickle. The child ends with os._exit: no atexit handler, no flush of the parent's
 buffered output, no exit-time collection. Forking is done only on Linux (elsewhere a forked child
@@ -30,17 +38,22 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from types import TracebackType
-from typing import IO, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # Below this, forking and sending the results back cost about what they save: validate of 400
 # six-line run configs takes 80 ms instead of 85 ms of wall time, for 7 ms more CPU.
 MIN_ITEMS = 400
+# How much longer than _deadline the parent waits for what the child finds: a walk of a large
+# tree takes as long in either process, and waiting is cheaper than walking it again.
+FIND_GRACE = 30.0
 CHUNK = 16  # items per chunk: small enough for the two to finish together
 _MAX_CHUNKS = 1024  # 4 KiB of chunk numbers: what any Linux pipe holds (one page)
 _NUMBER = struct.Struct("<I")
+_LENGTH = struct.Struct("<Q")  # the size of what `find` returned, once it is in the memory file
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -51,7 +64,17 @@ def _as_is(result: R) -> R:
 def share(func: Callable[[T], R], items: Sequence[T]) -> Shared[T, R]:
     """`func` over `items`: entering the context forks the child (if worth it), `results()`
     gives them all, leaving it kills and reaps the child if it still runs."""
-    return Shared(func, items)
+    return Shared(func, lambda: (None, items))
+
+
+def share_found(
+    func: Callable[[T], R], find: Callable[[], tuple[S, Sequence[T]]], *, early: bool
+) -> Shared[T, R]:
+    """`func` over the items `find()` returns beside what else the caller needs (`found()`).
+    `early`: fork before `find` runs, for the child to run it (worth it where the parent has
+    other work meanwhile); else `find` runs at once, here, and the items are shared as by
+    `share`."""
+    return Shared(func, find, early=early)
 
 
 def _may_fork() -> bool:
@@ -68,22 +91,74 @@ def _may_fork() -> bool:
 class Shared(Generic[T, R]):
     """`func` over `items`, chunk by chunk, by this process and (once started) a forked child."""
 
-    def __init__(self, func: Callable[[T], R], items: Sequence[T]) -> None:
+    def __init__(
+        self,
+        func: Callable[[T], R],
+        find: Callable[[], tuple[Any, Sequence[T]]],
+        *,
+        early: bool = False,
+    ) -> None:
         self.func = func
+        self.find = find
+        self.early = early
+        self.queue: int | None = None  # the read end of the chunk queue, once started
+        self.child: _Child | None = None
+        self.memory: int | None = None  # the memory file the child writes find()'s pair to
+        self.forked_at = 0.0
+        self._found: tuple[Any, Sequence[T]] | None = None
+        self._size(())
+
+    def _size(self, items: Sequence[T]) -> None:
         self.items = items
         self.size = max(CHUNK, -(-len(items) // _MAX_CHUNKS))
         self.chunks = -(-len(items) // self.size)
-        self.queue: int | None = None  # the read end of the chunk queue, once started
-        self.child: _Child | None = None
 
     def __enter__(self) -> Shared[T, R]:
-        if len(self.items) >= MIN_ITEMS and _may_fork():
-            try:
-                self._start()
-            except BaseException:  # Ctrl-C just after the fork: no child is left behind
-                self.close()
-                raise
+        try:
+            if self.early and _may_fork():
+                self._start_finding()
+            else:
+                self.found()  # find() here, at once
+                if len(self.items) >= MIN_ITEMS and _may_fork():
+                    self._start()
+        except BaseException:  # Ctrl-C just after the fork: no child is left behind
+            self.close()
+            raise
         return self
+
+    def found(self) -> Any:
+        """What `find` returned beside the items (None for `share`): from the child when it
+        ran it, else found here."""
+        if self._found is None:
+            pair = None
+            if self.child is not None and self.memory is not None:
+                wait = _deadline(time.monotonic() - self.forked_at) + FIND_GRACE
+                pair = self.child.found(self.memory, wait)
+            if pair is None:  # no child, or it failed: nothing it did is used
+                self.close()
+                pair = self.find()
+            self._found = pair
+            self._size(pair[1])
+        return self._found[0]
+
+    def _start_finding(self) -> None:
+        """Fork now; the child finds the items, then fills the queue (see _child_finds)."""
+        try:
+            memory = os.memfd_create("gridsync-found", os.MFD_CLOEXEC)
+        except OSError:  # no memory files here: find() runs in this process, as without a fork
+            return
+        self.memory = memory
+        reader, writer = os.pipe()
+        self.queue = reader
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            self.forked_at = time.monotonic()
+            self.child = _Child.start(lambda pipe: self._child_finds(pipe, writer, memory), mask)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.close(writer)  # the child's copy is the queue's only writer now
+        if self.child is None:
+            self._close_queue()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -111,6 +186,7 @@ class Shared(Generic[T, R]):
         """Every result in order, each passed through `then` as soon as it is here (what `then`
         drops is never held for every item at once): the parent takes the chunks left, then
         gathers the child's."""
+        self.found()
         done: dict[int, list[R]] = {}
         started = time.monotonic()
         for index in self._taken():
@@ -132,6 +208,9 @@ class Shared(Generic[T, R]):
         if self.child is not None:
             self.child.stop()
             self.child = None
+        if self.memory is not None:
+            os.close(self.memory)
+            self.memory = None
 
     def _close_queue(self) -> None:
         if self.queue is not None:
@@ -160,6 +239,23 @@ class Shared(Generic[T, R]):
         for pair in done:
             pickle.dump(pair, pipe, pickle.HIGHEST_PROTOCOL)
 
+    def _child_finds(self, pipe: IO[bytes], queue: int, memory: int) -> None:
+        """In the child: find, put the pair in the memory file, fill the queue (when the items
+        are worth sharing), say how long the pair is, then work as _child_work."""
+        import pickle
+
+        pair = self.find()
+        data = memoryview(pickle.dumps(pair, pickle.HIGHEST_PROTOCOL))
+        while data:
+            data = data[os.write(memory, data) :]
+        self._size(pair[1])
+        if len(self.items) >= MIN_ITEMS:  # at most _MAX_CHUNKS numbers: one atomic write
+            os.write(queue, b"".join(_NUMBER.pack(i) for i in range(self.chunks)))
+        os.close(queue)
+        pipe.write(_LENGTH.pack(os.lseek(memory, 0, os.SEEK_CUR)))
+        pipe.flush()
+        self._child_work(pipe)
+
 
 def _deadline(own_work: float) -> float:
     """How long to wait for the child's first byte once the queue is empty: it has at most one
@@ -186,6 +282,30 @@ class _Child:
             _run_child(work, reader, writer, mask)
         os.close(writer)
         return cls(pid, reader)
+
+    def found(self, memory: int, wait: float) -> tuple[Any, Any] | None:
+        """The pair `find` returned in the child, or None when it failed or has not said how
+        long it is within `wait` seconds (8 bytes, written at once: a read gets all or none)."""
+        import pickle
+
+        if not select.select([self.reader], [], [], wait)[0]:
+            return None
+        header = os.read(self.reader, _LENGTH.size)
+        if len(header) != _LENGTH.size:
+            return None
+        (length,) = _LENGTH.unpack(header)
+        parts, offset = [], 0
+        while offset < length:
+            part = os.pread(memory, min(length - offset, 1 << 24), offset)
+            if not part:
+                return None
+            parts.append(part)
+            offset += len(part)
+        try:  # our own child's pickle, in a memory file only it and we hold
+            pair: tuple[Any, Any] = pickle.loads(b"".join(parts))  # noqa: S301
+        except Exception:
+            return None
+        return pair
 
     def results(self, wait: float, then: Callable[[R], R]) -> dict[int, list[R]] | None:
         """The results the child sent by chunk (each through `then`), or None when it failed or

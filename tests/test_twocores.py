@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from builders import Project
 
+from gridsync.config.load import EARLY_CLUSTER_FILES
 from gridsync.twocores import MIN_ITEMS
 
 TWO_CPUS = len(os.sched_getaffinity(0)) >= 2
@@ -24,19 +25,23 @@ needs_two = pytest.mark.skipif(not TWO_CPUS, reason="the fork needs two CPUs; th
 # computed each item, then whether any child process is left (waitpid(-1) raises when none is).
 HARNESS = """
 import json, os, signal, sys, threading, time
-from gridsync.twocores import share
+from gridsync import twocores
+from gridsync.twocores import share, share_found
 PARENT = os.getpid()
 N = {n}
 BUSY = 0.0  # seconds the parent spends elsewhere before it asks for the results
 def in_child():
     return os.getpid() != PARENT
+def find():  # for share_found: what the walk found (who walked), and the items
+    return {{"by": os.getpid()}}, list(range(N))
 {case}
 out = {{"raised": None}}
 started = time.monotonic()
 try:
-    with share(func, list(range(N))) as shared:
+    with {opening} as shared:
         out["forked"] = shared.child is not None
         time.sleep(BUSY)
+        out["found"] = shared.found()
         results = shared.results()
     out["values"] = [value for value, _ in results]
     out["pids"] = sorted({{pid for _, pid in results}})
@@ -53,8 +58,12 @@ print(json.dumps(out))
 """
 
 
-def run_case(case: str, n: int = 1000) -> dict[str, object]:
-    script = HARNESS.format(n=n, case=textwrap.dedent(case))
+SHARE = "share(func, list(range(N)))"
+SHARE_FOUND = "share_found(func, find, early=True)"
+
+
+def run_case(case: str, n: int = 1000, opening: str = SHARE) -> dict[str, object]:
+    script = HARNESS.format(n=n, case=textwrap.dedent(case), opening=opening)
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", script],
         capture_output=True,
@@ -154,7 +163,8 @@ def test_a_hanging_child_is_killed_after_the_deadline() -> None:
 
 
 @needs_two
-def test_ctrl_c_in_the_parent_leaves_no_child() -> None:
+@pytest.mark.parametrize("opening", [SHARE, SHARE_FOUND])
+def test_ctrl_c_in_the_parent_leaves_no_child(opening: str) -> None:
     """Ctrl-C while the parent is busy elsewhere and the child is deep in its work."""
     out = run_case(
         """
@@ -165,7 +175,8 @@ def test_ctrl_c_in_the_parent_leaves_no_child() -> None:
             if in_child():
                 time.sleep(3600)  # a child that would outlive the parent if not killed
             return x * x, os.getpid()
-        """
+        """,
+        opening=opening,
     )
     assert out["forked"] is True and out["raised"] == "KeyboardInterrupt"
     seconds = out["seconds"]
@@ -191,6 +202,116 @@ def test_no_fork_where_it_does_not_pay_or_is_unsafe(case: str, n: int) -> None:
     assert out["left"] is False
 
 
+# share_found: the child finds the items (and what else the walk returns) first.
+SLOW_SQUARE = """
+def func(x):
+    time.sleep(0.0002)
+    return x * x, os.getpid()
+"""
+
+
+@needs_two
+def test_the_child_finds_then_both_take_chunks() -> None:
+    out = run_case(SLOW_SQUARE, opening=SHARE_FOUND)
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["forked"] is True and out["found"] != {"by": out["parent"]}  # the child walked
+    pids = out["pids"]
+    assert isinstance(pids, list) and len(pids) == 2
+    assert out["left"] is False
+
+
+@needs_two
+def test_what_the_child_finds_while_the_parent_is_busy_is_all_read_there() -> None:
+    out = run_case("BUSY = 0.5\n" + SLOW_SQUARE, opening=SHARE_FOUND)
+    assert out["values"] == [x * x for x in range(1000)]
+    by_child = out["by_child"]
+    assert isinstance(by_child, int) and by_child > 900
+    assert out["left"] is False
+
+
+@needs_two
+@pytest.mark.parametrize(
+    "failure",
+    [
+        "os._exit(3)",
+        "raise ValueError('boom')",
+        "os._exit(0)",  # ends cleanly having said nothing
+        "os.kill(os.getpid(), signal.SIGKILL)",
+    ],
+)
+def test_a_child_failing_to_find_is_replaced_by_the_parent(failure: str) -> None:
+    out = run_case(
+        f"""
+        BUSY = 0.3
+        def find():
+            if in_child():
+                {failure}
+            return {{"by": os.getpid()}}, list(range(N))
+        def func(x):
+            return x * x, os.getpid()
+        """,
+        opening=SHARE_FOUND,
+    )
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["forked"] is True and out["found"] == {"by": out["parent"]}
+    assert out["pids"] == [out["parent"]]
+    assert out["left"] is False
+
+
+@needs_two
+def test_a_child_failing_after_it_found_leaves_its_chunks_to_the_parent() -> None:
+    out = run_case(
+        """
+        BUSY = 0.3
+        def func(x):
+            if in_child() and x >= 500:
+                os._exit(3)
+            return x * x, os.getpid()
+        """,
+        opening=SHARE_FOUND,
+    )
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["found"] != {"by": out["parent"]} and out["pids"] == [out["parent"]]
+    assert out["left"] is False
+
+
+@needs_two
+def test_a_child_hanging_in_its_walk_is_killed_after_the_deadline() -> None:
+    out = run_case(
+        """
+        twocores.FIND_GRACE = 0.5
+        def find():
+            if in_child():
+                time.sleep(3600)
+            return {"by": os.getpid()}, list(range(N))
+        def func(x):
+            return x * x, os.getpid()
+        """,
+        opening=SHARE_FOUND,
+    )
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["found"] == {"by": out["parent"]}
+    seconds = out["seconds"]
+    assert isinstance(seconds, float) and 2.4 <= seconds < 30  # 2 s + the grace, then found here
+    assert out["left"] is False
+
+
+@needs_two
+def test_few_items_found_by_the_child_are_all_computed_here() -> None:
+    out = run_case(SQUARE, MIN_ITEMS - 1, opening=SHARE_FOUND)
+    assert out["values"] == [x * x for x in range(MIN_ITEMS - 1)]
+    assert out["forked"] is True and out["found"] != {"by": out["parent"]}
+    assert out["pids"] == [out["parent"]]
+    assert out["left"] is False
+
+
+def test_found_at_once_here_without_early() -> None:
+    out = run_case(SQUARE, opening="share_found(func, find, early=False)")
+    assert out["values"] == [x * x for x in range(1000)]
+    assert out["found"] == {"by": out["parent"]}
+    assert out["left"] is False
+
+
 # `python -m gridsync` on one CPU: share then leaves every run config to the one process.
 ONE_CPU = (
     "import os, runpy, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
@@ -199,19 +320,23 @@ ONE_CPU = (
 
 
 @needs_two
-def test_validate_and_plan_say_the_same_on_one_cpu_and_on_two(tmp_path: Path) -> None:
+@pytest.mark.parametrize("files", [1, EARLY_CLUSTER_FILES], ids=["one file", "early fork"])
+def test_validate_and_plan_say_the_same_on_one_cpu_and_on_two(tmp_path: Path, files: int) -> None:
     """Through the real command: 600 run configs (so share forks on two CPUs), bad ones early and
-    late, bound and unbound ones: the same output, byte for byte, and the same exit."""
+    late, bound and unbound ones: the same output, byte for byte, and the same exit. With enough
+    cluster files, the child also finds the run configs (share_found)."""
     project = Project.at(tmp_path / "p", settings=True)
-    project.write(
-        "clusters/team.yaml",
-        "".join(
-            f"---\napiVersion: gridsync/v1\nkind: Cluster\nname: c-{i}\nprovider: aws\n"
-            f"region: us-east-1\nrole_arn: arn:aws:iam::123456789012:role/g\n"
-            f"external_id: x{i}\nruns: ['runs/c{i}/**/*.yaml']\n"
-            for i in range(6)
-        ),
-    )
+    for j in range(files):
+        project.write(
+            f"clusters/team{j:02d}.yaml",
+            "".join(
+                f"---\napiVersion: gridsync/v1\nkind: Cluster\nname: c-{i}\nprovider: aws\n"
+                f"region: us-east-1\nrole_arn: arn:aws:iam::123456789012:role/g\n"
+                f"external_id: x{i}\nruns: ['runs/c{i}/**/*.yaml']\n"
+                for i in range(max(6, files))  # c-6 and up bind no file: a warning each
+                if i % files == j
+            ),
+        )
     for k in range(600):
         body = f"compute:\n  provider:\n    cluster: c-{(k + 1) % 6}\n  train:\n    gpus: 1\n"
         if k in (5, 590):

@@ -15,12 +15,24 @@ from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
 from gridsync.config.discover import Found, discover
 from gridsync.config.project import project_path_message
-from gridsync.config.runs import Binding, binding_of, find_run_files, load_runs, read_run
+from gridsync.config.runs import (
+    Binding,
+    RunFiles,
+    binding_of,
+    find_run_files,
+    load_runs,
+    read_run,
+)
 from gridsync.config.yamlsrc import Problem, YamlDocument, YamlFile, YamlPath, read_yaml_file
 from gridsync.confine import is_inside
 from gridsync.errors import ConfigError, Diagnostic
 from gridsync.spec import Source
-from gridsync.twocores import share
+from gridsync.twocores import share_found
+
+# From this many cluster files on, the second core also finds the run configs while this one
+# reads the cluster files: the walk of a run config tree then costs this process nothing (with
+# fewer, the fork and the hand-over of what it found cost more than the reading they overlap).
+EARLY_CLUSTER_FILES = 16
 
 
 @dataclass
@@ -44,13 +56,20 @@ def load_desired(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredSt
 def _load(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
     found, diagnostics = discover(settings.root, settings.cluster_globs)
     cluster_files = {item.rel for item in found}
-    run_files = find_run_files(settings, cluster_files)
-    # The run configs the project's globs match are read on a second core meanwhile.
-    with share(read_run, run_files.to_read) as reading:
+
+    def find() -> tuple[RunFiles, list[Found]]:
+        run_files = find_run_files(settings, cluster_files)
+        return run_files, run_files.to_read
+
+    # The run configs the project's globs match are found and read on a second core meanwhile;
+    # with many cluster files to read here, found there too (twocores.share_found).
+    early = len(found) >= EARLY_CLUSTER_FILES
+    with share_found(read_run, find, early=early) as reading:
         read = _read_clusters(settings.root, found, env)
         diagnostics.extend(read.diagnostics)
         if not found and not diagnostics:  # a bad symlink matched: that error says enough
             diagnostics.append(_no_files(settings))
+        run_files: RunFiles = reading.found()
         runs, run_diagnostics = load_runs(
             settings, read.bindings, cluster_files, run_files, reading
         )
