@@ -280,6 +280,24 @@ def _odd_break_problems(text: str) -> list[tuple[int, Problem]]:
     return problems
 
 
+# A byte order mark where a line starts, past the file's start (files joined with `cat` keep one
+# each): libyaml skips it, PyYAML's pure loader (Grid's, for run configs) reads it as part of the
+# key that follows, or refuses the file; the two would read different configs.
+_LATE_BOM = re.compile("(?<![^\n\r])\ufeff")
+
+
+def _late_bom_problems(text: str) -> list[tuple[int, Problem]]:
+    found = [m.start() for m in _LATE_BOM.finditer(text)]
+    if not found:
+        return []
+    more = f" ({len(found) - 1} more in this file)" if len(found) > 1 else ""
+    message = (
+        "a byte order mark (U+FEFF) starts this line: only the start of a file may hold one "
+        "(libyaml skips it, Grid's loader reads it into the key that follows); delete it"
+    )
+    return [(0, Problem(*textpos.position(text, found[0]), message + more))]
+
+
 def _compose_all(
     text: str,
 ) -> tuple[list[YamlDocument], list[tuple[int, Problem]], int, list[Position]]:
@@ -288,8 +306,10 @@ def _compose_all(
     U+2028, U+2029 and U+0085 are reported and read as spaces (see textpos), so the rest of the
     file is still checked and every position is the one an editor shows."""
     odd: list[tuple[int, Problem]] = []
+    if "\ufeff" in text:
+        odd = _late_bom_problems(text)
     if textpos.has_odd_breaks(text):
-        odd = _odd_break_problems(text)
+        odd += _odd_break_problems(text)
         text = textpos.without_odd_breaks(text)
     documents, problems, count, empty = _compose(text)
     return documents, odd + problems, count + (1 if odd and not count else 0), empty

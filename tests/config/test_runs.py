@@ -298,6 +298,9 @@ def test_every_error_of_every_file_in_one_run(runs: Project) -> None:
         (b"compute: {train: {instance: \xff}}\n", 1, 29, "not valid UTF-8"),
         (b"\xef\xbb\xbfcompute: {train: {instance: \xff}}\n", 1, 29, "not valid UTF-8"),  # BOM
         ("\ufeffcompute:\n  train: {}\n  train: {}\n", 3, 3, "duplicate key 'train'"),
+        # A second file's BOM, after `cat`: libyaml reads `compute`, Grid's loader '\ufeffcompute'.
+        ("# joined\n\ufeffcompute: {train: {gpus: 1}}\n", 2, 1, "a byte order mark (U+FEFF)"),
+        ("x: 1\r\ufeffcompute: {}\n", 2, 1, "a byte order mark (U+FEFF) starts this line"),
     ],
 )
 def test_files_grid_refuses(
