@@ -14,6 +14,7 @@ hold it, and the plan checks it there. Only a value that cannot be a cluster nam
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,9 +229,45 @@ def read_run(item: Found) -> ReadRun:
     for line, col in yaml_file.empty_starts:
         empty = f"{message} (this `---` starts an empty one: delete it)"
         diagnostics.append(yaml_file.diagnostic(0, Problem(line, col, empty)))
+    if len(documents) == 1 and not yaml_file.empty_starts and _tab_grid_may_refuse(yaml_file.text):
+        refused = _grid_refusal(yaml_file.text)
+        if refused is not None:
+            diagnostics.append(yaml_file.diagnostic(0, refused))
     run, problems = check_run_document(documents[0], item.rel, None, yaml_file.text)
     diagnostics.extend(yaml_file.diagnostic(documents[0].number, p) for p in problems)
     return run, diagnostics
+
+
+# A quoted scalar on one line, and where a comment starts (a `#` after a space, or first).
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
+_COMMENT = re.compile(r"(?:^|(?<= ))#")
+
+
+def _tab_grid_may_refuse(text: str) -> bool:
+    """Whether a tab sits where PyYAML's pure scanner may refuse it and libyaml does not (before
+    a comment, between flow entries, after a colon, inside a plain value): outside one-line
+    quotes and comments. A false alarm costs one pure-Python parse of the file."""
+    if "\t" not in text:
+        return False
+    for line in text.splitlines():
+        if "\t" in line:
+            code = _COMMENT.split(_QUOTED.sub("", line), maxsplit=1)[0]
+            if "\t" in code or '"' in code or "'" in code:  # or a quote spanning lines
+                return True
+    return False
+
+
+def _grid_refusal(text: str) -> Problem | None:
+    """Grid's loader refusing the file, as a problem at its place (the editor is imported only
+    for a file with such a tab)."""
+    from gridsync.yamledit import grid_refuses
+
+    refused = grid_refuses(text)
+    if refused is None:
+        return None
+    tab = "'\\t'" in refused.message  # PyYAML: found character '\t' that cannot start any token
+    message = f"{refused.message}; write spaces instead of the tab" if tab else refused.message
+    return Problem(refused.line, refused.col, message)
 
 
 def check_run_document(

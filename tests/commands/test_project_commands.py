@@ -57,7 +57,6 @@ UNEDITABLE = {
     "anchor reused": "compute: &c\n  provider:\n    cluster: old\nx: *c\n",
     "block scalar": "compute:\n  provider:\n    cluster: |-\n      old\n",
     "several lines": 'compute:\n  provider:\n    cluster: "old\\\n      -more"\n',
-    "tab Grid's loader refuses": "compute:\n  provider:\n    cluster:\told\n",
     "merge key": "b: &b {cluster: old}\ncompute:\n  provider:\n    <<: *b\n",
 }
 
@@ -73,6 +72,22 @@ def test_validate_refuses_the_bound_run_config_plan_cannot_edit(
     assert (checked.code, planned.code) == (ExitCode.ERROR, ExitCode.ERROR), checked.out
     assert planned.error is not None and checked.error is not None
     assert "cannot set compute.provider.cluster" in planned.message
+    assert checked.error.diagnostics == planned.error.diagnostics
+
+
+@pytest.mark.parametrize("runs", ["", "[runs/*.yaml]"], ids=["unbound", "bound"])
+def test_a_run_config_grid_cannot_read_is_refused_by_validate_and_plan(
+    project: Project, runs: str
+) -> None:
+    """A tab where Grid's loader refuses it (libyaml reads past it): bound or not."""
+    project.cluster("ml-a", **({"runs": runs} if runs else {}))
+    project.write("runs/train.yaml", "compute:\n  provider:\n    cluster:\tml-a\n")
+    checked, planned = project.call(validate), project.call(plan, PlanOptions())
+    assert (checked.code, planned.code) == (ExitCode.ERROR, ExitCode.ERROR)
+    assert planned.error is not None and checked.error is not None
+    assert "runs/train.yaml:3:13: error: Grid reads run configs with a safe YAML loader" in (
+        checked.message
+    )
     assert checked.error.diagnostics == planned.error.diagnostics
 
 

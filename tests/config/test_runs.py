@@ -478,3 +478,50 @@ def test_symlinked_run_config_escaping_the_root(runs: Project, tmp_path: Path) -
     (error,) = runs.errors()
     assert error.path == "runs/r.yaml"
     assert "symlink escapes the project root" in error.message
+
+
+# Where a tab may go in a run config: the places the pure parser and libyaml read alike, and the
+# places only libyaml accepts (before a comment, after a colon or a comma, in a plain value).
+TAB_TEMPLATE = (
+    "compute:\n"
+    "  provider:{0}\n"
+    "    cluster:{1}ml-a{2}# the cluster{3}here\n"
+    "  train: {{instance:{4}g4dn.xlarge,{5}gpus: 1}}\n"
+    "hyper_params:\n"
+    '  params: {{--lr: "uniform({6}1e-5, 1e-1)"{7}}}\n'
+    "  settings: {{strategy: 'random{8}search'}}\n"
+)
+
+
+def test_a_tab_grid_cannot_read_is_an_error_and_no_other_tab_is(tmp_path: Path) -> None:
+    """Every placement of one or two tabs in TAB_TEMPLATE: the run config is refused exactly when
+    libyaml reads it and Grid's loader (yaml.safe_load) does not."""
+    import itertools
+
+    import yaml
+
+    from gridsync.config.discover import Found
+    from gridsync.config.runs import read_run
+
+    slots = 9
+    placements = [(i,) for i in range(slots)] + list(itertools.combinations(range(slots), 2))
+    checked = refused = 0
+    for tabs in placements:
+        text = TAB_TEMPLATE.format(*("\t" if i in tabs else " " for i in range(slots)))
+        try:
+            yaml.load(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            continue  # a syntax error for gridsync too: another test's business
+        try:
+            yaml.safe_load(text)
+            grid_reads = True
+        except yaml.YAMLError:
+            grid_reads = False
+        path = tmp_path / "t.yaml"
+        path.write_text(text, encoding="utf-8")
+        _, diagnostics = read_run(Found("runs/t.yaml", str(path)))
+        said = any("Grid reads run configs" in d.message for d in diagnostics)
+        assert said != grid_reads, (tabs, text, [d.format() for d in diagnostics])
+        checked += 1
+        refused += not grid_reads
+    assert (checked, refused) > (30, 0) and refused < checked, (checked, refused)  # both met
