@@ -229,7 +229,7 @@ def read_run(item: Found) -> ReadRun:
     for line, col in yaml_file.empty_starts:
         empty = f"{message} (this `---` starts an empty one: delete it)"
         diagnostics.append(yaml_file.diagnostic(0, Problem(line, col, empty)))
-    if len(documents) == 1 and not yaml_file.empty_starts and _tab_grid_may_refuse(yaml_file.text):
+    if len(documents) == 1 and not yaml_file.empty_starts and _grid_may_refuse(yaml_file.text):
         refused = _grid_refusal(yaml_file.text)
         if refused is not None:
             diagnostics.append(yaml_file.diagnostic(0, refused))
@@ -243,10 +243,17 @@ _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
 _COMMENT = re.compile(r"(?:^|(?<= ))#")
 
 
-def _tab_grid_may_refuse(text: str) -> bool:
-    """Whether a tab sits where PyYAML's pure scanner may refuse it and libyaml does not (before
-    a comment, between flow entries, after a colon, inside a plain value): outside one-line
-    quotes and comments. A false alarm costs one pure-Python parse of the file."""
+# A block scalar's header with a comment and no space before it (`|#`, `>-#`).
+_BLOCK_HASH = re.compile(r"[|>][-+1-9]{0,2}#")
+
+
+def _grid_may_refuse(text: str) -> bool:
+    """Whether the text may hold what PyYAML's pure scanner refuses and libyaml reads: a `#`
+    right after a block scalar's header, or a tab where it stands outside one-line quotes and
+    comments (before a comment, between flow entries, after a colon, inside a plain value). A
+    false alarm costs one pure-Python parse of the file."""
+    if "#" in text and ("|" in text or ">" in text) and _BLOCK_HASH.search(text):
+        return True
     if "\t" not in text:
         return False
     for line in text.splitlines():
@@ -259,7 +266,7 @@ def _tab_grid_may_refuse(text: str) -> bool:
 
 def _grid_refusal(text: str) -> Problem | None:
     """Grid's loader refusing the file, as a problem at its place (the editor is imported only
-    for a file with such a tab)."""
+    for a file _grid_may_refuse)."""
     from gridsync.yamledit import grid_refuses
 
     refused = grid_refuses(text)

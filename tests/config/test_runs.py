@@ -301,6 +301,13 @@ def test_every_error_of_every_file_in_one_run(runs: Project) -> None:
         # A second file's BOM, after `cat`: libyaml reads `compute`, Grid's loader '\ufeffcompute'.
         ("# joined\n\ufeffcompute: {train: {gpus: 1}}\n", 2, 1, "a byte order mark (U+FEFF)"),
         ("x: 1\r\ufeffcompute: {}\n", 2, 1, "a byte order mark (U+FEFF) starts this line"),
+        # A block scalar's header with its comment and no space between: libyaml reads on.
+        (
+            "compute:\n  train:\n    environment:\n      SETUP: |#c\n        pip install x\n",
+            4,
+            15,
+            "Grid reads run configs with a safe YAML loader, which cannot read this file",
+        ),
     ],
 )
 def test_files_grid_refuses(
