@@ -243,8 +243,9 @@ _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
 _COMMENT = re.compile(r"(?:^|(?<= ))#")
 
 
-# A block scalar's header with a comment and no space before it (`|#`, `>-#`).
-_BLOCK_HASH = re.compile(r"[|>][-+1-9]{0,2}#")
+# A block scalar's header with a comment and no space before it (`|#`, `>-#`, `|+2#`). Written
+# from the `#`, a literal the regex engine finds by a fast scan, and only there looks behind.
+_BLOCK_HASH = re.compile("#(?:(?<=[|>]#)|(?<=[|>][-+1-9]#)|(?<=[|>][-+1-9][-+1-9]#))")
 
 
 def _grid_may_refuse(text: str) -> bool:
@@ -252,7 +253,7 @@ def _grid_may_refuse(text: str) -> bool:
     right after a block scalar's header, or a tab where it stands outside one-line quotes and
     comments (before a comment, between flow entries, after a colon, inside a plain value). A
     false alarm costs one pure-Python parse of the file."""
-    if "#" in text and ("|" in text or ">" in text) and _BLOCK_HASH.search(text):
+    if _BLOCK_HASH.search(text):
         return True
     if "\t" not in text:
         return False
