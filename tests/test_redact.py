@@ -116,6 +116,18 @@ def test_request_bodies_are_masked_string_by_string() -> None:
     assert redact.mask_strings(body) == {"body": "x *** y", "labels": ["***"], "n": 1}
 
 
+def test_a_body_without_a_secret_comes_back_as_it_is_and_any_secret_anywhere_is_masked() -> None:
+    redact.register("token-in-body")
+    clean = {"a": ["token-in", "-body"], "b": {"token": "in-body"}, "n": 2}  # parts, never whole
+    assert redact.mask_strings(clean) is clean
+    for body, masked in [
+        ({"token-in-body": 1}, {"***": 1}),  # in a key
+        ({"a": [1, [{"b": "TOKEN-IN-BODY!"}]]}, {"a": [1, [{"b": "***!"}]]}),  # deep, any case
+        ({"a": "x", "z": "token-in-body"}, {"a": "x", "z": "***"}),  # the last string
+    ]:
+        assert redact.mask_strings(body) == masked
+
+
 @pytest.mark.parametrize("value", ["", None])
 def test_nothing_to_register(value: str | None) -> None:
     redact.register(value)
