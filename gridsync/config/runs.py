@@ -243,6 +243,7 @@ _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
 _COMMENT = re.compile(r"(?:^|(?<= ))#")
 
 
+GRID_CANNOT_READ = "Grid's loader (yaml.safe_load) cannot read this file"
 # A block scalar's header with a comment and no space before it (`|#`, `>-#`, `|+2#`). Written
 # from the `#`, a literal the regex engine finds by a fast scan, and only there looks behind.
 _BLOCK_HASH = re.compile("#(?:(?<=[|>]#)|(?<=[|>][-+1-9]#)|(?<=[|>][-+1-9][-+1-9]#))")
@@ -266,16 +267,21 @@ def _grid_may_refuse(text: str) -> bool:
 
 
 def _grid_refusal(text: str) -> Problem | None:
-    """Grid's loader refusing the file, as a problem at its place (the editor is imported only
-    for a file _grid_may_refuse)."""
-    from gridsync.yamledit import grid_refuses
-
-    refused = grid_refuses(text)
-    if refused is None:
-        return None
-    tab = "'\\t'" in refused.message  # PyYAML: found character '\t' that cannot start any token
-    message = f"{refused.message}; write spaces instead of the tab" if tab else refused.message
-    return Problem(refused.line, refused.col, message)
+    """Grid's loader (yaml.safe_load: PyYAML's pure-Python parser) refusing the file, as a
+    problem at its place."""
+    try:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    except Exception as exc:  # a YAMLError, or a constructor's ValueError: Grid fails alike
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        if line == 1 and text.startswith("\ufeff"):
+            col = max(1, col - 1)  # PyYAML counts the BOM as a column; an editor does not
+        detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        tab = "'\\t'" in detail  # PyYAML: found character '\t' that cannot start any token
+        hint = "write spaces instead of the tab" if tab else "write it the way both read alike"
+        message = f"{GRID_CANNOT_READ}: {detail}; {hint}"
+        return Problem(line, col, message)
+    return None
 
 
 def check_run_document(

@@ -65,9 +65,7 @@ from gridsync.yamledit.walk import (
     walk_path,
 )
 
-__all__ = ["EditError", "Written", "get_scalar", "grid_refuses", "set_scalar"]
-
-GRID_CANNOT_READ = "Grid reads run configs with a safe YAML loader, which cannot read this file"
+__all__ = ["EditError", "Written", "get_scalar", "set_scalar"]
 
 
 def set_scalar(text: str, path: tuple[str, ...], value: str, at: Written | None = None) -> str:
@@ -86,7 +84,9 @@ def set_scalar(text: str, path: tuple[str, ...], value: str, at: Written | None 
             return spliced
     src = parse(text)
     root = root_mapping(src)
-    original = load_as_grid(text, GRID_CANNOT_READ)
+    original = load_as_grid(
+        text, "Grid reads run configs with a safe YAML loader, which cannot read this file"
+    )
     walk = walk_path(src, root, path, editing=True)
     splice = plan_splice(src, walk, path, value)
     if splice is None:
@@ -95,16 +95,6 @@ def set_scalar(text: str, path: tuple[str, ...], value: str, at: Written | None 
     new_text = src.bom + src.body[:start] + insert + src.body[end:]
     _verify(new_text, _expected(original, path, value))
     return new_text
-
-
-def grid_refuses(text: str) -> EditError | None:
-    """Why Grid's loader (yaml.safe_load, pure Python) refuses a one-document text libyaml
-    reads, or None: the parsers differ in places (load_as_grid), tabs above all."""
-    try:
-        load_as_grid(text, GRID_CANNOT_READ)
-    except EditError as exc:
-        return exc
-    return None
 
 
 def get_scalar(text: str, path: tuple[str, ...]) -> tuple[str | None, int, int]:

@@ -85,7 +85,7 @@ def test_a_run_config_grid_cannot_read_is_refused_by_validate_and_plan(
     checked, planned = project.call(validate), project.call(plan, PlanOptions())
     assert (checked.code, planned.code) == (ExitCode.ERROR, ExitCode.ERROR)
     assert planned.error is not None and checked.error is not None
-    assert "runs/train.yaml:3:13: error: Grid reads run configs with a safe YAML loader" in (
+    assert "runs/train.yaml:3:13: error: Grid's loader (yaml.safe_load) cannot read" in (
         checked.message
     )
     assert checked.error.diagnostics == planned.error.diagnostics

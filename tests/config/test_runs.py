@@ -306,7 +306,7 @@ def test_every_error_of_every_file_in_one_run(runs: Project) -> None:
             "compute:\n  train:\n    environment:\n      SETUP: |#c\n        pip install x\n",
             4,
             15,
-            "Grid reads run configs with a safe YAML loader, which cannot read this file",
+            "Grid's loader (yaml.safe_load) cannot read this file",
         ),
     ],
 )
@@ -527,7 +527,7 @@ def test_a_tab_grid_cannot_read_is_an_error_and_no_other_tab_is(tmp_path: Path) 
         path = tmp_path / "t.yaml"
         path.write_text(text, encoding="utf-8")
         _, diagnostics = read_run(Found("runs/t.yaml", str(path)))
-        said = any("Grid reads run configs" in d.message for d in diagnostics)
+        said = any("Grid's loader (yaml.safe_load)" in d.message for d in diagnostics)
         assert said != grid_reads, (tabs, text, [d.format() for d in diagnostics])
         checked += 1
         refused += not grid_reads
