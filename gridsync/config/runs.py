@@ -309,7 +309,26 @@ def check_run_document(
     ]
     problems.extend(_rule_problems(document, value))
     problems.extend(_yaml11_problem(document, path) for path in sorted(document.yaml11, key=str))
+    problems.extend(_yaml11_key_problem(document, p) for p in sorted(document.yaml11_keys, key=str))
     return _run_config(document, rel, value, bound_to, text), problems
+
+
+_REFUSED = "nothing it can construct"
+
+
+def _yaml11_reading(text: str) -> str:
+    """What Grid's loader makes of a plain scalar gridsync reads as a string (see _STR_11)."""
+    try:
+        read = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return _REFUSED
+    if read is None:
+        return "null"
+    if isinstance(read, bool):
+        return f"the boolean {str(read).lower()}"
+    if isinstance(read, int | float):
+        return f"the number {read}"
+    return f"the date {read}"
 
 
 def _yaml11_problem(document: YamlDocument, path: YamlPath) -> Problem:
@@ -319,23 +338,26 @@ def _yaml11_problem(document: YamlDocument, path: YamlPath) -> Problem:
     `on`) and where Grid refuses the file (`=`), a warning elsewhere (`DEBUG: yes` reaches the run
     as True)."""
     text = str(_get(document.value, path))
-    try:
-        read = yaml.safe_load(text)
-    except yaml.YAMLError:
-        grid = "refuses it"
-    else:
-        if isinstance(read, bool):
-            grid = f"reads it as the boolean {str(read).lower()}"
-        elif isinstance(read, int | float):
-            grid = f"reads it as the number {read}"
-        else:
-            grid = f"reads it as the date {read}"
+    reading = _yaml11_reading(text)
+    grid = "refuses it" if reading == _REFUSED else f"reads it as {reading}"
     message = (
         f"{text!r} is a string to gridsync (YAML 1.2), but Grid's loader (YAML 1.1, as the grid "
         f"CLI reads this file) {grid}; quote it ('{text}') to mean the string"
     )
     severity = "error" if path == _CLUSTER or grid == "refuses it" else "warning"
     return Problem(*document.where(path), message, path, severity)
+
+
+def _yaml11_key_problem(document: YamlDocument, path: YamlPath) -> Problem:
+    """A plain key gridsync reads as its text and Grid's loader as a boolean, a number or null
+    (`environment: {ON: "1"}` sets the variable `True` to Grid): a warning at the key."""
+    text = str(path[-1])
+    message = (
+        f"the key {text!r} is a string to gridsync, but Grid's loader (YAML 1.1, as the grid CLI "
+        f"reads this file) reads it as {_yaml11_reading(text)}; quote it ('{text}') to mean the "
+        "string"
+    )
+    return Problem(*document.where(path, key=True), message, path, "warning")
 
 
 def _run_config(

@@ -81,6 +81,8 @@ _NUMBER = _TAG + "float"  # the tag of a typed number: _resolve_plain reads whic
 # (YamlDocument.yaml11) for the checks of files Grid reads. Not a tag a file can mean.
 _STR_11 = "tag:gridsync.invalid,2026:str-yaml11"
 _KEY_TAGS = _PLAIN_TAGS | {_STR_11}  # the tags a key may have: resolved, or none written
+# A plain key gridsync reads as its text and Grid's loader as something else (True, 16, None).
+_TYPED_KEY_TAGS = frozenset({_STR_11, _NULL, _TAG + "bool", _NUMBER})
 _WORDS_11 = ("yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "=")
 _TIMESTAMP_11 = re.compile(
     r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
@@ -124,8 +126,10 @@ class YamlDocument(NamedTuple):
     # Plain scalars read as a float with no fraction (200.0): JSON Schema counts one as an
     # integer, but Grid's integer fields and gridsync's spec do not (schemas.check refuses it).
     whole_floats: frozenset[YamlPath] = frozenset()
-    # Plain scalars read as strings that YAML 1.1 reads as something else (see _STR_11).
+    # Plain scalars read as strings that YAML 1.1 reads as something else (see _STR_11); and
+    # plain keys, read as their text, that Grid's loader reads otherwise (_TYPED_KEY_TAGS).
     yaml11: frozenset[YamlPath] = frozenset()
+    yaml11_keys: frozenset[YamlPath] = frozenset()
 
     def where(self, path: YamlPath, *, key: bool = False) -> Position:
         """Position of the key (or value) at `path`, else of its nearest written ancestor."""
@@ -161,6 +165,7 @@ class YamlDocument(NamedTuple):
             frozenset(p for p in self.non_finite if p[:1] == path),
             frozenset(p for p in self.whole_floats if p[:1] == path),
             frozenset(p for p in self.yaml11 if p[:1] == path),
+            frozenset(p for p in self.yaml11_keys if p[:1] == path),
         )
 
 
@@ -440,6 +445,7 @@ def _document(
         frozenset(builder.non_finite),
         frozenset(builder.whole_floats),
         frozenset(builder.yaml11),
+        frozenset(builder.yaml11_keys),
     )
     return document, builder.problems
 
@@ -466,6 +472,7 @@ class _Builder:
         self.non_finite: set[YamlPath] = set()
         self.whole_floats: set[YamlPath] = set()
         self.yaml11: set[YamlPath] = set()
+        self.yaml11_keys: set[YamlPath] = set()
         self.root = root
         self.budget = MAX_NODES
 
@@ -540,11 +547,14 @@ class _Builder:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node, path, len(path) + 1))
                 continue
-            if key_node.tag != _STR and key_node.tag not in _KEY_TAGS:
+            tag = key_node.tag
+            if tag != _STR and tag not in _KEY_TAGS:
                 self._key_tag(key_node, path)
             key = key_node.value if type(key_node) is ScalarNode else self._key(key_node, path)
             if key is None:
                 continue
+            if tag != _STR and tag in _TYPED_KEY_TAGS:
+                self.yaml11_keys.add((*path, key))
             if key in result:
                 self._duplicate(node, key_node, key, path)
                 continue

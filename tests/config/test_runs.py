@@ -109,6 +109,20 @@ def test_ignored_sweep_keys_and_package_manager_are_warnings(runs: Project) -> N
     }  # fmt: skip
 
 
+def test_keys_grid_reads_as_booleans_numbers_or_null_are_warnings(runs: Project) -> None:
+    """`environment: {ON: "1"}` gives the run the variable True to Grid's loader (PyYAML)."""
+    runs.write("runs/r.yaml", HEAD + '    environment: {ON: "1", "OFF": "2", 8080: "3", HOME: x}\n')
+    found = [(d.line, d.col, d.severity, d.message) for d in runs.load().diagnostics]
+    assert found == [
+        (6, 19, "warning", "the key 'ON' is a string to gridsync, but Grid's loader (YAML 1.1, as "
+         "the grid CLI reads this file) reads it as the boolean true; quote it ('ON') to mean "
+         "the string"),
+        (6, 40, "warning", "the key '8080' is a string to gridsync, but Grid's loader (YAML 1.1, "
+         "as the grid CLI reads this file) reads it as the number 8080; quote it ('8080') to "
+         "mean the string"),
+    ]  # fmt: skip
+
+
 def test_random_search_without_num_trials_warns(runs: Project) -> None:
     runs.write("runs/r.yaml", HEAD + "hyper_params: {settings: {strategy: random_search}}\n")
     (warning,) = runs.load().diagnostics

@@ -136,6 +136,18 @@ def test_a_number_that_cannot_be_read_is_one_problem_and_not_built(text: str) ->
     assert document.unbuilt == frozenset({("x",)})
 
 
+def test_plain_keys_grid_reads_otherwise_are_kept_by_path(tmp_path: Path) -> None:
+    """A plain key is its text to gridsync; ON, 1, 0x10, true, null and 1_0 are not strings to
+    PyYAML (Grid's loader for run configs). Quoted ones, and words both read alike, are not kept."""
+    text = 'e: {ON: 1, 1: 2, 0x10: 3, true: 4, null: 5, 1_0: 6, "NO": 7, y: 8, PATH: 9}\n'
+    (tmp_path / "f.yaml").write_text(text)
+    [document] = read_yaml_file(tmp_path / "f.yaml", "f.yaml").documents
+    kept = sorted(key for _, key in document.yaml11_keys)
+    assert kept == sorted(["ON", "1", "0x10", "true", "null", "1_0"])
+    assert all(not isinstance(k, str) for k in yaml.safe_load(text)["e"] if k in (True, 1, 16))
+    assert document.only("e").yaml11_keys == document.yaml11_keys
+
+
 def test_plain_values_yaml_1_1_reads_otherwise_are_strings_with_their_paths_kept(
     tmp_path: Path,
 ) -> None:
