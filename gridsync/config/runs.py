@@ -243,7 +243,6 @@ _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
 _COMMENT = re.compile(r"(?:^|(?<= ))#")
 
 
-GRID_CANNOT_READ = "Grid's loader (yaml.safe_load) cannot read this file"
 # A block scalar's header with a comment and no space before it (`|#`, `>-#`, `|+2#`). Written
 # from the `#`, a literal the regex engine finds by a fast scan, and only there looks behind.
 _BLOCK_HASH = re.compile("#(?:(?<=[|>]#)|(?<=[|>][-+1-9]#)|(?<=[|>][-+1-9][-+1-9]#))")
@@ -279,7 +278,7 @@ def _grid_refusal(text: str) -> Problem | None:
         detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         tab = "'\\t'" in detail  # PyYAML: found character '\t' that cannot start any token
         hint = "write spaces instead of the tab" if tab else "write it the way both read alike"
-        message = f"{GRID_CANNOT_READ}: {detail}; {hint}"
+        message = f"Grid's loader (yaml.safe_load) cannot read this file: {detail}; {hint}"
         return Problem(line, col, message)
     return None
 
@@ -313,22 +312,20 @@ def check_run_document(
     return _run_config(document, rel, value, bound_to, text), problems
 
 
-_REFUSED = "nothing it can construct"
-
-
-def _yaml11_reading(text: str) -> str:
-    """What Grid's loader makes of a plain scalar gridsync reads as a string (see _STR_11)."""
+def _grid_reads(text: str) -> tuple[str, bool]:
+    """What Grid's loader makes of a plain scalar gridsync reads as a string (see _STR_11), and
+    whether it refuses it."""
     try:
         read = yaml.safe_load(text)
     except yaml.YAMLError:
-        return _REFUSED
+        return "refuses it", True
     if read is None:
-        return "null"
+        return "reads it as null", False
     if isinstance(read, bool):
-        return f"the boolean {str(read).lower()}"
+        return f"reads it as the boolean {str(read).lower()}", False
     if isinstance(read, int | float):
-        return f"the number {read}"
-    return f"the date {read}"
+        return f"reads it as the number {read}", False
+    return f"reads it as the date {read}", False
 
 
 def _yaml11_problem(document: YamlDocument, path: YamlPath) -> Problem:
@@ -338,26 +335,27 @@ def _yaml11_problem(document: YamlDocument, path: YamlPath) -> Problem:
     `on`) and where Grid refuses the file (`=`), a warning elsewhere (`DEBUG: yes` reaches the run
     as True)."""
     text = str(_get(document.value, path))
-    reading = _yaml11_reading(text)
-    grid = "refuses it" if reading == _REFUSED else f"reads it as {reading}"
+    grid, refused = _grid_reads(text)
     message = (
         f"{text!r} is a string to gridsync (YAML 1.2), but Grid's loader (YAML 1.1, as the grid "
         f"CLI reads this file) {grid}; quote it ('{text}') to mean the string"
     )
-    severity = "error" if path == _CLUSTER or grid == "refuses it" else "warning"
+    severity = "error" if path == _CLUSTER or refused else "warning"
     return Problem(*document.where(path), message, path, severity)
 
 
 def _yaml11_key_problem(document: YamlDocument, path: YamlPath) -> Problem:
     """A plain key gridsync reads as its text and Grid's loader as a boolean, a number or null
-    (`environment: {ON: "1"}` sets the variable `True` to Grid): a warning at the key."""
+    (`environment: {ON: "1"}` sets the variable `True` to Grid): a warning at the key; an error
+    where Grid refuses the file (`=`)."""
     text = str(path[-1])
+    grid, refused = _grid_reads(text)
     message = (
         f"the key {text!r} is a string to gridsync, but Grid's loader (YAML 1.1, as the grid CLI "
-        f"reads this file) reads it as {_yaml11_reading(text)}; quote it ('{text}') to mean the "
-        "string"
+        f"reads this file) {grid}; quote it ('{text}') to mean the string"
     )
-    return Problem(*document.where(path, key=True), message, path, "warning")
+    severity = "error" if refused else "warning"
+    return Problem(*document.where(path, key=True), message, path, severity)
 
 
 def _run_config(
