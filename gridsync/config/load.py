@@ -13,7 +13,7 @@ from pathlib import Path
 from gridsync import collector
 from gridsync.config.cluster import CheckedDocument, check_document
 from gridsync.config.desired import DesiredCluster, DesiredState, ProjectSettings
-from gridsync.config.discover import Found, discover
+from gridsync.config.discover import Found, discover, has_wildcard
 from gridsync.config.project import project_path_message
 from gridsync.config.runs import (
     Binding,
@@ -33,6 +33,22 @@ from gridsync.twocores import share_found
 # reads the cluster files: the walk of a run config tree then costs this process nothing (with
 # fewer, the fork and the hand-over of what it found cost more than the reading they overlap).
 EARLY_CLUSTER_FILES = 16
+
+
+def _may_hold_run_configs(settings: ProjectSettings) -> bool:
+    """Whether a folder the run globs start from exists (`runs/**/*.yaml`: `runs/`): a project
+    without run configs has nothing for the second core to find (the fork would cost ~10 ms)."""
+    for pattern in settings.run_globs:
+        literal = []
+        for segment in pattern.split("/"):
+            if has_wildcard(segment):
+                break
+            literal.append(segment)
+        else:
+            literal.pop()  # the glob names one file: its folder
+        if (settings.root / "/".join(literal)).is_dir():
+            return True
+    return False
 
 
 @dataclass
@@ -63,7 +79,7 @@ def _load(settings: ProjectSettings, env: Mapping[str, str]) -> DesiredState:
 
     # The run configs the project's globs match are found and read on a second core meanwhile;
     # with many cluster files to read here, found there too (twocores.share_found).
-    early = len(found) >= EARLY_CLUSTER_FILES
+    early = len(found) >= EARLY_CLUSTER_FILES and _may_hold_run_configs(settings)
     with share_found(read_run, find, early=early) as reading:
         read = _read_clusters(settings.root, found, env)
         diagnostics.extend(read.diagnostics)

@@ -283,3 +283,24 @@ def test_a_terraform_module_linked_out_of_the_project_is_refused(
 def test_without_infrastructure_role_and_external_id_are_required(project: Project) -> None:
     project.write("clusters/c.yaml", BASE.replace("external_id: ext-1\n", ""))
     find(project.errors(), 1, 1, "missing required field 'external_id'")
+
+
+@pytest.mark.parametrize(
+    ("globs", "folders", "holds"),
+    [
+        ("['runs/**/*.yaml']", [], False),  # no runs/ folder: nothing for a second core to find
+        ("['runs/**/*.yaml']", ["runs"], True),
+        ("['**/*.run.yaml']", [], True),  # from the root itself
+        ("['jobs/a/train.yaml']", ["jobs/a"], True),  # one file: its folder
+        ("['jobs/a/train.yaml', 'x/*/y.yaml']", ["x"], True),
+    ],
+)
+def test_the_run_config_walk_goes_to_the_second_core_only_where_a_run_folder_exists(
+    project: Project, globs: str, folders: list[str], holds: bool
+) -> None:
+    from gridsync.config.load import _may_hold_run_configs
+
+    project.write("gridsync.yaml", f"runs: {globs}\n")
+    for folder in folders:
+        (project.root / folder).mkdir(parents=True)
+    assert _may_hold_run_configs(load_project(project.root)) is holds
