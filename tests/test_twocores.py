@@ -127,8 +127,10 @@ def test_the_child_takes_more_while_the_parent_is_busy_elsewhere() -> None:
         "os.kill(os.getpid(), signal.SIGKILL)",  # killed from outside
     ],
 )
-def test_a_failing_child_is_replaced_by_the_parent(failure: str) -> None:
-    """While the parent is busy the child takes chunks from the start; it fails at item 500."""
+@pytest.mark.parametrize("opening", [SHARE, SHARE_FOUND])
+def test_a_failing_child_is_replaced_by_the_parent(failure: str, opening: str) -> None:
+    """While the parent is busy the child takes chunks from the start; it fails at item 500
+    (with share_found, after it found the items: what it found is still used)."""
     out = run_case(
         f"""
         BUSY = 0.5
@@ -136,11 +138,13 @@ def test_a_failing_child_is_replaced_by_the_parent(failure: str) -> None:
             if in_child() and x >= 500:
                 {failure}
             return x * x, os.getpid()
-        """
+        """,
+        opening=opening,
     )
     assert out["values"] == [x * x for x in range(1000)]
     assert out["forked"] is True
     assert out["pids"] == [out["parent"]]  # the parent computed the child's chunks again
+    assert out["found"] != {"by": out["parent"]}  # share: None; share_found: the child's walk
     assert out["left"] is False
 
 
@@ -255,23 +259,6 @@ def test_a_child_failing_to_find_is_replaced_by_the_parent(failure: str) -> None
     assert out["values"] == [x * x for x in range(1000)]
     assert out["forked"] is True and out["found"] == {"by": out["parent"]}
     assert out["pids"] == [out["parent"]]
-    assert out["left"] is False
-
-
-@needs_two
-def test_a_child_failing_after_it_found_leaves_its_chunks_to_the_parent() -> None:
-    out = run_case(
-        """
-        BUSY = 0.3
-        def func(x):
-            if in_child() and x >= 500:
-                os._exit(3)
-            return x * x, os.getpid()
-        """,
-        opening=SHARE_FOUND,
-    )
-    assert out["values"] == [x * x for x in range(1000)]
-    assert out["found"] != {"by": out["parent"]} and out["pids"] == [out["parent"]]
     assert out["left"] is False
 
 

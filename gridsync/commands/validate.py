@@ -59,7 +59,7 @@ def _validate(target: Target, env: Mapping[str, str], console: Console) -> int:
 def _repointable(desired: DesiredState) -> None:
     """What a plan would refuse in a bound run config is refused here too. The run config editor
     is imported only when a bound file's value is not its cluster's name (an edit is due)."""
-    if all(run.bound_to is None or run.cluster == run.bound_to for run in desired.runs):
+    if not any(run.edit_due for run in desired.runs):
         return
     from gridsync.plan.runs import unrepointable
 

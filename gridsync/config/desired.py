@@ -126,6 +126,12 @@ class RunConfig(NamedTuple):
     # The file as read (UTF-8, a BOM and CRLF kept) for byte-preserving edits of the cluster value.
     text: str = ""
 
+    @property
+    def edit_due(self) -> bool:
+        """Bound, and not naming its cluster: a plan sets its value (to the cluster's id, which
+        is the create name in practice)."""
+        return self.bound_to is not None and self.cluster != self.bound_to
+
 
 class DesiredState(NamedTuple):
     clusters: tuple[DesiredCluster, ...]  # sorted by name, names unique

@@ -268,13 +268,11 @@ def _grid_may_refuse(text: str) -> bool:
 def _grid_refusal(text: str) -> Problem | None:
     """Grid's loader (yaml.safe_load: PyYAML's pure-Python parser) refusing the file, as a
     problem at its place."""
-    try:
-        yaml.load(text, Loader=yaml.SafeLoader)
+    try:  # without a leading BOM, which PyYAML would count as a column and an editor does not
+        yaml.load(text.removeprefix("\ufeff"), Loader=yaml.SafeLoader)
     except Exception as exc:  # a YAMLError, or a constructor's ValueError: Grid fails alike
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        if line == 1 and text.startswith("\ufeff"):
-            col = max(1, col - 1)  # PyYAML counts the BOM as a column; an editor does not
         detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         tab = "'\\t'" in detail  # PyYAML: found character '\t' that cannot start any token
         hint = "write spaces instead of the tab" if tab else "write it the way both read alike"

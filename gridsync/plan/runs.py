@@ -67,7 +67,7 @@ def unrepointable(desired: DesiredState) -> list[Diagnostic]:
     create name) and that gridsync cannot edit, tried as plan_runs tries a create's edit."""
     errors = []
     for run in desired.runs:
-        if run.bound_to is None or run.cluster == run.bound_to:
+        if not run.edit_due:
             continue
         try:
             set_scalar(run.text, CLUSTER_PATH, KNOWN_AFTER_APPLY, _written(run))
